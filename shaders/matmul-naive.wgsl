@@ -1,0 +1,45 @@
+// matmul, naive: one output element per invocation, straight from global memory.
+// Slow everywhere, kept forever as the GPU-side oracle for the faster variants.
+// Bindings and params are shared by every matmul variant (see src/kernels/matmul-gpu.ts).
+
+override TRANS_A: bool = false; // a is [K, M] per batch entry
+override TRANS_B: bool = false; // b is [N, K] per batch entry
+override HAS_BIAS: bool = false;
+
+struct Params {
+  M: u32,
+  K: u32,
+  N: u32,
+  strideA: u32, // elements between batch entries of a (0: broadcast)
+  strideB: u32,
+}
+
+@group(0) @binding(0) var<storage, read> a: array<f32>;
+@group(0) @binding(1) var<storage, read> b: array<f32>;
+@group(0) @binding(2) var<storage, read> bias: array<f32>;
+@group(0) @binding(3) var<storage, read_write> c: array<f32>;
+@group(0) @binding(4) var<uniform> p: Params;
+
+@compute @workgroup_size(8, 8, 1)
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+  let n = gid.x;
+  let m = gid.y;
+  let z = gid.z;
+  if (m >= p.M || n >= p.N) {
+    return;
+  }
+  let oa = z * p.strideA;
+  let ob = z * p.strideB;
+  var acc: f32 = 0.0;
+  for (var k: u32 = 0u; k < p.K; k++) {
+    var av: f32 = 0.0;
+    var bv: f32 = 0.0;
+    if (TRANS_A) { av = a[oa + k * p.M + m]; } else { av = a[oa + m * p.K + k]; }
+    if (TRANS_B) { bv = b[ob + n * p.K + k]; } else { bv = b[ob + k * p.N + n]; }
+    acc += av * bv;
+  }
+  if (HAS_BIAS) {
+    acc += bias[n];
+  }
+  c[z * p.M * p.N + m * p.N + n] = acc;
+}

@@ -1,0 +1,125 @@
+// <wb-verify>: runs every kernel check on this browser's GPU against the CPU reference and shows a table.
+// Also publishes its state on `window.__verify` so headless runs (npm test, npm run verify) can read it.
+
+import { css, html, LitElement } from "lit";
+import { WebGPUBackend } from "../backend/webgpu";
+import type { VerifyCase } from "../verify/case";
+import { allCases } from "../verify/cases/index";
+import { type VerifyReport, type VerifyResult, verifyAll } from "../verify/run";
+
+export interface VerifyState {
+  state: "idle" | "running" | "done" | "error";
+  done: number;
+  total: number;
+  report?: VerifyReport;
+  error?: string;
+}
+
+declare global {
+  interface Window {
+    __verify?: VerifyState;
+  }
+}
+
+function num(x: number): string {
+  return Number.isFinite(x) ? x.toExponential(1) : String(x);
+}
+
+export class WbVerify extends LitElement {
+  static override properties = {
+    filter: { type: String },
+    autorun: { type: Boolean },
+    status: { state: true },
+    results: { state: true },
+    adapter: { state: true },
+  };
+
+  /** Only cases whose id contains this text (e.g. "matmul/naive"). */
+  declare filter: string;
+  declare autorun: boolean;
+  declare status: VerifyState;
+  declare results: VerifyResult[];
+  declare adapter: string;
+
+  constructor() {
+    super();
+    this.filter = "";
+    this.autorun = false;
+    this.status = { state: "idle", done: 0, total: 0 };
+    this.results = [];
+    this.adapter = "";
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    if (this.autorun) void this.run();
+  }
+
+  private publish(s: VerifyState): void {
+    this.status = s;
+    window.__verify = s;
+  }
+
+  async run(): Promise<void> {
+    if (this.status.state === "running") return;
+    const cases: VerifyCase[] = allCases().filter((c) => c.id.includes(this.filter));
+    this.results = [];
+    this.publish({ state: "running", done: 0, total: cases.length });
+    try {
+      const gpu = await WebGPUBackend.create();
+      this.adapter = gpu.description;
+      const report = await verifyAll(cases, gpu, (r, done, total) => {
+        this.results = [...this.results, r];
+        this.publish({ state: "running", done, total });
+      });
+      this.publish({ state: "done", done: cases.length, total: cases.length, report });
+    } catch (e) {
+      const err = e as Error;
+      this.publish({ state: "error", done: 0, total: cases.length, error: `${err.name}: ${err.message}` });
+    }
+  }
+
+  static override styles = css`
+    :host { display: block; font: 14px/1.4 system-ui, sans-serif; }
+    table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
+    th, td { padding: 2px 8px; text-align: left; border-bottom: 1px solid #ddd; }
+    td.num { text-align: right; font-family: ui-monospace, monospace; }
+    .pass { color: #17702a; }
+    .fail { color: #b00020; font-weight: 600; }
+    .error { color: #b00020; }
+    progress { width: 20em; }
+  `;
+
+  override render() {
+    const s = this.status;
+    const failed = this.results.filter((r) => !r.pass).length;
+    return html`
+      <p>
+        <button @click=${() => this.run()} ?disabled=${s.state === "running"}>Verify my GPU</button>
+        ${s.state === "running" ? html`<progress max=${s.total} value=${s.done}></progress> ${s.done} / ${s.total}` : ""}
+        ${s.state === "done" ? html`<strong class=${failed ? "fail" : "pass"}>${s.total - failed} passed, ${failed} failed</strong>` : ""}
+      </p>
+      ${this.adapter ? html`<p>Adapter: <code>${this.adapter}</code></p>` : ""}
+      ${s.error ? html`<p class="error" role="alert">${s.error}</p>` : ""}
+      ${this.results.length ? this.table() : ""}
+    `;
+  }
+
+  private table() {
+    return html`<table>
+      <thead><tr><th>kernel</th><th>variant</th><th>case</th><th>shape</th><th>max abs err</th><th>max rel err</th><th>atol</th><th>rtol</th><th>result</th></tr></thead>
+      <tbody>
+        ${this.results.map(
+          (r) => html`<tr title=${r.detail ?? ""}>
+            <td>${r.kernel}</td><td>${r.variant}</td><td>${r.id.split("/").slice(2).join("/")}</td><td>${r.shape}</td>
+            <td class="num">${num(r.maxAbsErr)}</td><td class="num">${num(r.maxRelErr)}</td>
+            <td class="num">${num(r.atol)}</td><td class="num">${num(r.rtol)}</td>
+            <td class=${r.pass ? "pass" : "fail"}>${r.pass ? "pass" : `FAIL ${r.detail ?? ""}`}</td>
+          </tr>`,
+        )}
+      </tbody>
+    </table>`;
+  }
+}
+
+customElements.define("wb-verify", WbVerify);

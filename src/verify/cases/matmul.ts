@@ -1,0 +1,79 @@
+// matmul cases: sizes 1, odd, tile multiples and non-multiples, batched, a shared (broadcast) right operand,
+// every transposed form, fused bias, and a long K that stresses accumulation.
+
+import type { MatmulVariant } from "../../kernels/matmul-gpu";
+import { input, makeCase, type VerifyCase } from "../case";
+
+export const MATMUL_VARIANT_NAMES = ["naive"] as const satisfies readonly MatmulVariant[];
+
+interface Spec {
+  name: string;
+  batch: number; // 0: plain rank-2 operands
+  M: number;
+  K: number;
+  N: number;
+  transA?: boolean;
+  transB?: boolean;
+  bias?: boolean;
+  /** b is rank 2 and shared by every batch entry of a. */
+  sharedB?: boolean;
+}
+
+const SPECS: Spec[] = [
+  { name: "1x1x1", batch: 0, M: 1, K: 1, N: 1 },
+  { name: "odd 7x13x5", batch: 0, M: 7, K: 13, N: 5 },
+  { name: "tile 64x64x64", batch: 0, M: 64, K: 64, N: 64 },
+  { name: "ragged 65x33x67", batch: 0, M: 65, K: 33, N: 67 },
+  { name: "batched 3x17x9x23", batch: 3, M: 17, K: 9, N: 23 },
+  { name: "shared-b 2x31x12x10 +bias", batch: 2, M: 31, K: 12, N: 10, sharedB: true, bias: true },
+  { name: "transA 19x21x6", batch: 0, M: 19, K: 21, N: 6, transA: true },
+  { name: "transB 2x9x70x33", batch: 2, M: 9, K: 70, N: 33, transB: true },
+  { name: "transA transB 5x8x11 +bias", batch: 0, M: 5, K: 8, N: 11, transA: true, transB: true, bias: true },
+  { name: "long-k 3x517x4", batch: 0, M: 3, K: 517, N: 4 },
+];
+
+function dims(s: Spec): string {
+  const t = [
+    s.transA ? "transA" : "",
+    s.transB ? "transB" : "",
+    s.bias ? "bias" : "",
+    s.sharedB ? "shared b" : "",
+  ];
+  return [`B=${s.batch || 1} M=${s.M} K=${s.K} N=${s.N}`, ...t.filter(Boolean)].join(" ");
+}
+
+export function matmulCases(): VerifyCase[] {
+  const out: VerifyCase[] = [];
+  for (const variant of MATMUL_VARIANT_NAMES) {
+    SPECS.forEach((s, i) => {
+      const lead = s.batch ? [s.batch] : [];
+      const aShape = [...lead, ...(s.transA ? [s.K, s.M] : [s.M, s.K])];
+      const bShape = [...(s.sharedB ? [] : lead), ...(s.transB ? [s.N, s.K] : [s.K, s.N])];
+      out.push(
+        makeCase({
+          kernel: "matmul",
+          variant,
+          name: s.name,
+          shape: dims(s),
+          // f32 sums of K products of values in [-1, 1]: error grows like sqrt(K)·eps·K-ish in the worst case.
+          atol: 1e-5 * Math.max(1, Math.sqrt(s.K)) * 4,
+          rtol: 1e-4,
+          force: { matmul: variant },
+          inputs: () => ({
+            a: input(aShape, 100 + i),
+            b: input(bShape, 200 + i),
+            ...(s.bias ? { bias: input([s.N], 300 + i) } : {}),
+          }),
+          apply: (be, t) => [
+            be.matmul(t.a!, t.b!, {
+              transA: s.transA,
+              transB: s.transB,
+              ...(t.bias ? { bias: t.bias } : {}),
+            }),
+          ],
+        }),
+      );
+    });
+  }
+  return out;
+}

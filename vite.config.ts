@@ -1,0 +1,25 @@
+import { existsSync, readdirSync } from "node:fs";
+import { resolve } from "node:path";
+import { defineConfig } from "vitest/config";
+
+// Every demos/<name>/index.html is a page of the workbench, next to the home page.
+const pages: Record<string, string> = { home: resolve(import.meta.dirname, "index.html") };
+for (const name of readdirSync(resolve(import.meta.dirname, "demos"))) {
+  const html = resolve(import.meta.dirname, "demos", name, "index.html");
+  if (existsSync(html)) pages[name] = html;
+}
+
+export default defineConfig({
+  server: { host: "127.0.0.1", strictPort: false },
+  build: { target: "es2022", rollupOptions: { input: pages } },
+  worker: { format: "es" },
+  test: {
+    include: ["tests/**/*.test.ts"],
+    environment: "node",
+    // GPU suites drive headless Chromium on a software adapter: minutes, not milliseconds.
+    testTimeout: 120_000,
+    hookTimeout: 600_000,
+    // Each GPU suite owns a browser; running two at once on two cores only slows both.
+    fileParallelism: false,
+  },
+});
