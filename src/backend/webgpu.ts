@@ -3,8 +3,10 @@
 
 import type { AdapterSummary } from "../gpu/device";
 import { GpuRuntime } from "../gpu/runtime";
+import type { AttentionVariant } from "../kernels/attention-gpu";
 import { type MatmulVariant, matmulGpu } from "../kernels/matmul-gpu";
 import { matmulDims } from "../kernels/matmul-shape";
+import type { SoftmaxVariant } from "../kernels/softmax-gpu";
 import { checkData, checkShape, type Shape, ShapeError, sizeOf } from "../kernels/validate";
 import type {
   AttentionOptions,
@@ -17,6 +19,9 @@ import type {
 
 export interface KernelVariants {
   matmul: MatmulVariant;
+  /** Used by softmax and its backward, and by the unfused attention path. */
+  softmax: SoftmaxVariant;
+  attention: AttentionVariant;
 }
 
 /**
@@ -25,7 +30,7 @@ export interface KernelVariants {
  * GPUs, so software adapters get the barrier-free variants. Override per op with `forceVariants`.
  */
 export function defaultVariants(_info: AdapterSummary): KernelVariants {
-  return { matmul: "naive" };
+  return { matmul: "naive", softmax: "row", attention: "fused" };
 }
 
 export class GpuTensor implements Tensor {

@@ -7,11 +7,15 @@ import type { VerifyReport, VerifyResult } from "../../src/verify/run";
 import type { Session } from "../headless/browser";
 import { runVerifyPage } from "../headless/verify-page";
 
+// VERIFY_FILTER=softmax runs only the cases whose id contains "softmax" (for work on one kernel).
+const filter = process.env.VERIFY_FILTER ?? "";
+const cases = allCases().filter((c) => c.id.includes(filter));
+
 let report: VerifyReport;
 let session: Session | undefined;
 
 beforeAll(async () => {
-  ({ report, session } = await runVerifyPage());
+  ({ report, session } = await runVerifyPage(filter));
 });
 
 afterAll(async () => {
@@ -28,7 +32,7 @@ describe("WebGPU kernels against the CPU reference", () => {
     expect(session?.errors ?? []).toEqual([]);
   });
 
-  for (const c of allCases()) {
+  for (const c of cases) {
     test(c.id, () => {
       const r: VerifyResult | undefined = report.results.find((x) => x.id === c.id);
       expect(r, `no result for ${c.id}`).toBeDefined();
