@@ -39,6 +39,60 @@ export interface AttentionResult {
   lse: Tensor;
 }
 
+export type UnaryOp = "relu" | "sigmoid" | "tanh" | "exp" | "neg";
+export type BinaryOp = "add" | "sub" | "mul";
+
+export interface LayerNormResult {
+  /** Same shape as x. */
+  y: Tensor;
+  /** [rows]: mean and 1/sqrt(var + eps) of each row (rows = size / last dim), saved for the backward. */
+  mean: Tensor;
+  rstd: Tensor;
+}
+
+export interface LayerNormGrads {
+  dx: Tensor;
+  /** [C] each: summed over rows. */
+  dgamma: Tensor;
+  dbeta: Tensor;
+}
+
+export interface AttentionGrads {
+  dq: Tensor;
+  dk: Tensor;
+  dv: Tensor;
+}
+
+export interface SgdParams {
+  lr: number;
+  /** 0 for plain SGD. */
+  momentum: number;
+  /** L2 penalty added to the gradient (coupled), 0 for none. */
+  weightDecay: number;
+}
+
+export interface AdamParams {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** Decoupled weight decay (AdamW): p -= lr·wd·p. 0 gives Adam. */
+  weightDecay: number;
+  /** 1-based step number, for bias correction. */
+  step: number;
+}
+
+/**
+ * Gradient clipping for the optimizer steps, evaluated on the device without a readback: the kernel reads
+ * `sumSq` (a [1] tensor holding Σ g² over every gradient, from `sumSquares`), scales each gradient by
+ * min(1, maxNorm / (sqrt(sumSq) + 1e-6)), and leaves parameters and state untouched when sumSq is not finite.
+ */
+export interface ClipArgs {
+  sumSq: Tensor;
+  /** Infinity: no clipping, only the non-finite guard. */
+  maxNorm: number;
+}
+
 /** Counts an op's use of the CPU on a WebGPU backend (a shape beyond a kernel's limits), by op name. */
 export type FallbackCounts = Record<string, number>;
 
@@ -60,6 +114,79 @@ export interface Backend {
   softmaxBackward(y: Tensor, dy: Tensor): Tensor;
   /** Scaled dot-product attention; q [B, H, T, d], k and v [B, H, S, d]. */
   attention(q: Tensor, k: Tensor, v: Tensor, opts?: AttentionOptions): AttentionResult;
+
+  // ---- shape and elementwise (training) --------------------------------------------------------------------
+
+  /** The same values with another shape of equal size; shares storage with x (no copy). */
+  reshape(x: Tensor, shape: Shape): Tensor;
+  /** Reorder axes (rank <= 4): out.shape[i] = x.shape[perm[i]]. A copy. */
+  permute(x: Tensor, perm: readonly number[]): Tensor;
+  unary(op: UnaryOp, x: Tensor): Tensor;
+  /** Gradient of a unary op: relu uses x, sigmoid/tanh/exp use y = op(x), neg uses neither. */
+  unaryBackward(op: UnaryOp, x: Tensor, y: Tensor, dy: Tensor): Tensor;
+  /**
+   * a op b with broadcasting of b over a's leading axes: b.shape must be a suffix of a.shape (same shape,
+   * a bias [C] against [..., C], or a scalar with shape [] or [1]). Output has a's shape.
+   */
+  binary(op: BinaryOp, a: Tensor, b: Tensor): Tensor;
+  /** alpha·x + beta, elementwise. */
+  affine(x: Tensor, alpha: number, beta: number): Tensor;
+  /** Sum over the leading axes so the result has `shape`, a suffix of x.shape (the backward of broadcasting). */
+  sumTo(x: Tensor, shape: Shape): Tensor;
+  /** Sum over one axis (negative counts from the end); the axis is removed from the shape. */
+  sum(x: Tensor, axis: number): Tensor;
+
+  // ---- layers and losses --------------------------------------------------------------------------------------
+
+  /** LayerNorm over the last axis with gamma, beta of shape [C]. */
+  layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps: number): LayerNormResult;
+  layerNormBackward(x: Tensor, gamma: Tensor, mean: Tensor, rstd: Tensor, dy: Tensor): LayerNormGrads;
+  /** table [V, C], ids [...] holding integer values in [0, V) stored as f32 → [..., C]. Out-of-range ids throw on the CPU and give zeros on the GPU. */
+  embedding(table: Tensor, ids: Tensor): Tensor;
+  /** dtable [V, C]: dy [..., C] scatter-added at ids (deterministic: no float atomics). */
+  embeddingBackward(ids: Tensor, dy: Tensor, vocab: number): Tensor;
+  /** Mean over rows of −log softmax(logits)[target]; logits [N, C], targets [N] (f32 integers) → loss [] and probs [N, C]. */
+  crossEntropy(logits: Tensor, targets: Tensor): { loss: Tensor; probs: Tensor };
+  /** dlogits = (probs − onehot(targets)) · dloss / N, with dloss a [] tensor. */
+  crossEntropyBackward(probs: Tensor, targets: Tensor, dloss: Tensor): Tensor;
+  /** mean((pred − target)²) → []. */
+  mse(pred: Tensor, target: Tensor): Tensor;
+  /** dpred = 2·(pred − target)·dloss / n, with dloss a [] tensor. */
+  mseBackward(pred: Tensor, target: Tensor, dloss: Tensor): Tensor;
+  /** Gradients of `attention` from its saved lse and output. */
+  attentionBackward(
+    q: Tensor,
+    k: Tensor,
+    v: Tensor,
+    out: Tensor,
+    lse: Tensor,
+    dout: Tensor,
+    opts?: AttentionOptions,
+  ): AttentionGrads;
+
+  // ---- optimizers (in place) ---------------------------------------------------------------------------------
+
+  /** Σ x² over every element of every tensor → [1]. */
+  sumSquares(xs: readonly Tensor[]): Tensor;
+  /** p −= lr·(m = momentum·m + g + wd·p) for each parameter; updates params and momenta in place. */
+  sgdStep(
+    params: readonly Tensor[],
+    grads: readonly Tensor[],
+    momenta: readonly Tensor[],
+    hp: SgdParams,
+    clip?: ClipArgs,
+  ): void;
+  /** Adam/AdamW with bias correction; updates params, m and v in place. */
+  adamStep(
+    params: readonly Tensor[],
+    grads: readonly Tensor[],
+    m: readonly Tensor[],
+    v: readonly Tensor[],
+    hp: AdamParams,
+    clip?: ClipArgs,
+  ): void;
+  /** Overwrite dst's values with src's (same size). */
+  copyInto(dst: Tensor, src: Tensor): void;
 
   readonly fallbacks: FallbackCounts;
 }

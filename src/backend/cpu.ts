@@ -1,42 +1,31 @@
 // The CPU backend: the reference implementation of every op. Plain TypeScript, float64 accumulation.
 
+import { attentionCpu } from "../kernels/attention-cpu";
+import { attentionDims } from "../kernels/attention-shape";
 import { matmulCpu } from "../kernels/matmul-cpu";
 import { matmulDims } from "../kernels/matmul-shape";
+import { softmaxBackwardCpu, softmaxCpu } from "../kernels/softmax-cpu";
+import { type SoftmaxOptions, softmaxBackwardDims, softmaxDims } from "../kernels/softmax-shape";
 import { checkData, checkShape, type Shape, ShapeError, sizeOf } from "../kernels/validate";
-import type { AttentionOptions, AttentionResult, Backend, MatmulArgs, Tensor } from "./contract";
-
-export class CpuTensor implements Tensor {
-  readonly backend = "cpu" as const;
-  readonly size: number;
-  private _data: Float32Array | null;
-
-  constructor(
-    readonly shape: Shape,
-    data: Float32Array,
-  ) {
-    this.size = sizeOf(shape);
-    this._data = data;
-  }
-
-  get data(): Float32Array {
-    if (!this._data) throw new Error(`tensor of shape [${this.shape.join(", ")}] was used after dispose()`);
-    return this._data;
-  }
-
-  get disposed(): boolean {
-    return this._data === null;
-  }
-
-  dispose(): void {
-    this._data = null;
-  }
-}
-
-export function asCpu(op: string, arg: string, t: Tensor): CpuTensor {
-  if (!(t instanceof CpuTensor))
-    throw new ShapeError(op, arg, "must be a tensor of the cpu backend", `a ${t.backend} tensor`);
-  return t;
-}
+import type {
+  AdamParams,
+  AttentionGrads,
+  AttentionOptions,
+  AttentionResult,
+  Backend,
+  BinaryOp,
+  ClipArgs,
+  LayerNormGrads,
+  LayerNormResult,
+  MatmulArgs,
+  SgdParams,
+  Tensor,
+  UnaryOp,
+} from "./contract";
+import * as ew from "./cpu-ops/elementwise";
+import * as layers from "./cpu-ops/layers";
+import * as optim from "./cpu-ops/optim";
+import { asCpu, CpuTensor } from "./cpu-tensor";
 
 export class CpuBackend implements Backend {
   readonly name = "cpu" as const;
@@ -66,15 +55,197 @@ export class CpuBackend implements Backend {
     return new CpuTensor(d.out, matmulCpu(A.data, B.data, d, args, bias?.data));
   }
 
-  softmax(_x: Tensor): Tensor {
-    throw new Error("softmax: not implemented yet");
+  softmax(x: Tensor): Tensor {
+    const X = asCpu("softmax", "x", x);
+    const { rows, cols } = softmaxDims("softmax", "x", X.shape);
+    return new CpuTensor([...X.shape], softmaxCpu(X.data, rows, cols));
   }
 
-  softmaxBackward(_y: Tensor, _dy: Tensor): Tensor {
-    throw new Error("softmaxBackward: not implemented yet");
+  softmaxBackward(y: Tensor, dy: Tensor): Tensor {
+    const Y = asCpu("softmaxBackward", "y", y);
+    const DY = asCpu("softmaxBackward", "dy", dy);
+    const { rows, cols } = softmaxBackwardDims(Y.shape, DY.shape);
+    return new CpuTensor([...Y.shape], softmaxBackwardCpu(Y.data, DY.data, rows, cols));
   }
 
-  attention(_q: Tensor, _k: Tensor, _v: Tensor, _opts?: AttentionOptions): AttentionResult {
-    throw new Error("attention: not implemented yet");
+  /** Internal (not in the op contract): softmax with scale and causal mask, and each row's log-sum-exp. */
+  softmaxWithLse(x: Tensor, opts: SoftmaxOptions): { y: Tensor; lse: Tensor } {
+    const X = asCpu("softmax", "x", x);
+    const { rows, cols } = softmaxDims("softmax", "x", X.shape);
+    const lse = new Float32Array(rows);
+    const y = softmaxCpu(X.data, rows, cols, { ...opts, lse });
+    return { y: new CpuTensor([...X.shape], y), lse: new CpuTensor(X.shape.slice(0, -1), lse) };
+  }
+
+  attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOptions = {}): AttentionResult {
+    const Q = asCpu("attention", "q", q);
+    const K = asCpu("attention", "k", k);
+    const V = asCpu("attention", "v", v);
+    const d = attentionDims(Q.shape, K.shape, V.shape, opts);
+    const r = attentionCpu(Q.data, K.data, V.data, d);
+    return { out: new CpuTensor(d.out, r.out), lse: new CpuTensor(d.lse, r.lse) };
+  }
+
+  // ---- shape and elementwise ----
+
+  reshape(x: Tensor, shape: Shape): Tensor {
+    const X = asCpu("reshape", "x", x);
+    checkShape("reshape", "shape", shape);
+    if (sizeOf(shape) !== X.size) {
+      throw new ShapeError(
+        "reshape",
+        "shape",
+        `must have ${X.size} elements like [${X.shape.join(", ")}]`,
+        `[${shape.join(", ")}]`,
+      );
+    }
+    return new CpuTensor([...shape], X.data);
+  }
+
+  permute(x: Tensor, perm: readonly number[]): Tensor {
+    return ew.permute(asCpu("permute", "x", x), perm);
+  }
+
+  unary(op: UnaryOp, x: Tensor): Tensor {
+    return ew.unary(op, asCpu(op, "x", x));
+  }
+
+  unaryBackward(op: UnaryOp, x: Tensor, y: Tensor, dy: Tensor): Tensor {
+    const name = `${op}Backward`;
+    return ew.unaryBackward(op, asCpu(name, "x", x), asCpu(name, "y", y), asCpu(name, "dy", dy));
+  }
+
+  binary(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
+    return ew.binary(op, asCpu(op, "a", a), asCpu(op, "b", b));
+  }
+
+  affine(x: Tensor, alpha: number, beta: number): Tensor {
+    return ew.affine(asCpu("affine", "x", x), alpha, beta);
+  }
+
+  sumTo(x: Tensor, shape: Shape): Tensor {
+    return ew.sumTo(asCpu("sumTo", "x", x), shape);
+  }
+
+  sum(x: Tensor, axis: number): Tensor {
+    return ew.sum(asCpu("sum", "x", x), axis);
+  }
+
+  // ---- layers and losses ----
+
+  layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps: number): LayerNormResult {
+    const op = "layerNorm";
+    return layers.layerNorm(asCpu(op, "x", x), asCpu(op, "gamma", gamma), asCpu(op, "beta", beta), eps);
+  }
+
+  layerNormBackward(x: Tensor, gamma: Tensor, mean: Tensor, rstd: Tensor, dy: Tensor): LayerNormGrads {
+    const op = "layerNormBackward";
+    return layers.layerNormBackward(
+      asCpu(op, "x", x),
+      asCpu(op, "gamma", gamma),
+      asCpu(op, "mean", mean),
+      asCpu(op, "rstd", rstd),
+      asCpu(op, "dy", dy),
+    );
+  }
+
+  embedding(table: Tensor, ids: Tensor): Tensor {
+    return layers.embedding(asCpu("embedding", "table", table), asCpu("embedding", "ids", ids));
+  }
+
+  embeddingBackward(ids: Tensor, dy: Tensor, vocab: number): Tensor {
+    const op = "embeddingBackward";
+    return layers.embeddingBackward(asCpu(op, "ids", ids), asCpu(op, "dy", dy), vocab);
+  }
+
+  crossEntropy(logits: Tensor, targets: Tensor): { loss: Tensor; probs: Tensor } {
+    const op = "crossEntropy";
+    return layers.crossEntropy(asCpu(op, "logits", logits), asCpu(op, "targets", targets));
+  }
+
+  crossEntropyBackward(probs: Tensor, targets: Tensor, dloss: Tensor): Tensor {
+    const op = "crossEntropyBackward";
+    return layers.crossEntropyBackward(
+      asCpu(op, "probs", probs),
+      asCpu(op, "targets", targets),
+      asCpu(op, "dloss", dloss),
+    );
+  }
+
+  mse(pred: Tensor, target: Tensor): Tensor {
+    return layers.mse(asCpu("mse", "pred", pred), asCpu("mse", "target", target));
+  }
+
+  mseBackward(pred: Tensor, target: Tensor, dloss: Tensor): Tensor {
+    const op = "mseBackward";
+    return layers.mseBackward(
+      asCpu(op, "pred", pred),
+      asCpu(op, "target", target),
+      asCpu(op, "dloss", dloss),
+    );
+  }
+
+  attentionBackward(
+    _q: Tensor,
+    _k: Tensor,
+    _v: Tensor,
+    _out: Tensor,
+    _lse: Tensor,
+    _dout: Tensor,
+    _opts?: AttentionOptions,
+  ): AttentionGrads {
+    throw new Error("attentionBackward: not implemented yet");
+  }
+
+  // ---- optimizers ----
+
+  sumSquares(xs: readonly Tensor[]): Tensor {
+    return optim.sumSquares(xs.map((x, i) => asCpu("sumSquares", `xs[${i}]`, x)));
+  }
+
+  sgdStep(
+    params: readonly Tensor[],
+    grads: readonly Tensor[],
+    momenta: readonly Tensor[],
+    hp: SgdParams,
+    clip?: ClipArgs,
+  ): void {
+    const op = "sgdStep";
+    const list = (name: string, ts: readonly Tensor[]) => ts.map((t, i) => asCpu(op, `${name}[${i}]`, t));
+    optim.sgdStep(
+      list("params", params),
+      list("grads", grads),
+      list("momenta", momenta),
+      hp,
+      clip && { sumSq: asCpu(op, "clip.sumSq", clip.sumSq), maxNorm: clip.maxNorm },
+    );
+  }
+
+  adamStep(
+    params: readonly Tensor[],
+    grads: readonly Tensor[],
+    m: readonly Tensor[],
+    v: readonly Tensor[],
+    hp: AdamParams,
+    clip?: ClipArgs,
+  ): void {
+    const op = "adamStep";
+    const list = (name: string, ts: readonly Tensor[]) => ts.map((t, i) => asCpu(op, `${name}[${i}]`, t));
+    optim.adamStep(
+      list("params", params),
+      list("grads", grads),
+      list("m", m),
+      list("v", v),
+      hp,
+      clip && { sumSq: asCpu(op, "clip.sumSq", clip.sumSq), maxNorm: clip.maxNorm },
+    );
+  }
+
+  copyInto(dst: Tensor, src: Tensor): void {
+    const D = asCpu("copyInto", "dst", dst);
+    const S = asCpu("copyInto", "src", src);
+    if (D.size !== S.size)
+      throw new ShapeError("copyInto", "src", `must have ${D.size} elements`, `${S.size}`);
+    D.data.set(S.data);
   }
 }

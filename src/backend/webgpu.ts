@@ -3,19 +3,33 @@
 
 import type { AdapterSummary } from "../gpu/device";
 import { GpuRuntime } from "../gpu/runtime";
-import type { AttentionVariant } from "../kernels/attention-gpu";
+import { ATTENTION_FUSED_MAX_D, type AttentionVariant, attentionGpu } from "../kernels/attention-gpu";
+import { attentionDims } from "../kernels/attention-shape";
 import { type MatmulVariant, matmulGpu } from "../kernels/matmul-gpu";
 import { matmulDims } from "../kernels/matmul-shape";
-import type { SoftmaxVariant } from "../kernels/softmax-gpu";
+import { type SoftmaxVariant, softmaxBackwardGpu, softmaxGpu } from "../kernels/softmax-gpu";
+import { type SoftmaxOptions, softmaxBackwardDims, softmaxDims } from "../kernels/softmax-shape";
 import { checkData, checkShape, type Shape, ShapeError, sizeOf } from "../kernels/validate";
 import type {
+  AdamParams,
+  AttentionGrads,
   AttentionOptions,
   AttentionResult,
   Backend,
+  BinaryOp,
+  ClipArgs,
   FallbackCounts,
+  LayerNormGrads,
+  LayerNormResult,
   MatmulArgs,
+  SgdParams,
   Tensor,
+  UnaryOp,
 } from "./contract";
+import { asGpu, GpuTensor } from "./gpu-tensor";
+import * as ew from "./webgpu-ops/elementwise";
+import * as layers from "./webgpu-ops/layers";
+import * as optim from "./webgpu-ops/optim";
 
 export interface KernelVariants {
   matmul: MatmulVariant;
@@ -31,35 +45,6 @@ export interface KernelVariants {
  */
 export function defaultVariants(_info: AdapterSummary): KernelVariants {
   return { matmul: "naive", softmax: "row", attention: "fused" };
-}
-
-export class GpuTensor implements Tensor {
-  readonly backend = "webgpu" as const;
-  readonly size: number;
-  private _buffer: GPUBuffer | null;
-
-  constructor(
-    private readonly rt: GpuRuntime,
-    readonly shape: Shape,
-    buffer: GPUBuffer,
-  ) {
-    this.size = sizeOf(shape);
-    this._buffer = buffer;
-  }
-
-  get buffer(): GPUBuffer {
-    if (!this._buffer) throw new Error(`tensor of shape [${this.shape.join(", ")}] was used after dispose()`);
-    return this._buffer;
-  }
-
-  get disposed(): boolean {
-    return this._buffer === null;
-  }
-
-  dispose(): void {
-    if (this._buffer) this.rt.pool.release(this._buffer);
-    this._buffer = null;
-  }
 }
 
 export class WebGPUBackend implements Backend {
@@ -83,13 +68,13 @@ export class WebGPUBackend implements Backend {
     return [i.vendor, i.architecture, i.description].filter(Boolean).join(" / ") || "unknown adapter";
   }
 
-  private own(op: string, arg: string, t: Tensor): GpuTensor {
-    if (!(t instanceof GpuTensor))
-      throw new ShapeError(op, arg, "must be a tensor of the webgpu backend", `a ${t.backend} tensor`);
-    return t;
+  /** The tensor as this backend's, or a ShapeError naming op and argument. */
+  own(op: string, arg: string, t: Tensor): GpuTensor {
+    return asGpu(op, arg, t);
   }
 
-  private output(op: string, shape: Shape): GpuTensor {
+  /** A fresh pooled output tensor, refused (naming the limit) if it exceeds the largest storage binding. */
+  output(op: string, shape: Shape): GpuTensor {
     const bytes = sizeOf(shape) * 4;
     const max = this.rt.limits.maxStorageBufferBindingSize;
     if (bytes > max) {
@@ -130,15 +115,243 @@ export class WebGPUBackend implements Backend {
     return out;
   }
 
-  softmax(_x: Tensor): Tensor {
-    throw new Error("softmax: not implemented yet");
+  softmax(x: Tensor): Tensor {
+    const X = this.own("softmax", "x", x);
+    const { rows, cols } = softmaxDims("softmax", "x", X.shape);
+    const out = this.output("softmax", [...X.shape]);
+    softmaxGpu(this.rt, this.variants.softmax, X.buffer, out.buffer, rows, cols);
+    return out;
   }
 
-  softmaxBackward(_y: Tensor, _dy: Tensor): Tensor {
-    throw new Error("softmaxBackward: not implemented yet");
+  softmaxBackward(y: Tensor, dy: Tensor): Tensor {
+    const Y = this.own("softmaxBackward", "y", y);
+    const DY = this.own("softmaxBackward", "dy", dy);
+    const { rows, cols } = softmaxBackwardDims(Y.shape, DY.shape);
+    const dx = this.output("softmaxBackward", [...Y.shape]);
+    softmaxBackwardGpu(this.rt, this.variants.softmax, Y.buffer, DY.buffer, dx.buffer, rows, cols);
+    return dx;
   }
 
-  attention(_q: Tensor, _k: Tensor, _v: Tensor, _opts?: AttentionOptions): AttentionResult {
-    throw new Error("attention: not implemented yet");
+  /** Internal (not in the op contract): softmax with scale and causal mask, and each row's log-sum-exp. */
+  softmaxWithLse(x: Tensor, opts: SoftmaxOptions): { y: Tensor; lse: Tensor } {
+    const X = this.own("softmax", "x", x);
+    const { rows, cols } = softmaxDims("softmax", "x", X.shape);
+    const y = this.output("softmax", [...X.shape]);
+    const lse = this.output("softmax", X.shape.slice(0, -1));
+    try {
+      softmaxGpu(this.rt, this.variants.softmax, X.buffer, y.buffer, rows, cols, { ...opts, lse: lse.buffer });
+    } catch (e) {
+      y.dispose();
+      lse.dispose();
+      throw e;
+    }
+    return { y, lse };
+  }
+
+  attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOptions = {}): AttentionResult {
+    const Q = this.own("attention", "q", q);
+    const K = this.own("attention", "k", k);
+    const V = this.own("attention", "v", v);
+    const d = attentionDims(Q.shape, K.shape, V.shape, opts);
+    const out = this.output("attention", d.out);
+    const lse = this.output("attention", d.lse);
+    try {
+      const ran = attentionGpu(this.rt, this.variants, Q.buffer, K.buffer, V.buffer, d, out.buffer, lse.buffer);
+      if (ran !== this.variants.attention) {
+        const key = `attention ${this.variants.attention}->${ran} (d > ${ATTENTION_FUSED_MAX_D})`;
+        this.fallbacks[key] = (this.fallbacks[key] ?? 0) + 1;
+      }
+    } catch (e) {
+      out.dispose();
+      lse.dispose();
+      throw e;
+    }
+    return { out, lse };
+  }
+
+  // ---- shape and elementwise ----
+
+  reshape(x: Tensor, shape: Shape): Tensor {
+    const X = this.own("reshape", "x", x);
+    checkShape("reshape", "shape", shape);
+    if (sizeOf(shape) !== X.size) {
+      throw new ShapeError(
+        "reshape",
+        "shape",
+        `must have ${X.size} elements like [${X.shape.join(", ")}]`,
+        `[${shape.join(", ")}]`,
+      );
+    }
+    return X.view([...shape]);
+  }
+
+  permute(x: Tensor, perm: readonly number[]): Tensor {
+    return ew.permute(this, this.own("permute", "x", x), perm);
+  }
+
+  unary(op: UnaryOp, x: Tensor): Tensor {
+    return ew.unary(this, op, this.own(op, "x", x));
+  }
+
+  unaryBackward(op: UnaryOp, x: Tensor, y: Tensor, dy: Tensor): Tensor {
+    const name = `${op}Backward`;
+    return ew.unaryBackward(
+      this,
+      op,
+      this.own(name, "x", x),
+      this.own(name, "y", y),
+      this.own(name, "dy", dy),
+    );
+  }
+
+  binary(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
+    return ew.binary(this, op, this.own(op, "a", a), this.own(op, "b", b));
+  }
+
+  affine(x: Tensor, alpha: number, beta: number): Tensor {
+    return ew.affine(this, this.own("affine", "x", x), alpha, beta);
+  }
+
+  sumTo(x: Tensor, shape: Shape): Tensor {
+    return ew.sumTo(this, this.own("sumTo", "x", x), shape);
+  }
+
+  sum(x: Tensor, axis: number): Tensor {
+    return ew.sum(this, this.own("sum", "x", x), axis);
+  }
+
+  // ---- layers and losses ----
+
+  layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps: number): LayerNormResult {
+    const op = "layerNorm";
+    return layers.layerNorm(
+      this,
+      this.own(op, "x", x),
+      this.own(op, "gamma", gamma),
+      this.own(op, "beta", beta),
+      eps,
+    );
+  }
+
+  layerNormBackward(x: Tensor, gamma: Tensor, mean: Tensor, rstd: Tensor, dy: Tensor): LayerNormGrads {
+    const op = "layerNormBackward";
+    return layers.layerNormBackward(
+      this,
+      this.own(op, "x", x),
+      this.own(op, "gamma", gamma),
+      this.own(op, "mean", mean),
+      this.own(op, "rstd", rstd),
+      this.own(op, "dy", dy),
+    );
+  }
+
+  embedding(table: Tensor, ids: Tensor): Tensor {
+    return layers.embedding(this, this.own("embedding", "table", table), this.own("embedding", "ids", ids));
+  }
+
+  embeddingBackward(ids: Tensor, dy: Tensor, vocab: number): Tensor {
+    const op = "embeddingBackward";
+    return layers.embeddingBackward(this, this.own(op, "ids", ids), this.own(op, "dy", dy), vocab);
+  }
+
+  crossEntropy(logits: Tensor, targets: Tensor): { loss: Tensor; probs: Tensor } {
+    const op = "crossEntropy";
+    return layers.crossEntropy(this, this.own(op, "logits", logits), this.own(op, "targets", targets));
+  }
+
+  crossEntropyBackward(probs: Tensor, targets: Tensor, dloss: Tensor): Tensor {
+    const op = "crossEntropyBackward";
+    return layers.crossEntropyBackward(
+      this,
+      this.own(op, "probs", probs),
+      this.own(op, "targets", targets),
+      this.own(op, "dloss", dloss),
+    );
+  }
+
+  mse(pred: Tensor, target: Tensor): Tensor {
+    return layers.mse(this, this.own("mse", "pred", pred), this.own("mse", "target", target));
+  }
+
+  mseBackward(pred: Tensor, target: Tensor, dloss: Tensor): Tensor {
+    const op = "mseBackward";
+    return layers.mseBackward(
+      this,
+      this.own(op, "pred", pred),
+      this.own(op, "target", target),
+      this.own(op, "dloss", dloss),
+    );
+  }
+
+  attentionBackward(
+    _q: Tensor,
+    _k: Tensor,
+    _v: Tensor,
+    _out: Tensor,
+    _lse: Tensor,
+    _dout: Tensor,
+    _opts?: AttentionOptions,
+  ): AttentionGrads {
+    throw new Error("attentionBackward: not implemented yet");
+  }
+
+  // ---- optimizers ----
+
+  sumSquares(xs: readonly Tensor[]): Tensor {
+    return optim.sumSquares(
+      this,
+      xs.map((x, i) => this.own("sumSquares", `xs[${i}]`, x)),
+    );
+  }
+
+  sgdStep(
+    params: readonly Tensor[],
+    grads: readonly Tensor[],
+    momenta: readonly Tensor[],
+    hp: SgdParams,
+    clip?: ClipArgs,
+  ): void {
+    const op = "sgdStep";
+    const list = (name: string, ts: readonly Tensor[]) => ts.map((t, i) => this.own(op, `${name}[${i}]`, t));
+    optim.sgdStep(
+      this,
+      list("params", params),
+      list("grads", grads),
+      list("momenta", momenta),
+      hp,
+      clip && { sumSq: this.own(op, "clip.sumSq", clip.sumSq), maxNorm: clip.maxNorm },
+    );
+  }
+
+  adamStep(
+    params: readonly Tensor[],
+    grads: readonly Tensor[],
+    m: readonly Tensor[],
+    v: readonly Tensor[],
+    hp: AdamParams,
+    clip?: ClipArgs,
+  ): void {
+    const op = "adamStep";
+    const list = (name: string, ts: readonly Tensor[]) => ts.map((t, i) => this.own(op, `${name}[${i}]`, t));
+    optim.adamStep(
+      this,
+      list("params", params),
+      list("grads", grads),
+      list("m", m),
+      list("v", v),
+      hp,
+      clip && { sumSq: this.own(op, "clip.sumSq", clip.sumSq), maxNorm: clip.maxNorm },
+    );
+  }
+
+  copyInto(dst: Tensor, src: Tensor): void {
+    const D = this.own("copyInto", "dst", dst);
+    const S = this.own("copyInto", "src", src);
+    if (D.size !== S.size)
+      throw new ShapeError("copyInto", "src", `must have ${D.size} elements`, `${S.size}`);
+    if (D.size === 0) return;
+    const encoder = this.rt.device.createCommandEncoder({ label: "copyInto" });
+    encoder.copyBufferToBuffer(S.buffer, 0, D.buffer, 0, D.size * 4);
+    this.rt.device.queue.submit([encoder.finish()]);
   }
 }
