@@ -43,8 +43,11 @@ export interface KernelVariants {
  * workgroup barriers cost 4-30x on SwiftShader (a CPU emulating a GPU) and are what makes kernels fast on real
  * GPUs, so software adapters get the barrier-free variants. Override per op with `forceVariants`.
  */
-export function defaultVariants(_info: AdapterSummary): KernelVariants {
-  return { matmul: "naive", softmax: "row", attention: "fused" };
+export function defaultVariants(info: AdapterSummary): KernelVariants {
+  // matmul: "register" (4x4 per invocation, no workgroup memory) on software adapters, "workgroup" (64x64
+  // tiles staged through workgroup memory) elsewhere; "naive" stays available as the oracle.
+  const matmul: MatmulVariant = info.software ? "register" : "workgroup";
+  return { matmul, softmax: "row", attention: "fused" };
 }
 
 export class WebGPUBackend implements Backend {

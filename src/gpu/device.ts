@@ -47,11 +47,14 @@ export async function acquireGpu(
 ): Promise<GpuContext> {
   const gpu = typeof navigator === "undefined" ? undefined : navigator.gpu;
   if (!gpu) {
+    const browser = typeof document !== "undefined" || "WorkerGlobalScope" in globalThis;
     const secure = typeof isSecureContext === "undefined" || isSecureContext;
     throw new WebGPUUnavailableError(
-      secure
-        ? "navigator.gpu is missing: this browser has no WebGPU (Chrome/Edge 113+, or Chromium with --enable-unsafe-webgpu)"
-        : "navigator.gpu is missing because the page is not a secure context: serve it from https, localhost or 127.0.0.1",
+      !browser
+        ? "navigator.gpu is missing: not running in a browser (Node has WebGPU only through a binding that sets navigator.gpu)"
+        : secure
+          ? "navigator.gpu is missing: this browser has no WebGPU (Chrome/Edge 113+, or Chromium with --enable-unsafe-webgpu)"
+          : "navigator.gpu is missing because the page is not a secure context: serve it from https, localhost or 127.0.0.1",
     );
   }
   const adapter = await gpu.requestAdapter({

@@ -1,43 +1,92 @@
-// WebGPU dispatch of softmax over the last axis and its backward. (Variants: see SOFTMAX_VARIANTS.)
-// STUB: to be implemented.
+// WebGPU dispatch of softmax over the last axis and its backward. Two variants share bindings and params:
+//   row        one invocation per row, barrier-free (the fast one on SwiftShader, and for short rows)
+//   workgroup  one workgroup per row, reductions in workgroup memory (long rows on real GPUs)
+// Forward bindings: x, y, lse (a dummy when absent), params (rows, cols, causalT, scale).
+// Backward bindings: y, dy, dx, params (rows, cols).
 
+import backwardRow from "../../shaders/softmax-backward-row.wgsl?raw";
+import backwardWorkgroup from "../../shaders/softmax-backward-workgroup.wgsl?raw";
+import row from "../../shaders/softmax-row.wgsl?raw";
+import workgroup from "../../shaders/softmax-workgroup.wgsl?raw";
 import type { GpuRuntime } from "../gpu/runtime";
+import { checkSoftmaxOptions, type SoftmaxOptions } from "./softmax-shape";
 
 export type SoftmaxVariant = "row" | "workgroup";
 
-export interface SoftmaxGpuOptions {
-  /** Multiply the logits by this before the softmax (default 1). */
-  scale?: number;
-  /**
-   * Causal mask for attention scores laid out as [blocks, T, S] with S = cols: row r is query i = r mod T and
-   * keeps columns j <= i + (S - T); the others count as -Infinity. Absent: no mask.
-   */
-  causalT?: number;
+interface VariantSpec {
+  forward: string;
+  backward: string;
+  /** Rows covered by one workgroup. */
+  rowsPerWorkgroup: number;
+  constants: Record<string, number>;
+}
+
+export const SOFTMAX_VARIANTS: Record<SoftmaxVariant, VariantSpec> = {
+  // 64 rows per workgroup of 64 invocations.
+  row: { forward: row, backward: backwardRow, rowsPerWorkgroup: 64, constants: {} },
+  // 128 invocations per row: enough to hide latency on long rows, half the 256 limit.
+  workgroup: { forward: workgroup, backward: backwardWorkgroup, rowsPerWorkgroup: 1, constants: { WG: 128 } },
+};
+
+export interface SoftmaxGpuOptions extends SoftmaxOptions {
   /** When given, also write log Σⱼ exp(scale·xⱼ) of each row here (`rows` floats; -Infinity for an all-masked row). */
   lse?: GPUBuffer;
 }
 
+/** A grid of `n` workgroups spread over x and y, since one dimension stops at 65535 on most devices. */
+export function spreadGrid(n: number, maxPerDim: number): [number, number] {
+  if (n <= maxPerDim) return [n, 1];
+  return [maxPerDim, Math.ceil(n / maxPerDim)];
+}
+
+function grid(rt: GpuRuntime, spec: VariantSpec, rows: number): [number, number] {
+  return spreadGrid(Math.ceil(rows / spec.rowsPerWorkgroup), rt.limits.maxComputeWorkgroupsPerDimension);
+}
+
+/** y = softmax(scale·x) per row of x (rows x cols); masked and -Infinity entries give 0. */
 export function softmaxGpu(
-  _rt: GpuRuntime,
-  _variant: SoftmaxVariant,
-  _x: GPUBuffer,
-  _out: GPUBuffer,
-  _rows: number,
-  _cols: number,
-  _opts: SoftmaxGpuOptions = {},
+  rt: GpuRuntime,
+  variant: SoftmaxVariant,
+  x: GPUBuffer,
+  out: GPUBuffer,
+  rows: number,
+  cols: number,
+  opts: SoftmaxGpuOptions = {},
 ): void {
-  throw new Error("softmax: not implemented yet");
+  checkSoftmaxOptions("softmax", rows, opts);
+  const spec = SOFTMAX_VARIANTS[variant];
+  // Every declared binding must be bound: a 4-byte pooled buffer stands in for an absent lse.
+  const lse = opts.lse ?? rt.pool.acquire(4, "softmax:no-lse");
+  try {
+    rt.dispatch(
+      { name: `softmax-${variant}`, code: spec.forward },
+      { ...spec.constants, CAUSAL: opts.causalT !== undefined, HAS_LSE: opts.lse !== undefined },
+      [x, out, lse],
+      [rows, cols, opts.causalT ?? 1, { f32: opts.scale ?? 1 }],
+      grid(rt, spec, rows),
+    );
+  } finally {
+    // Safe to reuse at once: later users of the buffer are queued after this dispatch.
+    if (!opts.lse) rt.pool.release(lse);
+  }
 }
 
 /** dx = y ⊙ (dy − Σ(dy ⊙ y)) per row. */
 export function softmaxBackwardGpu(
-  _rt: GpuRuntime,
-  _variant: SoftmaxVariant,
-  _y: GPUBuffer,
-  _dy: GPUBuffer,
-  _dx: GPUBuffer,
-  _rows: number,
-  _cols: number,
+  rt: GpuRuntime,
+  variant: SoftmaxVariant,
+  y: GPUBuffer,
+  dy: GPUBuffer,
+  dx: GPUBuffer,
+  rows: number,
+  cols: number,
 ): void {
-  throw new Error("softmaxBackward: not implemented yet");
+  const spec = SOFTMAX_VARIANTS[variant];
+  rt.dispatch(
+    { name: `softmax-backward-${variant}`, code: spec.backward },
+    spec.constants,
+    [y, dy, dx],
+    [rows, cols],
+    grid(rt, spec, rows),
+  );
 }

@@ -1,38 +1,174 @@
 // WebGPU dispatch of the shape and elementwise ops: permute, unary (+ backward), binary with suffix
-// broadcasting, affine, sumTo, sum over an axis. STUB: to be implemented.
+// broadcasting, affine, sumTo, sum over an axis. Shapes are checked by the same code as the CPU reference
+// (kernels/elementwise-shape.ts) before anything is dispatched. Every kernel runs one element per invocation
+// in workgroups of 64, spread over grid x and y because one dimension stops at 65535 workgroups.
 
+import affineWgsl from "../../../shaders/elementwise-affine.wgsl?raw";
+import binaryWgsl from "../../../shaders/elementwise-binary.wgsl?raw";
+import unaryWgsl from "../../../shaders/elementwise-unary.wgsl?raw";
+import unaryBackwardWgsl from "../../../shaders/elementwise-unary-backward.wgsl?raw";
+import permuteWgsl from "../../../shaders/permute.wgsl?raw";
+import reduceWgsl from "../../../shaders/reduce-sum.wgsl?raw";
+import type { Param } from "../../gpu/runtime";
+import {
+  BINARY_CODES,
+  checkAffine,
+  checkBinary,
+  checkUnaryBackward,
+  checkUnaryOp,
+  permuteDims,
+  type ReduceDims,
+  sumDims,
+  sumToDims,
+  UNARY_CODES,
+} from "../../kernels/elementwise-shape";
+import type { Shape } from "../../kernels/validate";
 import type { BinaryOp, UnaryOp } from "../contract";
 import type { GpuTensor } from "../gpu-tensor";
 import type { WebGPUBackend } from "../webgpu";
 
-const todo = (op: string): never => {
-  throw new Error(`${op}: not implemented yet`);
+const WG = 64; // @workgroup_size of every shader here
+
+const KERNELS = {
+  unary: { name: "elementwise-unary", code: unaryWgsl },
+  unaryBackward: { name: "elementwise-unary-backward", code: unaryBackwardWgsl },
+  binary: { name: "elementwise-binary", code: binaryWgsl },
+  affine: { name: "elementwise-affine", code: affineWgsl },
+  permute: { name: "permute", code: permuteWgsl },
+  reduce: { name: "reduce-sum", code: reduceWgsl },
 };
 
-export function permute(_be: WebGPUBackend, _x: GpuTensor, _perm: readonly number[]): GpuTensor {
-  return todo("permute");
+/**
+ * A reduction whose axis is longer than REDUCE_SPLIT_MIN_LEN and that has fewer than REDUCE_TARGET_THREADS
+ * outputs (sumTo of [B·T, C] to [C], a bias gradient) is split: the first pass sums runs of at least
+ * REDUCE_MIN_CHUNK elements into [outer, chunks, inner], then the same rule reduces that. One invocation
+ * looping over 4096 rows alone would leave a real GPU idle; the split also shortens each f32 running sum.
+ */
+export const REDUCE_SPLIT_MIN_LEN = 256;
+export const REDUCE_MIN_CHUNK = 64;
+const REDUCE_TARGET_THREADS = 16384;
+
+/** Workgroups for n invocations, spread over x and y: x·y·64 >= n. */
+function grid(be: WebGPUBackend, n: number): [number, number] {
+  const groups = Math.ceil(n / WG);
+  const max = be.rt.limits.maxComputeWorkgroupsPerDimension;
+  return groups <= max ? [groups, 1] : [max, Math.ceil(groups / max)];
 }
-export function unary(_be: WebGPUBackend, _op: UnaryOp, _x: GpuTensor): GpuTensor {
-  return todo("unary");
+
+/** Allocate the output, run `fill` on it, and give the buffer back if dispatching throws. */
+function produce(be: WebGPUBackend, op: string, shape: Shape, fill: (out: GpuTensor) => void): GpuTensor {
+  const out = be.output(op, shape);
+  try {
+    fill(out);
+  } catch (e) {
+    out.dispose();
+    throw e;
+  }
+  return out;
 }
+
+function elementwise(
+  be: WebGPUBackend,
+  kernel: keyof typeof KERNELS,
+  constants: Record<string, number>,
+  buffers: GPUBuffer[],
+  params: Param[],
+  n: number,
+): void {
+  be.rt.dispatch(KERNELS[kernel], constants, buffers, params, grid(be, n));
+}
+
+export function permute(be: WebGPUBackend, x: GpuTensor, perm: readonly number[]): GpuTensor {
+  const { out, outDims4, inStrides4 } = permuteDims(x.shape, perm);
+  return produce(be, "permute", out, (y) =>
+    elementwise(be, "permute", {}, [x.buffer, y.buffer], [x.size, 0, 0, 0, ...outDims4, ...inStrides4], x.size),
+  );
+}
+
+export function unary(be: WebGPUBackend, op: UnaryOp, x: GpuTensor): GpuTensor {
+  checkUnaryOp(op);
+  return produce(be, op, [...x.shape], (y) =>
+    elementwise(be, "unary", { OP: UNARY_CODES[op] }, [x.buffer, y.buffer], [x.size], x.size),
+  );
+}
+
 export function unaryBackward(
-  _be: WebGPUBackend,
-  _op: UnaryOp,
-  _x: GpuTensor,
-  _y: GpuTensor,
-  _dy: GpuTensor,
+  be: WebGPUBackend,
+  op: UnaryOp,
+  x: GpuTensor,
+  y: GpuTensor,
+  dy: GpuTensor,
 ): GpuTensor {
-  return todo("unaryBackward");
+  checkUnaryBackward(op, x.shape, y.shape, dy.shape);
+  // The one input the gradient reads besides dy; neg reads none and binds dy in its place.
+  const src = op === "relu" ? x.buffer : op === "neg" ? dy.buffer : y.buffer;
+  return produce(be, `${op}Backward`, [...dy.shape], (dx) =>
+    elementwise(
+      be,
+      "unaryBackward",
+      { OP: UNARY_CODES[op] },
+      [src, dy.buffer, dx.buffer],
+      [dy.size],
+      dy.size,
+    ),
+  );
 }
-export function binary(_be: WebGPUBackend, _op: BinaryOp, _a: GpuTensor, _b: GpuTensor): GpuTensor {
-  return todo("binary");
+
+export function binary(be: WebGPUBackend, op: BinaryOp, a: GpuTensor, b: GpuTensor): GpuTensor {
+  const nb = checkBinary(op, a.shape, b.shape);
+  return produce(be, op, [...a.shape], (out) =>
+    elementwise(
+      be,
+      "binary",
+      { OP: BINARY_CODES[op] },
+      [a.buffer, b.buffer, out.buffer],
+      [a.size, nb],
+      a.size,
+    ),
+  );
 }
-export function affine(_be: WebGPUBackend, _x: GpuTensor, _alpha: number, _beta: number): GpuTensor {
-  return todo("affine");
+
+export function affine(be: WebGPUBackend, x: GpuTensor, alpha: number, beta: number): GpuTensor {
+  checkAffine(alpha, beta);
+  return produce(be, "affine", [...x.shape], (y) =>
+    elementwise(be, "affine", {}, [x.buffer, y.buffer], [x.size, { f32: alpha }, { f32: beta }], x.size),
+  );
 }
-export function sumTo(_be: WebGPUBackend, _x: GpuTensor, _shape: readonly number[]): GpuTensor {
-  return todo("sumTo");
+
+/** Runs of the axis per invocation for one pass: the whole axis unless the split rule applies. */
+export function reduceChunk(d: Pick<ReduceDims, "outer" | "len" | "inner">): number {
+  const outputs = d.outer * d.inner;
+  if (d.len <= REDUCE_SPLIT_MIN_LEN || outputs >= REDUCE_TARGET_THREADS) return Math.max(1, d.len);
+  const chunks = Math.min(Math.ceil(d.len / REDUCE_MIN_CHUNK), Math.ceil(REDUCE_TARGET_THREADS / outputs));
+  return Math.ceil(d.len / chunks);
 }
-export function sum(_be: WebGPUBackend, _x: GpuTensor, _axis: number): GpuTensor {
-  return todo("sum");
+
+/** Sum x ([outer, len, inner]) over the middle axis into y ([outer, inner]), in one or more passes. */
+function reduceInto(be: WebGPUBackend, x: GPUBuffer, d: ReduceDims, y: GPUBuffer): void {
+  const chunk = reduceChunk(d);
+  const chunks = Math.max(1, Math.ceil(d.len / chunk));
+  const n = d.outer * chunks * d.inner;
+  if (chunks === 1) {
+    elementwise(be, "reduce", {}, [x, y], [n, d.len, d.inner, 1, chunk], n);
+    return;
+  }
+  // Partial sums [outer, chunks, inner], then reduce those over their chunk axis.
+  const partial = be.rt.pool.acquire(n * 4, "reduce-sum:partial");
+  try {
+    elementwise(be, "reduce", {}, [x, partial], [n, d.len, d.inner, chunks, chunk], n);
+    reduceInto(be, partial, { ...d, len: chunks }, y);
+  } finally {
+    // Safe to reuse at once: later users of the buffer are queued after these dispatches.
+    be.rt.pool.release(partial);
+  }
+}
+
+export function sumTo(be: WebGPUBackend, x: GpuTensor, shape: readonly number[]): GpuTensor {
+  const d = sumToDims(x.shape, shape);
+  return produce(be, "sumTo", d.out, (y) => reduceInto(be, x.buffer, d, y.buffer));
+}
+
+export function sum(be: WebGPUBackend, x: GpuTensor, axis: number): GpuTensor {
+  const d = sumDims(x.shape, axis);
+  return produce(be, "sum", d.out, (y) => reduceInto(be, x.buffer, d, y.buffer));
 }

@@ -1,42 +1,150 @@
-// WebGPU dispatch of the optimizer steps (SGD with momentum, Adam/AdamW), the global gradient norm and
-// clipping with its non-finite guard. STUB: to be implemented.
+// WebGPU dispatch of the optimizer ops: the global sum of squares, SGD with momentum and Adam/AdamW with
+// clipping by global norm and the non-finite guard, all on the device (the clip scale is computed inside the
+// step kernels from the [1] sumSq buffer; nothing is read back).
+//
+// Dispatches: sumSquares = one per tensor + one final pass; a step = one per parameter tensor, each reading
+// g, p and the state once and writing p and the state once. Arguments are checked by the CPU reference's checks
+// (../cpu-ops/optim.ts) before the first dispatch, so a refused call changes nothing on either backend.
 
+import adamWgsl from "../../../shaders/adam.wgsl?raw";
+import sgdWgsl from "../../../shaders/sgd.wgsl?raw";
+import sumSquaresWgsl from "../../../shaders/sum-squares.wgsl?raw";
+import type { Param } from "../../gpu/runtime";
+import type { KernelSource } from "../../gpu/pipelines";
 import type { AdamParams, SgdParams } from "../contract";
+import { checkAdamParams, checkClip, checkOptimLists, checkSgdParams } from "../cpu-ops/optim";
 import type { GpuTensor } from "../gpu-tensor";
 import type { WebGPUBackend } from "../webgpu";
 
-const todo = (op: string): never => {
-  throw new Error(`${op}: not implemented yet`);
-};
+const SUM_SQUARES: KernelSource = { name: "sum-squares", code: sumSquaresWgsl };
+const SGD: KernelSource = { name: "sgd", code: sgdWgsl };
+const ADAM: KernelSource = { name: "adam", code: adamWgsl };
 
 export interface GpuClip {
   sumSq: GpuTensor;
   maxNorm: number;
 }
 
-export function sumSquares(_be: WebGPUBackend, _xs: readonly GpuTensor[]): GpuTensor {
-  return todo("sumSquares");
+/** Invocations per workgroup of sum-squares.wgsl; the partial-sum buffer holds a multiple of this. */
+const SUM_WG = 64;
+/** At most this many partial sums: the final pass adds them one by one in a single invocation. */
+const MAX_SLOTS = 4096;
+
+/**
+ * Σ x² over every tensor → [1]. Each tensor is summed by `slots` invocations into a shared partial-sum buffer
+ * (invocation s owns partial[s] across all dispatches), then one invocation adds the partial sums. Slots grow
+ * with the largest tensor (about 64 elements per invocation) up to MAX_SLOTS.
+ */
+export function sumSquares(be: WebGPUBackend, xs: readonly GpuTensor[]): GpuTensor {
+  const out = be.output("sumSquares", [1]);
+  if (xs.length === 0) {
+    be.rt.device.queue.writeBuffer(out.buffer, 0, new Float32Array(1));
+    return out;
+  }
+  const largest = Math.max(...xs.map((x) => x.size));
+  const slots = SUM_WG * Math.min(MAX_SLOTS / SUM_WG, Math.max(1, Math.ceil(largest / (SUM_WG * SUM_WG))));
+  const partial = be.output("sumSquares", [slots]);
+  try {
+    xs.forEach((x, i) => {
+      // A size-0 tensor still binds a (pooled, >= 4-byte) buffer; its loop runs no iterations.
+      be.rt.dispatch(
+        SUM_SQUARES,
+        { SQUARE: true },
+        [x.buffer, partial.buffer],
+        [x.size, slots, i === 0 ? 0 : 1],
+        [slots / SUM_WG],
+      );
+    });
+    be.rt.dispatch(SUM_SQUARES, { SQUARE: false }, [partial.buffer, out.buffer], [slots, 1, 0], [1]);
+  } finally {
+    // Safe to pool at once: later users of the buffer are queued after these dispatches.
+    partial.dispose();
+  }
+  return out;
 }
+
+/** Workgroups of 256 covering n elements, folded into a second grid dimension past the per-dimension limit. */
+function grid(be: WebGPUBackend, n: number): { groups: [number, number]; rowStride: number } {
+  const total = Math.ceil(n / 256);
+  const max = be.rt.limits.maxComputeWorkgroupsPerDimension;
+  const x = Math.min(total, max);
+  return { groups: [x, Math.ceil(total / x)], rowStride: x * 256 };
+}
+
+/**
+ * Clip specialisation and params. Infinity cannot be relied on inside a shader (WGSL lets implementations
+ * assume finite floats), so maxNorm = Infinity turns scaling off (SCALE = false) and passes 0 as a placeholder.
+ */
+function clipSetup(clip: GpuClip | undefined): { constants: { GUARD: boolean; SCALE: boolean }; maxNorm: number } {
+  if (!clip) return { constants: { GUARD: false, SCALE: false }, maxNorm: 0 };
+  const scale = Number.isFinite(clip.maxNorm);
+  return { constants: { GUARD: true, SCALE: scale }, maxNorm: scale ? clip.maxNorm : 0 };
+}
+
 export function sgdStep(
-  _be: WebGPUBackend,
-
-  _params: readonly GpuTensor[],
-  _grads: readonly GpuTensor[],
-  _momenta: readonly GpuTensor[],
-  _hp: SgdParams,
-  _clip?: GpuClip,
+  be: WebGPUBackend,
+  params: readonly GpuTensor[],
+  grads: readonly GpuTensor[],
+  momenta: readonly GpuTensor[],
+  hp: SgdParams,
+  clip?: GpuClip,
 ): void {
-  todo("sgdStep");
+  const op = "sgdStep";
+  checkSgdParams(op, hp);
+  checkClip(op, clip);
+  checkOptimLists(op, params, { grads, momenta }, (t) => t.buffer, clip?.sumSq);
+  const { constants, maxNorm } = clipSetup(clip);
+  params.forEach((p, i) => {
+    if (p.size === 0) return;
+    const g = grads[i]!.buffer;
+    const { groups, rowStride } = grid(be, p.size);
+    const fields: Param[] = [
+      p.size,
+      rowStride,
+      { f32: hp.lr },
+      { f32: hp.momentum },
+      { f32: hp.weightDecay },
+      { f32: maxNorm },
+    ];
+    // Without clip args the sumSq slot is bound to the gradient (both read-only) and never read.
+    be.rt.dispatch(SGD, constants, [g, clip?.sumSq.buffer ?? g, p.buffer, momenta[i]!.buffer], fields, groups);
+  });
 }
-export function adamStep(
-  _be: WebGPUBackend,
 
-  _params: readonly GpuTensor[],
-  _grads: readonly GpuTensor[],
-  _m: readonly GpuTensor[],
-  _v: readonly GpuTensor[],
-  _hp: AdamParams,
-  _clip?: GpuClip,
+export function adamStep(
+  be: WebGPUBackend,
+  params: readonly GpuTensor[],
+  grads: readonly GpuTensor[],
+  m: readonly GpuTensor[],
+  v: readonly GpuTensor[],
+  hp: AdamParams,
+  clip?: GpuClip,
 ): void {
-  todo("adamStep");
+  const op = "adamStep";
+  checkAdamParams(op, hp);
+  checkClip(op, clip);
+  checkOptimLists(op, params, { grads, m, v }, (t) => t.buffer, clip?.sumSq);
+  const { constants, maxNorm } = clipSetup(clip);
+  const { lr, beta1, beta2, eps, weightDecay, step } = hp;
+  params.forEach((p, i) => {
+    if (p.size === 0) return;
+    const g = grads[i]!.buffer;
+    const { groups, rowStride } = grid(be, p.size);
+    const fields: Param[] = [
+      p.size,
+      rowStride,
+      { f32: lr },
+      { f32: beta1 },
+      { f32: beta2 },
+      { f32: 1 - beta1 },
+      { f32: 1 - beta2 },
+      { f32: 1 - beta1 ** step },
+      { f32: 1 - beta2 ** step },
+      { f32: eps },
+      { f32: weightDecay },
+      { f32: maxNorm },
+    ];
+    const bufs = [g, clip?.sumSq.buffer ?? g, p.buffer, m[i]!.buffer, v[i]!.buffer];
+    be.rt.dispatch(ADAM, constants, bufs, fields, groups);
+  });
 }

@@ -1,8 +1,10 @@
 // Every verification case, in a stable order: the list `npm test`, `npm run verify` and the verify page share.
 
 import type { VerifyCase } from "../case";
+import { attentionCases } from "./attention";
 import { matmulCases } from "./matmul";
+import { softmaxCases } from "./softmax";
 
 export function allCases(): VerifyCase[] {
-  return [...matmulCases()];
+  return [...matmulCases(), ...softmaxCases(), ...attentionCases()];
 }

@@ -1,10 +1,11 @@
 // matmul cases: sizes 1, odd, tile multiples and non-multiples, batched, a shared (broadcast) right operand,
-// every transposed form, fused bias, and a long K that stresses accumulation.
+// every transposed form, fused bias, a long K that stresses accumulation, and shapes one past the tile edges
+// of the fast variants. Every case runs on every variant.
 
 import type { MatmulVariant } from "../../kernels/matmul-gpu";
 import { input, makeCase, type VerifyCase } from "../case";
 
-export const MATMUL_VARIANT_NAMES = ["naive"] as const satisfies readonly MatmulVariant[];
+export const MATMUL_VARIANT_NAMES = ["naive", "register", "workgroup"] as const satisfies readonly MatmulVariant[];
 
 interface Spec {
   name: string;
@@ -30,6 +31,15 @@ const SPECS: Spec[] = [
   { name: "transB 2x9x70x33", batch: 2, M: 9, K: 70, N: 33, transB: true },
   { name: "transA transB 5x8x11 +bias", batch: 0, M: 5, K: 8, N: 11, transA: true, transB: true, bias: true },
   { name: "long-k 3x517x4", batch: 0, M: 3, K: 517, N: 4 },
+  // Tile edges of the fast variants: register covers 32x32 per workgroup and reads K 4 at a time (vec4, with an
+  // aligned fast path when the contiguous dimension is a multiple of 4); workgroup covers 64x64 and stages K 16
+  // at a time. Each case below sits one past a tile edge and has K off the 16-step, aligned or not on purpose.
+  { name: "edge 33x20x65", batch: 0, M: 33, K: 20, N: 65 },
+  { name: "edge transB 65x18x33 +bias", batch: 0, M: 65, K: 18, N: 33, transB: true, bias: true },
+  { name: "aligned transA 2x36x23x68", batch: 2, M: 36, K: 23, N: 68, transA: true },
+  { name: "aligned transB 3x12x20x40", batch: 3, M: 12, K: 20, N: 40, transB: true },
+  { name: "transA transB 2x66x17x35 +bias", batch: 2, M: 66, K: 17, N: 35, transA: true, transB: true, bias: true },
+  { name: "shared-b transA 3x8x33x36", batch: 3, M: 8, K: 33, N: 36, transA: true, sharedB: true },
 ];
 
 function dims(s: Spec): string {

@@ -1,0 +1,72 @@
+// softmax cross-entropy forward, pass 1 of 2: one invocation per row, barrier-free.
+//
+// Row r of logits (p.N rows of p.C values) with target t:
+//   m = max_j x_j,  s = Σ exp(x_j − m),  probs_j = exp(x_j − m)/s,  rowLoss_r = (m − x_t) + log(s)
+// (m − x_t) + log s is −log probs_t without the log of a probability that may underflow to 0, and without
+// rounding m + log s at the size of m first. Pass 2 (cross-entropy-loss.wgsl) averages rowLoss.
+//
+// Targets are f32 integers read as raw bits; a target that is not an integer in [0, C) adds 0 to the loss sum
+// (the mean still divides by N): a kernel cannot throw, and the CPU reference rejects such targets.
+// The spec is crossEntropy in src/backend/cpu-ops/layers.ts.
+
+struct Params {
+  N: u32,
+  C: u32,
+}
+
+@group(0) @binding(0) var<storage, read> logits: array<f32>;
+@group(0) @binding(1) var<storage, read> targets: array<u32>;
+@group(0) @binding(2) var<storage, read_write> probs: array<f32>;
+@group(0) @binding(3) var<storage, read_write> rowLoss: array<f32>;
+@group(0) @binding(4) var<uniform> p: Params;
+
+const LOWEST: f32 = -3.40282347e38; // the most negative finite f32: the start of the max pass
+
+// The class a target names, or C when it is not an integer in [0, C).
+fn class_of(bits: u32) -> u32 {
+  if ((bits & 0x7f800000u) == 0x7f800000u) {
+    return p.C; // NaN or ±Infinity
+  }
+  let f = bitcast<f32>(bits);
+  if (f < 0.0 || f >= 4294967040.0) {
+    return p.C;
+  }
+  let u = u32(f);
+  if (f32(u) != f || u >= p.C) {
+    return p.C;
+  }
+  return u;
+}
+
+@compute @workgroup_size(64, 1, 1)
+fn main(
+  @builtin(workgroup_id) wid: vec3u,
+  @builtin(num_workgroups) nwg: vec3u,
+  @builtin(local_invocation_index) li: u32,
+) {
+  // Workgroups are spread over x and y (N may exceed 65535 x 64).
+  let r = (wid.y * nwg.x + wid.x) * 64u + li;
+  if (r >= p.N) {
+    return;
+  }
+  let o = r * p.C;
+  var m: f32 = LOWEST;
+  for (var j: u32 = 0u; j < p.C; j++) {
+    m = max(m, logits[o + j]);
+  }
+  var s: f32 = 0.0;
+  for (var j: u32 = 0u; j < p.C; j++) {
+    s += exp(logits[o + j] - m);
+  }
+  // s >= 1: the maximum contributes exp(0).
+  let inv = 1.0 / s;
+  for (var j: u32 = 0u; j < p.C; j++) {
+    probs[o + j] = exp(logits[o + j] - m) * inv;
+  }
+  let t = class_of(targets[r]);
+  var l: f32 = 0.0;
+  if (t < p.C) {
+    l = (m - logits[o + t]) + log(s);
+  }
+  rowLoss[r] = l;
+}

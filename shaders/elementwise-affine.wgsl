@@ -1,0 +1,25 @@
+// y = alpha·x + beta elementwise (alpha and beta passed as f32). The spec is affine() in
+// src/backend/cpu-ops/elementwise.ts.
+
+struct Params {
+  n: u32,
+  alpha: f32,
+  beta: f32,
+}
+
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read_write> y: array<f32>;
+@group(0) @binding(2) var<uniform> p: Params;
+
+@compute @workgroup_size(64, 1, 1)
+fn main(
+  @builtin(workgroup_id) wid: vec3u,
+  @builtin(num_workgroups) nwg: vec3u,
+  @builtin(local_invocation_index) li: u32,
+) {
+  let i = (wid.y * nwg.x + wid.x) * 64u + li;
+  if (i >= p.n) {
+    return;
+  }
+  y[i] = p.alpha * x[i] + p.beta;
+}

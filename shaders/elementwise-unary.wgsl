@@ -1,0 +1,50 @@
+// y = op(x) elementwise, one element per invocation. OP selects the op (codes in src/kernels/elementwise-shape.ts):
+//   0 relu, 1 sigmoid, 2 tanh, 3 exp, 4 neg. The spec is unary() in src/backend/cpu-ops/elementwise.ts.
+
+override OP: u32 = 0u;
+
+struct Params {
+  n: u32,
+}
+
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read_write> y: array<f32>;
+@group(0) @binding(2) var<uniform> p: Params;
+
+// tanh saturates to ±1 in f32 once |v| > 9.02, so clamping to ±15 changes no result; without it some drivers
+// evaluate tanh as (e^2v − 1)/(e^2v + 1), which overflows to inf/inf = NaN for v beyond about ±44.
+const TANH_CLAMP: f32 = 15.0;
+
+// 1/(1 + e^−v) for v >= 0 and e^v/(1 + e^v) for v < 0: exp only sees −|v|, so it never overflows and the
+// result for v → −∞ keeps its relative accuracy instead of flushing through 1 − (something near 1).
+fn sigmoid(v: f32) -> f32 {
+  let e = exp(-abs(v));
+  if (v >= 0.0) {
+    return 1.0 / (1.0 + e);
+  }
+  return e / (1.0 + e);
+}
+
+fn apply(v: f32) -> f32 {
+  switch (OP) {
+    case 0u: { return select(0.0, v, v > 0.0); }
+    case 1u: { return sigmoid(v); }
+    case 2u: { return tanh(clamp(v, -TANH_CLAMP, TANH_CLAMP)); }
+    case 3u: { return exp(v); }
+    default: { return -v; }
+  }
+}
+
+@compute @workgroup_size(64, 1, 1)
+fn main(
+  @builtin(workgroup_id) wid: vec3u,
+  @builtin(num_workgroups) nwg: vec3u,
+  @builtin(local_invocation_index) li: u32,
+) {
+  // Workgroups are spread over x and y: n may exceed 65535 x 64.
+  let i = (wid.y * nwg.x + wid.x) * 64u + li;
+  if (i >= p.n) {
+    return;
+  }
+  y[i] = apply(x[i]);
+}

@@ -1,0 +1,57 @@
+// layerNorm forward, one invocation per row, no workgroup memory and no barriers.
+//
+// Row r of x (p.rows rows of p.C values): y = (x − mean)·rstd·gamma + beta, rstd = 1/sqrt(var + eps) with the
+// biased variance; mean and rstd are saved per row for the backward. The spec is layerNorm in
+// src/backend/cpu-ops/layers.ts.
+//
+// Numerics (f32): the row is shifted by its first value x0 before anything is summed, and the variance is a
+// second pass over the centred values. With x = 1000 + noise, d = x − x0 is (nearly) exact, its mean dm carries
+// no 1000-sized rounding, and (x − x0) − dm keeps the noise to full precision; neither E[x²] − E[x]² nor even
+// x − round_f32(mean) would (the latter is off by up to half an ulp of 1000, 3e-5, times rstd).
+
+struct Params {
+  rows: u32,
+  C: u32,
+  eps: f32,
+}
+
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> gamma: array<f32>;
+@group(0) @binding(2) var<storage, read> beta: array<f32>;
+@group(0) @binding(3) var<storage, read_write> y: array<f32>;
+@group(0) @binding(4) var<storage, read_write> mean: array<f32>;
+@group(0) @binding(5) var<storage, read_write> rstd: array<f32>;
+@group(0) @binding(6) var<uniform> p: Params;
+
+@compute @workgroup_size(64, 1, 1)
+fn main(
+  @builtin(workgroup_id) wid: vec3u,
+  @builtin(num_workgroups) nwg: vec3u,
+  @builtin(local_invocation_index) li: u32,
+) {
+  // Workgroups are spread over x and y (rows may exceed 65535 x 64).
+  let r = (wid.y * nwg.x + wid.x) * 64u + li;
+  if (r >= p.rows) {
+    return;
+  }
+  let o = r * p.C;
+  let x0 = x[o];
+  let n = f32(p.C);
+
+  var s: f32 = 0.0;
+  for (var j: u32 = 0u; j < p.C; j++) {
+    s += x[o + j] - x0;
+  }
+  let dm = s / n;
+  var q: f32 = 0.0;
+  for (var j: u32 = 0u; j < p.C; j++) {
+    let d = (x[o + j] - x0) - dm;
+    q += d * d;
+  }
+  let rs = 1.0 / sqrt(q / n + p.eps);
+  for (var j: u32 = 0u; j < p.C; j++) {
+    y[o + j] = ((x[o + j] - x0) - dm) * rs * gamma[j] + beta[j];
+  }
+  mean[r] = x0 + dm;
+  rstd[r] = rs;
+}

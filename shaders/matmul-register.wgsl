@@ -1,0 +1,164 @@
+// matmul, register-tiled: each invocation computes a 4x4 block of C in registers from vec4 reads of A and B
+// straight from global memory. No workgroup memory and no barriers: the fast shape on software adapters, where
+// a barrier costs more than the loads it would save.
+// Bindings, params and TRANS_A / TRANS_B / HAS_BIAS are shared with every matmul variant
+// (src/kernels/matmul-gpu.ts); a and b are read as vec4 arrays, so their buffers must be a multiple of 16 bytes.
+//
+// Per 4-wide step of K an invocation reads a 4x4 block of A and of B (8 vec4 loads) and does 64 multiply-adds.
+// Edges: rows / columns past the end of C are clamped to the last valid one (their loads stay in range, their
+// results are never stored); the last K % 4 steps run one k at a time with scalar reads.
+
+override TRANS_A: bool = false; // a is [K, M] per batch entry
+override TRANS_B: bool = false; // b is [N, K] per batch entry
+override HAS_BIAS: bool = false;
+// Set by the host when every vec4 this kernel reads from a (b) starts on a 16-byte boundary, i.e. the
+// contiguous dimension (K, or M when transposed; N, or K when transposed) and the batch stride are multiples
+// of 4. Then a read is one vec4 load; otherwise it is two loads and a shift.
+override ALIGNED_A: bool = false;
+override ALIGNED_B: bool = false;
+
+struct Params {
+  M: u32,
+  K: u32,
+  N: u32,
+  strideA: u32, // elements between batch entries of a (0: broadcast)
+  strideB: u32,
+}
+
+@group(0) @binding(0) var<storage, read> a: array<vec4f>;
+@group(0) @binding(1) var<storage, read> b: array<vec4f>;
+@group(0) @binding(2) var<storage, read> bias: array<f32>;
+@group(0) @binding(3) var<storage, read_write> c: array<f32>;
+@group(0) @binding(4) var<uniform> p: Params;
+
+// Elements s..s+3 of the 8 floats (lo, hi), s in 0..3.
+fn shift4(lo: vec4f, hi: vec4f, s: u32) -> vec4f {
+  let r1 = vec4f(lo.yzw, hi.x);
+  let r2 = vec4f(lo.zw, hi.xy);
+  let r3 = vec4f(lo.w, hi.xyz);
+  return select(select(select(lo, r1, s == 1u), r2, s == 2u), r3, s == 3u);
+}
+
+// Floats e..e+3 of a. The `hi` read may fall one vec4 past the binding when s == 0 (then it is unused):
+// WebGPU clamps such reads to the buffer, so it is harmless.
+fn a4(e: u32) -> vec4f {
+  let lo = a[e >> 2u];
+  if (ALIGNED_A) {
+    return lo;
+  }
+  return shift4(lo, a[(e >> 2u) + 1u], e & 3u);
+}
+
+fn b4(e: u32) -> vec4f {
+  let lo = b[e >> 2u];
+  if (ALIGNED_B) {
+    return lo;
+  }
+  return shift4(lo, b[(e >> 2u) + 1u], e & 3u);
+}
+
+// A[m][k] and B[k][n] of one batch entry (oa, ob: its offsets), one float at a time, for the K tail.
+fn a1(oa: u32, m: u32, k: u32) -> f32 {
+  var e: u32 = oa + m * p.K + k;
+  if (TRANS_A) {
+    e = oa + k * p.M + m;
+  }
+  return a[e >> 2u][e & 3u];
+}
+
+fn b1(ob: u32, k: u32, n: u32) -> f32 {
+  var e: u32 = ob + k * p.N + n;
+  if (TRANS_B) {
+    e = ob + n * p.K + k;
+  }
+  return b[e >> 2u][e & 3u];
+}
+
+// The 4x4 block of A at rows `rows` (m0.. clamped), columns k..k+3: column i holds A[rows[i]][k..k+3].
+fn blockA(oa: u32, rows: vec4u, m0: u32, k: u32) -> mat4x4f {
+  if (TRANS_A) {
+    // a is [K, M]: a vec4 runs along m, so read by k and transpose. Lanes past M read the next row's values;
+    // they only feed rows that are not stored.
+    let t = mat4x4f(
+      a4(oa + k * p.M + m0),
+      a4(oa + (k + 1u) * p.M + m0),
+      a4(oa + (k + 2u) * p.M + m0),
+      a4(oa + (k + 3u) * p.M + m0),
+    );
+    return transpose(t);
+  }
+  return mat4x4f(
+    a4(oa + rows.x * p.K + k),
+    a4(oa + rows.y * p.K + k),
+    a4(oa + rows.z * p.K + k),
+    a4(oa + rows.w * p.K + k),
+  );
+}
+
+// The 4x4 block of B at rows k..k+3, columns `cols` (n0.. clamped): column kk holds B[k+kk][n0..n0+3].
+fn blockB(ob: u32, cols: vec4u, n0: u32, k: u32) -> mat4x4f {
+  if (TRANS_B) {
+    // b is [N, K]: a vec4 runs along k, so read by column and transpose.
+    let t = mat4x4f(
+      b4(ob + cols.x * p.K + k),
+      b4(ob + cols.y * p.K + k),
+      b4(ob + cols.z * p.K + k),
+      b4(ob + cols.w * p.K + k),
+    );
+    return transpose(t);
+  }
+  // Lanes past N read the next row's values; they only feed columns that are not stored.
+  return mat4x4f(
+    b4(ob + k * p.N + n0),
+    b4(ob + (k + 1u) * p.N + n0),
+    b4(ob + (k + 2u) * p.N + n0),
+    b4(ob + (k + 3u) * p.N + n0),
+  );
+}
+
+// 8x8 invocations, each a 4x4 block: a workgroup covers a 32x32 tile of C (tileN = tileM = 32 in matmul-gpu.ts).
+@compute @workgroup_size(8, 8, 1)
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+  let m0 = gid.y * 4u;
+  let n0 = gid.x * 4u;
+  let z = gid.z;
+  if (m0 >= p.M || n0 >= p.N) {
+    return;
+  }
+  let rows = min(vec4u(m0) + vec4u(0u, 1u, 2u, 3u), vec4u(p.M - 1u));
+  let cols = min(vec4u(n0) + vec4u(0u, 1u, 2u, 3u), vec4u(p.N - 1u));
+  let oa = z * p.strideA;
+  let ob = z * p.strideB;
+
+  // Column i of acc is row m0+i of the C block (columns n0..n0+3). Column i of blockB * blockA is
+  // sum over kk of A[m0+i][k+kk] * B[k+kk][n0..n0+3]: the 64 multiply-adds of one K step.
+  var acc = mat4x4f(vec4f(0.0), vec4f(0.0), vec4f(0.0), vec4f(0.0));
+  var k: u32 = 0u;
+  for (; k + 4u <= p.K; k += 4u) {
+    acc += blockB(ob, cols, n0, k) * blockA(oa, rows, m0, k);
+  }
+  for (; k < p.K; k++) {
+    let bv = vec4f(b1(ob, k, cols.x), b1(ob, k, cols.y), b1(ob, k, cols.z), b1(ob, k, cols.w));
+    acc[0] += a1(oa, rows.x, k) * bv;
+    acc[1] += a1(oa, rows.y, k) * bv;
+    acc[2] += a1(oa, rows.z, k) * bv;
+    acc[3] += a1(oa, rows.w, k) * bv;
+  }
+
+  var bv = vec4f(0.0);
+  if (HAS_BIAS) {
+    bv = vec4f(bias[cols.x], bias[cols.y], bias[cols.z], bias[cols.w]);
+  }
+  let oc = z * p.M * p.N;
+  for (var i: u32 = 0u; i < 4u; i++) {
+    let m = m0 + i;
+    if (m < p.M) {
+      let row = acc[i] + bv;
+      for (var j: u32 = 0u; j < 4u; j++) {
+        if (n0 + j < p.N) {
+          c[oc + m * p.N + n0 + j] = row[j];
+        }
+      }
+    }
+  }
+}

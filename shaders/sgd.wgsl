@@ -1,0 +1,58 @@
+// SGD with momentum and coupled weight decay, the whole update of one parameter tensor in one dispatch:
+//   g' = scale·g;  m = momentum·m + g' + wd·p;  p -= lr·m
+// One invocation per element (256 per workgroup, the grid folded over x and y for large tensors).
+//
+// Clipping (GUARD): scale = min(1, maxNorm / (sqrt(sumSq[0]) + 1e-6)) when SCALE, else 1; if sumSq[0] is NaN or
+// ±Infinity nothing is written. The test looks at the exponent bits, not at isNan-style comparisons, because
+// a compiler may assume floats are finite and fold `x != x` to false. Without GUARD, sumSq is bound to a dummy
+// buffer and never read.
+
+override GUARD: bool = false;
+override SCALE: bool = false;
+
+struct Params {
+  n: u32,
+  rowStride: u32, // elements per grid row: workgroups in x · 256
+  lr: f32,
+  momentum: f32,
+  wd: f32,
+  maxNorm: f32,   // finite (unused unless SCALE)
+}
+
+@group(0) @binding(0) var<storage, read> grad: array<f32>;
+@group(0) @binding(1) var<storage, read> sumSq: array<f32>;
+@group(0) @binding(2) var<storage, read_write> param: array<f32>;
+@group(0) @binding(3) var<storage, read_write> mom: array<f32>;
+@group(0) @binding(4) var<uniform> p: Params;
+
+/** The gradient scale, or -1 when the step must be skipped. */
+fn clipScale() -> f32 {
+  if (!GUARD) {
+    return 1.0;
+  }
+  let s = sumSq[0];
+  // NaN and ±Infinity are exactly the values with every exponent bit set.
+  if ((bitcast<u32>(s) & 0x7f800000u) == 0x7f800000u) {
+    return -1.0;
+  }
+  if (!SCALE) {
+    return 1.0;
+  }
+  return min(1.0, p.maxNorm / (sqrt(s) + 1e-6));
+}
+
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+  let i = gid.x + gid.y * p.rowStride;
+  if (i >= p.n) {
+    return;
+  }
+  let scale = clipScale();
+  if (scale < 0.0) {
+    return;
+  }
+  let w = param[i];
+  let m = p.momentum * mom[i] + grad[i] * scale + p.wd * w;
+  mom[i] = m;
+  param[i] = w - p.lr * m;
+}

@@ -1,0 +1,34 @@
+// Backward of softmax over the last axis, one invocation per row, no barriers:
+//   dx_j = y_j · (dy_j − Σ_k dy_k·y_k)
+// from the forward output y. The spec is softmaxBackwardCpu in src/kernels/softmax-cpu.ts; bindings and params
+// are shared with softmax-backward-workgroup.wgsl.
+
+struct Params {
+  rows: u32,
+  cols: u32,
+}
+
+@group(0) @binding(0) var<storage, read> y: array<f32>;
+@group(0) @binding(1) var<storage, read> dy: array<f32>;
+@group(0) @binding(2) var<storage, read_write> dx: array<f32>;
+@group(0) @binding(3) var<uniform> p: Params;
+
+@compute @workgroup_size(64, 1, 1)
+fn main(
+  @builtin(workgroup_id) wid: vec3u,
+  @builtin(num_workgroups) nwg: vec3u,
+  @builtin(local_invocation_index) li: u32,
+) {
+  let r = (wid.y * nwg.x + wid.x) * 64u + li;
+  if (r >= p.rows) {
+    return;
+  }
+  let o = r * p.cols;
+  var dot: f32 = 0.0;
+  for (var j: u32 = 0u; j < p.cols; j++) {
+    dot += dy[o + j] * y[o + j];
+  }
+  for (var j: u32 = 0u; j < p.cols; j++) {
+    dx[o + j] = y[o + j] * (dy[o + j] - dot);
+  }
+}

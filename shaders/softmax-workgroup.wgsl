@@ -1,0 +1,112 @@
+// softmax over the last axis, one workgroup of WG invocations per row: each invocation strides over the row
+// (coalesced loads), and the row's max and sum are tree-reduced in workgroup memory with barriers. The variant
+// for long rows on real GPUs; on SwiftShader barriers are so expensive that softmax-row.wgsl is far faster.
+//
+// Same bindings, params, mask and -Infinity rules as softmax-row.wgsl; the spec is softmaxCpu.
+
+override CAUSAL: bool = false;
+override HAS_LSE: bool = false;
+override WG: u32 = 128u; // a power of two, <= 256 (the tree reduction halves it)
+
+struct Params {
+  rows: u32,
+  cols: u32,
+  causalT: u32,
+  scale: f32,
+}
+
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read_write> y: array<f32>;
+@group(0) @binding(2) var<storage, read_write> lse: array<u32>;
+@group(0) @binding(3) var<uniform> p: Params;
+
+const NEG_INF_BITS: u32 = 0xff800000u;
+const LOWEST: f32 = bitcast<f32>(0xff7fffffu); // the most negative finite f32: where the max pass starts
+
+var<workgroup> red: array<f32, WG>; // WG·4 bytes: 1 KiB at 256
+
+fn dropped(v: f32) -> bool {
+  return bitcast<u32>(v) == NEG_INF_BITS;
+}
+
+fn kept_cols(r: u32) -> u32 {
+  if (!CAUSAL) {
+    return p.cols;
+  }
+  let lim = r % p.causalT + p.cols + 1u;
+  if (lim <= p.causalT) {
+    return 0u;
+  }
+  return min(p.cols, lim - p.causalT);
+}
+
+@compute @workgroup_size(WG, 1, 1)
+fn main(
+  @builtin(workgroup_id) wid: vec3u,
+  @builtin(num_workgroups) nwg: vec3u,
+  @builtin(local_invocation_index) li: u32,
+) {
+  // One row per workgroup, spread over x and y; r is uniform, so returning keeps the barriers uniform.
+  let r = wid.y * nwg.x + wid.x;
+  if (r >= p.rows) {
+    return;
+  }
+  let o = r * p.cols;
+  let kept = kept_cols(r);
+
+  var m: f32 = LOWEST;
+  for (var j: u32 = li; j < kept; j += WG) {
+    let v = x[o + j];
+    if (!dropped(v)) {
+      m = max(m, p.scale * v);
+    }
+  }
+  red[li] = m;
+  workgroupBarrier();
+  for (var h: u32 = WG / 2u; h > 0u; h >>= 1u) {
+    if (li < h) {
+      red[li] = max(red[li], red[li + h]);
+    }
+    workgroupBarrier();
+  }
+  m = red[0];
+  workgroupBarrier(); // everyone has read the max before red is reused for the sum
+
+  var s: f32 = 0.0;
+  for (var j: u32 = li; j < kept; j += WG) {
+    let v = x[o + j];
+    if (!dropped(v)) {
+      s += exp(p.scale * v - m);
+    }
+  }
+  red[li] = s;
+  workgroupBarrier();
+  for (var h: u32 = WG / 2u; h > 0u; h >>= 1u) {
+    if (li < h) {
+      red[li] += red[li + h];
+    }
+    workgroupBarrier();
+  }
+  s = red[0];
+
+  // s >= 1 when any entry is kept, 0 when none is.
+  var inv: f32 = 0.0;
+  if (s > 0.0) {
+    inv = 1.0 / s;
+  }
+  for (var j: u32 = li; j < p.cols; j += WG) {
+    let v = x[o + j];
+    var e: f32 = 0.0;
+    if (j < kept && !dropped(v)) {
+      e = exp(p.scale * v - m) * inv;
+    }
+    y[o + j] = e;
+  }
+  if (HAS_LSE && li == 0u) {
+    var bits: u32 = NEG_INF_BITS;
+    if (s > 0.0) {
+      bits = bitcast<u32>(m + log(s));
+    }
+    lse[r] = bits;
+  }
+}

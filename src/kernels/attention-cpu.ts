@@ -1,0 +1,56 @@
+// The CPU reference of scaled dot-product attention, written for clarity with float64 accumulation: the
+// spec the fused and unfused WGSL paths are checked against. Per query row it computes every score, subtracts
+// the row maximum before exponentiating (exact in real arithmetic, and keeps exp from overflowing for large
+// scores), and returns the log-sum-exp the backward pass needs.
+
+import { type AttentionDims, visibleKeys } from "./attention-shape";
+
+export interface AttentionCpuResult {
+  /** [B, H, T, d] */
+  out: Float32Array;
+  /** [B, H, T]; -Infinity for a row that sees no key. */
+  lse: Float32Array;
+}
+
+export function attentionCpu(
+  q: Float32Array,
+  k: Float32Array,
+  v: Float32Array,
+  dims: AttentionDims,
+): AttentionCpuResult {
+  const { B, H, T, S, d, scale } = dims;
+  const out = new Float32Array(B * H * T * d);
+  const lse = new Float32Array(B * H * T);
+  const scores = new Float64Array(S);
+  const acc = new Float64Array(d);
+  for (let bh = 0; bh < B * H; bh++) {
+    const qBase = bh * T * d;
+    const kvBase = bh * S * d;
+    for (let i = 0; i < T; i++) {
+      const row = bh * T + i;
+      const n = visibleKeys(dims, i);
+      if (n === 0) {
+        // Fully masked: the empty sum. out stays 0.
+        lse[row] = -Infinity;
+        continue;
+      }
+      let max = -Infinity;
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let c = 0; c < d; c++) s += q[qBase + i * d + c]! * k[kvBase + j * d + c]!;
+        scores[j] = s * scale;
+        if (scores[j]! > max) max = scores[j]!;
+      }
+      let sum = 0;
+      acc.fill(0);
+      for (let j = 0; j < n; j++) {
+        const p = Math.exp(scores[j]! - max);
+        sum += p;
+        for (let c = 0; c < d; c++) acc[c]! += p * v[kvBase + j * d + c]!;
+      }
+      for (let c = 0; c < d; c++) out[qBase + i * d + c] = acc[c]! / sum;
+      lse[row] = max + Math.log(sum);
+    }
+  }
+  return { out, lse };
+}

@@ -1,0 +1,75 @@
+// The CPU reference of softmax over the last axis and its backward: the spec the WGSL variants are checked
+// against. Float64 throughout, results stored as f32.
+//
+// Per row of `cols` values x (row-major, rows x cols):
+//   z_j = scale·x_j for kept entries; an entry is dropped when x_j = -Infinity or the causal mask removes it
+//   m   = max_j z_j                              (subtracted first, so exp never overflows: ±1e4 logits are fine)
+//   s   = Σ_j exp(z_j − m)                       (>= 1 when any entry is kept, 0 when none is)
+//   y_j = exp(z_j − m) / s, and 0 for dropped entries
+//   lse = m + log s
+// A row with no kept entry (all -Infinity, or all masked) gives y = 0 and lse = -Infinity rather than NaN.
+// +Infinity and NaN are not supported input (see softmax-shape.ts).
+
+import { checkSoftmaxOptions, keptColumns, type SoftmaxOptions } from "./softmax-shape";
+
+export interface SoftmaxCpuOptions extends SoftmaxOptions {
+  /** When given (`rows` floats), also write each row's log-sum-exp here. */
+  lse?: Float32Array;
+}
+
+export function softmaxCpu(
+  x: Float32Array,
+  rows: number,
+  cols: number,
+  opts: SoftmaxCpuOptions = {},
+): Float32Array {
+  checkSoftmaxOptions("softmax", rows, opts);
+  const scale = opts.scale ?? 1;
+  const y = new Float32Array(rows * cols);
+  const z = new Float64Array(cols);
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    const kept = keptColumns(r, cols, opts.causalT);
+    let m = -Infinity;
+    for (let j = 0; j < kept; j++) {
+      const v = x[o + j]!;
+      // -Infinity is dropped explicitly (not via scale·v), so a zero or negative scale cannot turn it into NaN.
+      z[j] = v === -Infinity ? -Infinity : scale * v;
+      if (z[j]! > m) m = z[j]!;
+    }
+    if (m === -Infinity) {
+      // Nothing kept: y stays 0.
+      if (opts.lse) opts.lse[r] = -Infinity;
+      continue;
+    }
+    let s = 0;
+    for (let j = 0; j < kept; j++) {
+      const e = Math.exp(z[j]! - m); // exp(-Infinity) = 0 for dropped entries
+      z[j] = e;
+      s += e;
+    }
+    for (let j = 0; j < kept; j++) y[o + j] = z[j]! / s;
+    if (opts.lse) opts.lse[r] = m + Math.log(s);
+  }
+  return y;
+}
+
+/**
+ * Backward of softmax from its output: dx_j = y_j · (dy_j − Σ_k dy_k·y_k) per row. Rows that were fully
+ * masked (y = 0) get dx = 0.
+ */
+export function softmaxBackwardCpu(
+  y: Float32Array,
+  dy: Float32Array,
+  rows: number,
+  cols: number,
+): Float32Array {
+  const dx = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    let dot = 0;
+    for (let j = 0; j < cols; j++) dot += dy[o + j]! * y[o + j]!;
+    for (let j = 0; j < cols; j++) dx[o + j] = y[o + j]! * (dy[o + j]! - dot);
+  }
+  return dx;
+}

@@ -1,0 +1,91 @@
+// attention cases, for both paths: size 1, odd T and d, T not a multiple of the fused kernel's 4-row and
+// 4-key blocks, causal and not, several batches and heads, T > S with causal (fully masked rows: out 0,
+// lse -Infinity, compared exactly), T < S, large scores, a head size above the fused limit (the fused request
+// falls back to the unfused path), and long key ranges that would expose an accumulator or score block not
+// re-initialised between key blocks or between row groups. Both out and lse are compared.
+
+import type { AttentionVariant } from "../../kernels/attention-gpu";
+import { input, makeCase, type VerifyCase } from "../case";
+
+export const ATTENTION_VARIANT_NAMES = ["fused", "unfused"] as const satisfies readonly AttentionVariant[];
+
+interface Spec {
+  name: string;
+  B: number;
+  H: number;
+  T: number;
+  S: number;
+  d: number;
+  causal?: boolean;
+  /** Explicit scale (default 1/sqrt(d)). */
+  scale?: number;
+  /** q and k drawn from [-range, range] (default 1). */
+  range?: number;
+}
+
+const SPECS: Spec[] = [
+  { name: "1x1x1 d=1", B: 1, H: 1, T: 1, S: 1, d: 1 },
+  { name: "causal 1x1x1 d=3", B: 1, H: 1, T: 1, S: 1, d: 3, causal: true },
+  { name: "odd T=7 d=5", B: 1, H: 1, T: 7, S: 7, d: 5 },
+  { name: "causal odd T=7 d=5", B: 1, H: 1, T: 7, S: 7, d: 5, causal: true },
+  { name: "ragged T=37 d=16", B: 1, H: 2, T: 37, S: 37, d: 16 },
+  { name: "causal ragged T=37 d=16", B: 1, H: 2, T: 37, S: 37, d: 16, causal: true },
+  { name: "batched B=2 H=3 T=9 d=8", B: 2, H: 3, T: 9, S: 9, d: 8 },
+  { name: "causal batched B=2 H=3 T=9 d=6", B: 2, H: 3, T: 9, S: 9, d: 6, causal: true },
+  // Rows 0..5 see no key (i + S - T < 0): out 0, lse -Infinity.
+  { name: "causal T>S T=11 S=5 d=4", B: 2, H: 1, T: 11, S: 5, d: 4, causal: true },
+  { name: "T<S T=5 S=13 d=6", B: 1, H: 2, T: 5, S: 13, d: 6 },
+  { name: "causal T<S T=5 S=13 d=6", B: 1, H: 2, T: 5, S: 13, d: 6, causal: true },
+  // scale 1 on q, k in [-4, 4] with d = 16: scores spread over about ±50 (the largest |s| is checked in the
+  // unit tests), so exp without max subtraction would overflow and small rounding shows as large error.
+  { name: "large scores d=16 scale=1", B: 1, H: 2, T: 12, S: 19, d: 16, scale: 1, range: 4 },
+  { name: "causal large scores d=16 scale=1", B: 1, H: 1, T: 12, S: 12, d: 16, scale: 1, range: 4, causal: true },
+  // Above ATTENTION_FUSED_MAX_D (128): the fused request runs the unfused path (and counts the fallback).
+  { name: "wide d=130", B: 1, H: 2, T: 6, S: 9, d: 130 },
+  // Many 4-key blocks per row and many row groups per head, with a ragged last block of each.
+  { name: "long S=301 T=6 d=12", B: 1, H: 1, T: 6, S: 301, d: 12 },
+  { name: "causal long T=S=203 d=8", B: 1, H: 1, T: 203, S: 203, d: 8, causal: true },
+];
+
+function dims(s: Spec): string {
+  const extra = [s.causal ? "causal" : "", s.scale !== undefined ? `scale=${s.scale}` : ""];
+  return [`B=${s.B} H=${s.H} T=${s.T} S=${s.S} d=${s.d}`, ...extra.filter(Boolean)].join(" ");
+}
+
+export function attentionCases(): VerifyCase[] {
+  const out: VerifyCase[] = [];
+  for (const variant of ATTENTION_VARIANT_NAMES) {
+    SPECS.forEach((s, i) => {
+      const r = s.range ?? 1;
+      const big = r > 1;
+      out.push(
+        makeCase({
+          kernel: "attention",
+          variant,
+          name: s.name,
+          shape: dims(s),
+          // out is a convex combination of v rows in [-1, 1]; its error is that of the softmax weights.
+          // A score's f32 error is about d·eps·|q||k|·scale, and exp turns it into the same relative error
+          // of a weight: ~1e-6 for unit inputs, ~1e-5 when scores reach ±50 (|q||k| ~ 16·16 summed over
+          // d = 16 terms). lse ~ max score carries that score error plus f32 rounding of its own magnitude.
+          atol: big ? 1e-4 : 1e-5,
+          rtol: big ? 1e-4 : 2e-5,
+          force: { attention: variant },
+          inputs: () => ({
+            q: input([s.B, s.H, s.T, s.d], 400 + i, -r, r),
+            k: input([s.B, s.H, s.S, s.d], 500 + i, -r, r),
+            v: input([s.B, s.H, s.S, s.d], 600 + i),
+          }),
+          apply: (be, t) => {
+            const res = be.attention(t.q!, t.k!, t.v!, {
+              causal: !!s.causal,
+              ...(s.scale !== undefined ? { scale: s.scale } : {}),
+            });
+            return [res.out, res.lse];
+          },
+        }),
+      );
+    });
+  }
+  return out;
+}
