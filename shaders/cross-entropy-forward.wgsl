@@ -20,8 +20,6 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> rowLoss: array<f32>;
 @group(0) @binding(4) var<uniform> p: Params;
 
-const LOWEST: f32 = -3.40282347e38; // the most negative finite f32: the start of the max pass
-
 // The class a target names, or C when it is not an integer in [0, C).
 fn class_of(bits: u32) -> u32 {
   if ((bits & 0x7f800000u) == 0x7f800000u) {
@@ -50,8 +48,9 @@ fn main(
     return;
   }
   let o = r * p.C;
-  var m: f32 = LOWEST;
-  for (var j: u32 = 0u; j < p.C; j++) {
+  // C >= 1 (checked before dispatch): the first logit starts the max pass.
+  var m: f32 = logits[o];
+  for (var j: u32 = 1u; j < p.C; j++) {
     m = max(m, logits[o + j]);
   }
   var s: f32 = 0.0;

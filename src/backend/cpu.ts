@@ -5,7 +5,13 @@ import { attentionDims } from "../kernels/attention-shape";
 import { matmulCpu } from "../kernels/matmul-cpu";
 import { matmulDims } from "../kernels/matmul-shape";
 import { softmaxBackwardCpu, softmaxCpu } from "../kernels/softmax-cpu";
-import { type SoftmaxOptions, softmaxBackwardDims, softmaxDims } from "../kernels/softmax-shape";
+import {
+  type SoftmaxInternals,
+  type SoftmaxLaunch,
+  type SoftmaxOptions,
+  softmaxBackwardDims,
+  softmaxDims,
+} from "../kernels/softmax-shape";
 import { checkData, checkShape, type Shape, ShapeError, sizeOf } from "../kernels/validate";
 import type {
   AdamParams,
@@ -27,7 +33,7 @@ import * as layers from "./cpu-ops/layers";
 import * as optim from "./cpu-ops/optim";
 import { asCpu, CpuTensor } from "./cpu-tensor";
 
-export class CpuBackend implements Backend {
+export class CpuBackend implements Backend, SoftmaxInternals {
   readonly name = "cpu" as const;
   readonly description = "JavaScript (float64 accumulation)";
   readonly fallbacks = {};
@@ -62,14 +68,19 @@ export class CpuBackend implements Backend {
   }
 
   softmaxBackward(y: Tensor, dy: Tensor): Tensor {
+    return this.softmaxBackwardWith(y, dy, {});
+  }
+
+  /** Internal (SoftmaxInternals): the launch settings mean nothing on the CPU. */
+  softmaxBackwardWith(y: Tensor, dy: Tensor, _launch: SoftmaxLaunch): Tensor {
     const Y = asCpu("softmaxBackward", "y", y);
     const DY = asCpu("softmaxBackward", "dy", dy);
     const { rows, cols } = softmaxBackwardDims(Y.shape, DY.shape);
     return new CpuTensor([...Y.shape], softmaxBackwardCpu(Y.data, DY.data, rows, cols));
   }
 
-  /** Internal (not in the op contract): softmax with scale and causal mask, and each row's log-sum-exp. */
-  softmaxWithLse(x: Tensor, opts: SoftmaxOptions): { y: Tensor; lse: Tensor } {
+  /** Internal (SoftmaxInternals): softmax with scale and causal mask, and each row's log-sum-exp. */
+  softmaxWithLse(x: Tensor, opts: SoftmaxOptions & SoftmaxLaunch): { y: Tensor; lse: Tensor } {
     const X = asCpu("softmax", "x", x);
     const { rows, cols } = softmaxDims("softmax", "x", X.shape);
     const lse = new Float32Array(rows);

@@ -8,7 +8,13 @@ import { attentionDims } from "../kernels/attention-shape";
 import { type MatmulVariant, matmulGpu } from "../kernels/matmul-gpu";
 import { matmulDims } from "../kernels/matmul-shape";
 import { type SoftmaxVariant, softmaxBackwardGpu, softmaxGpu } from "../kernels/softmax-gpu";
-import { type SoftmaxOptions, softmaxBackwardDims, softmaxDims } from "../kernels/softmax-shape";
+import {
+  type SoftmaxInternals,
+  type SoftmaxLaunch,
+  type SoftmaxOptions,
+  softmaxBackwardDims,
+  softmaxDims,
+} from "../kernels/softmax-shape";
 import { checkData, checkShape, type Shape, ShapeError, sizeOf } from "../kernels/validate";
 import type {
   AdamParams,
@@ -50,7 +56,7 @@ export function defaultVariants(info: AdapterSummary): KernelVariants {
   return { matmul, softmax: "row", attention: "fused" };
 }
 
-export class WebGPUBackend implements Backend {
+export class WebGPUBackend implements Backend, SoftmaxInternals {
   readonly name = "webgpu" as const;
   readonly fallbacks: FallbackCounts = {};
   variants: KernelVariants;
@@ -103,7 +109,8 @@ export class WebGPUBackend implements Backend {
     return this.tensor(new Float32Array(sizeOf(shape)), shape);
   }
 
-  read(t: Tensor): Promise<Float32Array> {
+  // async: a wrong or disposed tensor rejects the promise like every other read failure, not a synchronous throw.
+  async read(t: Tensor): Promise<Float32Array> {
     const g = this.own("read", "t", t);
     return this.rt.read(g.buffer, g.size);
   }
@@ -114,7 +121,12 @@ export class WebGPUBackend implements Backend {
     const bias = args.bias ? this.own("matmul", "bias", args.bias) : null;
     const d = matmulDims(A.shape, B.shape, args, bias?.shape);
     const out = this.output("matmul", d.out);
-    matmulGpu(this.rt, this.variants.matmul, A.buffer, B.buffer, d, args, bias?.buffer ?? null, out.buffer);
+    try {
+      matmulGpu(this.rt, this.variants.matmul, A.buffer, B.buffer, d, args, bias?.buffer ?? null, out.buffer);
+    } catch (e) {
+      out.dispose(); // a refused dispatch (grid too large) must not keep the output's buffer out of the pool
+      throw e;
+    }
     return out;
   }
 
@@ -127,22 +139,30 @@ export class WebGPUBackend implements Backend {
   }
 
   softmaxBackward(y: Tensor, dy: Tensor): Tensor {
+    return this.softmaxBackwardWith(y, dy, {});
+  }
+
+  /** Internal (SoftmaxInternals): softmaxBackward with launch settings. */
+  softmaxBackwardWith(y: Tensor, dy: Tensor, launch: SoftmaxLaunch): Tensor {
     const Y = this.own("softmaxBackward", "y", y);
     const DY = this.own("softmaxBackward", "dy", dy);
     const { rows, cols } = softmaxBackwardDims(Y.shape, DY.shape);
     const dx = this.output("softmaxBackward", [...Y.shape]);
-    softmaxBackwardGpu(this.rt, this.variants.softmax, Y.buffer, DY.buffer, dx.buffer, rows, cols);
+    softmaxBackwardGpu(this.rt, this.variants.softmax, Y.buffer, DY.buffer, dx.buffer, rows, cols, launch);
     return dx;
   }
 
-  /** Internal (not in the op contract): softmax with scale and causal mask, and each row's log-sum-exp. */
-  softmaxWithLse(x: Tensor, opts: SoftmaxOptions): { y: Tensor; lse: Tensor } {
+  /** Internal (SoftmaxInternals): softmax with scale and causal mask, and each row's log-sum-exp. */
+  softmaxWithLse(x: Tensor, opts: SoftmaxOptions & SoftmaxLaunch): { y: Tensor; lse: Tensor } {
     const X = this.own("softmax", "x", x);
     const { rows, cols } = softmaxDims("softmax", "x", X.shape);
     const y = this.output("softmax", [...X.shape]);
     const lse = this.output("softmax", X.shape.slice(0, -1));
     try {
-      softmaxGpu(this.rt, this.variants.softmax, X.buffer, y.buffer, rows, cols, { ...opts, lse: lse.buffer });
+      softmaxGpu(this.rt, this.variants.softmax, X.buffer, y.buffer, rows, cols, {
+        ...opts,
+        lse: lse.buffer,
+      });
     } catch (e) {
       y.dispose();
       lse.dispose();
@@ -159,7 +179,16 @@ export class WebGPUBackend implements Backend {
     const out = this.output("attention", d.out);
     const lse = this.output("attention", d.lse);
     try {
-      const ran = attentionGpu(this.rt, this.variants, Q.buffer, K.buffer, V.buffer, d, out.buffer, lse.buffer);
+      const ran = attentionGpu(
+        this.rt,
+        this.variants,
+        Q.buffer,
+        K.buffer,
+        V.buffer,
+        d,
+        out.buffer,
+        lse.buffer,
+      );
       if (ran !== this.variants.attention) {
         const key = `attention ${this.variants.attention}->${ran} (d > ${ATTENTION_FUSED_MAX_D})`;
         this.fallbacks[key] = (this.fallbacks[key] ?? 0) + 1;

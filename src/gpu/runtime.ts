@@ -77,10 +77,10 @@ export class GpuRuntime {
     try {
       await Promise.all([this.errors.check(), staging.mapAsync(GPUMapMode.READ)]);
     } catch (e) {
+      // mapAsync may still be pending if errors.check() threw first; destroy() cancels it and frees the buffer.
+      staging.destroy();
       if (this.lostReason) throw new DeviceLostError(this.lostReason);
       throw e;
-    } finally {
-      // mapAsync may still be pending if errors.check() threw; destroy() cancels it.
     }
     const out = new Float32Array(staging.getMappedRange().slice(0, count * 4));
     staging.destroy();

@@ -7,12 +7,12 @@
 // the caller is told (it counts the fallback).
 
 import fused from "../../shaders/attention-fused.wgsl?raw";
-import { ShapeError } from "./validate";
 import type { GpuRuntime } from "../gpu/runtime";
 import type { AttentionDims } from "./attention-shape";
 import { type MatmulVariant, matmulGpu } from "./matmul-gpu";
 import { matmulDims } from "./matmul-shape";
 import { type SoftmaxVariant, softmaxGpu } from "./softmax-gpu";
+import { ShapeError } from "./validate";
 
 export type AttentionVariant = "fused" | "unfused";
 

@@ -28,7 +28,8 @@ export interface AttentionDims {
 
 function rank4(arg: string, shape: Shape): void {
   checkShape("attention", arg, shape);
-  if (shape.length !== 4) throw new ShapeError("attention", arg, "must have rank 4 [B, H, rows, d]", fmt(shape));
+  if (shape.length !== 4)
+    throw new ShapeError("attention", arg, "must have rank 4 [B, H, rows, d]", fmt(shape));
 }
 
 export function attentionDims(q: Shape, k: Shape, v: Shape, opts: AttentionOptions = {}): AttentionDims {
@@ -39,7 +40,12 @@ export function attentionDims(q: Shape, k: Shape, v: Shape, opts: AttentionOptio
   const [kB, kH, S, kd] = k as [number, number, number, number];
   if (d < 1) throw new ShapeError("attention", "q", "must have a head size d >= 1", fmt(q));
   if (kB !== B || kH !== H || kd !== d) {
-    throw new ShapeError("attention", "k", `must have shape [${B}, ${H}, S, ${d}] to match q ${fmt(q)}`, fmt(k));
+    throw new ShapeError(
+      "attention",
+      "k",
+      `must have shape [${B}, ${H}, S, ${d}] to match q ${fmt(q)}`,
+      fmt(k),
+    );
   }
   if (v.some((n, i) => n !== k[i])) {
     throw new ShapeError("attention", "v", `must have the shape of k ${fmt(k)}`, fmt(v));

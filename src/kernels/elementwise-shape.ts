@@ -19,7 +19,12 @@ export function checkUnaryOp(op: UnaryOp): void {
 
 export function checkBinaryOp(op: BinaryOp): void {
   if (!Object.hasOwn(BINARY_CODES, op)) {
-    throw new ShapeError("binary", "op", `must be one of ${Object.keys(BINARY_CODES).join(", ")}`, String(op));
+    throw new ShapeError(
+      "binary",
+      "op",
+      `must be one of ${Object.keys(BINARY_CODES).join(", ")}`,
+      String(op),
+    );
   }
 }
 
@@ -80,7 +85,12 @@ export function permuteDims(x: Shape, perm: readonly number[]): PermuteDims {
     seen.size === rank &&
     perm.every((p) => Number.isInteger(p) && p >= 0 && p < rank);
   if (!valid) {
-    throw new ShapeError("permute", "perm", `must be a permutation of 0..${rank - 1} (x is ${fmt(x)})`, fmt(perm));
+    throw new ShapeError(
+      "permute",
+      "perm",
+      `must be a permutation of 0..${rank - 1} (x is ${fmt(x)})`,
+      fmt(perm),
+    );
   }
   const strides = new Array<number>(rank).fill(1);
   for (let i = rank - 2; i >= 0; i--) strides[i] = strides[i + 1]! * x[i + 1]!;
@@ -103,21 +113,34 @@ export interface ReduceDims {
   out: number[];
 }
 
-/** sumTo: `shape` is a suffix of x's shape; every leading axis is summed (outer = 1). */
+/**
+ * sumTo: `shape` is a suffix of x's shape and every leading axis is summed (outer = 1). [1] is also accepted
+ * for any x, as the total: it undoes binary's broadcast of a [1] scalar, as [] undoes that of a [] one.
+ */
 export function sumToDims(x: Shape, shape: Shape): ReduceDims {
-  if (!Array.isArray(shape) || !isSuffix(shape, x)) {
-    throw new ShapeError("sumTo", "shape", `must be a suffix of x's shape ${fmt(x)}`, fmt(shape ?? []));
+  const scalar1 = Array.isArray(shape) && shape.length === 1 && shape[0] === 1;
+  if (!Array.isArray(shape) || !(isSuffix(shape, x) || scalar1)) {
+    throw new ShapeError(
+      "sumTo",
+      "shape",
+      `must be a suffix of x's shape ${fmt(x)} (or [1] for the total)`,
+      Array.isArray(shape) ? fmt(shape) : String(shape),
+    );
   }
-  const inner = sizeOf(shape);
-  const lead = x.slice(0, x.length - shape.length);
-  return { outer: 1, len: sizeOf(lead), inner, out: [...shape] };
+  const lead = isSuffix(shape, x) ? x.slice(0, x.length - shape.length) : x;
+  return { outer: 1, len: sizeOf(lead), inner: sizeOf(shape), out: [...shape] };
 }
 
 /** sum: axis in [-rank, rank) (negative counts from the end); the axis is removed from the shape. */
 export function sumDims(x: Shape, axis: number): ReduceDims {
   const rank = x.length;
   if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
-    throw new ShapeError("sum", "axis", `must be an integer in [${-rank}, ${rank}) for x of shape ${fmt(x)}`, String(axis));
+    throw new ShapeError(
+      "sum",
+      "axis",
+      `must be an integer in [${-rank}, ${rank}) for x of shape ${fmt(x)}`,
+      String(axis),
+    );
   }
   const a = axis < 0 ? axis + rank : axis;
   return {

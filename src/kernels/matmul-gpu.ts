@@ -39,7 +39,10 @@ export const MATMUL_VARIANTS: Record<MatmulVariant, VariantSpec> = {
  * dimension of each operand (K for a, M for a transposed; N for b, K for b transposed) and its batch stride
  * are multiples of 4.
  */
-export function matmulAlignment(d: MatmulDims, opts: MatmulOptions): { ALIGNED_A: boolean; ALIGNED_B: boolean } {
+export function matmulAlignment(
+  d: MatmulDims,
+  opts: MatmulOptions,
+): { ALIGNED_A: boolean; ALIGNED_B: boolean } {
   const rowA = opts.transA ? d.M : d.K;
   const rowB = opts.transB ? d.K : d.N;
   return {

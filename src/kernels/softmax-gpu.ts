@@ -9,7 +9,8 @@ import backwardWorkgroup from "../../shaders/softmax-backward-workgroup.wgsl?raw
 import row from "../../shaders/softmax-row.wgsl?raw";
 import workgroup from "../../shaders/softmax-workgroup.wgsl?raw";
 import type { GpuRuntime } from "../gpu/runtime";
-import { checkSoftmaxOptions, type SoftmaxOptions } from "./softmax-shape";
+import { checkSoftmaxOptions, type SoftmaxLaunch, type SoftmaxOptions } from "./softmax-shape";
+import { ShapeError } from "./validate";
 
 export type SoftmaxVariant = "row" | "workgroup";
 
@@ -28,7 +29,7 @@ export const SOFTMAX_VARIANTS: Record<SoftmaxVariant, VariantSpec> = {
   workgroup: { forward: workgroup, backward: backwardWorkgroup, rowsPerWorkgroup: 1, constants: { WG: 128 } },
 };
 
-export interface SoftmaxGpuOptions extends SoftmaxOptions {
+export interface SoftmaxGpuOptions extends SoftmaxOptions, SoftmaxLaunch {
   /** When given, also write log Σⱼ exp(scale·xⱼ) of each row here (`rows` floats; -Infinity for an all-masked row). */
   lse?: GPUBuffer;
 }
@@ -39,8 +40,12 @@ export function spreadGrid(n: number, maxPerDim: number): [number, number] {
   return [maxPerDim, Math.ceil(n / maxPerDim)];
 }
 
-function grid(rt: GpuRuntime, spec: VariantSpec, rows: number): [number, number] {
-  return spreadGrid(Math.ceil(rows / spec.rowsPerWorkgroup), rt.limits.maxComputeWorkgroupsPerDimension);
+function grid(rt: GpuRuntime, spec: VariantSpec, rows: number, launch: SoftmaxLaunch): [number, number] {
+  const max = rt.limits.maxComputeWorkgroupsPerDimension;
+  const cap = launch.maxGridX ?? max;
+  if (!Number.isInteger(cap) || cap < 1)
+    throw new ShapeError("softmax", "maxGridX", "must be a positive integer", String(cap));
+  return spreadGrid(Math.ceil(rows / spec.rowsPerWorkgroup), Math.min(max, cap));
 }
 
 /** y = softmax(scale·x) per row of x (rows x cols); masked and -Infinity entries give 0. */
@@ -63,7 +68,7 @@ export function softmaxGpu(
       { ...spec.constants, CAUSAL: opts.causalT !== undefined, HAS_LSE: opts.lse !== undefined },
       [x, out, lse],
       [rows, cols, opts.causalT ?? 1, { f32: opts.scale ?? 1 }],
-      grid(rt, spec, rows),
+      grid(rt, spec, rows, opts),
     );
   } finally {
     // Safe to reuse at once: later users of the buffer are queued after this dispatch.
@@ -80,6 +85,7 @@ export function softmaxBackwardGpu(
   dx: GPUBuffer,
   rows: number,
   cols: number,
+  launch: SoftmaxLaunch = {},
 ): void {
   const spec = SOFTMAX_VARIANTS[variant];
   rt.dispatch(
@@ -87,6 +93,6 @@ export function softmaxBackwardGpu(
     spec.constants,
     [y, dy, dx],
     [rows, cols],
-    grid(rt, spec, rows),
+    grid(rt, spec, rows, launch),
   );
 }

@@ -27,10 +27,21 @@ export interface SoftmaxOptions {
   causalT?: number;
 }
 
-/** A backend that can run softmax with the internal options and return the log-sum-exp as well. */
-export interface SoftmaxWithLse {
+/** How the GPU kernels are launched; the CPU ignores it. */
+export interface SoftmaxLaunch {
+  /**
+   * Cap on workgroups along x (default: the device's maxComputeWorkgroupsPerDimension); the grid continues
+   * along y. Verification sets it low to exercise the two-dimensional grid without 65536 workgroups.
+   */
+  maxGridX?: number;
+}
+
+/** Internal entry points of both backends (not in the op contract): the options attention uses, for tests. */
+export interface SoftmaxInternals {
   /** y as softmax(x), and lse [...lead] = log Σⱼ exp(scale·xⱼ) over the kept entries (-Infinity when none). */
-  softmaxWithLse(x: Tensor, opts: SoftmaxOptions): { y: Tensor; lse: Tensor };
+  softmaxWithLse(x: Tensor, opts: SoftmaxOptions & SoftmaxLaunch): { y: Tensor; lse: Tensor };
+  /** softmaxBackward with launch settings. */
+  softmaxBackwardWith(y: Tensor, dy: Tensor, launch: SoftmaxLaunch): Tensor;
 }
 
 export function softmaxDims(op: string, arg: string, shape: Shape): SoftmaxDims {

@@ -9,7 +9,8 @@ import { openPage, type Session } from "./browser";
 const TAG = "$nonFinite";
 
 function revive(_key: string, value: unknown): unknown {
-  if (value && typeof value === "object" && TAG in value) return Number((value as Record<string, string>)[TAG]);
+  if (value && typeof value === "object" && TAG in value)
+    return Number((value as Record<string, string>)[TAG]);
   return value;
 }
 

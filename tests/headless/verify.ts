@@ -113,14 +113,20 @@ async function main(): Promise<number> {
     const { report } = run;
     const chromium = await session.browser.version();
     const a = report.adapter;
-    console.log(`adapter: vendor=${a.vendor || "?"} architecture=${a.architecture || "?"} description=${a.description || "?"}`);
+    console.log(
+      `adapter: vendor=${a.vendor || "?"} architecture=${a.architecture || "?"} description=${a.description || "?"}`,
+    );
     console.log(`chromium: ${chromium}`);
     if (session.errors.length) console.log(`page errors:\n  ${session.errors.join("\n  ")}`);
     console.log("");
     const results = report.results;
     if (results.length) console.log(table(results));
     const failed = results.filter((r) => !r.pass);
-    for (const r of failed) console.log(`FAIL ${r.id} (${r.shape}): ${r.detail ?? "no detail"}`);
+    for (const r of failed) {
+      // Compiler messages span lines: indent them under their case, without the blank ones.
+      const detail = (r.detail ?? "no detail").split("\n").filter((l) => l.trim() !== "");
+      console.log(`FAIL ${r.id} (${r.shape}): ${detail.join("\n    ")}`);
+    }
     if (opts.json) {
       const file = resolve(opts.json);
       mkdirSync(dirname(file), { recursive: true });

@@ -54,7 +54,12 @@ function uninitialisedVars(src: string): VarFinding[] {
     const ch = code[i];
     if (ch === "{") depth++;
     else if (ch === "}") depth--;
-    else if (depth > 0 && ch === "v" && /^var\b/.test(code.slice(i, i + 4)) && !/\w/.test(code[i - 1] ?? "")) {
+    else if (
+      depth > 0 &&
+      ch === "v" &&
+      /^var\b/.test(code.slice(i, i + 4)) &&
+      !/\w/.test(code[i - 1] ?? "")
+    ) {
       // The declaration runs to the next ';' (types never contain ';' or '='; an initializer always has '=').
       const end = code.indexOf(";", i);
       const decl = code.slice(i, end < 0 ? code.length : end);
@@ -110,7 +115,9 @@ fn main() {
   for (const file of files) {
     test(`shaders/${file}`, () => {
       const findings = uninitialisedVars(readFileSync(resolve(dir, file), "utf8"));
-      const report = findings.map((f) => `shaders/${file}:${f.line}: '${f.text}' needs an explicit initializer`);
+      const report = findings.map(
+        (f) => `shaders/${file}:${f.line}: '${f.text}' needs an explicit initializer`,
+      );
       expect(report, report.join("\n")).toEqual([]);
     });
   }

@@ -22,9 +22,11 @@ export function sigmoid(x: number): number {
   return e / (1 + e);
 }
 
-function unaryFn(op: UnaryOp): (x: number) => number {
+/** The op on one value, in float64. */
+export function unaryFn(op: UnaryOp): (x: number) => number {
   switch (op) {
     case "relu":
+      // biome-ignore lint/complexity/useMathMinMax: like the shader's select(), NaN gives 0 (Math.max gives NaN)
       return (x) => (x > 0 ? x : 0);
     case "sigmoid":
       return sigmoid;

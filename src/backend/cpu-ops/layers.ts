@@ -5,7 +5,7 @@
 // refuse the same arguments with the same messages. Only the CPU can check id and target *values* (the GPU
 // would need a readback): `checkIndices` throws naming the bad value and its index.
 
-import { fmt, checkNumber, type Shape, ShapeError, sameShape, sizeOf } from "../../kernels/validate";
+import { checkNumber, fmt, type Shape, ShapeError, sameShape, sizeOf } from "../../kernels/validate";
 import { CpuTensor } from "../cpu-tensor";
 
 // ---- shape checks (shared with the WebGPU backend) ---------------------------------------------------------
@@ -39,7 +39,8 @@ function checkRowStats(op: string, arg: string, shape: Shape, x: Shape, rows: nu
 
 /** A one-element tensor ([] or [1]) holding the upstream gradient of a scalar loss. */
 function checkScalar(op: string, arg: string, shape: Shape): void {
-  if (sizeOf(shape) !== 1) throw new ShapeError(op, arg, "must be a one-element tensor ([] or [1])", fmt(shape));
+  if (sizeOf(shape) !== 1)
+    throw new ShapeError(op, arg, "must be a one-element tensor ([] or [1])", fmt(shape));
 }
 
 export function layerNormDims(x: Shape, gamma: Shape, beta: Shape, eps: number): RowDims {
@@ -82,7 +83,12 @@ export function embeddingBackwardDims(ids: Shape, dy: Shape, vocab: number): Emb
   }
   const C = dy[dy.length - 1];
   if (C === undefined || !sameShape(dy.slice(0, -1), ids)) {
-    throw new ShapeError(op, "dy", `must have shape [${[...ids, "C"].join(", ")}] (ids ${fmt(ids)})`, fmt(dy));
+    throw new ShapeError(
+      op,
+      "dy",
+      `must have shape [${[...ids, "C"].join(", ")}] (ids ${fmt(ids)})`,
+      fmt(dy),
+    );
   }
   return { V: vocab, C, n: sizeOf(ids), out: [vocab, C] };
 }
@@ -118,7 +124,8 @@ export function crossEntropyBackwardDims(probs: Shape, targets: Shape, dloss: Sh
 export function mseDims(op: string, pred: Shape, target: Shape, dloss?: Shape): number {
   const n = sizeOf(pred);
   if (n < 1) throw new ShapeError(op, "pred", "must have at least one element", fmt(pred));
-  if (!sameShape(target, pred)) throw new ShapeError(op, "target", `must have pred's shape ${fmt(pred)}`, fmt(target));
+  if (!sameShape(target, pred))
+    throw new ShapeError(op, "target", `must have pred's shape ${fmt(pred)}`, fmt(target));
   if (dloss) checkScalar(op, "dloss", dloss);
   return n;
 }
@@ -164,7 +171,11 @@ export function layerNorm(
     mean[r] = mu;
     rstd[r] = rs;
   }
-  return { y: new CpuTensor([...x.shape], y), mean: new CpuTensor([rows], mean), rstd: new CpuTensor([rows], rstd) };
+  return {
+    y: new CpuTensor([...x.shape], y),
+    mean: new CpuTensor([rows], mean),
+    rstd: new CpuTensor([rows], rstd),
+  };
 }
 
 /**
@@ -202,7 +213,7 @@ export function layerNormBackward(
     }
     for (let j = 0; j < C; j++) {
       const xh = (X[o + j]! - mu) * rs;
-      dx[o + j] = rs * (DY[o + j]! * G[j]! - sg / C - (xh * sgx) / C);
+      dx[o + j] = rs * (DY[o + j]! * G[j]! - sg / C - (xh * sgx) / (C + 1));
     }
   }
   return {

@@ -81,7 +81,14 @@ function elementwise(
 export function permute(be: WebGPUBackend, x: GpuTensor, perm: readonly number[]): GpuTensor {
   const { out, outDims4, inStrides4 } = permuteDims(x.shape, perm);
   return produce(be, "permute", out, (y) =>
-    elementwise(be, "permute", {}, [x.buffer, y.buffer], [x.size, 0, 0, 0, ...outDims4, ...inStrides4], x.size),
+    elementwise(
+      be,
+      "permute",
+      {},
+      [x.buffer, y.buffer],
+      [x.size, 0, 0, 0, ...outDims4, ...inStrides4],
+      x.size,
+    ),
   );
 }
 

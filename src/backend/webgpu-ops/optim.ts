@@ -9,8 +9,8 @@
 import adamWgsl from "../../../shaders/adam.wgsl?raw";
 import sgdWgsl from "../../../shaders/sgd.wgsl?raw";
 import sumSquaresWgsl from "../../../shaders/sum-squares.wgsl?raw";
-import type { Param } from "../../gpu/runtime";
 import type { KernelSource } from "../../gpu/pipelines";
+import type { Param } from "../../gpu/runtime";
 import type { AdamParams, SgdParams } from "../contract";
 import { checkAdamParams, checkClip, checkOptimLists, checkSgdParams } from "../cpu-ops/optim";
 import type { GpuTensor } from "../gpu-tensor";
@@ -72,12 +72,22 @@ function grid(be: WebGPUBackend, n: number): { groups: [number, number]; rowStri
 }
 
 /**
- * Clip specialisation and params. Infinity cannot be relied on inside a shader (WGSL lets implementations
- * assume finite floats), so maxNorm = Infinity turns scaling off (SCALE = false) and passes 0 as a placeholder.
+ * A finite sumSq (an f32 <= 3.4e38) has a norm below 1.85e19, so any maxNorm at or above this gives a scale of
+ * exactly 1: such a maxNorm, Infinity included, turns scaling off instead of reaching the shader.
  */
-function clipSetup(clip: GpuClip | undefined): { constants: { GUARD: boolean; SCALE: boolean }; maxNorm: number } {
+const NO_SCALING_NORM = 2e19;
+
+/**
+ * Clip specialisation and params. Infinity cannot be relied on inside a shader (WGSL lets implementations
+ * assume finite floats), so maxNorm = Infinity keeps the guard but turns scaling off (SCALE = false), with 0
+ * passed as a placeholder.
+ */
+function clipSetup(clip: GpuClip | undefined): {
+  constants: { GUARD: boolean; SCALE: boolean };
+  maxNorm: number;
+} {
   if (!clip) return { constants: { GUARD: false, SCALE: false }, maxNorm: 0 };
-  const scale = Number.isFinite(clip.maxNorm);
+  const scale = clip.maxNorm < NO_SCALING_NORM;
   return { constants: { GUARD: true, SCALE: scale }, maxNorm: scale ? clip.maxNorm : 0 };
 }
 
@@ -107,7 +117,13 @@ export function sgdStep(
       { f32: maxNorm },
     ];
     // Without clip args the sumSq slot is bound to the gradient (both read-only) and never read.
-    be.rt.dispatch(SGD, constants, [g, clip?.sumSq.buffer ?? g, p.buffer, momenta[i]!.buffer], fields, groups);
+    be.rt.dispatch(
+      SGD,
+      constants,
+      [g, clip?.sumSq.buffer ?? g, p.buffer, momenta[i]!.buffer],
+      fields,
+      groups,
+    );
   });
 }
 

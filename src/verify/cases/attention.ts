@@ -4,6 +4,7 @@
 // falls back to the unfused path), and long key ranges that would expose an accumulator or score block not
 // re-initialised between key blocks or between row groups. Both out and lse are compared.
 
+import type { Backend } from "../../backend/contract";
 import type { AttentionVariant } from "../../kernels/attention-gpu";
 import { input, makeCase, type VerifyCase } from "../case";
 
@@ -39,13 +40,32 @@ const SPECS: Spec[] = [
   // scale 1 on q, k in [-4, 4] with d = 16: scores spread over about ±50 (the largest |s| is checked in the
   // unit tests), so exp without max subtraction would overflow and small rounding shows as large error.
   { name: "large scores d=16 scale=1", B: 1, H: 2, T: 12, S: 19, d: 16, scale: 1, range: 4 },
-  { name: "causal large scores d=16 scale=1", B: 1, H: 1, T: 12, S: 12, d: 16, scale: 1, range: 4, causal: true },
+  {
+    name: "causal large scores d=16 scale=1",
+    B: 1,
+    H: 1,
+    T: 12,
+    S: 12,
+    d: 16,
+    scale: 1,
+    range: 4,
+    causal: true,
+  },
   // Above ATTENTION_FUSED_MAX_D (128): the fused request runs the unfused path (and counts the fallback).
   { name: "wide d=130", B: 1, H: 2, T: 6, S: 9, d: 130 },
   // Many 4-key blocks per row and many row groups per head, with a ragged last block of each.
   { name: "long S=301 T=6 d=12", B: 1, H: 1, T: 6, S: 301, d: 12 },
   { name: "causal long T=S=203 d=8", B: 1, H: 1, T: 203, S: 203, d: 8, causal: true },
 ];
+
+/** ATTENTION_FUSED_MAX_D, restated here so the case list stays free of WGSL imports (Node tools list cases). */
+const FUSED_MAX_D = 128;
+
+function fallbackCount(be: Backend): number {
+  return Object.entries(be.fallbacks)
+    .filter(([key]) => key.startsWith("attention fused->unfused"))
+    .reduce((n, [, count]) => n + count, 0);
+}
 
 function dims(s: Spec): string {
   const extra = [s.causal ? "causal" : "", s.scale !== undefined ? `scale=${s.scale}` : ""];
@@ -77,10 +97,22 @@ export function attentionCases(): VerifyCase[] {
             v: input([s.B, s.H, s.S, s.d], 600 + i),
           }),
           apply: (be, t) => {
+            const before = fallbackCount(be);
             const res = be.attention(t.q!, t.k!, t.v!, {
               causal: !!s.causal,
               ...(s.scale !== undefined ? { scale: s.scale } : {}),
             });
+            // A fused request above the head-size limit must run unfused and say so in `fallbacks`.
+            if (
+              be.name === "webgpu" &&
+              variant === "fused" &&
+              s.d > FUSED_MAX_D &&
+              fallbackCount(be) !== before + 1
+            ) {
+              res.out.dispose();
+              res.lse.dispose();
+              throw new Error(`attention d=${s.d}: the fused->unfused fallback was not counted`);
+            }
             return [res.out, res.lse];
           },
         }),

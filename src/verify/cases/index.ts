@@ -2,9 +2,19 @@
 
 import type { VerifyCase } from "../case";
 import { attentionCases } from "./attention";
+import { elementwiseCases } from "./elementwise";
+import { layerCases } from "./layers";
 import { matmulCases } from "./matmul";
+import { optimCases } from "./optim";
 import { softmaxCases } from "./softmax";
 
 export function allCases(): VerifyCase[] {
-  return [...matmulCases(), ...softmaxCases(), ...attentionCases()];
+  return [
+    ...matmulCases(),
+    ...softmaxCases(),
+    ...attentionCases(),
+    ...elementwiseCases(),
+    ...layerCases(),
+    ...optimCases(),
+  ];
 }

@@ -5,7 +5,11 @@
 import type { MatmulVariant } from "../../kernels/matmul-gpu";
 import { input, makeCase, type VerifyCase } from "../case";
 
-export const MATMUL_VARIANT_NAMES = ["naive", "register", "workgroup"] as const satisfies readonly MatmulVariant[];
+export const MATMUL_VARIANT_NAMES = [
+  "naive",
+  "register",
+  "workgroup",
+] as const satisfies readonly MatmulVariant[];
 
 interface Spec {
   name: string;
@@ -38,7 +42,16 @@ const SPECS: Spec[] = [
   { name: "edge transB 65x18x33 +bias", batch: 0, M: 65, K: 18, N: 33, transB: true, bias: true },
   { name: "aligned transA 2x36x23x68", batch: 2, M: 36, K: 23, N: 68, transA: true },
   { name: "aligned transB 3x12x20x40", batch: 3, M: 12, K: 20, N: 40, transB: true },
-  { name: "transA transB 2x66x17x35 +bias", batch: 2, M: 66, K: 17, N: 35, transA: true, transB: true, bias: true },
+  {
+    name: "transA transB 2x66x17x35 +bias",
+    batch: 2,
+    M: 66,
+    K: 17,
+    N: 35,
+    transA: true,
+    transB: true,
+    bias: true,
+  },
   { name: "shared-b transA 3x8x33x36", batch: 3, M: 8, K: 33, N: 36, transA: true, sharedB: true },
 ];
 

@@ -1,11 +1,12 @@
 // softmax cases, for every variant: sizes 1, odd, a long row, many short rows, batch-shaped input, ±1e4 logits,
-// -Infinity entries, a fully -Infinity row, more rows than one grid dimension holds, and the internal options
-// (scale, causal mask, log-sum-exp output) used by attention; then the backward on odd sizes and a long row.
+// -Infinity entries, a fully -Infinity row, a grid spread over x and y, and the internal options (scale, causal
+// mask, log-sum-exp output) used by attention; then the backward on odd sizes, a long row and a spread grid.
+// The internal options go through SoftmaxInternals, which both backends implement next to the op contract.
 
 import type { Backend, Tensor } from "../../backend/contract";
 import { softmaxCpu } from "../../kernels/softmax-cpu";
 import type { SoftmaxVariant } from "../../kernels/softmax-gpu";
-import type { SoftmaxOptions, SoftmaxWithLse } from "../../kernels/softmax-shape";
+import type { SoftmaxInternals, SoftmaxLaunch, SoftmaxOptions } from "../../kernels/softmax-shape";
 import { Rng } from "../../util/rng";
 import { type Input, input, makeCase, type VerifyCase } from "../case";
 
@@ -16,7 +17,7 @@ const EPS = 2 ** -23; // f32 machine epsilon
 // Forward tolerance for y. WGSL allows exp an error of 3 + 2|x| ULP; entries with z − m < −16 are below
 // e^-16 ≈ 1.1e-7 and fall under atol (they may also flush to 0 near the denormal range), so the others carry
 // at most 35 ULP ≈ 4e-6 relative. The row sum is an f32 sum of `cols` terms in [0, 1]: relative error about
-// sqrt(cols)·eps in practice (cols·eps is the unreachable worst case). The division adds one rounding.
+// sqrt(cols)·eps for rounding errors of random sign (cols·eps bounds the rare worst case). The division adds one rounding.
 function forwardTol(cols: number): { atol: number; rtol: number } {
   return { atol: 1.2e-7, rtol: 4e-6 + Math.sqrt(cols) * EPS };
 }
@@ -44,7 +45,7 @@ interface ForwardSpec {
   /** Rewrites the uniform [-1, 1] input in place (extreme values, -Infinity entries). */
   fill?: Fill;
   /** Run through softmaxWithLse with these options; outputs y and lse. */
-  internal?: SoftmaxOptions;
+  internal?: SoftmaxOptions & SoftmaxLaunch;
 }
 
 /** Rows of 1e4 + u, -1e4 + u, 1e4·u, and alternating ±1e4 + u (u uniform in [-1, 1]). */
@@ -79,8 +80,9 @@ const FORWARD: ForwardSpec[] = [
   { name: "±1e4 logits 8x33", shape: [8, 33], fill: extremes },
   { name: "-Infinity entries 6x19", shape: [6, 19], fill: someNegInf },
   { name: "fully -Infinity row 3x11", shape: [3, 11], fill: oneRowNegInf },
-  // One workgroup per row in the workgroup variant: the grid must spread over x and y.
-  { name: "rows beyond one grid dimension 70000x2", shape: [70000, 2] },
+  // Rows beyond 65535 workgroups continue along y; a cap of 7 along x reaches that layout (and idle
+  // workgroups past the last row) without 65536 workgroups, which take ~45 s on SwiftShader.
+  { name: "grid over x and y 1000x9 +lse", shape: [1000, 9], internal: { maxGridX: 7 } },
   // [blocks, T, S] attention scores with S > T: query i keeps keys j <= i + 2.
   { name: "scale 0.125 causal T=5 S=7 +lse", shape: [2, 5, 7], internal: { scale: 0.125, causalT: 5 } },
   // S < T: the first two queries of each block see no key (zeros, lse -Infinity); -Infinity entries too.
@@ -93,19 +95,21 @@ const FORWARD: ForwardSpec[] = [
   { name: "scale 0.5 long rows 4x700 ±1e4 +lse", shape: [4, 700], fill: extremes, internal: { scale: 0.5 } },
 ];
 
-function withLse(be: Backend): SoftmaxWithLse {
-  const b = be as Backend & Partial<SoftmaxWithLse>;
-  if (!b.softmaxWithLse) throw new Error(`softmax: the ${be.name} backend has no softmaxWithLse`);
-  return b as Backend & SoftmaxWithLse;
+function internals(be: Backend): SoftmaxInternals {
+  const b = be as Backend & Partial<SoftmaxInternals>;
+  if (!b.softmaxWithLse || !b.softmaxBackwardWith)
+    throw new Error(`softmax: the ${be.name} backend has no SoftmaxInternals`);
+  return b as Backend & SoftmaxInternals;
 }
 
-function describe(shape: number[], internal?: SoftmaxOptions): string {
+function describe(shape: number[], internal?: SoftmaxOptions & SoftmaxLaunch): string {
   const cols = shape[shape.length - 1]!;
   const rows = shape.reduce((a, b) => a * b, 1) / cols;
   const opts = internal
     ? [
         internal.scale !== undefined ? `scale=${internal.scale}` : "",
         internal.causalT !== undefined ? `causalT=${internal.causalT}` : "",
+        internal.maxGridX !== undefined ? `maxGridX=${internal.maxGridX}` : "",
         "lse",
       ]
     : [];
@@ -126,12 +130,13 @@ function softmaxInput(shape: number[], seed: number): Input {
   return { data: softmaxCpu(logits.data, logits.data.length / cols, cols), shape };
 }
 
-const BACKWARD: { name: string; shape: number[] }[] = [
+const BACKWARD: { name: string; shape: number[]; launch?: SoftmaxLaunch }[] = [
   { name: "backward 1x1", shape: [1, 1] },
   { name: "backward odd 7x13", shape: [7, 13] },
   { name: "backward batch 2x3x17", shape: [2, 3, 17] },
   { name: "backward long row 3x5000", shape: [3, 5000] },
   { name: "backward many rows 1000x3", shape: [1000, 3] },
+  { name: "backward grid over x and y 1000x9", shape: [1000, 9], launch: { maxGridX: 7 } },
 ];
 
 export function softmaxCases(): VerifyCase[] {
@@ -154,7 +159,7 @@ export function softmaxCases(): VerifyCase[] {
         return;
       }
       // y and lse of the same call, checked as two cases since they need different tolerances.
-      const run = (be: Backend, x: Tensor) => withLse(be).softmaxWithLse(x, internal);
+      const run = (be: Backend, x: Tensor) => internals(be).softmaxWithLse(x, internal);
       out.push(
         makeCase({
           ...common,
@@ -185,11 +190,15 @@ export function softmaxCases(): VerifyCase[] {
           kernel: "softmax",
           variant,
           name: s.name,
-          shape: describe(s.shape),
+          shape: s.launch ? `${describe(s.shape)} maxGridX=${s.launch.maxGridX}` : describe(s.shape),
           ...backwardTol(cols),
           force: { softmax: variant },
           inputs: () => ({ y: softmaxInput(s.shape, 500 + i), dy: input(s.shape, 600 + i) }),
-          apply: (be, t) => [be.softmaxBackward(t.y!, t.dy!)],
+          apply: (be, t) => {
+            const launch = s.launch;
+            if (!launch) return [be.softmaxBackward(t.y!, t.dy!)];
+            return [internals(be).softmaxBackwardWith(t.y!, t.dy!, launch)];
+          },
         }),
       );
     });

@@ -1,0 +1,177 @@
+// The training loop (no DOM): forward, backward, optimizer step, with
+// - the loss and gradient norm read back asynchronously every `readEvery` steps, so the GPU never waits for the page;
+// - a non-finite loss or gradient stopping training with an error that names the step, while the optimizer's
+//   on-device guard has already left the parameters at their last finite values;
+// - checkpoints every `checkpointEvery` steps, from which training resumes on a new device or on the CPU when the
+//   GPU device is lost.
+
+import type { Backend, Tensor } from "../backend/contract";
+import { Context, type Variable } from "../autograd/variable";
+import { DeviceLostError } from "../gpu/errors";
+import type { Module } from "../nn/module";
+import { Optimizer, type OptimizerConfig, checkOptimizerConfig } from "../nn/optim";
+import { type Schedule, scheduledLr } from "../nn/schedule";
+import { type Checkpoint, restoreCheckpoint, takeCheckpoint } from "./checkpoint";
+
+export interface TrainTask<M extends Module> {
+  /** Build the model with its seeded initial parameters. */
+  build(ctx: Context): M;
+  /** The loss of training step `step` (which batch is a function of the step, so a resumed run repeats it). */
+  loss(model: M, ctx: Context, step: number): Variable;
+}
+
+export interface TrainConfig {
+  steps: number;
+  optimizer: OptimizerConfig;
+  schedule?: Schedule;
+  /** Read loss and gradient norm back every this many steps (default 1). */
+  readEvery?: number;
+  /** Keep a checkpoint every this many steps (default 50): at most this many steps are lost with a device. */
+  checkpointEvery?: number;
+}
+
+export interface StepRecord {
+  step: number;
+  loss: number;
+  /** Global gradient norm before clipping. */
+  gradNorm: number;
+}
+
+export class TrainingError extends Error {
+  override name = "TrainingError";
+  constructor(
+    message: string,
+    readonly step: number,
+  ) {
+    super(message);
+  }
+}
+
+export function checkTrainConfig(c: TrainConfig): void {
+  const int = (name: string, v: number | undefined, min: number) => {
+    if (v !== undefined && !(Number.isInteger(v) && v >= min)) {
+      throw new TrainingError(`training: ${name} must be an integer >= ${min}, got ${v}`, 0);
+    }
+  };
+  int("steps", c.steps, 0);
+  int("readEvery", c.readEvery, 1);
+  int("checkpointEvery", c.checkpointEvery, 1);
+  checkOptimizerConfig(c.optimizer);
+}
+
+export interface RunHooks {
+  onStep?: (r: StepRecord) => void;
+  /** Called when the device is lost: return the backend to continue on (a new WebGPU device, or the CPU). */
+  recover?: (error: DeviceLostError) => Promise<Backend>;
+  onRecover?: (info: { fromStep: number; toStep: number; backend: Backend; reason: string }) => void;
+}
+
+export class Trainer<M extends Module> {
+  ctx: Context;
+  model: M;
+  opt: Optimizer;
+  /** Steps completed. */
+  step = 0;
+  readonly history: StepRecord[] = [];
+  checkpoint: Checkpoint | null = null;
+  private stopRequested = false;
+
+  constructor(
+    backend: Backend,
+    readonly task: TrainTask<M>,
+    readonly config: TrainConfig,
+  ) {
+    checkTrainConfig(config);
+    this.ctx = new Context(backend);
+    this.model = task.build(this.ctx);
+    this.opt = new Optimizer(this.model.parameters(), config.optimizer);
+  }
+
+  get backend(): Backend {
+    return this.ctx.backend;
+  }
+
+  /** Ask a running `run` to stop after the current step. */
+  stop(): void {
+    this.stopRequested = true;
+  }
+
+  /** Train until `config.steps` steps are done (or `stop()`); resumable by calling again. */
+  async run(hooks: RunHooks = {}): Promise<void> {
+    this.stopRequested = false;
+    this.checkpoint ??= await takeCheckpoint(this.step, this.model, this.opt);
+    for (;;) {
+      try {
+        await this.loop(hooks);
+        return;
+      } catch (e) {
+        if (!(e instanceof DeviceLostError) || !hooks.recover) throw e;
+        await this.resume(await hooks.recover(e), e.message, hooks);
+      }
+    }
+  }
+
+  private async loop(hooks: RunHooks): Promise<void> {
+    const { steps, readEvery = 1, checkpointEvery = 50 } = this.config;
+    let pending: Promise<StepRecord>[] = [];
+    const drain = async () => {
+      const records = await Promise.all(pending);
+      pending = [];
+      for (const r of records) {
+        if (!Number.isFinite(r.loss) || !Number.isFinite(r.gradNorm)) {
+          const what = Number.isFinite(r.loss) ? `gradient norm ${r.gradNorm}` : `loss ${r.loss}`;
+          throw new TrainingError(
+            `training stopped at step ${r.step}: ${what} is not finite; the parameters keep their last finite values`,
+            r.step,
+          );
+        }
+        this.history.push(r);
+        hooks.onStep?.(r);
+      }
+    };
+    while (this.step < steps && !this.stopRequested) {
+      const s = this.step;
+      const lr = scheduledLr(this.config.optimizer.lr, this.config.schedule ?? { kind: "constant" }, s);
+      const loss = this.task.loss(this.model, this.ctx, s);
+      loss.backward();
+      const sumSq = this.opt.step(lr);
+      const read = s % readEvery === 0 || s === steps - 1;
+      if (read) pending.push(this.readRecord(s, loss, sumSq));
+      else sumSq.dispose();
+      this.model.zeroGrad();
+      this.ctx.endStep();
+      this.step = s + 1;
+      // Let the device run up to two read intervals ahead of the page before waiting for a readback.
+      if (read && pending.length >= 2) await drain();
+      if (this.step % checkpointEvery === 0) this.checkpoint = await takeCheckpoint(this.step, this.model, this.opt);
+    }
+    await drain();
+  }
+
+  private async readRecord(step: number, loss: Variable, sumSq: Tensor): Promise<StepRecord> {
+    const be = this.backend;
+    // Copy the loss: the step's tape (and the loss with it) is freed before this read completes.
+    const copy = be.affine(loss.value, 1, 0);
+    try {
+      const [l, n] = await Promise.all([be.read(copy), be.read(sumSq)]);
+      return { step, loss: l[0]!, gradNorm: Math.sqrt(n[0]!) };
+    } finally {
+      copy.dispose();
+      sumSq.dispose();
+    }
+  }
+
+  /** Rebuild on `backend` from the last checkpoint. */
+  private async resume(backend: Backend, reason: string, hooks: RunHooks): Promise<void> {
+    const cp = this.checkpoint;
+    if (!cp) throw new TrainingError(`device lost before the first checkpoint: ${reason}`, this.step);
+    const fromStep = this.step;
+    this.ctx = new Context(backend);
+    this.model = this.task.build(this.ctx);
+    this.opt = new Optimizer(this.model.parameters(), this.config.optimizer);
+    restoreCheckpoint(cp, this.model, this.opt);
+    this.step = cp.step;
+    while (this.history.length && this.history[this.history.length - 1]!.step >= cp.step) this.history.pop();
+    hooks.onRecover?.({ fromStep, toStep: cp.step, backend, reason });
+  }
+}
