@@ -1,25 +1,29 @@
 // attention, fused: out = softmax(scale·Q·Kᵀ + causal mask)·V and lse = log Σⱼ exp(sᵢⱼ) in one pass.
 //
-// One invocation owns ROWS consecutive query rows of one (batch, head). It keeps those q rows (pre-multiplied
-// by scale) and their output accumulators in private arrays of vec4f, then streams over the keys KB at a time
-// with an online softmax: per row a running max m and a running sum l of exp(s - m); when a block raises the
-// max, the accumulator and l are rescaled by exp(m_old - m_new). Each k and v row loaded is used by all ROWS
-// query rows, and the T×S score matrix never exists in memory. No workgroup memory and no barriers: on
-// software adapters barriers dominate, and neighbouring invocations read the same k/v rows at the same time,
+// One invocation owns 4 consecutive query rows of one (batch, head). It keeps those q rows (times scale) and
+// their output accumulators in private arrays, then streams over the keys 8 at a time with an online softmax:
+// per row a running max m and a running sum l of exp(s - m); each block rescales the accumulator and l by
+// exp(m_old - m_new) (1 when the max did not move). Every k and v chunk loaded serves all 4 rows, and the T×S
+// score matrix never exists in memory. No workgroup memory and no barriers: barriers dominate on software
+// adapters, and neighbouring invocations (neighbouring row groups) read the same k/v rows at the same time,
 // which caches serve well on hardware.
 //
-// Numerics: masked scores are never exponentiated. The running max starts at the finite NEG_BIG (not -inf),
-// and both exp() arguments are kept <= 0 and finite: p = exp(s - m_new) only for visible keys, and the rescale
-// factor is 0 while no key has been seen. A row that sees no key (causal with T > S) ends with l = 0 and
-// writes out = 0, lse = -inf.
+// Data layout in registers: head dimension chunks of 4 (c = 0..D4-1), and the 4 rows as the columns of a
+// mat4x4f, so that the arithmetic is 4x4 matrix products:
+//   qm[c]  column r = q[i0 + r][4c..4c+3] · scale      scores of key j:  s_j += k_j[4c..4c+3] · qm[c]
+//   acc[c] column r = Σ_j p_rj · v_j[4c..4c+3]          update:  acc[c] += (v chunks as columns) · pᵀ
 //
-// Layout: q, out [BH, T, D]; k, v [BH, S, D]; lse [BH, T] (row-major f32, no padding). D is an override
-// (pipelines are per head size) and at most 4·MAX_D4; a D that is not a multiple of 4 is read and written
-// with a masked last vec4.
+// Numerics: masked scores are never exponentiated. The running max starts at the finite NEG_BIG (not -inf),
+// and every exp() argument is finite and <= 0: p = exp(s - m_new) only for visible keys, and the rescale
+// factor is taken as 0 while a row has seen no key (its acc and l are still 0). A row that sees no key
+// (causal with T > S) ends with l = 0 and writes out = 0, lse = -inf.
+//
+// Layout: q, out [BH, T, D]; k, v [BH, S, D]; lse [BH, T] (row-major f32, no padding). q, k and v are read as
+// vec4s; D is an override (one pipeline per head size), at most 4·MAX_D4. When D is not a multiple of 4 a
+// row's chunk straddles two vec4s and its components past D are zeroed.
 
-const ROWS: u32 = 4u; // query rows per invocation (the components of m, l and the score vectors)
-const KB: u32 = 4u; // keys per block
-const MAX_D4: u32 = 32u; // head size limit: D <= 128 (see ATTENTION_FUSED_MAX_D)
+const ROWS: u32 = 4u; // query rows per invocation: the columns of qm and acc, the components of m, l, s, p
+const MAX_D4: u32 = 32u; // head size limit: D <= 128 (ATTENTION_FUSED_MAX_D in src/kernels/attention-gpu.ts)
 const NEG_BIG: f32 = -3.0e38;
 const WG: u32 = 64u;
 
@@ -35,53 +39,55 @@ struct Params {
   scale: f32,
 }
 
-@group(0) @binding(0) var<storage, read> q: array<f32>;
-@group(0) @binding(1) var<storage, read> k: array<f32>;
-@group(0) @binding(2) var<storage, read> v: array<f32>;
+@group(0) @binding(0) var<storage, read> q: array<vec4f>;
+@group(0) @binding(1) var<storage, read> k: array<vec4f>;
+@group(0) @binding(2) var<storage, read> v: array<vec4f>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 @group(0) @binding(4) var<storage, read_write> lse: array<f32>;
 @group(0) @binding(5) var<uniform> p: Params;
 
-// Elements 4c..4c+3 of the row starting at `base`, zero past D (never reading a neighbour's or stale data).
-fn loadQ(base: u32, c: u32) -> vec4f {
-  let i = base + c * 4u;
-  if (c * 4u + 4u <= D) {
-    return vec4f(q[i], q[i + 1u], q[i + 2u], q[i + 3u]);
+// Elements e..e+3 (e = row start + 4c, not 4-aligned when D % 4 != 0) from the vec4s a = [4⌊e/4⌋, ..+3] and
+// b = the next, with components past the row's end (4c + t >= D) zeroed. Only elements of the row itself
+// are kept, so neither a neighbour's data nor stale memory past the tensor (b may lie past it) gets through.
+fn straddle(a: vec4f, b: vec4f, e: u32, c: u32) -> vec4f {
+  var x = a;
+  switch (e % 4u) {
+    case 1u: { x = vec4f(a.yzw, b.x); }
+    case 2u: { x = vec4f(a.zw, b.xy); }
+    case 3u: { x = vec4f(a.w, b.xyz); }
+    default: {}
   }
-  var r = vec4f(0.0);
-  for (var e: u32 = 0u; c * 4u + e < D; e++) {
-    r[e] = q[i + e];
-  }
-  return r;
+  return select(vec4f(0.0), x, vec4u(0u, 1u, 2u, 3u) < vec4u(D - 4u * c));
 }
 
-fn loadK(base: u32, c: u32) -> vec4f {
-  let i = base + c * 4u;
-  if (c * 4u + 4u <= D) {
-    return vec4f(k[i], k[i + 1u], k[i + 2u], k[i + 3u]);
+// Chunk c of the row starting at element `row`. With D % 4 == 0 (a pipeline constant) it is one aligned vec4.
+fn loadQ(row: u32, c: u32) -> vec4f {
+  let e = row + 4u * c;
+  if (D % 4u == 0u) {
+    return q[e / 4u];
   }
-  var r = vec4f(0.0);
-  for (var e: u32 = 0u; c * 4u + e < D; e++) {
-    r[e] = k[i + e];
-  }
-  return r;
+  return straddle(q[e / 4u], q[e / 4u + 1u], e, c);
 }
 
-fn loadV(base: u32, c: u32) -> vec4f {
-  let i = base + c * 4u;
-  if (c * 4u + 4u <= D) {
-    return vec4f(v[i], v[i + 1u], v[i + 2u], v[i + 3u]);
+fn loadK(row: u32, c: u32) -> vec4f {
+  let e = row + 4u * c;
+  if (D % 4u == 0u) {
+    return k[e / 4u];
   }
-  var r = vec4f(0.0);
-  for (var e: u32 = 0u; c * 4u + e < D; e++) {
-    r[e] = v[i + e];
-  }
-  return r;
+  return straddle(k[e / 4u], k[e / 4u + 1u], e, c);
 }
 
-fn storeOut(base: u32, c: u32, x: vec4f) {
-  for (var e: u32 = 0u; e < 4u && c * 4u + e < D; e++) {
-    out[base + c * 4u + e] = x[e];
+fn loadV(row: u32, c: u32) -> vec4f {
+  let e = row + 4u * c;
+  if (D % 4u == 0u) {
+    return v[e / 4u];
+  }
+  return straddle(v[e / 4u], v[e / 4u + 1u], e, c);
+}
+
+fn storeOut(row: u32, c: u32, x: vec4f) {
+  for (var t: u32 = 0u; t < 4u && 4u * c + t < D; t++) {
+    out[row + 4u * c + t] = x[t];
   }
 }
 
@@ -108,53 +114,63 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   // Keys past the largest limit are masked for every row: stop there.
   let kEnd = max(max(last.x, last.y), max(last.z, last.w)) + 1;
 
-  var qr = array<array<vec4f, MAX_D4>, ROWS>();
-  var acc = array<array<vec4f, MAX_D4>, ROWS>();
+  var qm = array<mat4x4f, MAX_D4>();
+  var acc = array<mat4x4f, MAX_D4>();
   for (var r: u32 = 0u; r < nRows; r++) {
     for (var c: u32 = 0u; c < D4; c++) {
-      qr[r][c] = loadQ(qBase + (i0 + r) * D, c) * p.scale;
+      qm[c][r] = loadQ(qBase + (i0 + r) * D, c) * p.scale;
     }
   }
   var m = vec4f(NEG_BIG); // running max per row
-  var l = vec4f(0.0); // running Σ exp(s - m) per row
+  var l = vec4f(0.0); // running sum of exp(s - m) per row
 
-  for (var j0: i32 = 0; j0 < kEnd; j0 += i32(KB)) {
-    // s[jj][r]: score of key j0 + jj for row r; vis[jj][r]: whether row r sees that key.
-    var s = array<vec4f, KB>();
-    var vis = array<vec4<bool>, KB>();
-    for (var jj: u32 = 0u; jj < KB; jj++) {
-      let j = j0 + i32(jj);
-      var dotv = vec4f(0.0);
-      if (j < kEnd) {
-        let kb = kvBase + u32(j) * D;
-        for (var c: u32 = 0u; c < D4; c++) {
-          let kv = loadK(kb, c);
-          dotv += vec4f(dot(qr[0][c], kv), dot(qr[1][c], kv), dot(qr[2][c], kv), dot(qr[3][c], kv));
-        }
-      }
-      vis[jj] = vec4i(j) <= last;
-      s[jj] = select(vec4f(NEG_BIG), dotv, vis[jj]);
+  for (var j0: i32 = 0; j0 < kEnd; j0 += 8) {
+    // Row offsets of keys j0..j0+7, clamped to the last key in range: a clamped row is real (finite) data whose
+    // scores are masked below, so nothing is read outside the keys and no NaN enters through a zero weight.
+    let jl = vec4i(kEnd - 1);
+    let ka = vec4u(kvBase) + vec4u(min(vec4i(j0) + vec4i(0, 1, 2, 3), jl)) * D;
+    let kb = vec4u(kvBase) + vec4u(min(vec4i(j0) + vec4i(4, 5, 6, 7), jl)) * D;
+
+    // sa column n: scores of key j0 + n for the 4 rows; sb: keys j0 + 4 + n.
+    var sa = mat4x4f();
+    var sb = mat4x4f();
+    for (var c: u32 = 0u; c < D4; c++) {
+      let qc = qm[c];
+      sa[0] += loadK(ka.x, c) * qc;
+      sa[1] += loadK(ka.y, c) * qc;
+      sa[2] += loadK(ka.z, c) * qc;
+      sa[3] += loadK(ka.w, c) * qc;
+      sb[0] += loadK(kb.x, c) * qc;
+      sb[1] += loadK(kb.y, c) * qc;
+      sb[2] += loadK(kb.z, c) * qc;
+      sb[3] += loadK(kb.w, c) * qc;
     }
-    let mNew = max(m, max(max(s[0], s[1]), max(s[2], s[3])));
+
+    var mNew = m;
+    for (var n: i32 = 0; n < 4; n++) {
+      sa[n] = select(vec4f(NEG_BIG), sa[n], vec4i(j0 + n) <= last);
+      sb[n] = select(vec4f(NEG_BIG), sb[n], vec4i(j0 + 4 + n) <= last);
+      mNew = max(mNew, max(sa[n], sb[n]));
+    }
     // exp(m - mNew) is 1 when the max did not move; 0 while nothing was seen (acc and l are 0 anyway).
     let alpha = select(vec4f(0.0), exp(m - mNew), m > vec4f(NEG_BIG));
-    var pr = array<vec4f, KB>();
-    for (var jj: u32 = 0u; jj < KB; jj++) {
-      pr[jj] = select(vec4f(0.0), exp(s[jj] - mNew), vis[jj]);
+    var pa = mat4x4f();
+    var pb = mat4x4f();
+    for (var n: i32 = 0; n < 4; n++) {
+      pa[n] = select(vec4f(0.0), exp(sa[n] - mNew), vec4i(j0 + n) <= last);
+      pb[n] = select(vec4f(0.0), exp(sb[n] - mNew), vec4i(j0 + 4 + n) <= last);
     }
-    l = l * alpha + (pr[0] + pr[1]) + (pr[2] + pr[3]);
+    l = l * alpha + (pa[0] + pa[1] + pa[2] + pa[3]) + (pb[0] + pb[1] + pb[2] + pb[3]);
     m = mNew;
 
-    // Value rows past kEnd are not read: a zero p times stale memory could still be NaN.
-    let nKeys = u32(min(i32(KB), kEnd - j0));
+    // Column r of paT: row r's weights of keys j0..j0+3, so (v chunks as columns) · paT adds Σ p·v per row.
+    let paT = transpose(pa);
+    let pbT = transpose(pb);
     for (var c: u32 = 0u; c < D4; c++) {
-      var vv = array<vec4f, KB>();
-      for (var jj: u32 = 0u; jj < nKeys; jj++) {
-        vv[jj] = loadV(kvBase + (u32(j0) + jj) * D, c);
-      }
-      for (var r: u32 = 0u; r < ROWS; r++) {
-        acc[r][c] = acc[r][c] * alpha[r] + pr[0][r] * vv[0] + pr[1][r] * vv[1] + pr[2][r] * vv[2] + pr[3][r] * vv[3];
-      }
+      let va = mat4x4f(loadV(ka.x, c), loadV(ka.y, c), loadV(ka.z, c), loadV(ka.w, c));
+      let vb = mat4x4f(loadV(kb.x, c), loadV(kb.y, c), loadV(kb.z, c), loadV(kb.w, c));
+      let a = acc[c];
+      acc[c] = mat4x4f(a[0] * alpha.x, a[1] * alpha.y, a[2] * alpha.z, a[3] * alpha.w) + va * paT + vb * pbT;
     }
   }
 
@@ -163,7 +179,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
     if (l[r] > 0.0) {
       let inv = 1.0 / l[r];
       for (var c: u32 = 0u; c < D4; c++) {
-        storeOut(row * D, c, acc[r][c] * inv);
+        storeOut(row * D, c, acc[c][r] * inv);
       }
       lse[row] = m[r] + log(l[r]);
     } else {

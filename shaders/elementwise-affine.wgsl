@@ -1,4 +1,5 @@
-// y = alpha·x + beta elementwise (alpha and beta passed as f32). The spec is affine() in
+// y = alpha·x + beta elementwise (alpha and beta passed as f32), one vec4 per invocation (see
+// elementwise-unary.wgsl for why, and for the padding the last vec4 may touch). The spec is affine() in
 // src/backend/cpu-ops/elementwise.ts.
 
 struct Params {
@@ -7,8 +8,8 @@ struct Params {
   beta: f32,
 }
 
-@group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read_write> y: array<f32>;
+@group(0) @binding(0) var<storage, read> x: array<vec4f>;
+@group(0) @binding(1) var<storage, read_write> y: array<vec4f>;
 @group(0) @binding(2) var<uniform> p: Params;
 
 @compute @workgroup_size(64, 1, 1)
@@ -18,7 +19,7 @@ fn main(
   @builtin(local_invocation_index) li: u32,
 ) {
   let i = (wid.y * nwg.x + wid.x) * 64u + li;
-  if (i >= p.n) {
+  if (i * 4u >= p.n) {
     return;
   }
   y[i] = p.alpha * x[i] + p.beta;

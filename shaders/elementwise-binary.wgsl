@@ -1,5 +1,7 @@
-// out = a op b with b repeating over a's leading axes: out[i] = a[i] op b[i mod nb], where b's shape is a suffix
+// out = a op b with b repeating over a's leading axes: out[j] = a[j] op b[j mod nb], where b's shape is a suffix
 // of a's (nb = n for equal shapes, C for a [C] bias, 1 for a scalar). OP: 0 add, 1 sub, 2 mul.
+// One vec4 of a and out per invocation (see elementwise-unary.wgsl for why, and for the padding the last vec4
+// may touch). b is read as whole vec4s when nb is a multiple of 4, else lane by lane.
 // The spec is binary() in src/backend/cpu-ops/elementwise.ts.
 
 override OP: u32 = 0u;
@@ -9,10 +11,42 @@ struct Params {
   nb: u32,
 }
 
-@group(0) @binding(0) var<storage, read> a: array<f32>;
-@group(0) @binding(1) var<storage, read> b: array<f32>;
-@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+@group(0) @binding(0) var<storage, read> a: array<vec4f>;
+@group(0) @binding(1) var<storage, read> b: array<vec4f>;
+@group(0) @binding(2) var<storage, read_write> out: array<vec4f>;
 @group(0) @binding(3) var<uniform> p: Params;
+
+fn apply(av: vec4f, bv: vec4f) -> vec4f {
+  switch (OP) {
+    case 0u: { return av + bv; }
+    case 1u: { return av - bv; }
+    default: { return av * bv; }
+  }
+}
+
+// The 4 values of b for elements 4i .. 4i+3.
+fn b_at(i: u32) -> vec4f {
+  if (p.nb == p.n) {
+    return b[i];
+  }
+  if (p.nb == 1u) {
+    return vec4f(b[0].x);
+  }
+  if ((p.nb & 3u) == 0u) {
+    return b[i % (p.nb >> 2u)];
+  }
+  // Lane by lane from q = 4i mod nb, wrapping without further divisions.
+  var bv = vec4f(0.0);
+  var q: u32 = (i * 4u) % p.nb;
+  for (var k: u32 = 0u; k < 4u; k++) {
+    bv[k] = b[q >> 2u][q & 3u];
+    q += 1u;
+    if (q == p.nb) {
+      q = 0u;
+    }
+  }
+  return bv;
+}
 
 @compute @workgroup_size(64, 1, 1)
 fn main(
@@ -21,14 +55,8 @@ fn main(
   @builtin(local_invocation_index) li: u32,
 ) {
   let i = (wid.y * nwg.x + wid.x) * 64u + li;
-  if (i >= p.n) {
+  if (i * 4u >= p.n) {
     return;
   }
-  let av = a[i];
-  let bv = b[i % p.nb];
-  switch (OP) {
-    case 0u: { out[i] = av + bv; }
-    case 1u: { out[i] = av - bv; }
-    default: { out[i] = av * bv; }
-  }
+  out[i] = apply(a[i], b_at(i));
 }

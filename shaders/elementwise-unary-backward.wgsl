@@ -1,5 +1,6 @@
-// dx = dy · op'(·) elementwise for the ops of elementwise-unary.wgsl (same OP codes). `src` is x for relu,
-// y = op(x) for sigmoid, tanh and exp, and unused (bound to dy) for neg. The spec is unaryBackward() in
+// dx = dy · op'(·) elementwise for the ops of elementwise-unary.wgsl (same OP codes), one vec4 per invocation
+// (see there for why, and for the padding the last vec4 may touch). `src` is x for relu, y = op(x) for
+// sigmoid, tanh and exp, and unused (bound to dy) for neg. The spec is unaryBackward() in
 // src/backend/cpu-ops/elementwise.ts.
 
 override OP: u32 = 0u;
@@ -8,15 +9,15 @@ struct Params {
   n: u32,
 }
 
-@group(0) @binding(0) var<storage, read> src: array<f32>;
-@group(0) @binding(1) var<storage, read> dy: array<f32>;
-@group(0) @binding(2) var<storage, read_write> dx: array<f32>;
+@group(0) @binding(0) var<storage, read> src: array<vec4f>;
+@group(0) @binding(1) var<storage, read> dy: array<vec4f>;
+@group(0) @binding(2) var<storage, read_write> dx: array<vec4f>;
 @group(0) @binding(3) var<uniform> p: Params;
 
-fn grad(s: f32, g: f32) -> f32 {
+fn grad(s: vec4f, g: vec4f) -> vec4f {
   switch (OP) {
     // relu: the gradient at exactly 0 is 0.
-    case 0u: { return select(0.0, g, s > 0.0); }
+    case 0u: { return select(vec4f(0.0), g, s > vec4f(0.0)); }
     // sigmoid: y(1 − y).
     case 1u: { return g * s * (1.0 - s); }
     // tanh: 1 − y² as (1 − y)(1 + y), which keeps its relative accuracy as |y| → 1 (1 − y is exact there).
@@ -34,7 +35,7 @@ fn main(
   @builtin(local_invocation_index) li: u32,
 ) {
   let i = (wid.y * nwg.x + wid.x) * 64u + li;
-  if (i >= p.n) {
+  if (i * 4u >= p.n) {
     return;
   }
   dx[i] = grad(src[i], dy[i]);

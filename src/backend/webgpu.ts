@@ -50,7 +50,7 @@ export interface KernelVariants {
  * GPUs, so software adapters get the barrier-free variants. Override per op with `forceVariants`.
  */
 export function defaultVariants(info: AdapterSummary): KernelVariants {
-  // matmul: "register" (4x4 per invocation, no workgroup memory) on software adapters, "workgroup" (64x64
+  // matmul: "register" (8x8 per invocation, no workgroup memory) on software adapters, "workgroup" (64x64
   // tiles staged through workgroup memory) elsewhere; "naive" stays available as the oracle.
   const matmul: MatmulVariant = info.software ? "register" : "workgroup";
   return { matmul, softmax: "row", attention: "fused" };

@@ -2,7 +2,7 @@
 // (M, K, N, strideA, strideB) and the TRANS_A / TRANS_B / HAS_BIAS constants; they differ in how many outputs a
 // workgroup computes and how:
 //   naive      one output per invocation, 8x8 per workgroup; the GPU-side oracle.
-//   register   a 4x4 block per invocation from vec4 global reads, 32x32 per workgroup, no workgroup memory:
+//   register   an 8x8 block per invocation from vec4 global reads, 32x32 per workgroup, no workgroup memory:
 //              the fast one on software adapters (SwiftShader), where barriers are expensive.
 //   workgroup  64x64 per workgroup, K staged through workgroup memory in steps of 16, a 4x4 block per
 //              invocation: the fast one on real GPUs.

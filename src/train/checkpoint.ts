@@ -1,8 +1,8 @@
 // A checkpoint: parameters and optimizer state copied to the CPU, enough to resume on any backend.
 
 import type { Backend, Tensor } from "../backend/contract";
-import type { Optimizer } from "../nn/optim";
 import type { Module } from "../nn/module";
+import type { Optimizer } from "../nn/optim";
 
 export interface Checkpoint {
   /** Steps completed when it was taken. */
@@ -18,7 +18,8 @@ export interface Checkpoint {
 export async function takeCheckpoint(step: number, model: Module, opt: Optimizer): Promise<Checkpoint> {
   const be = opt.params[0]!.backend;
   const params: Checkpoint["params"] = {};
-  for (const [name, v] of model.namedParameters()) params[name] = { shape: [...v.shape], data: await v.read() };
+  for (const [name, v] of model.namedParameters())
+    params[name] = { shape: [...v.shape], data: await v.read() };
   const state: Float32Array[][] = [];
   for (const slot of opt.state) state.push(await Promise.all(slot.map((t) => be.read(t))));
   return { step, params, state, t: opt.t };
@@ -31,18 +32,22 @@ export function restoreCheckpoint(cp: Checkpoint, model: Module, opt: Optimizer)
     const saved = cp.params[name];
     if (!saved) throw new Error(`checkpoint has no parameter '${name}'`);
     if (saved.data.length !== v.size) {
-      throw new Error(`checkpoint parameter '${name}' has ${saved.data.length} values, the model expects ${v.size}`);
+      throw new Error(
+        `checkpoint parameter '${name}' has ${saved.data.length} values, the model expects ${v.size}`,
+      );
     }
-    replace(be, v.value, saved.data, (t) => (v.value = t));
+    overwrite(be, v.value, saved.data);
   }
-  cp.state.forEach((slot, s) =>
-    slot.forEach((data, i) => replace(be, opt.state[s]![i]!, data, (t) => (opt.state[s]![i] = t))),
-  );
+  cp.state.forEach((slot, s) => {
+    slot.forEach((data, i) => {
+      overwrite(be, opt.state[s]![i]!, data);
+    });
+  });
   opt.t = cp.t;
 }
 
-function replace(be: Backend, old: Tensor, data: Float32Array, set: (t: Tensor) => void): void {
-  const t = be.tensor(data, old.shape);
-  old.dispose();
-  set(t);
+function overwrite(be: Backend, dst: Tensor, data: Float32Array): void {
+  const t = be.tensor(data, dst.shape);
+  be.copyInto(dst, t);
+  t.dispose();
 }

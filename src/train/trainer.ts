@@ -5,11 +5,11 @@
 // - checkpoints every `checkpointEvery` steps, from which training resumes on a new device or on the CPU when the
 //   GPU device is lost.
 
-import type { Backend, Tensor } from "../backend/contract";
 import { Context, type Variable } from "../autograd/variable";
+import type { Backend, Tensor } from "../backend/contract";
 import { DeviceLostError } from "../gpu/errors";
 import type { Module } from "../nn/module";
-import { Optimizer, type OptimizerConfig, checkOptimizerConfig } from "../nn/optim";
+import { checkOptimizerConfig, Optimizer, type OptimizerConfig } from "../nn/optim";
 import { type Schedule, scheduledLr } from "../nn/schedule";
 import { type Checkpoint, restoreCheckpoint, takeCheckpoint } from "./checkpoint";
 
@@ -143,7 +143,8 @@ export class Trainer<M extends Module> {
       this.step = s + 1;
       // Let the device run up to two read intervals ahead of the page before waiting for a readback.
       if (read && pending.length >= 2) await drain();
-      if (this.step % checkpointEvery === 0) this.checkpoint = await takeCheckpoint(this.step, this.model, this.opt);
+      if (this.step % checkpointEvery === 0)
+        this.checkpoint = await takeCheckpoint(this.step, this.model, this.opt);
     }
     await drain();
   }

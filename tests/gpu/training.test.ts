@@ -45,7 +45,7 @@ describe("WebGPU training matches the CPU backend", () => {
 });
 
 describe("GPU memory", () => {
-  test("does not grow over 2,000 steps", async () => {
+  test("does not grow over 2,000 steps", { timeout: 600_000 }, async () => {
     const { samples } = await call<{ samples: { step: number; bytesInUse: number; allocations: number }[] }>(
       "memory",
       "mixture",

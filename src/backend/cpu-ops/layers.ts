@@ -213,7 +213,7 @@ export function layerNormBackward(
     }
     for (let j = 0; j < C; j++) {
       const xh = (X[o + j]! - mu) * rs;
-      dx[o + j] = rs * (DY[o + j]! * G[j]! - sg / C - (xh * sgx) / (C + 1));
+      dx[o + j] = rs * (DY[o + j]! * G[j]! - sg / C - (xh * sgx) / C);
     }
   }
   return {

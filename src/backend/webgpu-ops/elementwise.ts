@@ -1,7 +1,8 @@
 // WebGPU dispatch of the shape and elementwise ops: permute, unary (+ backward), binary with suffix
 // broadcasting, affine, sumTo, sum over an axis. Shapes are checked by the same code as the CPU reference
-// (kernels/elementwise-shape.ts) before anything is dispatched. Every kernel runs one element per invocation
-// in workgroups of 64, spread over grid x and y because one dimension stops at 65535 workgroups.
+// (kernels/elementwise-shape.ts) before anything is dispatched. The elementwise kernels handle one vec4 per
+// invocation, permute 4 consecutive outputs, the reduction one output; workgroups of 64 are spread over grid
+// x and y because one dimension stops at 65535 workgroups.
 
 import affineWgsl from "../../../shaders/elementwise-affine.wgsl?raw";
 import binaryWgsl from "../../../shaders/elementwise-binary.wgsl?raw";
@@ -28,6 +29,8 @@ import type { GpuTensor } from "../gpu-tensor";
 import type { WebGPUBackend } from "../webgpu";
 
 const WG = 64; // @workgroup_size of every shader here
+/** Elements per invocation of the elementwise (vec4) and permute shaders. */
+const PER = 4;
 
 const KERNELS = {
   unary: { name: "elementwise-unary", code: unaryWgsl },
@@ -35,6 +38,7 @@ const KERNELS = {
   binary: { name: "elementwise-binary", code: binaryWgsl },
   affine: { name: "elementwise-affine", code: affineWgsl },
   permute: { name: "permute", code: permuteWgsl },
+  permuteVec4: { name: "permute", code: permuteWgsl, entryPoint: "main_vec4" },
   reduce: { name: "reduce-sum", code: reduceWgsl },
 };
 
@@ -48,9 +52,9 @@ export const REDUCE_SPLIT_MIN_LEN = 256;
 export const REDUCE_MIN_CHUNK = 64;
 const REDUCE_TARGET_THREADS = 16384;
 
-/** Workgroups for n invocations, spread over x and y: x·y·64 >= n. */
-function grid(be: WebGPUBackend, n: number): [number, number] {
-  const groups = Math.ceil(n / WG);
+/** Workgroups for `threads` invocations, spread over x and y: x·y·64 >= threads. */
+function grid(be: WebGPUBackend, threads: number): [number, number] {
+  const groups = Math.ceil(threads / WG);
   const max = be.rt.limits.maxComputeWorkgroupsPerDimension;
   return groups <= max ? [groups, 1] : [max, Math.ceil(groups / max)];
 }
@@ -67,35 +71,65 @@ function produce(be: WebGPUBackend, op: string, shape: Shape, fill: (out: GpuTen
   return out;
 }
 
-function elementwise(
+/** Dispatch a kernel over n elements, `perThread` of them per invocation. */
+function run(
   be: WebGPUBackend,
   kernel: keyof typeof KERNELS,
   constants: Record<string, number>,
   buffers: GPUBuffer[],
   params: Param[],
   n: number,
+  perThread = PER,
 ): void {
-  be.rt.dispatch(KERNELS[kernel], constants, buffers, params, grid(be, n));
+  be.rt.dispatch(KERNELS[kernel], constants, buffers, params, grid(be, Math.ceil(n / perThread)));
+}
+
+/**
+ * A vec4 kernel over n elements. It reads and writes whole vec4s, so the last one may run past element n: each
+ * buffer must hold ceil(elems/4) vec4s (elems: n, or that buffer's own count, like a broadcast b's). Pooled
+ * buffers always do (power-of-two sizes >= 256 bytes); a foreign buffer might not, so this checks.
+ */
+function vec4(
+  be: WebGPUBackend,
+  kernel: keyof typeof KERNELS,
+  constants: Record<string, number>,
+  buffers: GPUBuffer[],
+  params: Param[],
+  n: number,
+  elems: number[] = buffers.map(() => n),
+): void {
+  buffers.forEach((b, i) => {
+    const need = Math.max(16, Math.ceil(elems[i]! / 4) * 16);
+    if (b.size < need) {
+      throw new Error(`${KERNELS[kernel].name}: buffer '${b.label}' holds ${b.size} bytes, needs ${need}`);
+    }
+  });
+  run(be, kernel, constants, buffers, params, n);
 }
 
 export function permute(be: WebGPUBackend, x: GpuTensor, perm: readonly number[]): GpuTensor {
   const { out, outDims4, inStrides4 } = permuteDims(x.shape, perm);
+  // Move vec4s when runs of 4 outputs are 4 contiguous, 16-byte aligned inputs: the last output axis has
+  // input stride 1 and a size divisible by 4, and every other axis that moves has a stride divisible by 4
+  // (the usual case: the last axis stays last, as in the multi-head split). Counted in vec4s then.
+  const aligned = [0, 1, 2].every((i) => outDims4[i] === 1 || inStrides4[i]! % 4 === 0);
+  if (outDims4[3] % 4 === 0 && inStrides4[3] === 1 && aligned) {
+    const d: [number, number, number, number] = [outDims4[0], outDims4[1], outDims4[2], outDims4[3] / 4];
+    const st = inStrides4.map((v, i) => (i === 3 ? 1 : outDims4[i] === 1 ? 0 : v / 4));
+    const n = x.size / 4;
+    return produce(be, "permute", out, (y) =>
+      run(be, "permuteVec4", {}, [x.buffer, y.buffer], [n, 0, 0, 0, ...d, ...st], n),
+    );
+  }
   return produce(be, "permute", out, (y) =>
-    elementwise(
-      be,
-      "permute",
-      {},
-      [x.buffer, y.buffer],
-      [x.size, 0, 0, 0, ...outDims4, ...inStrides4],
-      x.size,
-    ),
+    run(be, "permute", {}, [x.buffer, y.buffer], [x.size, 0, 0, 0, ...outDims4, ...inStrides4], x.size),
   );
 }
 
 export function unary(be: WebGPUBackend, op: UnaryOp, x: GpuTensor): GpuTensor {
   checkUnaryOp(op);
   return produce(be, op, [...x.shape], (y) =>
-    elementwise(be, "unary", { OP: UNARY_CODES[op] }, [x.buffer, y.buffer], [x.size], x.size),
+    vec4(be, "unary", { OP: UNARY_CODES[op] }, [x.buffer, y.buffer], [x.size], x.size),
   );
 }
 
@@ -110,35 +144,22 @@ export function unaryBackward(
   // The one input the gradient reads besides dy; neg reads none and binds dy in its place.
   const src = op === "relu" ? x.buffer : op === "neg" ? dy.buffer : y.buffer;
   return produce(be, `${op}Backward`, [...dy.shape], (dx) =>
-    elementwise(
-      be,
-      "unaryBackward",
-      { OP: UNARY_CODES[op] },
-      [src, dy.buffer, dx.buffer],
-      [dy.size],
-      dy.size,
-    ),
+    vec4(be, "unaryBackward", { OP: UNARY_CODES[op] }, [src, dy.buffer, dx.buffer], [dy.size], dy.size),
   );
 }
 
 export function binary(be: WebGPUBackend, op: BinaryOp, a: GpuTensor, b: GpuTensor): GpuTensor {
   const nb = checkBinary(op, a.shape, b.shape);
+  const n = a.size;
   return produce(be, op, [...a.shape], (out) =>
-    elementwise(
-      be,
-      "binary",
-      { OP: BINARY_CODES[op] },
-      [a.buffer, b.buffer, out.buffer],
-      [a.size, nb],
-      a.size,
-    ),
+    vec4(be, "binary", { OP: BINARY_CODES[op] }, [a.buffer, b.buffer, out.buffer], [n, nb], n, [n, nb, n]),
   );
 }
 
 export function affine(be: WebGPUBackend, x: GpuTensor, alpha: number, beta: number): GpuTensor {
   checkAffine(alpha, beta);
   return produce(be, "affine", [...x.shape], (y) =>
-    elementwise(be, "affine", {}, [x.buffer, y.buffer], [x.size, { f32: alpha }, { f32: beta }], x.size),
+    vec4(be, "affine", {}, [x.buffer, y.buffer], [x.size, { f32: alpha }, { f32: beta }], x.size),
   );
 }
 
@@ -156,13 +177,13 @@ function reduceInto(be: WebGPUBackend, x: GPUBuffer, d: ReduceDims, y: GPUBuffer
   const chunks = Math.max(1, Math.ceil(d.len / chunk));
   const n = d.outer * chunks * d.inner;
   if (chunks === 1) {
-    elementwise(be, "reduce", {}, [x, y], [n, d.len, d.inner, 1, chunk], n);
+    run(be, "reduce", {}, [x, y], [n, d.len, d.inner, 1, chunk], n, 1);
     return;
   }
   // Partial sums [outer, chunks, inner], then reduce those over their chunk axis.
   const partial = be.rt.pool.acquire(n * 4, "reduce-sum:partial");
   try {
-    elementwise(be, "reduce", {}, [x, partial], [n, d.len, d.inner, chunks, chunk], n);
+    run(be, "reduce", {}, [x, partial], [n, d.len, d.inner, chunks, chunk], n, 1);
     reduceInto(be, partial, { ...d, len: chunks }, y);
   } finally {
     // Safe to reuse at once: later users of the buffer are queued after these dispatches.

@@ -119,6 +119,9 @@ function unaryCases(): VerifyCase[] {
 const BINARY_SHAPES: { name: string; a: number[]; b: number[] }[] = [
   { name: "same shape 5x7x3", a: [5, 7, 3], b: [5, 7, 3] },
   { name: "bias [C] over 2x5x7", a: [2, 5, 7], b: [7] },
+  { name: "bias [C=8] over 3x5x8 (vec4 b)", a: [3, 5, 8], b: [8] },
+  { name: "bias [C=6] over 2x6 (b lane by lane)", a: [2, 6], b: [6] },
+  { name: "[T, C] 4x8 over 3x4x8", a: [3, 4, 8], b: [4, 8] },
   { name: "[T, C] over 2x5x7", a: [2, 5, 7], b: [5, 7] },
   { name: "scalar [] over 3x4", a: [3, 4], b: [] },
   { name: "scalar [1] over 13", a: [13], b: [1] },
@@ -174,6 +177,12 @@ const PERMUTE: { name: string; shape: number[]; perm: number[]; back?: number[] 
   // [B, T, H, d] -> [B, H, T, d] and back (this perm is its own inverse).
   { name: "heads split 2x3x4x5 [0,2,1,3]", shape: [2, 3, 4, 5], perm: [0, 2, 1, 3], back: [0, 2, 1, 3] },
   { name: "heads merge 2x4x3x5 [0,2,1,3]", shape: [2, 4, 3, 5], perm: [0, 2, 1, 3] },
+  // d = 8: runs of 4 along the kept last axis move as vec4s.
+  { name: "heads split vec4 2x3x4x8 [0,2,1,3]", shape: [2, 3, 4, 8], perm: [0, 2, 1, 3], back: [0, 2, 1, 3] },
+  { name: "vec4 rank 3 5x3x4 [1,0,2]", shape: [5, 3, 4], perm: [1, 0, 2] },
+  // Output's last axis is input axis 1 with stride 1 (axis 2 has size 1): vec4 with a size-1 stride of 1.
+  { name: "vec4 size-1 axis 3x4x1 [0,2,1]", shape: [3, 4, 1], perm: [0, 2, 1] },
+  { name: "transpose 8x4 [1,0] (strided, scalar)", shape: [8, 4], perm: [1, 0] },
   {
     name: "rotate 3x2x5x7 [0,2,3,1] and inverse",
     shape: [3, 2, 5, 7],

@@ -81,8 +81,8 @@ function layerNormCases(): VerifyCase[] {
     const rows = s.shape.reduce((a, b) => a * b, 1) / C;
     const rsMax = s.largeOffset ? 40 : 2;
     // Forward: the variance is a sum of C non-negative terms and the shifted mean a sum of C differences, so
-    // rstd·(x − mean) is off by at most ~(C + 8)·ULP relative; y adds |xh·gamma| <= 4 (|xh| <= 1.8 for uniform
-    // rows, gamma <= 1.5) times that, absolute, where xh·gamma + beta can cancel.
+    // rstd·(x − mean) is off by at most ~(C + 8)·ULP relative; y adds |xh·gamma| times that, absolute, where
+    // xh·gamma + beta can cancel. |xh·gamma| is about 1.7·1.5 at most for these uniform rows: 4 leaves room.
     const fwd = { atol: 4 * (C + 8) * ULP, rtol: (C + 8) * ULP };
     out.push(
       makeCase({
@@ -185,7 +185,7 @@ const EMB: EmbSpec[] = [
   { name: "scalar id V=5 C=7", V: 5, C: 7, idShape: [] },
   { name: "repeats V=10 C=7 ids 3x5", V: 10, C: 7, idShape: [3, 5], hot: 4 },
   { name: "V=50 C=33 ids 300", V: 50, C: 33, idShape: [300] },
-  { name: "one id 40 times V=3 C=5", V: 3, C: 5, idShape: [120], hot: 1 },
+  { name: "hot id at every third of 120 V=3 C=5", V: 3, C: 5, idShape: [120], hot: 1 },
 ];
 
 function embeddingCases(): VerifyCase[] {
@@ -375,6 +375,122 @@ function mseCases(): VerifyCase[] {
   return out;
 }
 
+// ---- ids and targets the CPU refuses ---------------------------------------------------------------------
+// The CPU backend throws on them, so the CPU side of these cases builds the GPU's documented answer by hand
+// from its input tensors: zero rows for bad embedding ids (ignored by the backward), and a zero loss term and
+// no one-hot for bad cross-entropy targets.
+
+const BAD_IDS = Float32Array.from([2, -1, 5, 1.5, Number.NaN, Infinity, -Infinity, 4, 0, 1e10, -0]);
+const valid = (v: number, limit: number) => Number.isInteger(v) && v >= 0 && v < limit;
+
+function onCpu(
+  be: { name: string },
+  t: Record<string, Tensor>,
+  build: (d: Record<string, Float32Array>) => Tensor,
+) {
+  const data: Record<string, Float32Array> = {};
+  for (const [k, v] of Object.entries(t)) data[k] = (v as CpuTensor).data;
+  return be.name === "cpu" ? build(data) : null;
+}
+
+function invalidIndexCases(): VerifyCase[] {
+  const [V, C, N] = [5, 3, BAD_IDS.length];
+  const ids: Input = { data: BAD_IDS, shape: [N] };
+  const list = Array.from(BAD_IDS).join(" ");
+  const base = { force: {}, rtol: 0, shape: `V=${V} C=${C} ids ${list}` };
+  const ceShape = `N=${N} C=${V} targets ${list}`;
+  const ce = {
+    logits: input([N, V], 990, -3, 3),
+    targets: ids,
+    dloss: { data: Float32Array.of(1.7), shape: [] },
+  };
+  return [
+    makeCase({
+      ...base,
+      kernel: "embedding",
+      variant: "gather",
+      name: "invalid ids give zero rows",
+      atol: 0,
+      inputs: () => ({ table: input([V, C], 991), ids }),
+      apply: (be, t) => [
+        onCpu(be, t, (d) => {
+          const out = new Float32Array(N * C);
+          d.ids!.forEach((v, i) => {
+            if (valid(v, V)) out.set(d.table!.subarray(v * C, v * C + C), i * C);
+          });
+          return new CpuTensor([N, C], out);
+        }) ?? be.embedding(t.table!, t.ids!),
+      ],
+    }),
+    makeCase({
+      ...base,
+      kernel: "embeddingBackward",
+      variant: "scan",
+      name: "invalid ids are ignored",
+      atol: 4 * U, // sums of at most 2 terms
+      inputs: () => ({ ids, dy: input([N, C], 992) }),
+      apply: (be, t) => [
+        onCpu(be, t, (d) => {
+          const out = new Float32Array(V * C);
+          d.ids!.forEach((v, i) => {
+            for (let c = 0; valid(v, V) && c < C; c++) out[v * C + c]! += d.dy![i * C + c]!;
+          });
+          return new CpuTensor([V, C], out);
+        }) ?? be.embeddingBackward(t.ids!, t.dy!, V),
+      ],
+    }),
+    makeCase({
+      ...base,
+      kernel: "crossEntropy",
+      variant: "row",
+      name: "invalid targets add 0 to the loss",
+      shape: ceShape,
+      atol: (36 + V) * ULP + 2 ** -21, // as for the loss above
+      rtol: (N + 4) * U,
+      inputs: () => ({ logits: ce.logits, targets: ce.targets }),
+      apply: (be, t) => {
+        const cpu = onCpu(be, t, (d) => {
+          let total = 0;
+          for (let r = 0; r < N; r++) {
+            const row = Array.from(d.logits!.subarray(r * V, r * V + V));
+            const m = Math.max(...row);
+            const lse = m + Math.log(row.reduce((a, x) => a + Math.exp(x - m), 0));
+            if (valid(d.targets![r]!, V)) total += lse - row[d.targets![r]!]!;
+          }
+          return new CpuTensor([], Float32Array.of(total / N));
+        });
+        if (cpu) return [cpu];
+        const r = be.crossEntropy(t.logits!, t.targets!);
+        return pickOutputs([r.loss, r.probs], [0]);
+      },
+    }),
+    makeCase({
+      ...base,
+      kernel: "crossEntropyBackward",
+      variant: "elementwise",
+      name: "invalid targets get no one-hot",
+      shape: ceShape,
+      atol: 1e-30,
+      rtol: 4 * U,
+      inputs: () => ({ probs: input([N, V], 993, 0, 1), targets: ce.targets, dloss: ce.dloss }),
+      apply: (be, t) => [
+        onCpu(be, t, (d) => {
+          const out = d.probs!.map(
+            (p, i) => (p - (d.targets![Math.floor(i / V)] === i % V ? 1 : 0)) * (1.7 / N),
+          );
+          return new CpuTensor([N, V], out);
+        }) ?? be.crossEntropyBackward(t.probs!, t.targets!, t.dloss!),
+      ],
+    }),
+  ];
+}
+
 export function layerCases(): VerifyCase[] {
-  return [...layerNormCases(), ...embeddingCases(), ...crossEntropyCases(), ...mseCases()];
+  return [
+    ...layerNormCases(),
+    ...embeddingCases(),
+    ...crossEntropyCases(),
+    ...mseCases(),
+    ...invalidIndexCases(),
+  ];
 }

@@ -1,0 +1,234 @@
+// Every model the workbench trains, by name: what it is, its parameter count, the data it trains on, how to build
+// it, and training defaults a CLI or the UI can list and start from.
+//
+// The task and config shapes match train/trainer.ts (TrainTask, TrainConfig) structurally, so an entry's `task()`
+// and `train` go straight into a Trainer without this folder importing the training layer above it.
+
+import type { Context, Variable } from "../autograd/variable";
+import { expertsData } from "../data/experts";
+import { grainData, type GrainName, THREE_GRAINS, TWO_GRAINS } from "../data/grain";
+import { recipeBatch, recipeData } from "../data/recipe";
+import type { RegressionData } from "../data/regression";
+import type { Module } from "../nn/module";
+import type { OptimizerConfig } from "../nn/optim";
+import type { Schedule } from "../nn/schedule";
+import { LinearModel, MixtureModel, type RegressionModel, ReluModel, regressionLoss } from "./regression";
+import { recipeLoss } from "./sequence-tasks";
+import { SwitchModel } from "./switch";
+import { Transformer, type TransformerConfig, transformerConfig } from "./transformer";
+
+export const MODEL_NAMES = [
+  "line",
+  "plane",
+  "relu2",
+  "relu10",
+  "poly",
+  "switch",
+  "grain-attention",
+  "experts-attention",
+  "experts-relu7",
+  "experts-relu43",
+  "transformer",
+] as const;
+export type ModelName = (typeof MODEL_NAMES)[number];
+
+/** Which data set an entry trains on by default. */
+export type DataName = "grain-white" | "grain-two" | "grain-three" | "experts" | "recipe";
+
+/** Same shape as train/trainer.ts TrainTask. */
+export interface ModelTask<M extends Module> {
+  build(ctx: Context): M;
+  loss(model: M, ctx: Context, step: number): Variable;
+}
+
+/** Same shape as train/trainer.ts TrainConfig (the fields a model chooses). */
+export interface TrainDefaults {
+  steps: number;
+  optimizer: OptimizerConfig;
+  schedule?: Schedule;
+}
+
+export interface TaskOptions {
+  /** Seed of the initial weights (default 1). */
+  seed?: number;
+  /** Seed of the data set (default 1). */
+  dataSeed?: number;
+}
+
+export interface ModelEntry<M extends Module = Module> {
+  name: ModelName;
+  description: string;
+  /** Trainable scalars with the default configuration. */
+  params: number;
+  data: DataName;
+  /** Whether the many-seeds trainer (batched.ts) can train K seeds of it at once. */
+  batchable: boolean;
+  build(ctx: Context, seed?: number): M;
+  task(options?: TaskOptions): ModelTask<M>;
+  train: TrainDefaults;
+}
+
+const GRAIN_SETS: Record<string, readonly GrainName[]> = {
+  "grain-white": ["white"],
+  "grain-two": TWO_GRAINS,
+  "grain-three": THREE_GRAINS,
+};
+
+/** The training split of a regression data set. */
+export function regressionTrainData(data: DataName, dataSeed = 1): RegressionData {
+  if (data === "experts") return expertsData({ seed: dataSeed }).train;
+  const grains = GRAIN_SETS[data];
+  if (!grains) throw new Error(`regressionTrainData: '${data}' is not a regression data set`);
+  return grainData({ seed: dataSeed, grains }).train;
+}
+
+const adam = (lr: number, steps: number): TrainDefaults => ({ steps, optimizer: { kind: "adam", lr } });
+
+function regression(
+  name: ModelName,
+  description: string,
+  params: number,
+  data: DataName,
+  make: (ctx: Context, seed: number) => RegressionModel,
+  train: TrainDefaults,
+): ModelEntry<RegressionModel> {
+  return {
+    name,
+    description,
+    params,
+    data,
+    batchable: name !== "switch",
+    build: (ctx, seed = 1) => make(ctx, seed),
+    task: ({ seed = 1, dataSeed = 1 } = {}) => {
+      const d = regressionTrainData(data, dataSeed);
+      // Full batch: every step sees the whole (≈100-row) training set.
+      return { build: (ctx) => make(ctx, seed), loss: (model, ctx) => regressionLoss(model, ctx, d) };
+    },
+    train,
+  };
+}
+
+/** Transformer parameters: embeddings, per block 4 projections + 2 LayerNorms + the FFN, and the head. */
+export function transformerParams(c: TransformerConfig): number {
+  const C = c.width;
+  const block = 4 * (C * C + C) + 2 * 2 * C + (C * c.hidden + c.hidden) + (c.hidden * C + C);
+  return c.vocab * C + c.context * C + c.layers * block + (C * c.vocab + c.vocab);
+}
+
+/** Sentences per transformer training step. */
+export const RECIPE_BATCH = 32;
+
+const transformerEntry: ModelEntry<Transformer> = {
+  name: "transformer",
+  description: "token + position embeddings, post-norm blocks of causal multi-head attention and a ReLU FFN; recipe sentences",
+  params: transformerParams(transformerConfig()),
+  data: "recipe",
+  batchable: false,
+  build: (ctx, seed = 1) => new Transformer(ctx, { seed }),
+  task: ({ seed = 1, dataSeed = 1 } = {}) => {
+    const { train } = recipeData({ seed: dataSeed });
+    return {
+      build: (ctx) => new Transformer(ctx, { seed }),
+      loss: (model, ctx, step) => recipeLoss(model, ctx, recipeBatch(train, RECIPE_BATCH, dataSeed, step)),
+    };
+  },
+  train: adam(0.003, 600),
+};
+
+export const MODELS: Record<ModelName, ModelEntry> = {
+  line: regression(
+    "line",
+    "y = a·x + b on one grain (white)",
+    2,
+    "grain-white",
+    (ctx, seed) => new LinearModel(ctx, { features: "x", seed }),
+    adam(0.05, 1000),
+  ),
+  plane: regression(
+    "plane",
+    "y = a·x + b·z + c: cannot fit white and brown, the slope must depend on z",
+    3,
+    "grain-two",
+    (ctx, seed) => new LinearModel(ctx, { features: "xz", seed }),
+    adam(0.05, 1500),
+  ),
+  relu2: regression(
+    "relu2",
+    "ReLU MLP 2→2→1 on (x, z)",
+    9,
+    "grain-two",
+    (ctx, seed) => new ReluModel(ctx, { hidden: [2], seed }),
+    adam(0.02, 2000),
+  ),
+  relu10: regression(
+    "relu10",
+    "ReLU MLP 2→10→1 on (x, z)",
+    41,
+    "grain-two",
+    (ctx, seed) => new ReluModel(ctx, { hidden: [10], seed }),
+    adam(0.02, 2000),
+  ),
+  poly: regression(
+    "poly",
+    "y = p·x·z + q·x + b (x·z a precomputed feature): fits white and brown, breaks on franken",
+    3,
+    "grain-two",
+    (ctx, seed) => new LinearModel(ctx, { features: "poly", seed }),
+    adam(0.05, 1500),
+  ),
+  switch: regression(
+    "switch",
+    "softmax classifier on z chained into three ReLU-gated linear regressors, outputs summed",
+    21,
+    "grain-three",
+    (ctx, seed) => new SwitchModel(ctx, { seed }),
+    adam(0.02, 3000),
+  ),
+  "grain-attention": regression(
+    "grain-attention",
+    "y = Σ softmax(s)ᵢ·rᵢ, scores and values linear in (x, z), 3 experts",
+    18,
+    "grain-three",
+    (ctx, seed) => new MixtureModel(ctx, { experts: 3, seed }),
+    adam(0.05, 3000),
+  ),
+  "experts-attention": regression(
+    "experts-attention",
+    "attention over 5 linear experts, scores and values linear in (x, s)",
+    30,
+    "experts",
+    (ctx, seed) => new MixtureModel(ctx, { experts: 5, seed }),
+    adam(0.05, 6000),
+  ),
+  "experts-relu7": regression(
+    "experts-relu7",
+    "ReLU MLP 2→7→1 on (x, s)",
+    29,
+    "experts",
+    (ctx, seed) => new ReluModel(ctx, { hidden: [7], seed }),
+    adam(0.02, 3000),
+  ),
+  "experts-relu43": regression(
+    "experts-relu43",
+    "ReLU MLP 2→4→3→1 on (x, s)",
+    31,
+    "experts",
+    (ctx, seed) => new ReluModel(ctx, { hidden: [4, 3], seed }),
+    adam(0.02, 3000),
+  ),
+  transformer: transformerEntry as unknown as ModelEntry,
+};
+
+export function modelEntry(name: string): ModelEntry {
+  if (!Object.hasOwn(MODELS, name)) {
+    throw new Error(`unknown model '${name}'; valid: ${MODEL_NAMES.join(", ")}`);
+  }
+  return MODELS[name as ModelName];
+}
+
+/** A regression entry (all but the transformer), typed for the regression helpers. */
+export function regressionEntry(name: string): ModelEntry<RegressionModel> {
+  const e = modelEntry(name);
+  if (e.data === "recipe") throw new Error(`model '${name}' is not a regression model`);
+  return e as unknown as ModelEntry<RegressionModel>;
+}

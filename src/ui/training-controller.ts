@@ -1,0 +1,298 @@
+// TrainingController: the training loop as seen from a page element (a Lit ReactiveController). It owns the
+// worker, turns its messages into state the host renders (run state, progress, loss columns for <wb-loss-chart>,
+// the latest snapshot), pauses training while the tab is hidden, and restores a saved run from IndexedDB.
+// The host calls start/pause/resume/reset/...; every state change requests a host update.
+
+import type { ReactiveController, ReactiveControllerHost } from "lit";
+import type { Columns } from "./plot-base";
+import type {
+  FromWorker,
+  History,
+  JobInfo,
+  JobKind,
+  JobSpec,
+  SavedJob,
+  SnapshotRequest,
+  TestPoint,
+  ToWorker,
+  TrainSettings,
+} from "./protocol";
+import type { Snapshot } from "./snapshots";
+import { deleteRun, loadRun } from "./store";
+import type { PanelFailure, PanelState } from "./wb-trainer-panel";
+
+const MAX_ROWS = 4000;
+
+/** What tests and curious users can read from `window.__wb` on a training page. */
+export interface PageProbe {
+  state: PanelState;
+  step: number;
+  total: number;
+  points: number;
+  firstLoss: number | null;
+  lastLoss: number | null;
+  failure: PanelFailure | null;
+  backend: string;
+  snapshots: number;
+}
+
+declare global {
+  interface Window {
+    __wb?: PageProbe;
+  }
+}
+
+export class TrainingController implements ReactiveController {
+  state: PanelState = "idle";
+  step = 0;
+  total = 0;
+  stepsPerSecond = 0;
+  info: JobInfo | null = null;
+  spec: JobSpec | null = null;
+  failure: PanelFailure | null = null;
+  /** Why the last weights file (or saved run) could not be loaded. */
+  loadError = "";
+  snapshot: Snapshot | null = null;
+  /** Steps of the run kept in IndexedDB (survives a reload). */
+  persistedStep = 0;
+  /** [steps, train per run..., test per run...] for <wb-loss-chart>; a new outer array on every change. */
+  lossData: Columns = [[]];
+  private snapshots = 0;
+
+  private worker: Worker | null = null;
+  private autoPaused = false;
+  private exportWaiter: ((j: SavedJob) => void) | null = null;
+  private runs = 1;
+
+  constructor(
+    private readonly host: ReactiveControllerHost,
+    readonly kind: JobKind,
+  ) {
+    host.addController(this);
+  }
+
+  hostConnected(): void {
+    document.addEventListener("visibilitychange", this.onVisibility);
+  }
+
+  hostDisconnected(): void {
+    document.removeEventListener("visibilitychange", this.onVisibility);
+    this.worker?.terminate();
+    this.worker = null;
+  }
+
+  /** Hidden tab: pause, and resume on return only if we were the ones who paused. */
+  private onVisibility = () => {
+    if (document.hidden && this.state === "running") {
+      this.autoPaused = true;
+      this.pause();
+    } else if (!document.hidden && this.autoPaused) {
+      this.autoPaused = false;
+      if (this.state === "paused") this.resume();
+    }
+  };
+
+  private send(m: ToWorker): void {
+    this.worker?.postMessage(m);
+  }
+
+  /** Train from fresh weights, or from `restore` (then paused at its step). Replaces any current run. */
+  start(spec: JobSpec, restore?: SavedJob): void {
+    this.worker?.terminate();
+    this.worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
+    this.worker.onmessage = (e: MessageEvent<FromWorker>) => this.onMessage(e.data);
+    this.worker.onerror = (e) => this.onFailure({ message: `the worker failed: ${e.message}`, canContinueOnCpu: false });
+    this.spec = spec;
+    this.state = "starting";
+    this.failure = null;
+    this.loadError = "";
+    this.snapshot = null;
+    this.step = restore?.step ?? 0;
+    this.total = spec.settings.steps;
+    this.stepsPerSecond = 0;
+    this.info = null;
+    this.setHistory({ train: [], test: [] }, 1);
+    this.send({ type: "start", spec, ...(restore ? { restore } : {}) });
+    this.changed();
+  }
+
+  pause(): void {
+    if (this.state === "running") this.send({ type: "pause" });
+  }
+
+  resume(): void {
+    if (this.state === "paused") {
+      this.state = "running";
+      this.send({ type: "resume" });
+      this.changed();
+    }
+  }
+
+  /** Stop, forget the run (also in IndexedDB) and clear the charts. */
+  async reset(): Promise<void> {
+    this.worker?.terminate();
+    this.worker = null;
+    const model = this.spec?.model;
+    this.state = "idle";
+    this.step = 0;
+    this.total = 0;
+    this.stepsPerSecond = 0;
+    this.failure = null;
+    this.snapshot = null;
+    this.info = null;
+    this.persistedStep = 0;
+    this.setHistory({ train: [], test: [] }, 1);
+    this.changed();
+    if (model) await deleteRun(this.kind, model);
+  }
+
+  /** Resume a run kept in IndexedDB for this page and model; false when there is none. */
+  async restoreSaved(model: string): Promise<boolean> {
+    const saved = await loadRun(this.kind, model);
+    if (!saved) return false;
+    this.start(saved.spec, saved);
+    this.persistedStep = saved.step;
+    return true;
+  }
+
+  /** Stop the worker without forgetting the saved run (e.g. when the page switches model). */
+  detach(): void {
+    this.worker?.terminate();
+    this.worker = null;
+    this.state = "idle";
+    this.spec = null;
+    this.snapshot = null;
+    this.info = null;
+    this.step = 0;
+    this.total = 0;
+    this.setHistory({ train: [], test: [] }, 1);
+    this.changed();
+  }
+
+  requestSnapshot(request: SnapshotRequest): void {
+    this.send({ type: "snapshot", request });
+  }
+
+  continueOnCpu(): void {
+    this.failure = null;
+    this.state = "starting";
+    this.send({ type: "continue-cpu" });
+    this.changed();
+  }
+
+  /** The current weights (and optimizer state) as the worker holds them. */
+  exportRun(): Promise<SavedJob> {
+    if (!this.worker) return Promise.reject(new Error("nothing is trained yet"));
+    return new Promise((resolve) => {
+      this.exportWaiter = resolve;
+      this.send({ type: "export" });
+    });
+  }
+
+  private onFailure(f: PanelFailure): void {
+    this.failure = f;
+    this.state = "failed";
+    this.changed();
+  }
+
+  private onMessage(m: FromWorker): void {
+    switch (m.type) {
+      case "ready":
+        this.info = m.info;
+        this.step = m.step;
+        this.total = m.total;
+        this.setHistory(m.history, m.info.runs.length);
+        break;
+      case "progress":
+        this.step = m.step;
+        this.total = m.total;
+        this.stepsPerSecond = m.stepsPerSecond;
+        this.append(m.train, m.test);
+        break;
+      case "snapshot":
+        this.snapshot = m.snapshot as Snapshot;
+        this.snapshots++;
+        break;
+      case "state":
+        this.state = m.state;
+        this.step = m.step;
+        break;
+      case "failed":
+        if (m.kind === "load") {
+          // Weights that do not fit the model: nothing was trained, so go back to idle with the reason.
+          this.worker?.terminate();
+          this.worker = null;
+          this.state = "idle";
+          this.loadError = m.message;
+          break;
+        }
+        this.onFailure({ message: m.message, canContinueOnCpu: m.canContinueOnCpu });
+        return;
+      case "exported":
+        this.exportWaiter?.(m.job);
+        this.exportWaiter = null;
+        return;
+      case "persisted":
+        this.persistedStep = m.step;
+        break;
+    }
+    this.changed();
+  }
+
+  // ---- loss columns ----
+
+  private xs: number[] = [];
+  private cols: (number | null)[][] = [];
+
+  private setHistory(h: History, runs: number): void {
+    this.runs = runs;
+    this.xs = [];
+    this.cols = Array.from({ length: 2 * runs }, () => []);
+    this.append(h.train, h.test);
+  }
+
+  private append(train: History["train"], test: TestPoint[]): void {
+    for (const p of train) {
+      this.xs.push(p.step);
+      p.train.forEach((v, i) => this.cols[i]?.push(v));
+      for (let i = this.runs; i < 2 * this.runs; i++) this.cols[i]!.push(null);
+    }
+    for (const p of test) {
+      // A held-out loss belongs to the last training step before it was measured.
+      let row = this.xs.length - 1;
+      while (row >= 0 && this.xs[row]! > p.step) row--;
+      if (row < 0 || this.xs[row] !== p.step) continue;
+      p.test.forEach((v, i) => {
+        this.cols[this.runs + i]![row] = v;
+      });
+    }
+    if (this.xs.length > MAX_ROWS) {
+      // Thin to every other row, keeping every row that holds a held-out loss.
+      const keep = this.xs.map((_, r) => r % 2 === 0 || this.cols.slice(this.runs).some((c) => c[r] !== null));
+      this.xs = this.xs.filter((_, r) => keep[r]);
+      this.cols = this.cols.map((c) => c.filter((_, r) => keep[r]));
+    }
+    this.lossData = [this.xs, ...this.cols];
+  }
+
+  private changed(): void {
+    const train0 = this.cols[0] ?? [];
+    window.__wb = {
+      state: this.state,
+      step: this.step,
+      total: this.total,
+      points: this.xs.length,
+      firstLoss: (train0[0] as number | undefined) ?? null,
+      lastLoss: (train0[train0.length - 1] as number | undefined) ?? null,
+      failure: this.failure,
+      backend: this.info?.backend ?? "",
+      snapshots: this.snapshots,
+    };
+    this.host.requestUpdate();
+  }
+
+  /** Settings of the current run, if any. */
+  get settings(): TrainSettings | null {
+    return this.spec?.settings ?? null;
+  }
+}

@@ -1,0 +1,96 @@
+// <wb-grain-page>: the grain mixture, stage by stage as the seed article tells it. For the chosen stage: the
+// trainer panel, train and held-out loss, the data and the model's predictions per grain (also beyond the
+// training range), the learned equations, and the weight each grain gives each expert.
+
+import { css, html } from "lit";
+import type { TrainSettings } from "./protocol";
+import type { SettingName } from "./settings";
+import type { GrainSnapshot } from "./snapshots";
+import { GRAIN_STAGES, stageInfo } from "./stages";
+import { TrainingPage } from "./training-page";
+import "./wb-model-view";
+
+export class WbGrainPage extends TrainingPage {
+  static override properties = { stage: { type: String } };
+
+  /** The stage shown, by name (line, plane, relu2, relu10, poly, switch, grain-attention). */
+  declare stage: string;
+
+  constructor() {
+    super("grain");
+    this.stage = GRAIN_STAGES[0]!.name;
+  }
+
+  protected get model(): string {
+    return this.stage;
+  }
+
+  protected defaults(): TrainSettings {
+    return { backend: "auto", seed: 1, ...stageInfo(this.stage).defaults };
+  }
+
+  protected get fields(): SettingName[] {
+    return ["backend", "lr", "steps", "seed", "seeds"];
+  }
+
+  protected override acceptsModel(model: string): boolean {
+    return GRAIN_STAGES.some((s) => s.name === model);
+  }
+
+  protected override adoptModel(model: string): void {
+    this.stage = model;
+  }
+
+  private choose(name: string): void {
+    if (name === this.stage) return;
+    this.stage = name;
+    const url = new URL(location.href);
+    url.searchParams.set("stage", name);
+    history.replaceState(null, "", url);
+    this.switchModel();
+  }
+
+  override render() {
+    const info = stageInfo(this.stage);
+    const snap = this.training.snapshot as GrainSnapshot | null;
+    const view = snap?.kind === "grain" && snap.stage === this.stage ? snap.view : null;
+    return html`
+      <nav class="stages" aria-label="stages of the grain story">
+        ${GRAIN_STAGES.map(
+          (s) => html`<button type="button" aria-pressed=${s.name === this.stage ? "true" : "false"}
+            @click=${() => this.choose(s.name)}>${s.title}</button>`,
+        )}
+      </nav>
+      <p class="about">${info.about}</p>
+      <p class="data">Data: ${info.grains.join(" and ")} ${info.grains.length > 1 ? "grains" : "grain"}, x from 1 to 5 cups
+        (held-out rows too); the chart also shows rows with x from 5 to 10 cups, which training never sees.</p>
+      ${this.panel()}
+      <div class="grid">
+        <div>${this.lossChart()}</div>
+        <div>
+          <h2>Data and predictions</h2>
+          ${view ? html`<wb-model-view .view=${view} @wb-show-seed=${this.onShowSeed}></wb-model-view>` : html`<p class="hint">The model's fit appears here while it trains.</p>`}
+        </div>
+      </div>
+    `;
+  }
+
+  private onShowSeed(e: CustomEvent<{ index: number }>): void {
+    this.training.requestSnapshot({ seed: e.detail.index });
+  }
+
+  static override styles = [
+    TrainingPage.sharedStyles,
+    css`
+      .stages { display: flex; flex-wrap: wrap; gap: 0.3em; margin-bottom: 0.5em; }
+      .stages button { font: inherit; padding: 3px 10px; border: 1px solid #888; background: #fff; border-radius: 3px; }
+      .stages button[aria-pressed="true"] { background: #0072b2; color: #fff; border-color: #0072b2; }
+      .about { font-size: 1.05em; margin: 0.3em 0; }
+      .data { color: #444; font-size: 13px; margin: 0 0 0.6em; }
+      .grid { display: grid; grid-template-columns: minmax(300px, 1fr) minmax(360px, 1.3fr); gap: 1.5em; }
+      @media (max-width: 900px) { .grid { grid-template-columns: 1fr; } }
+    `,
+  ];
+}
+
+customElements.define("wb-grain-page", WbGrainPage);

@@ -1,0 +1,223 @@
+// <wb-trainer-panel>: the training form and its controls. Properties in (defaults, run state, progress), events
+// out; it trains nothing itself (see training-controller.ts).
+//
+// Events (all bubble and cross shadow roots):
+//   wb-start {settings}   the form was valid; nothing is sent when a field is refused (its message shows at it)
+//   wb-pause, wb-resume, wb-reset, wb-save, wb-continue-cpu
+//   wb-load {text, name}  a weights file was chosen
+
+import { css, html, LitElement, nothing, type PropertyValues } from "lit";
+import { BACKEND_CHOICES } from "../backend/select";
+import type { TrainSettings } from "./protocol";
+import { type FieldErrors, parseSettings, type SettingName, settingsText } from "./settings";
+
+export type PanelState = "idle" | "starting" | "running" | "paused" | "done" | "failed";
+
+export interface PanelFailure {
+  message: string;
+  canContinueOnCpu: boolean;
+}
+
+const LABELS: Record<SettingName, string> = {
+  backend: "Backend",
+  lr: "Learning rate",
+  steps: "Steps",
+  batch: "Batch",
+  seed: "Seed",
+  seeds: "Seeds",
+};
+
+const HINTS: Partial<Record<SettingName, string>> = {
+  batch: "sentences per step",
+  seeds: "runs trained at once",
+};
+
+let ids = 0;
+
+export class WbTrainerPanel extends LitElement {
+  static override properties = {
+    settings: { attribute: false },
+    fields: { attribute: false },
+    state: { type: String },
+    step: { type: Number },
+    total: { type: Number },
+    stepsPerSecond: { attribute: false },
+    backendInfo: { type: String, attribute: "backend-info" },
+    failure: { attribute: false },
+    loadError: { attribute: false },
+    text: { state: true },
+    errors: { state: true },
+  };
+
+  /** Values the form shows when (re)set. */
+  declare settings: TrainSettings;
+  /** Which optional fields apply on this page. */
+  declare fields: SettingName[];
+  declare state: PanelState;
+  declare step: number;
+  declare total: number;
+  declare stepsPerSecond: number;
+  declare backendInfo: string;
+  declare failure: PanelFailure | null;
+  declare loadError: string;
+  declare text: Record<SettingName, string>;
+  declare errors: FieldErrors;
+
+  private readonly uid = `wbp${ids++}`;
+
+  constructor() {
+    super();
+    this.settings = { backend: "auto", lr: 0.01, steps: 1000, batch: 32, seed: 1, seeds: 1 };
+    this.fields = ["backend", "lr", "steps", "seed", "seeds"];
+    this.state = "idle";
+    this.step = 0;
+    this.total = 0;
+    this.stepsPerSecond = 0;
+    this.backendInfo = "";
+    this.failure = null;
+    this.loadError = "";
+    this.text = settingsText(this.settings);
+    this.errors = {};
+  }
+
+  protected override willUpdate(changed: PropertyValues): void {
+    if (changed.has("settings")) {
+      this.text = settingsText(this.settings);
+      this.errors = {};
+    }
+  }
+
+  private emit(name: string, detail?: unknown): void {
+    this.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }));
+  }
+
+  /** Validate the form and announce a start; returns false (with messages at the fields) when refused. */
+  submit(): boolean {
+    // Fields this page does not show keep their defaults.
+    const text = { ...settingsText(this.settings) };
+    for (const f of this.fields) text[f] = this.text[f];
+    const r = parseSettings(text);
+    if (!r.ok) {
+      this.errors = r.errors;
+      return false;
+    }
+    this.errors = {};
+    this.emit("wb-start", { settings: r.settings });
+    return true;
+  }
+
+  private onSubmit(e: Event): void {
+    e.preventDefault();
+    if (!this.submit()) {
+      void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>("[aria-invalid=true]")?.focus());
+    }
+  }
+
+  private onInput(name: SettingName, e: Event): void {
+    const v = (e.target as HTMLInputElement | HTMLSelectElement).value;
+    this.text = { ...this.text, [name]: v };
+    if (this.errors[name]) this.errors = { ...this.errors, [name]: undefined };
+  }
+
+  private async onFile(e: Event): Promise<void> {
+    const input = e.target as HTMLInputElement;
+    const file = input.files?.[0];
+    if (!file) return;
+    this.emit("wb-load", { text: await file.text(), name: file.name });
+    input.value = "";
+  }
+
+  private field(name: SettingName) {
+    const id = `${this.uid}-${name}`;
+    const err = this.errors[name];
+    const busy = this.state === "running" || this.state === "starting";
+    const control =
+      name === "backend"
+        ? html`<select id=${id} .value=${this.text.backend} ?disabled=${busy} @change=${(e: Event) => this.onInput(name, e)}>
+            ${BACKEND_CHOICES.map((c) => html`<option value=${c} ?selected=${c === this.text.backend}>${c === "webgpu" ? "WebGPU" : c === "cpu" ? "CPU" : "auto"}</option>`)}
+          </select>`
+        : html`<input id=${id} name=${name} inputmode="decimal" autocomplete="off" .value=${this.text[name]}
+            ?disabled=${busy} aria-invalid=${err ? "true" : "false"} aria-describedby=${`${id}-msg`}
+            @input=${(e: Event) => this.onInput(name, e)} />`;
+    return html`<div class="field">
+      <label for=${id}>${LABELS[name]}${HINTS[name] ? html` <small>(${HINTS[name]})</small>` : nothing}</label>
+      ${control}
+      <span id=${`${id}-msg`} class="msg" role=${err ? "alert" : nothing}>${err ?? ""}</span>
+    </div>`;
+  }
+
+  private progress() {
+    const { step, total, stepsPerSecond: r } = this;
+    if (!total) return nothing;
+    const left = r > 0 && step < total ? (total - step) / r : 0;
+    const time = left >= 90 ? `${Math.round(left / 60)} min` : `${Math.ceil(left)} s`;
+    return html`<div class="progress" aria-live="polite">
+      <progress max=${total} value=${step} aria-label="training progress"></progress>
+      <span>step ${step.toLocaleString("en")} / ${total.toLocaleString("en")}</span>
+      ${r > 0 ? html`<span>${r >= 10 ? Math.round(r) : r.toFixed(1)} steps/s</span>` : nothing}
+      ${r > 0 && step < total && this.state === "running" ? html`<span>${time} left</span>` : nothing}
+    </div>`;
+  }
+
+  override render() {
+    const s = this.state;
+    const running = s === "running" || s === "starting";
+    const hasRun = s !== "idle";
+    return html`
+      <form @submit=${this.onSubmit} novalidate>
+        <div class="fields">${this.fields.map((f) => this.field(f))}</div>
+        <div class="buttons">
+          <button type="submit" ?disabled=${running}>Start</button>
+          <button type="button" ?disabled=${s !== "running"} @click=${() => this.emit("wb-pause")}>Pause</button>
+          <button type="button" ?disabled=${s !== "paused"} @click=${() => this.emit("wb-resume")}>Resume</button>
+          <button type="button" ?disabled=${!hasRun} @click=${() => this.emit("wb-reset")}>Reset</button>
+          <button type="button" ?disabled=${!hasRun || s === "starting"} @click=${() => this.emit("wb-save")}>Save weights</button>
+          <label class="file">Load weights <input type="file" accept=".json,application/json" ?disabled=${running} @change=${this.onFile} /></label>
+          <span class="state" data-state=${s}>${s}</span>
+        </div>
+      </form>
+      ${this.loadError ? html`<p class="error" role="alert">Could not load weights: ${this.loadError}</p>` : nothing}
+      ${this.progress()}
+      ${this.backendInfo ? html`<p class="backend">${this.backendInfo}</p>` : nothing}
+      ${
+        this.failure
+          ? html`<div class="failure" role="alert">
+            <p><strong>Training stopped.</strong> ${this.failure.message}</p>
+            <p>The charts keep the last good state${this.failure.canContinueOnCpu ? "; training can go on from the last checkpoint on the CPU." : "."}</p>
+            ${this.failure.canContinueOnCpu ? html`<button type="button" @click=${() => this.emit("wb-continue-cpu")}>Continue on CPU</button>` : nothing}
+          </div>`
+          : nothing
+      }
+    `;
+  }
+
+  static override styles = css`
+    :host { display: block; font: 14px/1.4 system-ui, sans-serif; }
+    .fields { display: flex; flex-wrap: wrap; gap: 0.5em 1em; }
+    .field { display: flex; flex-direction: column; min-width: 7.5em; }
+    label { font-weight: 600; font-size: 13px; }
+    small { font-weight: 400; color: #555; }
+    input, select { font: inherit; padding: 2px 4px; width: 7em; }
+    input[aria-invalid="true"] { border: 2px solid #b00020; }
+    .msg { color: #b00020; font-size: 12px; min-height: 1.2em; max-width: 12em; }
+    .buttons { display: flex; flex-wrap: wrap; gap: 0.4em; align-items: center; margin-top: 0.3em; }
+    button, .file { font: inherit; padding: 3px 10px; }
+    .file { border: 1px solid #888; border-radius: 3px; font-weight: 400; cursor: pointer; }
+    .file input { width: 13em; font-size: 12px; }
+    .file:focus-within { outline: 2px solid #0072b2; }
+    .state { margin-left: 0.5em; color: #555; font-style: italic; }
+    .progress { display: flex; gap: 1em; align-items: center; margin-top: 0.4em; font-variant-numeric: tabular-nums; }
+    progress { width: 14em; }
+    .backend { color: #444; font-size: 13px; margin: 0.3em 0; }
+    .error { color: #b00020; }
+    .failure { border: 2px solid #b00020; background: #fff4f4; padding: 0.2em 0.8em 0.6em; margin-top: 0.5em; }
+  `;
+}
+
+customElements.define("wb-trainer-panel", WbTrainerPanel);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    "wb-trainer-panel": WbTrainerPanel;
+  }
+}

@@ -1,0 +1,108 @@
+// Trained weights as a JSON file the user can keep: a format tag and version, what trained them (page, model,
+// settings, step), and each run's parameters by name with their shapes. Loading checks all of it before a single
+// value reaches a model: the format and version here, the names and shapes against the model in `checkShapes`.
+//
+//   { "format": "webgpu-workbench/weights", "version": 1, "kind": "grain", "model": "relu10", "step": 2000,
+//     "settings": {...}, "runs": [ { "name": "relu10", "params": { "w0": { "shape": [4, 3, 10], "data": [...] } } } ] }
+//
+// Optimizer state is not saved: a loaded model resumes with a fresh optimizer.
+
+import type { JobKind, JobSpec, SavedJob, SavedRun, TrainSettings } from "./protocol";
+import { SAVED_JOB_VERSION } from "./store";
+
+export const WEIGHTS_FORMAT = "webgpu-workbench/weights";
+export const WEIGHTS_VERSION = 1;
+
+export interface WeightsFile {
+  format: string;
+  version: number;
+  kind: JobKind;
+  model: string;
+  step: number;
+  settings: TrainSettings;
+  runs: { name: string; params: Record<string, { shape: number[]; data: number[] }> }[];
+}
+
+export class WeightsFileError extends Error {
+  override name = "WeightsFileError";
+}
+
+export function toWeightsFile(job: SavedJob): WeightsFile {
+  return {
+    format: WEIGHTS_FORMAT,
+    version: WEIGHTS_VERSION,
+    kind: job.spec.kind,
+    model: job.spec.model,
+    step: job.step,
+    settings: job.spec.settings,
+    runs: job.runs.map((r) => ({
+      name: r.name,
+      params: Object.fromEntries(
+        Object.entries(r.params).map(([k, p]) => [k, { shape: [...p.shape], data: Array.from(p.data) }]),
+      ),
+    })),
+  };
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Parse a weights file's text for page `kind`; throws a WeightsFileError saying what is wrong. */
+export function parseWeightsFile(text: string, kind: JobKind): SavedJob {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new WeightsFileError(`not a JSON file (${(e as Error).message})`);
+  }
+  if (!isObj(raw) || raw.format !== WEIGHTS_FORMAT) throw new WeightsFileError(`not a ${WEIGHTS_FORMAT} file`);
+  if (raw.version !== WEIGHTS_VERSION) {
+    throw new WeightsFileError(`weights file version ${String(raw.version)}; this workbench reads version ${WEIGHTS_VERSION}`);
+  }
+  if (raw.kind !== kind) throw new WeightsFileError(`these weights are for the ${String(raw.kind)} page, not ${kind}`);
+  if (typeof raw.model !== "string" || !isObj(raw.settings) || !Array.isArray(raw.runs)) {
+    throw new WeightsFileError("the file lacks model, settings or runs");
+  }
+  const step = Number.isInteger(raw.step) && (raw.step as number) >= 0 ? (raw.step as number) : 0;
+  const runs: SavedRun[] = raw.runs.map((r: unknown, i: number) => {
+    if (!isObj(r) || typeof r.name !== "string" || !isObj(r.params)) throw new WeightsFileError(`run ${i} is malformed`);
+    const params: SavedRun["params"] = {};
+    for (const [name, p] of Object.entries(r.params)) {
+      if (!isObj(p) || !Array.isArray(p.shape) || !Array.isArray(p.data)) {
+        throw new WeightsFileError(`parameter '${name}' lacks shape or data`);
+      }
+      const shape = p.shape as unknown[];
+      if (!shape.every((d) => Number.isInteger(d) && (d as number) > 0)) {
+        throw new WeightsFileError(`parameter '${name}' has a bad shape [${shape.join(", ")}]`);
+      }
+      const size = (shape as number[]).reduce((a, b) => a * b, 1);
+      if (p.data.length !== size) {
+        throw new WeightsFileError(`parameter '${name}' has ${p.data.length} values for shape [${shape.join(", ")}]`);
+      }
+      const data = Float32Array.from(p.data as number[]);
+      if (!data.every(Number.isFinite)) throw new WeightsFileError(`parameter '${name}' holds non-finite values`);
+      params[name] = { shape: shape as number[], data };
+    }
+    return { name: r.name, params, state: [], t: 0 };
+  });
+  const spec: JobSpec = { kind, model: raw.model, settings: raw.settings as unknown as TrainSettings };
+  return { version: SAVED_JOB_VERSION, spec, step, runs, history: { train: [], test: [] }, savedAt: Date.now() };
+}
+
+/**
+ * Compare saved parameters with a model's (name → shape); returns the first mismatch as a sentence, or null.
+ * Both directions: a missing parameter and an unexpected one are both refused.
+ */
+export function checkShapes(saved: SavedRun, expected: [string, readonly number[]][]): string | null {
+  const want = new Map(expected.map(([n, s]) => [n, s]));
+  for (const [name, shape] of want) {
+    const got = saved.params[name];
+    if (!got) return `run '${saved.name}': the file has no parameter '${name}'`;
+    if (got.shape.length !== shape.length || got.shape.some((d, i) => d !== shape[i])) {
+      return `run '${saved.name}': parameter '${name}' has shape [${got.shape.join(", ")}], the model expects [${shape.join(", ")}]`;
+    }
+  }
+  for (const name of Object.keys(saved.params)) {
+    if (!want.has(name)) return `run '${saved.name}': the model has no parameter '${name}'`;
+  }
+  return null;
+}
