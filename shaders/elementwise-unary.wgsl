@@ -2,10 +2,10 @@
 // src/kernels/elementwise-shape.ts): 0 relu, 1 sigmoid, 2 tanh, 3 exp, 4 neg.
 // The spec is unary() in src/backend/cpu-ops/elementwise.ts.
 //
-// vec4 loads and stores: on SwiftShader an affine pass over 1M elements took 20 ms this way against 57 ms one
-// element per invocation (headless Chromium 156), and 16-byte accesses are the fast path on GPUs too. The last
-// vec4 may run past n into the buffer's padding: pooled buffers are whole multiples of 16 bytes (checked by
-// the dispatch code), and the extra lanes only ever land in the output's own padding.
+// vec4 loads and stores: on SwiftShader an affine pass over 1M elements took 20 ms this way against 57 ms
+// one element per invocation (headless Chromium 156), and 16-byte accesses are the fast path on GPUs too.
+// The last vec4 may run past n into the buffer's padding: pooled buffers are whole multiples of 16 bytes
+// (checked by the dispatch code), and the extra lanes only ever land in the output's own padding.
 
 override OP: u32 = 0u;
 
@@ -17,8 +17,9 @@ struct Params {
 @group(0) @binding(1) var<storage, read_write> y: array<vec4f>;
 @group(0) @binding(2) var<uniform> p: Params;
 
-// tanh saturates to ±1 in f32 once |v| > 9.02, so clamping to ±15 changes no result; without it some drivers
-// evaluate tanh as (e^2v − 1)/(e^2v + 1), which overflows to inf/inf = NaN for v beyond about ±44.
+// tanh saturates to ±1 in f32 once |v| > 9.02, so clamping to ±15 changes no result. Without it, drivers
+// that build tanh from exponentials give inf/inf = NaN once those overflow: SwiftShader (Chromium 156)
+// returns NaN for |v| >= 89, where e^v leaves the f32 range; a (e^2v − 1)/(e^2v + 1) form fails from 44.
 const TANH_CLAMP: f32 = 15.0;
 
 // 1/(1 + e^−v) for v >= 0 and e^v/(1 + e^v) for v < 0: exp only sees −|v|, so it never overflows and the

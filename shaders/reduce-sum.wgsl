@@ -1,8 +1,9 @@
 // Sum of x viewed as [outer, len, inner] over the middle axis, split into `chunks` runs of `chunk` elements:
-// the output is [outer, chunks, inner], element (o, c, i) = Σ x[o, k, i] for k in [c·chunk, min(len, (c+1)·chunk)).
-// With chunk >= len (chunks = 1) this is the whole reduction; a second dispatch with [outer, chunks, inner] as
-// its input finishes a split one (see src/backend/webgpu-ops/elementwise.ts). One invocation per output element,
-// barrier-free; neighbouring invocations read neighbouring addresses when inner > 1. Accumulates in f32.
+// the output is [outer, chunks, inner], with element (o, c, i) = Σ x[o, k, i] over k in
+// [c·chunk, min(len, (c+1)·chunk)). With chunk >= len (chunks = 1) this is the whole reduction; a second
+// dispatch with [outer, chunks, inner] as its input finishes a split one (see webgpu-ops/elementwise.ts).
+// One invocation per output element, barrier-free; neighbouring invocations read neighbouring addresses when
+// inner > 1. Accumulates in f32.
 
 struct Params {
   n: u32, // outer · chunks · inner outputs

@@ -382,8 +382,6 @@ export class WebGPUBackend implements Backend, SoftmaxInternals {
     if (D.size !== S.size)
       throw new ShapeError("copyInto", "src", `must have ${D.size} elements`, `${S.size}`);
     if (D.size === 0) return;
-    const encoder = this.rt.device.createCommandEncoder({ label: "copyInto" });
-    encoder.copyBufferToBuffer(S.buffer, 0, D.buffer, 0, D.size * 4);
-    this.rt.device.queue.submit([encoder.finish()]);
+    this.rt.copy(S.buffer, D.buffer, D.size * 4);
   }
 }

@@ -1,5 +1,11 @@
 // The WebGPU plumbing every kernel uses: one device, its buffer pool, pipeline cache and error sink, and a
 // `dispatch` that binds buffers in declaration order (storage bindings 0..n-1, then the params uniform).
+//
+// Dispatches are batched: each is a labelled compute pass in one open command encoder, and its params go to a
+// slot of a shared uniform buffer; `flush()` writes the params and submits the batch. A submit per dispatch cost
+// most of the time of a small training step (queue submission crosses to the GPU process). Ordering stays
+// program order because everything that writes through the queue (`upload`, `write`) flushes first, and reads
+// and copies are encoded into the same batch.
 
 import { BufferPool } from "./buffers";
 import { acquireGpu, type GpuContext } from "./device";
@@ -21,6 +27,9 @@ export function packParams(fields: readonly Param[]): ArrayBuffer {
   return buf;
 }
 
+/** Dispatches per submitted batch at most (and uniform slots in the shared params buffer). */
+const MAX_BATCH = 128;
+
 export class GpuRuntime {
   readonly device: GPUDevice;
   readonly pool: BufferPool;
@@ -30,12 +39,25 @@ export class GpuRuntime {
   lostReason: string | null = null;
   /** Dispatches issued so far (for "dispatches per training step" figures). */
   dispatchCount = 0;
-  private uniforms: GPUBuffer[] = [];
+  /** Compute passes encoded and not yet submitted. */
+  private encoder: GPUCommandEncoder | null = null;
+  private batchKernels: string[] = [];
+  private readonly uniformBuffer: GPUBuffer;
+  private readonly uniformStaging: Uint8Array<ArrayBuffer>;
+  private uniformSlots = 0;
+  private readonly slotBytes: number;
 
   constructor(readonly ctx: GpuContext) {
     this.device = ctx.device;
     this.pool = new BufferPool(this.device);
     this.pipelines = new PipelineCache(this.device, this.errors);
+    this.slotBytes = Math.max(256, this.device.limits.minUniformBufferOffsetAlignment);
+    this.uniformBuffer = this.device.createBuffer({
+      label: "params (batched)",
+      size: this.slotBytes * MAX_BATCH,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    });
+    this.uniformStaging = new Uint8Array(this.slotBytes * MAX_BATCH);
     ctx.lost.then((info) => {
       this.lostReason = `GPU device lost (${info.reason}): ${info.message || "no message"}`;
     });
@@ -56,6 +78,8 @@ export class GpuRuntime {
   /** A pooled storage buffer holding `data` (f32). */
   upload(data: Float32Array, label: string): GPUBuffer {
     this.assertAlive();
+    // The buffer may come back from the pool while queued passes still read its old contents: submit them first.
+    this.flush();
     const buffer = this.pool.acquire(data.byteLength, label);
     if (data.byteLength > 0)
       this.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
@@ -71,9 +95,8 @@ export class GpuRuntime {
       size: Math.ceil(bytes / 4) * 4,
       usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
     });
-    const encoder = this.device.createCommandEncoder({ label: "readback" });
-    encoder.copyBufferToBuffer(buffer, 0, staging, 0, staging.size);
-    this.device.queue.submit([encoder.finish()]);
+    this.batch().copyBufferToBuffer(buffer, 0, staging, 0, staging.size);
+    this.flush();
     try {
       await Promise.all([this.errors.check(), staging.mapAsync(GPUMapMode.READ)]);
     } catch (e) {
@@ -109,49 +132,89 @@ export class GpuRuntime {
     }
     if (x === 0 || y === 0 || z === 0) return;
     const pipeline = this.pipelines.get(kernel, constants);
-    const uniform = params ? this.acquireUniform(packParams(params)) : null;
+    if (this.uniformSlots === MAX_BATCH) this.flush();
+    const slot = params ? this.stageParams(params) : -1;
     this.errors.scoped(this.device, kernel.name, () => {
       const entries: GPUBindGroupEntry[] = buffers.map((buffer, binding) => ({
         binding,
         resource: { buffer },
       }));
-      if (uniform) entries.push({ binding: buffers.length, resource: { buffer: uniform } });
+      if (slot >= 0) {
+        entries.push({
+          binding: buffers.length,
+          resource: { buffer: this.uniformBuffer, offset: slot * this.slotBytes, size: this.slotBytes },
+        });
+      }
       const bindGroup = this.device.createBindGroup({
         label: kernel.name,
         layout: pipeline.getBindGroupLayout(0),
         entries,
       });
-      const encoder = this.device.createCommandEncoder({ label: kernel.name });
-      const pass = encoder.beginComputePass({ label: kernel.name });
+      const pass = this.batch().beginComputePass({ label: kernel.name });
       pass.setPipeline(pipeline);
       pass.setBindGroup(0, bindGroup);
       pass.dispatchWorkgroups(x, y, z);
       pass.end();
-      this.device.queue.submit([encoder.finish()]);
     });
-    if (uniform) this.uniforms.push(uniform);
+    this.batchKernels.push(kernel.name);
     this.dispatchCount++;
+  }
+
+  /** Copy `bytes` bytes between buffers, in order with the queued dispatches. */
+  copy(src: GPUBuffer, dst: GPUBuffer, bytes: number): void {
+    this.assertAlive();
+    if (bytes > 0) this.batch().copyBufferToBuffer(src, 0, dst, 0, bytes);
+  }
+
+  /** Write `data` into the start of `buffer` after all queued work. */
+  write(buffer: GPUBuffer, data: Float32Array): void {
+    this.assertAlive();
+    this.flush();
+    if (data.byteLength > 0)
+      this.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  /** Submit the queued passes (their params first). Encoding errors are attributed to the batch's kernels. */
+  flush(): void {
+    const encoder = this.encoder;
+    if (!encoder) return;
+    this.encoder = null;
+    const kernels = [...new Set(this.batchKernels)].join(", ");
+    this.batchKernels = [];
+    if (this.uniformSlots > 0) {
+      this.device.queue.writeBuffer(
+        this.uniformBuffer,
+        0,
+        this.uniformStaging,
+        0,
+        this.uniformSlots * this.slotBytes,
+      );
+      this.uniformSlots = 0;
+    }
+    this.errors.scoped(this.device, kernels || "copy", () => this.device.queue.submit([encoder.finish()]));
   }
 
   /** Wait for queued work and throw the first kernel error recorded since the last check. */
   async sync(): Promise<void> {
     this.assertAlive();
+    this.flush();
     await this.device.queue.onSubmittedWorkDone();
     await this.errors.check();
     this.assertAlive();
   }
 
-  private acquireUniform(data: ArrayBuffer): GPUBuffer {
-    let buffer = this.uniforms.find((b) => b.size >= data.byteLength);
-    if (buffer) this.uniforms.splice(this.uniforms.indexOf(buffer), 1);
-    else {
-      buffer = this.device.createBuffer({
-        label: "params",
-        size: Math.max(64, data.byteLength),
-        usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
-      });
-    }
-    this.device.queue.writeBuffer(buffer, 0, data);
-    return buffer;
+  private batch(): GPUCommandEncoder {
+    this.encoder ??= this.device.createCommandEncoder({ label: "batch" });
+    return this.encoder;
+  }
+
+  /** Put a dispatch's params into the next uniform slot; returns the slot. */
+  private stageParams(params: readonly Param[]): number {
+    const bytes = new Uint8Array(packParams(params));
+    if (bytes.byteLength > this.slotBytes)
+      throw new Error(`params of ${bytes.byteLength} bytes exceed a ${this.slotBytes}-byte slot`);
+    const slot = this.uniformSlots++;
+    this.uniformStaging.set(bytes, slot * this.slotBytes);
+    return slot;
   }
 }

@@ -67,7 +67,7 @@ export function checkAffine(alpha: number, beta: number): void {
 
 export interface PermuteDims {
   out: number[];
-  /** Rank 4 padded (leading size-1 axes): output sizes, and for each output axis the input stride it walks. */
+  /** Padded to rank 4 (leading size-1 axes): output sizes, and per output axis the input stride it walks. */
   outDims4: [number, number, number, number];
   inStrides4: [number, number, number, number];
 }

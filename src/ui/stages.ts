@@ -96,3 +96,6 @@ export function stageInfo(name: string): StageInfo {
 export const EXPERT_MODEL_NAMES = ["experts-attention", "experts-relu7", "experts-relu43"] as const;
 
 export const EXPERTS_DEFAULTS: Defaults = { lr: 0.03, steps: 3000, batch: 1, seeds: 4 };
+
+/** Sentences of the recipe language per step; Adam with a small rate (the model is 2 blocks of width 32). */
+export const TRANSFORMER_DEFAULTS: Defaults = { lr: 0.003, steps: 1500, batch: 32, seeds: 1 };

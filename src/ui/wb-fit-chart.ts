@@ -4,6 +4,7 @@
 //
 //   chart.fit = { xs: [...], groups: ["white", "brown"], series: [{ label, group, kind, values }, ...] };
 
+import { css, html } from "lit";
 import type uPlot from "uplot";
 import { type Columns, PALETTE, PlotElement } from "./plot-base";
 import type { FitChart } from "./snapshots";
@@ -26,6 +27,23 @@ export class WbFitChart extends PlotElement {
     this.xLabel = "cups of grain x";
     this.yLabel = "cups of water y";
     this.height = 300;
+  }
+
+  static override styles = [
+    ...PlotElement.styles,
+    css`
+      .legend { display: flex; flex-wrap: wrap; gap: 0.3em 1.2em; font-size: 12px; color: #333; margin-top: 2px; }
+      .sw { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 4px; vertical-align: -1px; }
+    `,
+  ];
+
+  override render() {
+    const groups = this.fit?.groups ?? [];
+    return html`<div class="plot" part="plot"></div>
+      <div class="legend">
+        ${groups.map((g, i) => html`<span><span class="sw" style="background:${PALETTE[i % PALETTE.length]}"></span>${g}</span>`)}
+        <span>● data (x 1-5)</span><span>○ beyond the training range</span><span>┄ truth</span><span>━ model</span>
+      </div>`;
   }
 
   protected seriesKey(): string {
@@ -60,7 +78,7 @@ export class WbFitChart extends PlotElement {
       scales: { x: { time: false } },
       series: [{ label: this.xLabel, value: (_u, v) => (v === null ? "–" : v.toFixed(2)) }, ...series],
       axes: [{ label: this.xLabel }, { label: this.yLabel, size: 50 }],
-      legend: { show: true, live: false },
+      legend: { show: false },
     };
   }
 }

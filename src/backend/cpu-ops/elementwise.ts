@@ -26,7 +26,7 @@ export function sigmoid(x: number): number {
 export function unaryFn(op: UnaryOp): (x: number) => number {
   switch (op) {
     case "relu":
-      // biome-ignore lint/complexity/useMathMinMax: like the shader's select(), NaN gives 0 (Math.max gives NaN)
+      // biome-ignore lint/complexity/useMathMinMax: like the shader's select(), NaN gives 0 (Math.max: NaN)
       return (x) => (x > 0 ? x : 0);
     case "sigmoid":
       return sigmoid;

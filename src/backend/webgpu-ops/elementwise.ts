@@ -85,9 +85,9 @@ function run(
 }
 
 /**
- * A vec4 kernel over n elements. It reads and writes whole vec4s, so the last one may run past element n: each
- * buffer must hold ceil(elems/4) vec4s (elems: n, or that buffer's own count, like a broadcast b's). Pooled
- * buffers always do (power-of-two sizes >= 256 bytes); a foreign buffer might not, so this checks.
+ * A vec4 kernel over n elements. It reads and writes whole vec4s, so the last one may run past element n:
+ * each buffer must hold ceil(elems/4) vec4s (elems: n, or that buffer's own count, like a broadcast b's).
+ * Pooled buffers always do (power-of-two sizes >= 256 bytes); a foreign buffer might not, so this checks.
  */
 function vec4(
   be: WebGPUBackend,
@@ -151,8 +151,11 @@ export function unaryBackward(
 export function binary(be: WebGPUBackend, op: BinaryOp, a: GpuTensor, b: GpuTensor): GpuTensor {
   const nb = checkBinary(op, a.shape, b.shape);
   const n = a.size;
+  // How the shader reads b (its B_MODE): same shape, scalar, whole vec4s, or lane by lane.
+  const mode = nb === n ? 0 : nb === 1 ? 1 : nb % 4 === 0 ? 2 : 3;
+  const constants = { OP: BINARY_CODES[op], B_MODE: mode };
   return produce(be, op, [...a.shape], (out) =>
-    vec4(be, "binary", { OP: BINARY_CODES[op] }, [a.buffer, b.buffer, out.buffer], [n, nb], n, [n, nb, n]),
+    vec4(be, "binary", constants, [a.buffer, b.buffer, out.buffer], [n, nb], n, [n, nb, n]),
   );
 }
 

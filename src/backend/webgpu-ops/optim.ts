@@ -38,7 +38,7 @@ const MAX_SLOTS = 4096;
 export function sumSquares(be: WebGPUBackend, xs: readonly GpuTensor[]): GpuTensor {
   const out = be.output("sumSquares", [1]);
   if (xs.length === 0) {
-    be.rt.device.queue.writeBuffer(out.buffer, 0, new Float32Array(1));
+    be.rt.write(out.buffer, new Float32Array(1));
     return out;
   }
   const largest = Math.max(...xs.map((x) => x.size));

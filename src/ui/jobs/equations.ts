@@ -6,7 +6,7 @@
 /** One decimal with a true minus sign; −0.0 prints as 0.0. */
 export function fmt(v: number, digits = 1): string {
   const r = v.toFixed(digits);
-  return Number(r) === 0 ? (0).toFixed(digits) : r;
+  return Number(r) === 0 ? (0).toFixed(digits) : r.replace("-", "−");
 }
 
 /** "a·n1 + b·n2 + c" as "0.0x − 10.0z + 3.9" (the first term keeps its own sign). */
@@ -16,7 +16,7 @@ export function linearTerms(names: readonly string[], coefs: readonly number[], 
   return terms
     .map(([c, name], i) => {
       const s = fmt(Math.abs(c)) + name;
-      const neg = fmt(c) !== fmt(0) && c < 0;
+      const neg = Number(c.toFixed(1)) !== 0 && c < 0;
       if (i === 0) return neg ? `−${s}` : s;
       return neg ? ` − ${s}` : ` + ${s}`;
     })

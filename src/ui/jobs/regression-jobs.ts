@@ -42,7 +42,7 @@ export async function grainJob(spec: JobSpec, backend: Backend): Promise<Job> {
     info: { runs: [{ name: stage.name, params: run.paramsPerSeed }], seeds },
     testLoss: async () => [await mean(run, splits.test)],
     async snapshot(req): Promise<GrainSnapshot> {
-      return { kind: "grain", stage: stage.name, view: await modelView(run, stage.about, groups, splits, req.seed) };
+      return { kind: "grain", stage: stage.name, view: await modelView(run, stage.title.replace(/^\d+\. /, ""), groups, splits, req.seed) };
     },
   };
 }

@@ -15,9 +15,10 @@ const BINARY_OPS: BinaryOp[] = ["add", "sub", "mul"];
 
 type Tol = { atol: number; rtol: number };
 
-// Forward tolerances. relu and neg are exact. WGSL bounds exp's error by 3 + 2|x| ULP, so |x| <= 20 gives 43 ULP;
-// sigmoid adds up to 3 roundings to that. tanh inherits its bound from (eˣ − e⁻ˣ)/(eˣ + e⁻ˣ), which is relative
-// (33 ULP for the clamped |x| <= 15) away from 0 but only absolute (a few ULP of 1) near 0, where eˣ − e⁻ˣ cancels.
+// Forward tolerances. relu and neg are exact. WGSL bounds exp's error by 3 + 2|x| ULP, so |x| <= 20 gives
+// 43 ULP; sigmoid adds up to 3 roundings to that. tanh inherits its bound from (eˣ − e⁻ˣ)/(eˣ + e⁻ˣ), which
+// is relative (33 ULP for the clamped |x| <= 15) away from 0 but only absolute (a few ULP of 1) near 0, where
+// eˣ − e⁻ˣ cancels (SwiftShader: at most 1 ULP of 1 there).
 const FORWARD_TOL: Record<UnaryOp, Tol> = {
   relu: { atol: 0, rtol: 0 },
   neg: { atol: 0, rtol: 0 },
@@ -37,8 +38,8 @@ const BACKWARD_TOL: Record<UnaryOp, Tol> = {
   tanh: { atol: FLT_MIN, rtol: 2 * ULP },
 };
 
-// WGSL requires correctly rounded f32 +, −, ×; the reference rounds the exact float64 result once, so both give
-// the same f32. One ULP of slack for a compiler that rounds differently.
+// WGSL requires correctly rounded f32 +, −, ×; the reference rounds the exact float64 result once, so both
+// give the same f32. One ULP of slack for a compiler that rounds differently.
 const BINARY_TOL: Tol = { atol: 0, rtol: ULP };
 
 // alpha·x + beta rounds twice (or once when fused) and alpha, beta are passed as f32: a few ULP of the
@@ -154,8 +155,8 @@ const AFFINE: { name: string; shape: number[]; alpha: number; beta: number }[] =
   { name: "odd 7x13", shape: [7, 13], alpha: 0.37, beta: -1.25 },
   { name: "size 1", shape: [1], alpha: -3, beta: 0 },
   { name: "identity 3x5", shape: [3, 5], alpha: 1, beta: 0 },
-  // 65535·64 + 777 elements: the grid must spread over x and y.
-  { name: "beyond one grid dimension 4195017", shape: [65535 * 64 + 777], alpha: 2.5, beta: 0.125 },
+  // 65535·64 invocations of 4 elements, and a ragged tail: the grid must spread over x and y.
+  { name: "beyond one grid dimension 16780071", shape: [65535 * 64 * 4 + 3111], alpha: 2.5, beta: 0.125 },
 ];
 
 function affineCases(): VerifyCase[] {
@@ -202,7 +203,7 @@ function permuteCases(): VerifyCase[] {
       kernel: "elementwise",
       variant: "permute",
       name: s.name,
-      shape: `[${s.shape.join(", ")}] perm [${s.perm.join(", ")}]${s.back ? ` then [${s.back.join(", ")}]` : ""}`,
+      shape: `[${s.shape.join(", ")}] perm [${s.perm.join(", ")}]${s.back ? ` then [${s.back}]` : ""}`,
       // A copy: exact.
       atol: 0,
       rtol: 0,
@@ -230,6 +231,8 @@ const REDUCE: ReduceSpec[] = [
   { name: "[B,T,C] 3x5x7 to [C]", shape: [3, 5, 7], to: [7], len: 15 },
   { name: "[B,T,C] 3x5x7 to [T,C]", shape: [3, 5, 7], to: [5, 7], len: 3 },
   { name: "to own shape 4x3", shape: [4, 3], to: [4, 3], len: 1 },
+  // One invocation per output: more than 65535·64 outputs spread the grid over x and y.
+  { name: "beyond one grid dimension 4195017 to own shape", shape: [4195017], to: [4195017], len: 1 },
   { name: "17x3 to []", shape: [17, 3], to: [], len: 51 },
   { name: "size 1 to []", shape: [1], to: [], len: 1 },
   { name: "bias grad [B·T,C] 4096x64 to [C] (split)", shape: [4096, 64], to: [64], len: 4096 },
@@ -249,11 +252,12 @@ const REDUCE: ReduceSpec[] = [
 function reduceCases(): VerifyCase[] {
   return REDUCE.map((s, i) => {
     const isSumTo = s.to !== undefined;
+    const what = isSumTo ? `to [${s.to!.join(", ")}]` : `axis ${s.axis}`;
     return makeCase({
       kernel: "elementwise",
       variant: isSumTo ? "sumTo" : "sum",
       name: s.name,
-      shape: `[${s.shape.join(", ")}] ${isSumTo ? `to [${s.to!.join(", ")}]` : `axis ${s.axis}`}, ${s.len} terms`,
+      shape: `[${s.shape.join(", ")}] ${what}, len ${s.len}`,
       ...sumTol(s.len),
       force: {},
       inputs: () => ({ x: input(s.shape, 5000 + i) }),

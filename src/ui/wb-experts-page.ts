@@ -1,0 +1,88 @@
+// <wb-experts-page>: five experts. Three models of nearly equal size (attention with 5 linear experts, ReLU
+// 2→7→1, ReLU 2→4→3→1) train side by side on the same data: their losses, fits, parameter counts and errors in
+// and beyond the training range next to each other.
+
+import { css, html, nothing } from "lit";
+import type { TrainSettings } from "./protocol";
+import type { SettingName } from "./settings";
+import type { ExpertsSnapshot, ModelView } from "./snapshots";
+import { EXPERTS_DEFAULTS } from "./stages";
+import { TrainingPage } from "./training-page";
+import { fmt, linearTerms } from "./jobs/equations";
+import "./wb-model-view";
+
+const num = (v: number) => (Number.isFinite(v) ? (v < 0.01 ? v.toExponential(1) : v.toFixed(3)) : String(v));
+
+export class WbExpertsPage extends TrainingPage {
+  constructor() {
+    super("experts");
+  }
+
+  protected get model(): string {
+    return "experts";
+  }
+
+  protected defaults(): TrainSettings {
+    return { backend: "auto", seed: 1, ...EXPERTS_DEFAULTS };
+  }
+
+  protected get fields(): SettingName[] {
+    return ["backend", "lr", "steps", "seed", "seeds"];
+  }
+
+  private comparison(views: ModelView[]) {
+    return html`<table class="compare">
+      <caption>Mean squared error of each model's best seed</caption>
+      <thead><tr><th>model</th><th>parameters</th><th>training</th><th>held-out (x 1-5)</th><th>beyond (x 5-10)</th></tr></thead>
+      <tbody>
+        ${views.map((v) => {
+          const s = v.seeds.find((r) => r.index === v.shown) ?? v.seeds[0]!;
+          return html`<tr><td>${v.name} <small>(${v.description})</small></td><td>${v.params}</td>
+            <td>${num(s.train)}</td><td>${num(s.test)}</td><td><strong>${num(s.outOfRange)}</strong></td></tr>`;
+        })}
+      </tbody>
+    </table>`;
+  }
+
+  private onShowSeed(e: CustomEvent<{ index: number }>): void {
+    this.training.requestSnapshot({ seed: e.detail.index });
+  }
+
+  override render() {
+    const snap = this.training.snapshot as ExpertsSnapshot | null;
+    const ok = snap?.kind === "experts";
+    return html`
+      ${this.panel()}
+      <div class="top">
+        <div>${this.lossChart()}</div>
+        <div>
+          <h2>Side by side</h2>
+          ${ok ? this.comparison(snap.views) : html`<p class="hint">Errors appear here while the models train.</p>`}
+          ${
+            ok
+              ? html`<p class="truth">The five true relationships (selector s → line):
+                  ${snap.lines.map((l, k) => html`<span>s = ${fmt(l.s, 2)}: y = ${linearTerms(["x"], [l.slope], l.intercept)}${k < snap.lines.length - 1 ? "; " : ""}</span>`)}</p>`
+              : nothing
+          }
+        </div>
+      </div>
+      <div class="views">
+        ${ok ? snap.views.map((v) => html`<wb-model-view .view=${v} compact x-label="x" @wb-show-seed=${this.onShowSeed}></wb-model-view>`) : nothing}
+      </div>
+    `;
+  }
+
+  static override styles = [
+    TrainingPage.sharedStyles,
+    css`
+      .top { display: grid; grid-template-columns: minmax(300px, 1fr) minmax(300px, 1fr); gap: 1.5em; }
+      .views { display: grid; grid-template-columns: repeat(3, minmax(280px, 1fr)); gap: 1.2em; margin-top: 1em; }
+      @media (max-width: 1000px) { .top, .views { grid-template-columns: 1fr; } }
+      .compare small { color: #555; }
+      caption { text-align: left; color: #555; }
+      .truth { font-size: 13px; color: #333; }
+    `,
+  ];
+}
+
+customElements.define("wb-experts-page", WbExpertsPage);
