@@ -3,8 +3,8 @@
 // (`new CpuBackend({ precision: "f64" })`), where a step of h = 1e-6 leaves truncation and rounding errors
 // near 1e-9, so a tolerance of 1e-6 separates a right gradient from a wrong one by orders of magnitude.
 
-import type { CpuTensor } from "../backend/cpu-tensor";
 import type { Backend } from "../backend/contract";
+import type { CpuTensor } from "../backend/cpu-tensor";
 import { Rng } from "../util/rng";
 import * as op from "./ops";
 import { Context, type Variable } from "./variable";
@@ -42,19 +42,49 @@ export function gradCheck(
   backend: Backend,
   inputs: GradInput[],
   f: (vars: Variable[]) => Variable,
-  { h = 1e-6, atol = 1e-6, rtol = 1e-5 } = {},
+  tol: GradTolerance = {},
 ): GradCheckResult {
   const ctx = new Context(backend);
-  const vars = inputs.map((x) => (x.constant ? ctx.constant(Array.from(x.data), x.shape, true) : ctx.param(Array.from(x.data), x.shape)));
-  const loss = f(vars);
-  loss.backward();
-  const analytic = vars.map((v) => (v.grad ? Array.from((v.grad as CpuTensor).data) : new Array(v.size).fill(0)));
+  const vars = inputs.map((x) =>
+    x.constant ? ctx.constant(Array.from(x.data), x.shape, true) : ctx.param(Array.from(x.data), x.shape),
+  );
+  const result = gradCheckVars(
+    ctx,
+    vars.filter((_, k) => !inputs[k]!.constant),
+    () => f(vars),
+    tol,
+  );
+  for (const v of vars) v.free();
+  return result;
+}
+
+export interface GradTolerance {
+  h?: number;
+  atol?: number;
+  rtol?: number;
+}
+
+/**
+ * Check the gradients that `loss()` (a fresh forward pass each call) sends to the leaf Variables `leaves`
+ * (trainable: parameters of a layer, or inputs made with ctx.param). Their values are perturbed in place.
+ */
+export function gradCheckVars(
+  ctx: Context,
+  leaves: Variable[],
+  loss: () => Variable,
+  { h = 1e-6, atol = 1e-6, rtol = 1e-5 }: GradTolerance = {},
+): GradCheckResult {
+  for (const v of leaves) v.zeroGrad();
+  loss().backward();
+  const analytic = leaves.map((v) =>
+    v.grad ? Array.from((v.grad as CpuTensor).data) : new Array(v.size).fill(0),
+  );
+  for (const v of leaves) v.zeroGrad();
   ctx.endStep();
 
   const evaluate = (): number =>
     ctx.noGrad(() => {
-      const l = f(vars);
-      const value = (l.value as CpuTensor).data[0]!;
+      const value = (loss().value as CpuTensor).data[0]!;
       ctx.endStep();
       return value;
     });
@@ -63,8 +93,7 @@ export function gradCheck(
   let maxRelErr = 0;
   let count = 0;
   let detail = "";
-  vars.forEach((v, k) => {
-    if (inputs[k]!.constant) return;
+  leaves.forEach((v, k) => {
     const data = (v.value as CpuTensor).data;
     for (let i = 0; i < data.length; i++) {
       const x0 = data[i]!;
@@ -80,10 +109,9 @@ export function gradCheck(
       if (numeric !== 0) maxRelErr = Math.max(maxRelErr, err / Math.abs(numeric));
       count++;
       if (!(err <= atol + rtol * Math.abs(numeric)) && !detail) {
-        detail = `input ${k} [${i}]: analytic ${a} vs numeric ${numeric}`;
+        detail = `${v.name} #${k} [${i}]: analytic ${a} vs numeric ${numeric}`;
       }
     }
   });
-  for (const v of vars) v.free();
   return { maxAbsErr, maxRelErr, count, pass: detail === "", detail };
 }

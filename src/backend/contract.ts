@@ -101,7 +101,7 @@ export interface Backend {
   /** Human-readable: the adapter for WebGPU, "JavaScript (float64 accumulation)" for the CPU. */
   readonly description: string;
 
-  tensor(data: Float32Array | readonly number[], shape: Shape): Tensor;
+  tensor(data: Float32Array | Float64Array | readonly number[], shape: Shape): Tensor;
   zeros(shape: Shape): Tensor;
   /** Copy a tensor's values to the CPU. On WebGPU this is the synchronisation point that surfaces kernel errors. */
   read(t: Tensor): Promise<Float32Array>;

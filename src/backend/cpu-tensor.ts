@@ -1,22 +1,26 @@
-// A tensor whose values live in a Float32Array. Reshapes share the array.
+// A tensor whose values live in a Float32Array (or a Float64Array on a float64 CPU backend, used for gradient
+// checks). Ops allocate their outputs with the precision of their inputs (`alloc`). Reshapes share the array.
 
+import type { FloatArray } from "../kernels/float-array";
 import { type Shape, ShapeError, sizeOf } from "../kernels/validate";
 import type { Tensor } from "./contract";
+
+export { alloc, allocFrom, type FloatArray } from "../kernels/float-array";
 
 export class CpuTensor implements Tensor {
   readonly backend = "cpu" as const;
   readonly size: number;
-  private _data: Float32Array | null;
+  private _data: FloatArray | null;
 
   constructor(
     readonly shape: Shape,
-    data: Float32Array,
+    data: FloatArray,
   ) {
     this.size = sizeOf(shape);
     this._data = data;
   }
 
-  get data(): Float32Array {
+  get data(): FloatArray {
     if (!this._data) throw new Error(`tensor of shape [${this.shape.join(", ")}] was used after dispose()`);
     return this._data;
   }

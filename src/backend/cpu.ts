@@ -31,26 +31,36 @@ import type {
 import * as ew from "./cpu-ops/elementwise";
 import * as layers from "./cpu-ops/layers";
 import * as optim from "./cpu-ops/optim";
-import { asCpu, CpuTensor } from "./cpu-tensor";
+import { asCpu, CpuTensor, type FloatArray } from "./cpu-tensor";
 
 export class CpuBackend implements Backend, SoftmaxInternals {
   readonly name = "cpu" as const;
   readonly description = "JavaScript (float64 accumulation)";
   readonly fallbacks = {};
+  /** "f64" stores tensors as Float64Array: for gradient checks by finite differences. */
+  readonly precision: "f32" | "f64";
 
-  tensor(data: Float32Array | readonly number[], shape: Shape): Tensor {
+  constructor(opts: { precision?: "f32" | "f64" } = {}) {
+    this.precision = opts.precision ?? "f32";
+  }
+
+  tensor(data: FloatArray | readonly number[], shape: Shape): Tensor {
     checkShape("tensor", "shape", shape);
     checkData("tensor", "data", data as ArrayLike<number>, shape);
-    return new CpuTensor([...shape], Float32Array.from(data));
+    return new CpuTensor(
+      [...shape],
+      this.precision === "f64" ? Float64Array.from(data) : Float32Array.from(data),
+    );
   }
 
   zeros(shape: Shape): Tensor {
     checkShape("zeros", "shape", shape);
-    return new CpuTensor([...shape], new Float32Array(sizeOf(shape)));
+    const n = sizeOf(shape);
+    return new CpuTensor([...shape], this.precision === "f64" ? new Float64Array(n) : new Float32Array(n));
   }
 
   async read(t: Tensor): Promise<Float32Array> {
-    return asCpu("read", "t", t).data.slice();
+    return Float32Array.from(asCpu("read", "t", t).data);
   }
 
   matmul(a: Tensor, b: Tensor, args: MatmulArgs = {}): Tensor {
@@ -93,7 +103,7 @@ export class CpuBackend implements Backend, SoftmaxInternals {
     const K = asCpu("attention", "k", k);
     const V = asCpu("attention", "v", v);
     const d = attentionDims(Q.shape, K.shape, V.shape, opts);
-    const r = attentionCpu(Q.data, K.data, V.data, d);
+    const r = attentionCpu(Q.data as Float32Array, K.data as Float32Array, V.data as Float32Array, d);
     return { out: new CpuTensor(d.out, r.out), lse: new CpuTensor(d.lse, r.lse) };
   }
 

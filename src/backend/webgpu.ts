@@ -100,7 +100,7 @@ export class WebGPUBackend implements Backend, SoftmaxInternals {
     return new GpuTensor(this.rt, shape, this.rt.pool.acquire(bytes, op));
   }
 
-  tensor(data: Float32Array | readonly number[], shape: Shape): Tensor {
+  tensor(data: Float32Array | Float64Array | readonly number[], shape: Shape): Tensor {
     checkShape("tensor", "shape", shape);
     checkData("tensor", "data", data as ArrayLike<number>, shape);
     const f32 = data instanceof Float32Array ? data : Float32Array.from(data);

@@ -64,9 +64,13 @@ export const recipeLength = (maxFillers: number) => maxFillers + 3;
 export function recipeSentence(rng: Rng, maxFillers: number): RecipeSentence {
   const grain = rng.int(GRAINS.length);
   const amount = 1 + rng.int(MAX_AMOUNT);
-  const words: number[] = rng.next() < 0.5 ? [GRAIN_TOKEN[grain]!, numberToken(amount)] : [numberToken(amount), GRAIN_TOKEN[grain]!];
+  const words: number[] =
+    rng.next() < 0.5
+      ? [GRAIN_TOKEN[grain]!, numberToken(amount)]
+      : [numberToken(amount), GRAIN_TOKEN[grain]!];
   const fillers = rng.int(maxFillers + 1);
-  for (let f = 0; f < fillers; f++) words.splice(rng.int(words.length + 1), 0, FILLERS[rng.int(FILLERS.length)]!);
+  for (let f = 0; f < fillers; f++)
+    words.splice(rng.int(words.length + 1), 0, FILLERS[rng.int(FILLERS.length)]!);
   words.push(WATER);
   const T = recipeLength(maxFillers);
   const tokens = [...new Array<number>(T - words.length).fill(PAD), ...words];
@@ -100,7 +104,8 @@ export function recipeData(config: RecipeConfig = {}): RecipeSplits {
       seen.add(key);
       out.push(s);
     }
-    if (out.length < n) throw new Error(`recipeData: only ${out.length} distinct sentences of ${n} requested`);
+    if (out.length < n)
+      throw new Error(`recipeData: only ${out.length} distinct sentences of ${n} requested`);
     return out;
   };
   const trainSet = draw(new Rng(streamSeed(seed, 0)), train);
@@ -109,7 +114,10 @@ export function recipeData(config: RecipeConfig = {}): RecipeSplits {
 }
 
 /** Pack sentences into ids [B, T] and answers [B] as f32 integers. */
-export function packRecipes(sentences: readonly RecipeSentence[]): { ids: Float32Array; answers: Float32Array } {
+export function packRecipes(sentences: readonly RecipeSentence[]): {
+  ids: Float32Array;
+  answers: Float32Array;
+} {
   const T = sentences[0]?.tokens.length ?? 0;
   const ids = new Float32Array(sentences.length * T);
   const answers = new Float32Array(sentences.length);
@@ -121,7 +129,12 @@ export function packRecipes(sentences: readonly RecipeSentence[]): { ids: Float3
 }
 
 /** `B` sentences sampled with replacement; the same (seed, step) always gives the same batch. */
-export function recipeBatch(pool: readonly RecipeSentence[], B: number, seed: number, step: number): RecipeSentence[] {
+export function recipeBatch(
+  pool: readonly RecipeSentence[],
+  B: number,
+  seed: number,
+  step: number,
+): RecipeSentence[] {
   const rng = new Rng(streamSeed(seed, 1_000_000 + step));
   return Array.from({ length: B }, () => pool[rng.int(pool.length)]!);
 }

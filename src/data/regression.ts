@@ -52,7 +52,10 @@ export function meanSquaredError(pred: ArrayLike<number>, d: RegressionData): nu
 }
 
 /** Build a data set row by row: `row(i)` returns [input0, input1, target, label]. */
-export function generateRows(n: number, row: (i: number) => [number, number, number, number]): RegressionData {
+export function generateRows(
+  n: number,
+  row: (i: number) => [number, number, number, number],
+): RegressionData {
   const inputs = new Float32Array(n * 2);
   const targets = new Float32Array(n);
   const labels = new Int32Array(n);

@@ -1,17 +1,18 @@
 // The CPU reference of matmul: written for clarity, accumulating in float64. It is the spec the WGSL
 // variants are checked against.
 
+import { alloc, type FloatArray } from "./float-array";
 import type { MatmulDims, MatmulOptions } from "./matmul-shape";
 
 export function matmulCpu(
-  a: Float32Array,
-  b: Float32Array,
+  a: FloatArray,
+  b: FloatArray,
   d: MatmulDims,
   opts: MatmulOptions,
-  bias?: Float32Array,
-): Float32Array {
+  bias?: FloatArray,
+): FloatArray {
   const { batch, M, K, N, strideA, strideB } = d;
-  const c = new Float32Array(batch * M * N);
+  const c = alloc(a, batch * M * N);
   for (let z = 0; z < batch; z++) {
     const oa = z * strideA;
     const ob = z * strideB;

@@ -10,22 +10,23 @@
 // A row with no kept entry (all -Infinity, or all masked) gives y = 0 and lse = -Infinity rather than NaN.
 // +Infinity and NaN are not supported input (see softmax-shape.ts).
 
+import { alloc, type FloatArray } from "./float-array";
 import { checkSoftmaxOptions, keptColumns, type SoftmaxOptions } from "./softmax-shape";
 
 export interface SoftmaxCpuOptions extends SoftmaxOptions {
   /** When given (`rows` floats), also write each row's log-sum-exp here. */
-  lse?: Float32Array;
+  lse?: FloatArray;
 }
 
 export function softmaxCpu(
-  x: Float32Array,
+  x: FloatArray,
   rows: number,
   cols: number,
   opts: SoftmaxCpuOptions = {},
-): Float32Array {
+): FloatArray {
   checkSoftmaxOptions("softmax", rows, opts);
   const scale = opts.scale ?? 1;
-  const y = new Float32Array(rows * cols);
+  const y = alloc(x, rows * cols);
   const z = new Float64Array(cols);
   for (let r = 0; r < rows; r++) {
     const o = r * cols;
@@ -58,13 +59,8 @@ export function softmaxCpu(
  * Backward of softmax from its output: dx_j = y_j · (dy_j − Σ_k dy_k·y_k) per row. Rows that were fully
  * masked (y = 0) get dx = 0.
  */
-export function softmaxBackwardCpu(
-  y: Float32Array,
-  dy: Float32Array,
-  rows: number,
-  cols: number,
-): Float32Array {
-  const dx = new Float32Array(rows * cols);
+export function softmaxBackwardCpu(y: FloatArray, dy: FloatArray, rows: number, cols: number): FloatArray {
+  const dx = alloc(y, rows * cols);
   for (let r = 0; r < rows; r++) {
     const o = r * cols;
     let dot = 0;

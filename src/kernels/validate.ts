@@ -38,11 +38,11 @@ export function checkShape(op: string, arg: string, shape: Shape, minRank = 0): 
 }
 
 export function checkData(op: string, arg: string, data: ArrayLike<number>, shape: Shape): void {
-  if (!(data instanceof Float32Array) && !Array.isArray(data)) {
+  if (!(data instanceof Float32Array) && !(data instanceof Float64Array) && !Array.isArray(data)) {
     throw new ShapeError(
       op,
       arg,
-      "must be float32 data (a Float32Array or number[])",
+      "must be float data (a Float32Array, Float64Array or number[])",
       Object.prototype.toString.call(data),
     );
   }

@@ -13,10 +13,10 @@
 
 import * as op from "../autograd/ops";
 import type { Context, Variable } from "../autograd/variable";
+import type { RegressionData } from "../data/regression";
 import type { Linear } from "../nn/layers";
 import { Module } from "../nn/module";
-import type { RegressionData } from "../data/regression";
-import { FEATURE_MAPS, featurize, type FeatureMap, type LayerPlan, type RegressionModel } from "./regression";
+import { FEATURE_MAPS, type FeatureMap, featurize, type LayerPlan, type RegressionModel } from "./regression";
 
 /** [n, F] features → [n, F+1] with a trailing 1 per row. */
 export function withOnes(features: Float32Array, n: number, F: number): Float32Array {
@@ -68,7 +68,9 @@ export class BatchedRegression extends Module {
     if (!first) throw new Error("BatchedRegression: no models");
     const groups: Linear[][] =
       first.kind === "chain"
-        ? first.layers.map((_, i) => plans.map((p) => (p as Extract<LayerPlan, { kind: "chain" }>).layers[i]!))
+        ? first.layers.map((_, i) =>
+            plans.map((p) => (p as Extract<LayerPlan, { kind: "chain" }>).layers[i]!),
+          )
         : [0, 1].map((i) =>
             plans.map((p) => {
               const m = p as Extract<LayerPlan, { kind: "mixture" }>;
@@ -131,14 +133,16 @@ export class BatchedRegression extends Module {
 
   /** Copy seed k's slice into `model` (built with the same architecture), so it can be inspected on its own. */
   async extract(k: number, model: RegressionModel): Promise<void> {
-    if (!(Number.isInteger(k) && k >= 0 && k < this.K)) throw new Error(`extract: seed index ${k} not in [0, ${this.K})`);
+    if (!(Number.isInteger(k) && k >= 0 && k < this.K))
+      throw new Error(`extract: seed index ${k} not in [0, ${this.K})`);
     const plan = model.plan();
     if (!plan || plan.kind !== this.kind) throw new Error("extract: the model's architecture differs");
     const layers = plan.kind === "chain" ? plan.layers : [plan.values, plan.scores];
     for (let i = 0; i < layers.length; i++) {
       const l = layers[i]!;
       const [, I1, O] = this.weights[i]!.shape as [number, number, number];
-      if (I1 !== l.inFeatures + 1 || O !== l.outFeatures || !l.bias) throw new Error("extract: layer shapes differ");
+      if (I1 !== l.inFeatures + 1 || O !== l.outFeatures || !l.bias)
+        throw new Error("extract: layer shapes differ");
       const all = await this.weights[i]!.read();
       const slice = all.subarray(k * I1 * O, (k + 1) * I1 * O);
       setValues(l.weight, slice.subarray(0, l.inFeatures * O));

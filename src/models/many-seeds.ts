@@ -50,7 +50,9 @@ export interface ManySeedsResult {
 export async function trainManySeeds(backend: Backend, config: ManySeedsConfig): Promise<ManySeedsResult> {
   const { build, seeds, train, steps, optimizer, schedule = { kind: "constant" }, recordEvery = 50 } = config;
   if ((optimizer.clipNorm ?? Infinity) !== Infinity) {
-    throw new Error(`trainManySeeds: clipNorm must be Infinity (a global norm couples the seeds), got ${optimizer.clipNorm}`);
+    throw new Error(
+      `trainManySeeds: clipNorm must be Infinity (a global norm couples the seeds), got ${optimizer.clipNorm}`,
+    );
   }
   if (seeds.length === 0) throw new Error("trainManySeeds: no seeds");
   const ctx = new Context(backend);
@@ -66,7 +68,8 @@ export async function trainManySeeds(backend: Backend, config: ManySeedsConfig):
     const { perSeed, total } = model.losses(train);
     total.backward();
     opt.step(scheduledLr(optimizer.lr, schedule, s)).dispose();
-    if (s % recordEvery === 0 || s === steps - 1) history.push({ step: s, losses: [...(await perSeed.read())] });
+    if (s % recordEvery === 0 || s === steps - 1)
+      history.push({ step: s, losses: [...(await perSeed.read())] });
     model.zeroGrad();
     ctx.endStep();
   }

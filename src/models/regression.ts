@@ -26,7 +26,10 @@ import { Rng } from "../util/rng";
 /** How a model turns a raw input row (a, b) = (x, z) or (x, s) into its features. */
 export type FeatureMap = "x" | "xz" | "poly";
 
-export const FEATURE_MAPS: Record<FeatureMap, { names: readonly string[]; row: (a: number, b: number) => number[] }> = {
+export const FEATURE_MAPS: Record<
+  FeatureMap,
+  { names: readonly string[]; row: (a: number, b: number) => number[] }
+> = {
   x: { names: ["x"], row: (a) => [a] },
   xz: { names: ["x", "z"], row: (a, b) => [a, b] },
   poly: { names: ["x·z", "x"], row: (a, b) => [a * b, a] },
@@ -177,7 +180,11 @@ export function regressionLoss(model: RegressionModel, ctx: Context, d: Regressi
 }
 
 /** Predictions [n] on `d`, without recording a graph. Ends the context's step: call it between training steps. */
-export async function predictions(model: RegressionModel, ctx: Context, d: RegressionData): Promise<Float32Array> {
+export async function predictions(
+  model: RegressionModel,
+  ctx: Context,
+  d: RegressionData,
+): Promise<Float32Array> {
   try {
     const { x } = regressionBatch(ctx, model, d);
     return await ctx.noGrad(() => model.predict(x)).read();
@@ -187,7 +194,11 @@ export async function predictions(model: RegressionModel, ctx: Context, d: Regre
 }
 
 /** A mixture model's attention weights [n, E] on `d` (row-major). Ends the step like `predictions`. */
-export async function mixtureWeights(model: MixtureModel, ctx: Context, d: RegressionData): Promise<Float32Array> {
+export async function mixtureWeights(
+  model: MixtureModel,
+  ctx: Context,
+  d: RegressionData,
+): Promise<Float32Array> {
   try {
     const { x } = regressionBatch(ctx, model, d);
     return await ctx.noGrad(() => model.weights(x)).read();

@@ -5,10 +5,16 @@ import type { Context, Variable } from "../autograd/variable";
 import { packRecipes, type RecipeSentence } from "../data/recipe";
 import type { Transformer } from "./transformer";
 
-function recipeInputs(ctx: Context, sentences: readonly RecipeSentence[]): { ids: Variable; answers: Variable } {
+function recipeInputs(
+  ctx: Context,
+  sentences: readonly RecipeSentence[],
+): { ids: Variable; answers: Variable } {
   const { ids, answers } = packRecipes(sentences);
   const T = sentences[0]!.tokens.length;
-  return { ids: ctx.constant(ids, [sentences.length, T]), answers: ctx.constant(answers, [sentences.length]) };
+  return {
+    ids: ctx.constant(ids, [sentences.length, T]),
+    answers: ctx.constant(answers, [sentences.length]),
+  };
 }
 
 /** Cross-entropy of the answer token (the token after WATER) over a batch of sentences. */
@@ -66,7 +72,13 @@ export async function evaluateRecipes(
 }
 
 /** Next-token cross-entropy at every position: ids, targets [B, T] (the previous-token task). */
-export function sequenceLoss(model: Transformer, ctx: Context, ids: Float32Array, targets: Float32Array, B: number): Variable {
+export function sequenceLoss(
+  model: Transformer,
+  ctx: Context,
+  ids: Float32Array,
+  targets: Float32Array,
+  B: number,
+): Variable {
   const T = ids.length / B;
   const logits = model.forward(ctx.constant(ids, [B, T])); // (B, T, V)
   const V = logits.shape[2]!;

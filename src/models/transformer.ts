@@ -51,7 +51,8 @@ export class Transformer extends Module {
   constructor(ctx: Context, partial: Partial<TransformerConfig> = {}) {
     super(ctx);
     const c = (this.config = transformerConfig(partial));
-    if (!(c.width % c.heads === 0)) throw new Error(`transformer: width ${c.width} is not divisible by heads ${c.heads}`);
+    if (!(c.width % c.heads === 0))
+      throw new Error(`transformer: width ${c.width} is not divisible by heads ${c.heads}`);
     const rng = new Rng(c.seed);
     this.tokens = this.child("tokens", new Embedding(ctx, rng, c.vocab, c.width));
     this.positions = this.child("positions", new Embedding(ctx, rng, c.context, c.width));
@@ -64,8 +65,12 @@ export class Transformer extends Module {
   /** Token plus position embeddings of ids [B, T] → [B, T, C]. */
   private embed(ids: Variable): Variable {
     const T = ids.shape[1]!;
-    if (T > this.config.context) throw new Error(`transformer: input length ${T} exceeds the context ${this.config.context}`);
-    const pos = this.ctx.constant(Float32Array.from({ length: T }, (_, t) => t), [T]);
+    if (T > this.config.context)
+      throw new Error(`transformer: input length ${T} exceeds the context ${this.config.context}`);
+    const pos = this.ctx.constant(
+      Float32Array.from({ length: T }, (_, t) => t),
+      [T],
+    );
     return op.add(this.tokens.forward(ids), this.positions.forward(pos)); // (B, T, C) + (T, C)
   }
 

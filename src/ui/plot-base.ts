@@ -9,7 +9,16 @@ import uplotCss from "uplot/dist/uPlot.min.css?inline";
 export type Columns = (number | null)[][];
 
 /** Colours for series and groups, distinguishable with common colour-vision deficiencies (Okabe-Ito). */
-export const PALETTE = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000", "#f0e442"];
+export const PALETTE = [
+  "#0072b2",
+  "#d55e00",
+  "#009e73",
+  "#cc79a7",
+  "#e69f00",
+  "#56b4e9",
+  "#000000",
+  "#f0e442",
+];
 
 export abstract class PlotElement extends LitElement {
   static override properties = { height: { type: Number } };
@@ -87,7 +96,8 @@ export abstract class PlotElement extends LitElement {
     );
     this.resize ??= new ResizeObserver(() => {
       const w = Math.max(200, host.clientWidth);
-      if (this.plot && Math.abs(this.plot.width - w) > 1) this.plot.setSize({ width: w, height: this.height });
+      if (this.plot && Math.abs(this.plot.width - w) > 1)
+        this.plot.setSize({ width: w, height: this.height });
     });
     this.resize.observe(host);
   }

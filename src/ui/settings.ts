@@ -38,7 +38,11 @@ export type FieldErrors = Partial<Record<SettingName, string>>;
 export type ParseResult = { ok: true; settings: TrainSettings } | { ok: false; errors: FieldErrors };
 
 /** One numeric field from its text: a number, or the message to show at the field. */
-export function parseField(name: Exclude<SettingName, "backend">, text: string, limits = DEFAULT_LIMITS): number | string {
+export function parseField(
+  name: Exclude<SettingName, "backend">,
+  text: string,
+  limits = DEFAULT_LIMITS,
+): number | string {
   const t = text.trim();
   if (t === "") return "required";
   // Number("") is 0 and Number("1e3") is 1000: reject anything that is not a plain decimal or exponent literal.

@@ -2,10 +2,26 @@
 
 export const PAGES: { href: string; title: string; about: string }[] = [
   { href: "/", title: "Home", about: "what this is and which adapter your browser gives" },
-  { href: "/demos/grain/", title: "Grain mixture", about: "the seed article's stages, from a line to attention" },
-  { href: "/demos/experts/", title: "Five experts", about: "attention against two ReLU networks of equal size" },
-  { href: "/demos/transformer/", title: "Transformer", about: "a small transformer on recipe sentences, its attention per head" },
-  { href: "/demos/kernels/", title: "Kernels", about: "every kernel checked against the CPU, and GPU-vs-CPU timings" },
+  {
+    href: "/demos/grain/",
+    title: "Grain mixture",
+    about: "the seed article's stages, from a line to attention",
+  },
+  {
+    href: "/demos/experts/",
+    title: "Five experts",
+    about: "attention against two ReLU networks of equal size",
+  },
+  {
+    href: "/demos/transformer/",
+    title: "Transformer",
+    about: "a small transformer on recipe sentences, its attention per head",
+  },
+  {
+    href: "/demos/kernels/",
+    title: "Kernels",
+    about: "every kernel checked against the CPU, and GPU-vs-CPU timings",
+  },
   { href: "/demos/verify/", title: "Verify my GPU", about: "the kernel checks alone" },
 ];
 

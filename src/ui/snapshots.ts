@@ -75,6 +75,8 @@ export interface TransformerSnapshot {
   seed: number;
   /** Held-out accuracy on the answer token. */
   accuracy: number;
+  /** Mean weight the WATER query gives the grain word, per layer and head (over the held-out sentences). */
+  grainWeight: number[][];
   samples: SentenceView[];
   /** The sentence whose attention is shown, and its index among the held-out sentences. */
   sentence: SentenceView;

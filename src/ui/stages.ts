@@ -1,8 +1,10 @@
-// The grain page's stages in the seed article's order, and each training page's panel defaults: metadata only,
-// so the page loads none of the model code (the worker builds the models, see jobs/catalog.ts).
-// See /work/shared/models.md, section 1.
+// The grain page's stages in the seed article's order (see /work/shared/models.md, section 1), and each training
+// page's panel defaults. Models, data sets, learning rates and step counts come from the model registry
+// (models/registry.ts); what is added here is how a page tells the story: titles, a sentence per stage, and which
+// grains the fit chart draws.
 
-import type { GrainName } from "../data/grain";
+import { type GrainName, THREE_GRAINS, TWO_GRAINS } from "../data/grain";
+import { type DataName, MODELS, type ModelName, RECIPE_BATCH } from "../models/registry";
 import type { TrainSettings } from "./protocol";
 
 export type Defaults = Omit<TrainSettings, "backend" | "seed">;
@@ -19,41 +21,57 @@ export interface StageInfo {
   defaults: Defaults;
 }
 
-const two: readonly GrainName[] = ["white", "brown"];
-const three: readonly GrainName[] = ["white", "brown", "franken"];
+const two = TWO_GRAINS;
+const three = THREE_GRAINS;
+
+/** The grains of a registry data set. */
+export function grainsOf(data: DataName): readonly GrainName[] {
+  if (data === "grain-white") return ["white"];
+  if (data === "grain-two") return two;
+  if (data === "grain-three") return three;
+  throw new Error(`'${data}' is not a grain data set`);
+}
+
+/** Learning rate and steps from the registry, and how many seeds to run at once. */
+function fromRegistry(name: ModelName, seeds: number): Defaults {
+  const t = MODELS[name].train;
+  return { lr: t.optimizer.lr, steps: t.steps, batch: 1, seeds };
+}
 
 export const GRAIN_STAGES: readonly StageInfo[] = [
   {
     name: "line",
     title: "1. A line",
     about: "One grain (white rice): water is a line through the origin, y = 2x, and two parameters fit it.",
-    grains: ["white"],
+    grains: grainsOf(MODELS["line"].data),
     shown: ["white"],
-    defaults: { lr: 0.1, steps: 400, batch: 1, seeds: 1 },
+    defaults: fromRegistry("line", 1),
   },
   {
     name: "plane",
     title: "2. A plane",
-    about: "White and brown rice: the slope must depend on darkness z, which a plane y = ax + bz + c cannot do.",
-    grains: two,
+    about:
+      "White and brown rice: the slope must depend on darkness z, which a plane y = ax + bz + c cannot do.",
+    grains: grainsOf(MODELS["plane"].data),
     shown: two,
-    defaults: { lr: 0.1, steps: 600, batch: 1, seeds: 1 },
+    defaults: fromRegistry("plane", 1),
   },
   {
     name: "relu2",
     title: "3. ReLU, 2 hidden units",
     about: "A ReLU network with 2 hidden units (9 parameters) bends the plane; it fits in range, not beyond.",
-    grains: two,
+    grains: grainsOf(MODELS["relu2"].data),
     shown: two,
-    defaults: { lr: 0.05, steps: 1500, batch: 1, seeds: 4 },
+    defaults: fromRegistry("relu2", 4),
   },
   {
     name: "relu10",
     title: "4. ReLU, 10 hidden units",
-    about: "10 hidden units (41 parameters) fit both grains closely in the training range; past 5 cups it guesses.",
-    grains: two,
+    about:
+      "10 hidden units (41 parameters) fit both grains closely in the training range; past 5 cups it guesses.",
+    grains: grainsOf(MODELS["relu10"].data),
     shown: two,
-    defaults: { lr: 0.03, steps: 1500, batch: 1, seeds: 4 },
+    defaults: fromRegistry("relu10", 4),
   },
   {
     name: "poly",
@@ -61,9 +79,9 @@ export const GRAIN_STAGES: readonly StageInfo[] = [
     about:
       "y = p·xz + q·x + b fits white and brown exactly (p = q = 2, b = 0). Shown with the franken-grain (z ≈ 1, y = x), " +
       "which it never saw: it predicts 4x.",
-    grains: two,
+    grains: grainsOf(MODELS["poly"].data),
     shown: three,
-    defaults: { lr: 0.1, steps: 800, batch: 1, seeds: 1 },
+    defaults: fromRegistry("poly", 1),
   },
   {
     name: "switch",
@@ -71,9 +89,9 @@ export const GRAIN_STAGES: readonly StageInfo[] = [
     about:
       "Three grains. A softmax classifier on z feeds ReLU-gated regressors; a wrong class's weight drives a " +
       "regressor below zero and the ReLU mutes it.",
-    grains: three,
+    grains: grainsOf(MODELS["switch"].data),
     shown: three,
-    defaults: { lr: 0.05, steps: 1500, batch: 1, seeds: 2 },
+    defaults: fromRegistry("switch", 2),
   },
   {
     name: "grain-attention",
@@ -81,21 +99,22 @@ export const GRAIN_STAGES: readonly StageInfo[] = [
     about:
       "y = Σ softmax(s)ᵢ·rᵢ with 3 linear scores and 3 linear values (18 parameters). Each grain should select " +
       "its own expert; training is finicky, so several seeds run at once and the best is shown.",
-    grains: three,
+    grains: grainsOf(MODELS["grain-attention"].data),
     shown: three,
-    defaults: { lr: 0.05, steps: 3000, batch: 1, seeds: 8 },
+    defaults: fromRegistry("grain-attention", 8),
   },
 ];
 
 export function stageInfo(name: string): StageInfo {
   const s = GRAIN_STAGES.find((d) => d.name === name);
-  if (!s) throw new Error(`unknown grain stage '${name}'; valid: ${GRAIN_STAGES.map((d) => d.name).join(", ")}`);
+  if (!s)
+    throw new Error(`unknown grain stage '${name}'; valid: ${GRAIN_STAGES.map((d) => d.name).join(", ")}`);
   return s;
 }
 
 export const EXPERT_MODEL_NAMES = ["experts-attention", "experts-relu7", "experts-relu43"] as const;
 
-export const EXPERTS_DEFAULTS: Defaults = { lr: 0.03, steps: 3000, batch: 1, seeds: 4 };
+/** One learning rate for the three models (the registry's ReLU rate; attention fits at it too), 4 seeds each. */
+export const EXPERTS_DEFAULTS: Defaults = { ...fromRegistry("experts-relu7", 4), steps: 4000 };
 
-/** Sentences of the recipe language per step; Adam with a small rate (the model is 2 blocks of width 32). */
-export const TRANSFORMER_DEFAULTS: Defaults = { lr: 0.003, steps: 1500, batch: 32, seeds: 1 };
+export const TRANSFORMER_DEFAULTS: Defaults = { ...fromRegistry("transformer", 1), batch: RECIPE_BATCH };

@@ -101,7 +101,8 @@ export class TrainingController implements ReactiveController {
     this.worker?.terminate();
     this.worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
     this.worker.onmessage = (e: MessageEvent<FromWorker>) => this.onMessage(e.data);
-    this.worker.onerror = (e) => this.onFailure({ message: `the worker failed: ${e.message}`, canContinueOnCpu: false });
+    this.worker.onerror = (e) =>
+      this.onFailure({ message: `the worker failed: ${e.message}`, canContinueOnCpu: false });
     this.spec = spec;
     this.state = "starting";
     this.failure = null;
@@ -268,7 +269,9 @@ export class TrainingController implements ReactiveController {
     }
     if (this.xs.length > MAX_ROWS) {
       // Thin to every other row, keeping every row that holds a held-out loss.
-      const keep = this.xs.map((_, r) => r % 2 === 0 || this.cols.slice(this.runs).some((c) => c[r] !== null));
+      const keep = this.xs.map(
+        (_, r) => r % 2 === 0 || this.cols.slice(this.runs).some((c) => c[r] !== null),
+      );
       this.xs = this.xs.filter((_, r) => keep[r]);
       this.cols = this.cols.map((c) => c.filter((_, r) => keep[r]));
     }

@@ -3,9 +3,9 @@
 // A page subclass says which model it trains and renders its own views of the snapshot.
 
 import { css, html, LitElement, nothing } from "lit";
+import { PALETTE } from "./plot-base";
 import type { JobKind, JobSpec, TrainSettings } from "./protocol";
 import type { SettingName } from "./settings";
-import { PALETTE } from "./plot-base";
 import { TrainingController } from "./training-controller";
 import type { LossSeries } from "./wb-loss-chart";
 import { parseWeightsFile, toWeightsFile, WeightsFileError } from "./weights-file";

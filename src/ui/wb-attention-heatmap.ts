@@ -75,8 +75,10 @@ export class WbAttentionHeatmap extends LitElement {
     const c = this.cell;
     const font = "11px system-ui, sans-serif";
     ctx.font = font;
-    const rowW = Math.ceil(Math.max(0, ...this.rowLabels.map((l) => ctx.measureText(l).width))) + (rows ? 6 : 0);
-    const colH = Math.ceil(Math.max(0, ...this.colLabels.map((l) => ctx.measureText(l).width))) + (cols ? 6 : 0);
+    const rowW =
+      Math.ceil(Math.max(0, ...this.rowLabels.map((l) => ctx.measureText(l).width))) + (rows ? 6 : 0);
+    const colH =
+      Math.ceil(Math.max(0, ...this.colLabels.map((l) => ctx.measureText(l).width))) + (cols ? 6 : 0);
     // Column labels are written upwards when they do not fit across a cell.
     const vertical = this.colLabels.some((l) => ctx.measureText(l).width > c - 2);
     const top = this.colLabels.length ? (vertical ? colH : 16) : 0;

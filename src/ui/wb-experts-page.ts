@@ -3,12 +3,12 @@
 // and beyond the training range next to each other.
 
 import { css, html, nothing } from "lit";
+import { fmt, linearTerms } from "./jobs/equations";
 import type { TrainSettings } from "./protocol";
 import type { SettingName } from "./settings";
 import type { ExpertsSnapshot, ModelView } from "./snapshots";
 import { EXPERTS_DEFAULTS } from "./stages";
 import { TrainingPage } from "./training-page";
-import { fmt, linearTerms } from "./jobs/equations";
 import "./wb-model-view";
 
 const num = (v: number) => (Number.isFinite(v) ? (v < 0.01 ? v.toExponential(1) : v.toFixed(3)) : String(v));

@@ -47,7 +47,11 @@ export class WbFitChart extends PlotElement {
   }
 
   protected seriesKey(): string {
-    return JSON.stringify([this.fit?.series.map((s) => [s.label, s.kind, s.group]), this.xLabel, this.yLabel]);
+    return JSON.stringify([
+      this.fit?.series.map((s) => [s.label, s.kind, s.group]),
+      this.xLabel,
+      this.yLabel,
+    ]);
   }
 
   protected columns(): Columns {
@@ -60,7 +64,12 @@ export class WbFitChart extends PlotElement {
       const color = PALETTE[s.group % PALETTE.length]!;
       switch (s.kind) {
         case "train":
-          return { label: s.label, stroke: color, paths: () => null, points: { show: true, size: 5, fill: color } };
+          return {
+            label: s.label,
+            stroke: color,
+            paths: () => null,
+            points: { show: true, size: 5, fill: color },
+          };
         case "outOfRange":
           return {
             label: s.label,

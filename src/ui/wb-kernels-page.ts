@@ -12,11 +12,17 @@ import "./wb-verify";
 
 declare global {
   interface Window {
-    __bench?: { state: "idle" | "running" | "done" | "error"; rows: BenchRow[]; adapter: string; error?: string };
+    __bench?: {
+      state: "idle" | "running" | "done" | "error";
+      rows: BenchRow[];
+      adapter: string;
+      error?: string;
+    };
   }
 }
 
-const ms = (v: number | undefined) => (v === undefined ? "–" : v < 1 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0));
+const ms = (v: number | undefined) =>
+  v === undefined ? "–" : v < 1 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0);
 
 export class WbKernelsPage extends LitElement {
   static override properties = {
@@ -51,7 +57,12 @@ export class WbKernelsPage extends LitElement {
   }
 
   private publish(): void {
-    window.__bench = { state: this.state, rows: this.rows, adapter: this.adapter, ...(this.error ? { error: this.error } : {}) };
+    window.__bench = {
+      state: this.state,
+      rows: this.rows,
+      adapter: this.adapter,
+      ...(this.error ? { error: this.error } : {}),
+    };
   }
 
   async bench(): Promise<void> {
@@ -82,7 +93,11 @@ export class WbKernelsPage extends LitElement {
     return BENCH_KERNELS.map((k) => {
       const rows = this.rows.filter((r) => r.kernel === k.name);
       if (!rows.length) return nothing;
-      const data = [rows.map((r) => r.size), rows.map((r) => r.ms.webgpu ?? null), rows.map((r) => r.ms.cpu ?? null)];
+      const data = [
+        rows.map((r) => r.size),
+        rows.map((r) => r.ms.webgpu ?? null),
+        rows.map((r) => r.ms.cpu ?? null),
+      ];
       return html`<figure>
         <figcaption>${k.name}</figcaption>
         <wb-loss-chart .series=${[{ label: "WebGPU" }, { label: "CPU" }]} .data=${data} log-y height="200"

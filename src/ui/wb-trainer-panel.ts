@@ -109,7 +109,9 @@ export class WbTrainerPanel extends LitElement {
   private onSubmit(e: Event): void {
     e.preventDefault();
     if (!this.submit()) {
-      void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>("[aria-invalid=true]")?.focus());
+      void this.updateComplete.then(() =>
+        this.renderRoot.querySelector<HTMLElement>("[aria-invalid=true]")?.focus(),
+      );
     }
   }
 

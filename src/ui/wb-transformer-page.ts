@@ -76,6 +76,8 @@ export class WbTransformerPage extends TrainingPage {
           ${
             ok
               ? html`<p>Held-out accuracy <strong>${(100 * snap.accuracy).toFixed(1)}%</strong> (seed ${snap.seed}).</p>
+                <p class="gw">Mean weight the WATER query gives the grain word:
+                  ${snap.grainWeight.map((layer, l) => layer.map((w, h) => html`<span>layer ${l + 1} head ${h + 1}: <strong>${w.toFixed(2)}</strong></span>`))}</p>
                 <ol class="samples">${snap.samples.map((s) => html`<li>${this.words(s)}</li>`)}</ol>`
               : html`<p class="hint">Sample predictions appear here while it trains.</p>`
           }
@@ -97,6 +99,7 @@ export class WbTransformerPage extends TrainingPage {
       .bad { color: #b00020; }
       .picker { display: flex; gap: 0.6em; align-items: center; flex-wrap: wrap; }
       .picker button { font: inherit; padding: 1px 8px; }
+      .gw span { margin-right: 1em; white-space: nowrap; }
       .maps { display: flex; flex-wrap: wrap; gap: 1.2em; margin-top: 0.4em; }
     `,
   ];

@@ -44,7 +44,8 @@ export function toWeightsFile(job: SavedJob): WeightsFile {
   };
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Parse a weights file's text for page `kind`; throws a WeightsFileError saying what is wrong. */
 export function parseWeightsFile(text: string, kind: JobKind): SavedJob {
@@ -54,17 +55,22 @@ export function parseWeightsFile(text: string, kind: JobKind): SavedJob {
   } catch (e) {
     throw new WeightsFileError(`not a JSON file (${(e as Error).message})`);
   }
-  if (!isObj(raw) || raw.format !== WEIGHTS_FORMAT) throw new WeightsFileError(`not a ${WEIGHTS_FORMAT} file`);
+  if (!isObj(raw) || raw.format !== WEIGHTS_FORMAT)
+    throw new WeightsFileError(`not a ${WEIGHTS_FORMAT} file`);
   if (raw.version !== WEIGHTS_VERSION) {
-    throw new WeightsFileError(`weights file version ${String(raw.version)}; this workbench reads version ${WEIGHTS_VERSION}`);
+    throw new WeightsFileError(
+      `weights file version ${String(raw.version)}; this workbench reads version ${WEIGHTS_VERSION}`,
+    );
   }
-  if (raw.kind !== kind) throw new WeightsFileError(`these weights are for the ${String(raw.kind)} page, not ${kind}`);
+  if (raw.kind !== kind)
+    throw new WeightsFileError(`these weights are for the ${String(raw.kind)} page, not ${kind}`);
   if (typeof raw.model !== "string" || !isObj(raw.settings) || !Array.isArray(raw.runs)) {
     throw new WeightsFileError("the file lacks model, settings or runs");
   }
   const step = Number.isInteger(raw.step) && (raw.step as number) >= 0 ? (raw.step as number) : 0;
   const runs: SavedRun[] = raw.runs.map((r: unknown, i: number) => {
-    if (!isObj(r) || typeof r.name !== "string" || !isObj(r.params)) throw new WeightsFileError(`run ${i} is malformed`);
+    if (!isObj(r) || typeof r.name !== "string" || !isObj(r.params))
+      throw new WeightsFileError(`run ${i} is malformed`);
     const params: SavedRun["params"] = {};
     for (const [name, p] of Object.entries(r.params)) {
       if (!isObj(p) || !Array.isArray(p.shape) || !Array.isArray(p.data)) {
@@ -76,16 +82,26 @@ export function parseWeightsFile(text: string, kind: JobKind): SavedJob {
       }
       const size = (shape as number[]).reduce((a, b) => a * b, 1);
       if (p.data.length !== size) {
-        throw new WeightsFileError(`parameter '${name}' has ${p.data.length} values for shape [${shape.join(", ")}]`);
+        throw new WeightsFileError(
+          `parameter '${name}' has ${p.data.length} values for shape [${shape.join(", ")}]`,
+        );
       }
       const data = Float32Array.from(p.data as number[]);
-      if (!data.every(Number.isFinite)) throw new WeightsFileError(`parameter '${name}' holds non-finite values`);
+      if (!data.every(Number.isFinite))
+        throw new WeightsFileError(`parameter '${name}' holds non-finite values`);
       params[name] = { shape: shape as number[], data };
     }
     return { name: r.name, params, state: [], t: 0 };
   });
   const spec: JobSpec = { kind, model: raw.model, settings: raw.settings as unknown as TrainSettings };
-  return { version: SAVED_JOB_VERSION, spec, step, runs, history: { train: [], test: [] }, savedAt: Date.now() };
+  return {
+    version: SAVED_JOB_VERSION,
+    spec,
+    step,
+    runs,
+    history: { train: [], test: [] },
+    savedAt: Date.now(),
+  };
 }
 
 /**

@@ -66,7 +66,9 @@ async function build(s: JobSpec, restore?: SavedJob, onBackend?: Backend): Promi
     job.runs.forEach((r, i) => {
       const saved = restore.runs[i];
       if (!saved || saved.name !== r.name) throw new LoadError(`the saved run has no model '${r.name}'`);
-      const shapes = r.trainer.model.namedParameters().map(([n, v]) => [n, v.shape] as [string, readonly number[]]);
+      const shapes = r.trainer.model
+        .namedParameters()
+        .map(([n, v]) => [n, v.shape] as [string, readonly number[]]);
       const mismatch = checkShapes(saved, shapes);
       if (mismatch) throw new LoadError(mismatch);
       const cp = { step: restore.step, params: saved.params, state: saved.state, t: saved.t };
@@ -177,7 +179,14 @@ async function loop(): Promise<void> {
       if (end || now - lastPost >= PROGRESS_MS) {
         lastPost = now;
         history = { train: thin(history.train), test: thin(history.test) };
-        post({ type: "progress", step: step(), total: total(), train: outTrain, test: outTest, stepsPerSecond: rate });
+        post({
+          type: "progress",
+          step: step(),
+          total: total(),
+          train: outTrain,
+          test: outTest,
+          stepsPerSecond: rate,
+        });
         outTrain = [];
         outTest = [];
       }

@@ -13,7 +13,7 @@ import {
   sumToDims,
 } from "../../kernels/elementwise-shape";
 import type { BinaryOp, UnaryOp } from "../contract";
-import { CpuTensor } from "../cpu-tensor";
+import { alloc, allocFrom, CpuTensor, type FloatArray } from "../cpu-tensor";
 
 /** 1 / (1 + e^−x) without overflow: for x < 0 use e^x / (1 + e^x), so exp never sees a large argument. */
 export function sigmoid(x: number): number {
@@ -58,7 +58,7 @@ function backwardFn(op: UnaryOp): (x: number, y: number, dy: number) => number {
 export function permute(x: CpuTensor, perm: readonly number[]): CpuTensor {
   const { out, outDims4: d, inStrides4: s } = permuteDims(x.shape, perm);
   const src = x.data;
-  const dst = new Float32Array(x.size);
+  const dst = alloc(src, x.size);
   let o = 0;
   for (let i0 = 0; i0 < d[0]; i0++) {
     for (let i1 = 0; i1 < d[1]; i1++) {
@@ -75,7 +75,7 @@ export function unary(op: UnaryOp, x: CpuTensor): CpuTensor {
   checkUnaryOp(op);
   const f = unaryFn(op);
   const src = x.data;
-  const dst = new Float32Array(x.size);
+  const dst = alloc(src, x.size);
   for (let i = 0; i < dst.length; i++) dst[i] = f(src[i]!);
   return new CpuTensor([...x.shape], dst);
 }
@@ -87,7 +87,7 @@ export function unaryBackward(op: UnaryOp, x: CpuTensor, y: CpuTensor, dy: CpuTe
   const xs = op === "relu" ? x.data : null;
   const ys = op === "sigmoid" || op === "tanh" || op === "exp" ? y.data : null;
   const g = dy.data;
-  const dx = new Float32Array(dy.size);
+  const dx = alloc(g, dy.size);
   for (let i = 0; i < dx.length; i++) dx[i] = f(xs ? xs[i]! : 0, ys ? ys[i]! : 0, g[i]!);
   return new CpuTensor([...dy.shape], dx);
 }
@@ -96,7 +96,7 @@ export function binary(op: BinaryOp, a: CpuTensor, b: CpuTensor): CpuTensor {
   const period = checkBinary(op, a.shape, b.shape);
   const A = a.data;
   const B = b.data;
-  const out = new Float32Array(a.size);
+  const out = alloc(A, a.size);
   // out[i] = a[i] op b[i mod |b|]: b repeats over a's leading axes.
   for (let i = 0, j = 0; i < out.length; i++, j = j + 1 === period ? 0 : j + 1) {
     const av = A[i]!;
@@ -109,15 +109,15 @@ export function binary(op: BinaryOp, a: CpuTensor, b: CpuTensor): CpuTensor {
 export function affine(x: CpuTensor, alpha: number, beta: number): CpuTensor {
   checkAffine(alpha, beta);
   const src = x.data;
-  const dst = new Float32Array(x.size);
+  const dst = alloc(src, x.size);
   for (let i = 0; i < dst.length; i++) dst[i] = alpha * src[i]! + beta;
   return new CpuTensor([...x.shape], dst);
 }
 
 /** Sum x viewed as [outer, len, inner] over the middle axis, in float64. */
-function reduce(x: Float32Array, d: ReduceDims): Float32Array {
+function reduce(x: FloatArray, d: ReduceDims): FloatArray {
   const { outer, len, inner } = d;
-  const out = new Float32Array(outer * inner);
+  const out = alloc(x, outer * inner);
   const acc = new Float64Array(inner);
   for (let o = 0; o < outer; o++) {
     acc.fill(0);

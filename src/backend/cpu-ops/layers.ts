@@ -6,7 +6,7 @@
 // would need a readback): `checkIndices` throws naming the bad value and its index.
 
 import { checkNumber, fmt, type Shape, ShapeError, sameShape, sizeOf } from "../../kernels/validate";
-import { CpuTensor } from "../cpu-tensor";
+import { alloc, allocFrom, CpuTensor, type FloatArray } from "../cpu-tensor";
 
 // ---- shape checks (shared with the WebGPU backend) ---------------------------------------------------------
 
@@ -131,7 +131,7 @@ export function mseDims(op: string, pred: Shape, target: Shape, dloss?: Shape): 
 }
 
 /** Every value an integer in [0, limit); throws naming the first bad value and its index. */
-export function checkIndices(op: string, arg: string, values: Float32Array, limit: number): void {
+export function checkIndices(op: string, arg: string, values: FloatArray, limit: number): void {
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
     if (!Number.isInteger(v) || v < 0 || v >= limit) {
@@ -156,9 +156,9 @@ export function layerNorm(
   const X = x.data;
   const G = gamma.data;
   const B = beta.data;
-  const y = new Float32Array(X.length);
-  const mean = new Float32Array(rows);
-  const rstd = new Float32Array(rows);
+  const y = alloc(X, X.length);
+  const mean = alloc(X, rows);
+  const rstd = alloc(X, rows);
   for (let r = 0; r < rows; r++) {
     const o = r * C;
     let s = 0;
@@ -194,7 +194,7 @@ export function layerNormBackward(
   const X = x.data;
   const G = gamma.data;
   const DY = dy.data;
-  const dx = new Float32Array(X.length);
+  const dx = alloc(X, X.length);
   const dg = new Float64Array(C);
   const db = new Float64Array(C);
   for (let r = 0; r < rows; r++) {
@@ -218,8 +218,8 @@ export function layerNormBackward(
   }
   return {
     dx: new CpuTensor([...x.shape], dx),
-    dgamma: new CpuTensor([C], Float32Array.from(dg)),
-    dbeta: new CpuTensor([C], Float32Array.from(db)),
+    dgamma: new CpuTensor([C], allocFrom(X, dg)),
+    dbeta: new CpuTensor([C], allocFrom(X, db)),
   };
 }
 
@@ -230,7 +230,7 @@ export function embedding(table: CpuTensor, ids: CpuTensor): CpuTensor {
   const { V, C, n, out } = embeddingDims(table.shape, ids.shape);
   checkIndices("embedding", "ids", ids.data, V);
   const T = table.data;
-  const y = new Float32Array(n * C);
+  const y = alloc(T, n * C);
   for (let i = 0; i < n; i++) y.set(T.subarray(ids.data[i]! * C, ids.data[i]! * C + C), i * C);
   return new CpuTensor(out, y);
 }
@@ -245,7 +245,7 @@ export function embeddingBackward(ids: CpuTensor, dy: CpuTensor, vocab: number):
     const o = ids.data[i]! * C;
     for (let c = 0; c < C; c++) acc[o + c]! += DY[i * C + c]!;
   }
-  return new CpuTensor(out, Float32Array.from(acc));
+  return new CpuTensor(out, allocFrom(DY, acc));
 }
 
 // ---- losses ----------------------------------------------------------------------------------------------
@@ -258,7 +258,7 @@ export function crossEntropy(logits: CpuTensor, targets: CpuTensor): { loss: Cpu
   const { N, C } = crossEntropyDims(logits.shape, targets.shape);
   checkIndices("crossEntropy", "targets", targets.data, C);
   const X = logits.data;
-  const probs = new Float32Array(N * C);
+  const probs = alloc(X, N * C);
   let total = 0;
   for (let r = 0; r < N; r++) {
     const o = r * C;
@@ -269,7 +269,7 @@ export function crossEntropy(logits: CpuTensor, targets: CpuTensor): { loss: Cpu
     for (let j = 0; j < C; j++) probs[o + j] = Math.exp(X[o + j]! - m) / s;
     total += m - X[o + targets.data[r]!]! + Math.log(s);
   }
-  return { loss: new CpuTensor([], Float32Array.of(total / N)), probs: new CpuTensor([N, C], probs) };
+  return { loss: new CpuTensor([], allocFrom(X, [total / N])), probs: new CpuTensor([N, C], probs) };
 }
 
 /** dlogits = (probs − onehot(targets))·dloss/N. */
@@ -278,7 +278,7 @@ export function crossEntropyBackward(probs: CpuTensor, targets: CpuTensor, dloss
   checkIndices("crossEntropyBackward", "targets", targets.data, C);
   const scale = dloss.data[0]! / N;
   const P = probs.data;
-  const d = new Float32Array(N * C);
+  const d = alloc(P, N * C);
   for (let r = 0; r < N; r++) {
     const t = targets.data[r]!;
     for (let j = 0; j < C; j++) d[r * C + j] = (P[r * C + j]! - (j === t ? 1 : 0)) * scale;
@@ -291,14 +291,14 @@ export function mse(pred: CpuTensor, target: CpuTensor): CpuTensor {
   const n = mseDims("mse", pred.shape, target.shape);
   let s = 0;
   for (let i = 0; i < n; i++) s += (pred.data[i]! - target.data[i]!) ** 2;
-  return new CpuTensor([], Float32Array.of(s / n));
+  return new CpuTensor([], allocFrom(pred.data, [s / n]));
 }
 
 /** dpred = 2·(pred − target)·dloss/n. */
 export function mseBackward(pred: CpuTensor, target: CpuTensor, dloss: CpuTensor): CpuTensor {
   const n = mseDims("mseBackward", pred.shape, target.shape, dloss.shape);
   const scale = (2 * dloss.data[0]!) / n;
-  const d = new Float32Array(n);
+  const d = alloc(pred.data, n);
   for (let i = 0; i < n; i++) d[i] = (pred.data[i]! - target.data[i]!) * scale;
   return new CpuTensor([...pred.shape], d);
 }

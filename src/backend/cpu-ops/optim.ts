@@ -11,7 +11,7 @@
 
 import { type Shape, ShapeError } from "../../kernels/validate";
 import type { AdamParams, SgdParams } from "../contract";
-import { CpuTensor } from "../cpu-tensor";
+import { alloc, allocFrom, CpuTensor, type FloatArray } from "../cpu-tensor";
 
 export interface CpuClip {
   sumSq: CpuTensor;
@@ -110,7 +110,7 @@ export function checkOptimLists<T extends Sized>(
 export function sumSquares(xs: readonly CpuTensor[]): CpuTensor {
   let acc = 0;
   for (const x of xs) for (const v of x.data) acc += v * v;
-  return new CpuTensor([1], Float32Array.of(acc));
+  return new CpuTensor([1], xs[0] ? allocFrom(xs[0].data, [acc]) : Float32Array.of(acc));
 }
 
 /** The clip scale, 1 without clip args, or null when sumSq is not finite (skip the step). */

@@ -46,13 +46,16 @@ export function layerEquations(
 }
 
 /** A chain Linear, ReLU, Linear, ...: hidden units h1.., then y (one line per unit). */
-export function chainEquations(layers: { W: ArrayLike<number>; out: number }[], features: readonly string[]): string[] {
+export function chainEquations(
+  layers: { W: ArrayLike<number>; out: number }[],
+  features: readonly string[],
+): string[] {
   const lines: string[] = [];
   let inputs = features;
   layers.forEach((l, i) => {
     const last = i === layers.length - 1;
     // Layers after the first read the previous hidden units: h1.. for one hidden layer, g1.. for a second.
-    const name = last ? "y" : "hgfe"[i] ?? `h${i}_`;
+    const name = last ? "y" : ("hgfe"[i] ?? `h${i}_`);
     lines.push(
       ...layerEquations(
         l.W,
@@ -69,7 +72,12 @@ export function chainEquations(layers: { W: ArrayLike<number>; out: number }[], 
 }
 
 /** The attention mixture: scores s1..sE and values r1..rE, then y = Σ softmax(s)ᵢ·rᵢ. */
-export function mixtureEquations(values: ArrayLike<number>, scores: ArrayLike<number>, features: readonly string[], E: number): string[] {
+export function mixtureEquations(
+  values: ArrayLike<number>,
+  scores: ArrayLike<number>,
+  features: readonly string[],
+  E: number,
+): string[] {
   return [
     ...layerEquations(scores, features, E, (j) => `s${j + 1}`),
     ...layerEquations(values, features, E, (j) => `r${j + 1}`),

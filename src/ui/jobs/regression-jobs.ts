@@ -7,7 +7,7 @@ import { GRAINS, grainData, grainIndex } from "../../data/grain";
 import type { JobSpec } from "../protocol";
 import type { ExpertsSnapshot, GrainSnapshot } from "../snapshots";
 import { stageInfo } from "../stages";
-import { EXPERT_MODELS, grainBuilder } from "./catalog";
+import { EXPERT_MODELS, regressionBuilder } from "./catalog";
 import { type Job, seedList } from "./job";
 import { type Group, modelView, type Splits } from "./regression-view";
 import { SeedRun } from "./seed-runs";
@@ -26,7 +26,7 @@ export async function grainJob(spec: JobSpec, backend: Backend): Promise<Job> {
   const seeds = seedList(seed, count);
   const run = await SeedRun.create(backend, {
     name: stage.name,
-    build: grainBuilder(stage.name),
+    build: regressionBuilder(stage.name),
     seeds,
     train: splits.train,
     steps,
@@ -42,7 +42,11 @@ export async function grainJob(spec: JobSpec, backend: Backend): Promise<Job> {
     info: { runs: [{ name: stage.name, params: run.paramsPerSeed }], seeds },
     testLoss: async () => [await mean(run, splits.test)],
     async snapshot(req): Promise<GrainSnapshot> {
-      return { kind: "grain", stage: stage.name, view: await modelView(run, stage.title.replace(/^\d+\. /, ""), groups, splits, req.seed) };
+      return {
+        kind: "grain",
+        stage: stage.name,
+        view: await modelView(run, stage.title.replace(/^\d+\. /, ""), groups, splits, req.seed),
+      };
     },
   };
 }

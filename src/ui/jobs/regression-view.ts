@@ -25,7 +25,8 @@ const GRID = Array.from({ length: 41 }, (_, i) => i * 0.25);
 
 function rows(d: RegressionData, label: number): { x: number; y: number }[] {
   const out: { x: number; y: number }[] = [];
-  for (let i = 0; i < d.n; i++) if (d.labels[i] === label) out.push({ x: d.inputs[2 * i]!, y: d.targets[i]! });
+  for (let i = 0; i < d.n; i++)
+    if (d.labels[i] === label) out.push({ x: d.inputs[2 * i]!, y: d.targets[i]! });
   return out;
 }
 
@@ -58,7 +59,10 @@ export async function modelView(
   const seeds = await seedRows(run, splits);
   const k = shown !== undefined && shown >= 0 && shown < run.K ? shown : seeds[0]!.index;
 
-  const dataRows = groups.map((g) => ({ train: rows(splits.train, g.label), oor: rows(splits.outOfRange, g.label) }));
+  const dataRows = groups.map((g) => ({
+    train: rows(splits.train, g.label),
+    oor: rows(splits.outOfRange, g.label),
+  }));
   const xs = [...new Set([...GRID, ...dataRows.flatMap((r) => [...r.train, ...r.oor].map((p) => p.x))])].sort(
     (a, b) => a - b,
   );
@@ -79,7 +83,12 @@ export async function modelView(
       return v;
     };
     series.push({ label: `${g.name}: data`, group: gi, kind: "train", values: sparse(dataRows[gi]!.train) });
-    series.push({ label: `${g.name}: beyond`, group: gi, kind: "outOfRange", values: sparse(dataRows[gi]!.oor) });
+    series.push({
+      label: `${g.name}: beyond`,
+      group: gi,
+      kind: "outOfRange",
+      values: sparse(dataRows[gi]!.oor),
+    });
     series.push({ label: `${g.name}: truth`, group: gi, kind: "truth", values: xs.map((x) => g.truth(x)) });
     series.push({
       label: `${g.name}: model`,
@@ -103,7 +112,12 @@ export async function modelView(
 }
 
 /** Mean gate weight per group over its held-out rows. */
-async function gateMatrix(run: SeedRun, groups: Group[], d: RegressionData, k: number): Promise<GateMatrix | null> {
+async function gateMatrix(
+  run: SeedRun,
+  groups: Group[],
+  d: RegressionData,
+  k: number,
+): Promise<GateMatrix | null> {
   const w = await run.gates(d, k);
   if (!w) return null;
   const E = run.gateCount;
@@ -119,7 +133,9 @@ async function gateMatrix(run: SeedRun, groups: Group[], d: RegressionData, k: n
   });
   const mixture = run.gateKind === "attention";
   return {
-    title: mixture ? "attention weight softmax(s)ᵢ each group gives expert rᵢ" : "classifier probability pₖ per grain",
+    title: mixture
+      ? "attention weight softmax(s)ᵢ each group gives expert rᵢ"
+      : "classifier probability pₖ per grain",
     rows: groups.map((g) => g.name),
     cols: Array.from({ length: E }, (_, e) => (mixture ? `r${e + 1}` : `p${e + 1}`)),
     values,

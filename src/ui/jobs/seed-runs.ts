@@ -70,7 +70,12 @@ export class SeedRun {
 
   static async create(backend: Backend, config: SeedRunConfig): Promise<SeedRun> {
     const { seeds, train, steps, optimizer } = config;
-    const cfg = { steps, optimizer: { ...optimizer, clipNorm: Infinity }, readEvery: 1, checkpointEvery: 100 };
+    const cfg = {
+      steps,
+      optimizer: { ...optimizer, clipNorm: Infinity },
+      readEvery: 1,
+      checkpointEvery: 100,
+    };
     const probe = config.build(new Context(backend), seeds[0]!);
     const paramsPerSeed = probe.parameterCount();
     for (const p of probe.parameters()) p.free();
@@ -81,10 +86,20 @@ export class SeedRun {
       const inits = seeds.map((s) => config.build(scratch, s));
       const model = await BatchedRegression.fromModels(ctx, inits);
       for (const m of inits) for (const p of m.parameters()) p.free();
-      const trainer = new Trainer<Module>(backend, { build: () => model, loss: () => model.losses(train).total }, cfg);
+      const trainer = new Trainer<Module>(
+        backend,
+        { build: () => model, loss: () => model.losses(train).total },
+        cfg,
+      );
       trainer.ctx = ctx;
       const mixture = plan.kind === "mixture";
-      return new SeedRun(config, trainer, paramsPerSeed, mixture ? plan.values.outFeatures : 0, mixture ? "attention" : null);
+      return new SeedRun(
+        config,
+        trainer,
+        paramsPerSeed,
+        mixture ? plan.values.outFeatures : 0,
+        mixture ? "attention" : null,
+      );
     }
     const trainer = new Trainer<Module>(
       backend,

@@ -1,20 +1,20 @@
-// The transformer page's job: the recipe language of data/recipe.ts (the water amount after WATER depends on the
-// grain word and the amount, wherever they stand), trained on the answer token only. K seeds are K models under
-// one module whose loss is the sum of theirs; the page shows the seed with the lowest held-out loss.
+// The transformer page's job: the registry's transformer on the recipe language of data/recipe.ts (the water
+// amount after WATER depends on the grain word and the amount, wherever they stand), trained on the answer token
+// (models/sequence-tasks.ts). K seeds are K models under one module whose loss is the sum of theirs; the page
+// shows the seed with the lowest held-out loss. The optimizer is the registry's, with the panel's rate.
 
 import * as op from "../../autograd/ops";
-import type { Context, Variable } from "../../autograd/variable";
+import type { Context } from "../../autograd/variable";
 import type { Backend } from "../../backend/contract";
-import { packRecipes, type RecipeSentence, recipeBatch, recipeData, tokenName } from "../../data/recipe";
+import { type RecipeSentence, recipeBatch, recipeData, tokenName } from "../../data/recipe";
+import { MODELS } from "../../models/registry";
+import { evaluateRecipes, recipeLoss } from "../../models/sequence-tasks";
+import type { Transformer } from "../../models/transformer";
 import { Module } from "../../nn/module";
-import { Transformer, type TransformerConfig } from "../../models/transformer";
 import { Trainer } from "../../train/trainer";
 import type { JobSpec } from "../protocol";
 import type { SentenceView, TransformerSnapshot } from "../snapshots";
 import { type Job, seedList } from "./job";
-
-/** Two blocks of two heads, so the page has layers and heads to compare; otherwise the model's defaults. */
-export const TRANSFORMER_SHAPE: Partial<TransformerConfig> = { layers: 2, heads: 2, width: 32 };
 
 const SAMPLES = 8;
 
@@ -22,14 +22,9 @@ class TransformerBank extends Module {
   readonly models: Transformer[];
   constructor(ctx: Context, seeds: number[]) {
     super(ctx);
-    this.models = seeds.map((seed, k) => this.child(String(k), new Transformer(ctx, { ...TRANSFORMER_SHAPE, seed })));
+    const entry = MODELS.transformer;
+    this.models = seeds.map((seed, k) => this.child(String(k), entry.build(ctx, seed) as Transformer));
   }
-}
-
-function batchVars(ctx: Context, sentences: readonly RecipeSentence[]): { ids: Variable; answers: Variable } {
-  const { ids, answers } = packRecipes(sentences);
-  const T = sentences[0]!.tokens.length;
-  return { ids: ctx.constant(ids, [sentences.length, T]), answers: ctx.constant(answers, [sentences.length]) };
 }
 
 export async function transformerJob(spec: JobSpec, backend: Backend): Promise<Job> {
@@ -41,36 +36,22 @@ export async function transformerJob(spec: JobSpec, backend: Backend): Promise<J
     {
       build: (ctx) => new TransformerBank(ctx, seeds),
       loss: (m, ctx, step) => {
-        const { ids, answers } = batchVars(ctx, recipeBatch(data.train, batch, seed, step));
-        const losses = (m as TransformerBank).models.map((t) => op.crossEntropy(t.lastLogits(ids), answers));
+        const sentences = recipeBatch(data.train, batch, seed, step);
+        const losses = (m as TransformerBank).models.map((t) => recipeLoss(t, ctx, sentences));
         return losses.reduce((a, b) => op.add(a, b));
       },
     },
-    { steps, optimizer: { kind: "adam", lr, clipNorm: 1 }, readEvery: 1, checkpointEvery: 100 },
+    { steps, optimizer: { ...MODELS.transformer.train.optimizer, lr }, readEvery: 1, checkpointEvery: 100 },
   );
   const bank = () => trainer.model as TransformerBank;
   const ctx = () => trainer.ctx;
 
-  /** Held-out cross-entropy per seed, and each seed's predicted answer token per held-out sentence. */
-  async function evaluate(): Promise<{ loss: number[]; predicted: number[][] }> {
+  /** Held-out cross-entropy of every seed. */
+  async function testLosses(): Promise<number[]> {
     try {
       const c = ctx();
-      const { ids, answers } = batchVars(c, data.test);
-      const logits = c.noGrad(() => bank().models.map((t) => t.lastLogits(ids))); // each (N, V)
-      const losses = c.noGrad(() => logits.map((l) => op.crossEntropy(l, answers)));
-      const [lv, rows] = await Promise.all([
-        Promise.all(losses.map((l) => l.read())),
-        Promise.all(logits.map((l) => l.read())),
-      ]);
-      const V = data.vocab;
-      const predicted = rows.map((r) =>
-        data.test.map((_, i) => {
-          let best = 0;
-          for (let v = 1; v < V; v++) if (r[i * V + v]! > r[i * V + best]!) best = v;
-          return best;
-        }),
-      );
-      return { loss: lv.map((l) => l[0]!), predicted };
+      const losses = c.noGrad(() => bank().models.map((t) => recipeLoss(t, c, data.test)));
+      return (await Promise.all(losses.map((l) => l.read()))).map((l) => l[0]!);
     } finally {
       ctx().endStep();
     }
@@ -87,37 +68,38 @@ export async function transformerJob(spec: JobSpec, backend: Backend): Promise<J
     runs: [{ name: "transformer", trainer, lossDivisor: count }],
     info: { runs: [{ name: "transformer", params: bank().models[0]!.parameterCount() }], seeds },
     async testLoss() {
-      const { loss } = await evaluate();
+      const loss = await testLosses();
       return [loss.reduce((a, b) => a + b, 0) / loss.length];
     },
     async snapshot(req): Promise<TransformerSnapshot> {
-      const { loss, predicted } = await evaluate();
+      const loss = await testLosses();
       const best = loss.reduce((b, l, k) => (l < loss[b]! ? k : b), 0);
-      const pred = predicted[best]!;
+      const model = bank().models[best]!;
+      const ev = await evaluateRecipes(model, ctx(), data.test);
       const index = Math.min(Math.max(0, req.sentence ?? 0), data.test.length - 1);
       const sentence = data.test[index]!;
-      let maps: Float32Array[];
+      const T = sentence.tokens.length;
+      let maps: { heads: number; w: Float32Array }[];
       try {
-        const c = ctx();
-        const ids = c.constant(Float32Array.from(sentence.tokens), [1, sentence.tokens.length]);
-        maps = await Promise.all(bank().models[best]!.attentionMaps(ids).map((m) => m.read()));
+        const ids = ctx().constant(Float32Array.from(sentence.tokens), [1, T]);
+        maps = await Promise.all(
+          model.attentionMaps(ids).map(async (m) => ({ heads: m.shape[1]!, w: await m.read() })), // (1, nh, T, T)
+        );
       } finally {
         ctx().endStep();
       }
-      const T = sentence.tokens.length;
-      const heads = TRANSFORMER_SHAPE.heads!;
-      const attention = maps.map((m) =>
+      const attention = maps.map(({ heads, w }) =>
         Array.from({ length: heads }, (_, h) =>
-          Array.from({ length: T }, (_, i) => Array.from(m.subarray((h * T + i) * T, (h * T + i + 1) * T))),
+          Array.from({ length: T }, (_, i) => Array.from(w.subarray((h * T + i) * T, (h * T + i + 1) * T))),
         ),
       );
-      const correct = pred.filter((p, i) => p === data.test[i]!.answer).length;
       return {
         kind: "transformer",
         seed: seeds[best]!,
-        accuracy: correct / data.test.length,
-        samples: data.test.slice(0, SAMPLES).map((s, i) => view(s, pred[i]!)),
-        sentence: view(sentence, pred[index]!),
+        accuracy: ev.accuracy,
+        grainWeight: ev.grainWeight,
+        samples: data.test.slice(0, SAMPLES).map((s, i) => view(s, ev.predicted[i]!)),
+        sentence: view(sentence, ev.predicted[index]!),
         sentenceIndex: index,
         sentenceCount: data.test.length,
         attention,

@@ -134,8 +134,8 @@ function layerNormCases(): VerifyCase[] {
               x: x!,
               gamma: gamma!,
               dy: dy!,
-              mean: { data: saved.mean.data, shape: [rows] },
-              rstd: { data: saved.rstd.data, shape: [rows] },
+              mean: { data: Float32Array.from(saved.mean.data), shape: [rows] },
+              rstd: { data: Float32Array.from(saved.rstd.data), shape: [rows] },
             };
           },
           apply: (be, t) => {
@@ -313,7 +313,11 @@ function crossEntropyCases(): VerifyCase[] {
             new CpuTensor(logits!.shape, logits!.data),
             new CpuTensor(targets!.shape, targets!.data),
           );
-          return { probs: { data: fwd.probs.data, shape: [s.N, s.C] }, targets: targets!, dloss: dloss! };
+          return {
+            probs: { data: Float32Array.from(fwd.probs.data), shape: [s.N, s.C] },
+            targets: targets!,
+            dloss: dloss!,
+          };
         },
         apply: (be, t) => [be.crossEntropyBackward(t.probs!, t.targets!, t.dloss!)],
       }),
@@ -389,7 +393,7 @@ function onCpu(
   build: (d: Record<string, Float32Array>) => Tensor,
 ) {
   const data: Record<string, Float32Array> = {};
-  for (const [k, v] of Object.entries(t)) data[k] = (v as CpuTensor).data;
+  for (const [k, v] of Object.entries(t)) data[k] = Float32Array.from((v as CpuTensor).data);
   return be.name === "cpu" ? build(data) : null;
 }
 

@@ -127,7 +127,7 @@ function forwardInput(s: ForwardSpec, seed: number): Input {
 function softmaxInput(shape: number[], seed: number): Input {
   const cols = shape[shape.length - 1]!;
   const logits = input(shape, seed, -2, 2);
-  return { data: softmaxCpu(logits.data, logits.data.length / cols, cols), shape };
+  return { data: Float32Array.from(softmaxCpu(logits.data, logits.data.length / cols, cols)), shape };
 }
 
 const BACKWARD: { name: string; shape: number[]; launch?: SoftmaxLaunch }[] = [

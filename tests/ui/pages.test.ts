@@ -1,0 +1,287 @@
+// The workbench pages in headless Chromium (WebGPU on SwiftShader here): every page loads without console errors,
+// each training page trains a few dozen steps on WebGPU with the chart receiving points and the loss falling,
+// bad form input is refused, a failure offers the CPU, the kernels page produces its table, and components
+// re-render on property changes. Screenshots of each page go to test-results/screenshots/ (not compared).
+
+import { mkdirSync } from "node:fs";
+import { resolve } from "node:path";
+import type { ElementHandle } from "puppeteer";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { openPage, type Session } from "../headless/browser";
+
+const SHOTS = resolve(import.meta.dirname, "../../test-results/screenshots");
+let s: Session;
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  s = await openPage("/");
+  await s.page.setViewport({ width: 1280, height: 900 });
+});
+
+afterAll(async () => {
+  await s?.close();
+});
+
+async function visit(path: string): Promise<void> {
+  s.errors.length = 0;
+  await s.page.goto(s.baseUrl + path, { waitUntil: "load" });
+}
+
+async function shot(name: string): Promise<void> {
+  await s.page.screenshot({ path: resolve(SHOTS, `${name}.png`), fullPage: true });
+}
+
+/** The first element matching `selector` anywhere, shadow roots included. */
+async function deep(selector: string): Promise<ElementHandle<Element>> {
+  const h = await s.page.waitForSelector(`>>> ${selector}`, { timeout: 20_000 });
+  if (!h) throw new Error(`no element matches ${selector}`);
+  return h;
+}
+
+/** Replace a trainer-panel field's text the way a user does: focus, select all, type. */
+async function fill(name: string, text: string): Promise<void> {
+  const input = await deep(`wb-trainer-panel >>> input[name=${name}]`);
+  await input.click();
+  await s.page.keyboard.down("Control");
+  await s.page.keyboard.press("a");
+  await s.page.keyboard.up("Control");
+  await s.page.keyboard.press("Backspace");
+  if (text) await s.page.keyboard.type(text);
+}
+
+async function chooseBackend(value: string): Promise<void> {
+  const select = await deep("wb-trainer-panel >>> select");
+  await select.select(value);
+}
+
+async function clickButton(text: string): Promise<void> {
+  const button = await deep(`wb-trainer-panel >>> ::-p-text(${text})`);
+  await button.click();
+}
+
+async function waitState(states: string[], timeout = 90_000): Promise<void> {
+  await s.page.waitForFunction((st: string[]) => st.includes(window.__wb?.state ?? ""), { timeout }, states);
+}
+
+const probe = () => s.page.evaluate(() => window.__wb!);
+
+/** The loss chart's columns and how many points uPlot holds. */
+async function lossChart(page: string) {
+  return s.page.evaluate((tag: string) => {
+    const chart = document.querySelector(tag)!.shadowRoot!.querySelector("wb-loss-chart")!;
+    return { data: chart.data, rendered: chart.renderedPoints };
+  }, page);
+}
+
+async function train(page: string, steps: number, extra: Record<string, string> = {}) {
+  await chooseBackend("webgpu");
+  await fill("steps", String(steps));
+  for (const [k, v] of Object.entries(extra)) await fill(k, v);
+  await clickButton("Start");
+  await waitState(["done", "failed"]);
+  const p = await probe();
+  expect(p.failure, JSON.stringify(p.failure)).toBeNull();
+  expect(p.state).toBe("done");
+  expect(p.backend).toBe("webgpu");
+  // A snapshot lands after the last progress message: give the page a moment to draw it.
+  await s.page.waitForFunction(() => (window.__wb?.snapshots ?? 0) > 0);
+  await new Promise((r) => setTimeout(r, 300));
+  return { probe: p, chart: await lossChart(page) };
+}
+
+describe("pages", () => {
+  test("home names the adapter and links every page", async () => {
+    await visit("/");
+    await s.page.waitForFunction(() => window.__adapter !== undefined);
+    const adapter = await s.page.evaluate(() => window.__adapter!);
+    expect(adapter.ok).toBe(true);
+    expect(adapter.info?.architecture).toBe("swiftshader");
+    const links = await s.page.$$eval("#pages a", (as) => as.map((a) => a.getAttribute("href")));
+    expect(links).toEqual(["/demos/grain/", "/demos/experts/", "/demos/transformer/", "/demos/kernels/", "/demos/verify/"]);
+    await shot("home");
+    expect(s.errors).toEqual([]);
+  });
+
+  test("grain: attention trains on WebGPU, the chart fills and the loss falls; a reload resumes it", async () => {
+    await visit("/demos/grain/?stage=grain-attention");
+    const { probe: p, chart } = await train("wb-grain-page", 60, { seeds: "4" });
+    expect(p.step).toBe(60);
+    expect(p.points).toBe(60);
+    expect(chart.rendered).toBe(60);
+    expect(p.lastLoss!).toBeLessThan(p.firstLoss! / 2);
+    const eq = await deep("wb-grain-page >>> wb-model-view >>> pre.eq");
+    expect(await eq.evaluate((e) => e.textContent)).toMatch(/s1 = .*x .*z/);
+    await deep("wb-grain-page >>> wb-model-view >>> wb-attention-heatmap");
+    await shot("grain");
+    expect(s.errors).toEqual([]);
+    // The run was kept in IndexedDB: a reload shows it again, paused at its last step.
+    await visit("/demos/grain/?stage=grain-attention");
+    await waitState(["done"], 30_000);
+    expect((await probe()).step).toBe(60);
+    expect((await lossChart("wb-grain-page")).data[0]!.length).toBe(60);
+  });
+
+  test("five experts: three models train side by side", async () => {
+    await visit("/demos/experts/");
+    const { chart } = await train("wb-experts-page", 40, { seeds: "2" });
+    // Columns: steps, three training losses, three held-out losses.
+    expect(chart.data.length).toBe(7);
+    for (let i = 1; i <= 3; i++) {
+      const col = chart.data[i] as number[];
+      expect(col.length).toBe(40);
+      expect(col[39]!, `model ${i}`).toBeLessThan(col[0]!);
+    }
+    const rows = await s.page.evaluate(
+      () => document.querySelector("wb-experts-page")!.shadowRoot!.querySelectorAll("table.compare tbody tr").length,
+    );
+    expect(rows).toBe(3);
+    await shot("experts");
+    expect(s.errors).toEqual([]);
+  });
+
+  test("transformer: trains on WebGPU, heatmaps per layer and head", async () => {
+    await visit("/demos/transformer/");
+    const { probe: p } = await train("wb-transformer-page", 30, { batch: "16" });
+    expect(p.points).toBe(30);
+    expect(p.lastLoss!).toBeLessThan(p.firstLoss!);
+    const maps = await s.page.evaluate(
+      () => document.querySelector("wb-transformer-page")!.shadowRoot!.querySelectorAll("wb-attention-heatmap").length,
+    );
+    expect(maps).toBeGreaterThanOrEqual(2);
+    await shot("transformer");
+    expect(s.errors).toEqual([]);
+  });
+
+  test("kernels: the verification table and GPU-vs-CPU timings", async () => {
+    await visit("/demos/kernels/?filter=softmax/row&run&bench=quick");
+    await s.page.waitForFunction(() => window.__verify?.state === "done" && window.__bench?.state === "done", {
+      timeout: 120_000,
+    });
+    const v = await s.page.evaluate(() => window.__verify!);
+    expect(v.total).toBeGreaterThan(0);
+    expect(v.report!.results.every((r) => r.pass)).toBe(true);
+    const b = await s.page.evaluate(() => window.__bench!);
+    expect(b.adapter).toMatch(/swiftshader/);
+    expect(b.rows.length).toBeGreaterThanOrEqual(10);
+    for (const r of b.rows) {
+      expect(r.ms.webgpu).toBeGreaterThan(0);
+      expect(r.ms.cpu).toBeGreaterThanOrEqual(0);
+    }
+    await shot("kernels");
+    expect(s.errors).toEqual([]);
+  });
+});
+
+describe("form and failures", () => {
+  test("bad values are refused at their field and nothing starts", async () => {
+    await visit("/demos/grain/?stage=line");
+    const cases: [string, string, RegExp][] = [
+      ["lr", "", /required/],
+      ["lr", "-0.1", /negative/],
+      ["lr", "abc", /not a number/],
+      ["steps", "NaN", /not a number/],
+      ["steps", "1e12", /too large/],
+      ["steps", "2.5", /whole number/],
+      ["seeds", "0", /at least 1/],
+    ];
+    for (const [field, text, message] of cases) {
+      await fill(field, text);
+      await clickButton("Start");
+      const msg = await deep(`wb-trainer-panel >>> input[name=${field}] ~ .msg`);
+      expect(await msg.evaluate((e) => e.textContent), `${field} = "${text}"`).toMatch(message);
+      const invalid = await deep(`wb-trainer-panel >>> input[name=${field}]`);
+      expect(await invalid.evaluate((e) => e.getAttribute("aria-invalid"))).toBe("true");
+      expect(await s.page.evaluate(() => window.__wb?.state ?? "idle")).toBe("idle");
+      // Put a good value back before the next case.
+      await fill(field, field === "lr" ? "0.05" : "10");
+    }
+    const state = await s.page.evaluate(() => window.__wb?.state ?? "idle");
+    expect(state).toBe("idle");
+    await shot("grain-refused");
+  });
+
+  test("a lost GPU device is shown, and training goes on on the CPU", async () => {
+    await visit("/demos/grain/?stage=plane&lose-device=20");
+    await chooseBackend("webgpu");
+    await fill("steps", "80");
+    await clickButton("Start");
+    await waitState(["failed"], 60_000);
+    const failed = await probe();
+    expect(failed.failure!.message).toMatch(/lost/i);
+    expect(failed.failure!.canContinueOnCpu).toBe(true);
+    await shot("grain-device-lost");
+    await clickButton("Continue on CPU");
+    await waitState(["done"], 60_000);
+    const done = await probe();
+    expect(done.backend).toBe("cpu");
+    expect(done.step).toBe(80);
+  });
+
+  test("a hidden tab pauses training and a visible one resumes it", async () => {
+    await visit("/demos/grain/?stage=relu10");
+    await chooseBackend("webgpu");
+    await fill("steps", "100000");
+    await clickButton("Start");
+    await s.page.waitForFunction(() => window.__wb?.state === "running" && window.__wb.step > 5, { timeout: 30_000 });
+    const setHidden = (hidden: boolean) =>
+      s.page.evaluate((h: boolean) => {
+        Object.defineProperty(document, "hidden", { configurable: true, get: () => h });
+        document.dispatchEvent(new Event("visibilitychange"));
+      }, hidden);
+    await setHidden(true);
+    await waitState(["paused"], 10_000);
+    const at = (await probe()).step;
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await probe()).step).toBe(at);
+    await setHidden(false);
+    await s.page.waitForFunction((n: number) => (window.__wb?.step ?? 0) > n, { timeout: 10_000 }, at);
+    await clickButton("Reset");
+    await waitState(["idle"], 10_000);
+  });
+});
+
+describe("components", () => {
+  test("property changes re-render the elements", async () => {
+    await visit("/demos/grain/?stage=line");
+    const r = await s.page.evaluate(async () => {
+      const map = document.createElement("wb-attention-heatmap");
+      document.body.append(map);
+      map.weights = [[1]];
+      await map.updateComplete;
+      const canvas = map.shadowRoot!.querySelector("canvas")!;
+      const w1 = canvas.style.width;
+      map.weights = [
+        [0.5, 0.5, 0],
+        [0.2, 0.3, 0.5],
+      ];
+      map.colLabels = ["a", "b", "c"];
+      await map.updateComplete;
+      const w2 = canvas.style.width;
+
+      const chart = document.createElement("wb-loss-chart");
+      chart.series = [{ label: "loss" }];
+      document.body.append(chart);
+      await chart.updateComplete;
+      chart.data = [
+        [0, 1, 2],
+        [3, 2, 1],
+      ];
+      await chart.updateComplete;
+      await new Promise((res) => requestAnimationFrame(() => requestAnimationFrame(res)));
+      const points = chart.renderedPoints;
+
+      const panel = document.createElement("wb-trainer-panel");
+      document.body.append(panel);
+      await panel.updateComplete;
+      const pause = () => [...panel.shadowRoot!.querySelectorAll("button")].find((b) => b.textContent === "Pause")!;
+      const before = pause().disabled;
+      panel.state = "running";
+      await panel.updateComplete;
+      return { w1, w2, points, before, after: pause().disabled };
+    });
+    expect(r.w1).not.toBe(r.w2);
+    expect(r.points).toBe(3);
+    expect(r.before).toBe(true);
+    expect(r.after).toBe(false);
+  });
+});
