@@ -13,13 +13,13 @@ import { Rng } from "../util/rng";
 export interface TransformerConfig {
   /** Vocabulary size (default 21, the recipe language). */
   vocab: number;
-  /** Longest input, the number of learned positions (default 6: recipe inputs with up to 3 fillers). */
+  /** Longest input, the number of learned positions (default 7: the recipe inputs, data/recipe.ts). */
   context: number;
   /** Model width C, split over the heads (default 32). */
   width: number;
   /** Attention heads per block, each of size width / heads (default 2). */
   heads: number;
-  /** Blocks (default 1: the recipe needs one look back at the grain and the amount). */
+  /** Blocks (default 1: the recipe needs one look back, at the last grain word and at the amount). */
   layers: number;
   /** Hidden width of the feed-forward network (default 4·width = 128). */
   hidden: number;
@@ -31,7 +31,7 @@ export function transformerConfig(partial: Partial<TransformerConfig> = {}): Tra
   const width = partial.width ?? 32;
   return {
     vocab: RECIPE_VOCAB,
-    context: recipeLength(3),
+    context: recipeLength(),
     width,
     heads: 2,
     layers: 1,

@@ -255,7 +255,9 @@ export class TrainingController implements ReactiveController {
   private append(train: History["train"], test: TestPoint[]): void {
     for (const p of train) {
       this.xs.push(p.step);
-      p.train.forEach((v, i) => this.cols[i]?.push(v));
+      p.train.forEach((v, i) => {
+        this.cols[i]?.push(v);
+      });
       for (let i = this.runs; i < 2 * this.runs; i++) this.cols[i]!.push(null);
     }
     for (const p of test) {

@@ -94,7 +94,9 @@ export class WbAttentionHeatmap extends LitElement {
     ctx.fillStyle = "#222";
     ctx.textBaseline = "middle";
     ctx.textAlign = "right";
-    this.rowLabels.forEach((l, i) => ctx.fillText(l, rowW - 4, top + i * c + c / 2));
+    this.rowLabels.forEach((l, i) => {
+      ctx.fillText(l, rowW - 4, top + i * c + c / 2);
+    });
     this.colLabels.forEach((l, j) => {
       const x = rowW + j * c + c / 2;
       if (vertical) {
@@ -110,7 +112,7 @@ export class WbAttentionHeatmap extends LitElement {
       }
     });
     ctx.textAlign = "center";
-    this.weights.forEach((row, i) =>
+    this.weights.forEach((row, i) => {
       row.forEach((w, j) => {
         ctx.fillStyle = WbAttentionHeatmap.colour(w);
         ctx.fillRect(rowW + j * c, top + i * c, c - 1, c - 1);
@@ -118,8 +120,8 @@ export class WbAttentionHeatmap extends LitElement {
           ctx.fillStyle = w > 0.5 ? "#fff" : "#222";
           ctx.fillText(w.toFixed(2), rowW + j * c + c / 2, top + i * c + c / 2);
         }
-      }),
-    );
+      });
+    });
   }
 }
 

@@ -44,6 +44,8 @@ let failed = false;
 let history: History = { train: [], test: [] };
 let snapshotRequest: SnapshotRequest = {};
 let snapshotDue = true;
+/** An export asked for while training: answered between two chunks, so every parameter is read at one step. */
+let exportDue = false;
 let deviceLostOnce = false;
 
 const step = () => (job ? Math.min(...job.runs.map((r) => r.trainer.step)) : 0);
@@ -94,13 +96,18 @@ class LoadError extends Error {
   override name = "LoadError";
 }
 
+/**
+ * The job's state: fresh from the device, or each run's last checkpoint (after a failure, when the device may be
+ * gone). A fresh read also becomes the runs' checkpoint, so a later failure loses at most the steps since then.
+ */
 async function current(fromCheckpoints = false): Promise<SavedJob> {
   const runs: SavedRun[] = [];
   for (const r of job!.runs) {
-    const cp =
-      fromCheckpoints && r.trainer.checkpoint
-        ? r.trainer.checkpoint
-        : await takeCheckpoint(r.trainer.step, r.trainer.model, r.trainer.opt);
+    let cp = r.trainer.checkpoint;
+    if (!fromCheckpoints || !cp) {
+      cp = await takeCheckpoint(r.trainer.step, r.trainer.model, r.trainer.opt);
+      r.trainer.checkpoint = cp;
+    }
     runs.push({ name: r.name, params: cp.params, state: cp.state, t: cp.t });
   }
   const at = fromCheckpoints ? Math.min(...job!.runs.map((r) => r.trainer.checkpoint?.step ?? 0)) : step();
@@ -194,6 +201,10 @@ async function loop(): Promise<void> {
         lastSnap = now;
         await sendSnapshot();
       }
+      if (exportDue) {
+        exportDue = false;
+        post({ type: "exported", job: await current() });
+      }
       if (end || now - lastPersist >= PERSIST_MS) {
         lastPersist = now;
         await persist();
@@ -204,6 +215,10 @@ async function loop(): Promise<void> {
     await fail(e);
   } finally {
     looping = false;
+  }
+  if (exportDue && job) {
+    exportDue = false;
+    post({ type: "exported", job: await current(failed) });
   }
 }
 
@@ -272,7 +287,9 @@ async function handle(m: ToWorker): Promise<void> {
       if (!looping && job && !failed) await sendSnapshot();
       return;
     case "export":
-      if (job) post({ type: "exported", job: await current(failed) });
+      if (!job) return;
+      if (looping) exportDue = true;
+      else post({ type: "exported", job: await current(failed) });
       return;
     case "continue-cpu":
       try {

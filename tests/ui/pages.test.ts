@@ -3,13 +3,14 @@
 // bad form input is refused, a failure offers the CPU, the kernels page produces its table, and components
 // re-render on property changes. Screenshots of each page go to test-results/screenshots/ (not compared).
 
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { ElementHandle } from "puppeteer";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { openPage, type Session } from "../headless/browser";
 
 const SHOTS = resolve(import.meta.dirname, "../../test-results/screenshots");
+const DOWNLOADS = resolve(import.meta.dirname, "../../test-results/downloads");
 let s: Session;
 
 beforeAll(async () => {
@@ -97,7 +98,13 @@ describe("pages", () => {
     expect(adapter.ok).toBe(true);
     expect(adapter.info?.architecture).toBe("swiftshader");
     const links = await s.page.$$eval("#pages a", (as) => as.map((a) => a.getAttribute("href")));
-    expect(links).toEqual(["/demos/grain/", "/demos/experts/", "/demos/transformer/", "/demos/kernels/", "/demos/verify/"]);
+    expect(links).toEqual([
+      "/demos/grain/",
+      "/demos/experts/",
+      "/demos/transformer/",
+      "/demos/kernels/",
+      "/demos/verify/",
+    ]);
     await shot("home");
     expect(s.errors).toEqual([]);
   });
@@ -132,7 +139,9 @@ describe("pages", () => {
       expect(col[39]!, `model ${i}`).toBeLessThan(col[0]!);
     }
     const rows = await s.page.evaluate(
-      () => document.querySelector("wb-experts-page")!.shadowRoot!.querySelectorAll("table.compare tbody tr").length,
+      () =>
+        document.querySelector("wb-experts-page")!.shadowRoot!.querySelectorAll("table.compare tbody tr")
+          .length,
     );
     expect(rows).toBe(3);
     await shot("experts");
@@ -145,7 +154,9 @@ describe("pages", () => {
     expect(p.points).toBe(30);
     expect(p.lastLoss!).toBeLessThan(p.firstLoss!);
     const maps = await s.page.evaluate(
-      () => document.querySelector("wb-transformer-page")!.shadowRoot!.querySelectorAll("wb-attention-heatmap").length,
+      () =>
+        document.querySelector("wb-transformer-page")!.shadowRoot!.querySelectorAll("wb-attention-heatmap")
+          .length,
     );
     expect(maps).toBeGreaterThanOrEqual(2);
     await shot("transformer");
@@ -154,9 +165,12 @@ describe("pages", () => {
 
   test("kernels: the verification table and GPU-vs-CPU timings", async () => {
     await visit("/demos/kernels/?filter=softmax/row&run&bench=quick");
-    await s.page.waitForFunction(() => window.__verify?.state === "done" && window.__bench?.state === "done", {
-      timeout: 120_000,
-    });
+    await s.page.waitForFunction(
+      () => window.__verify?.state === "done" && window.__bench?.state === "done",
+      {
+        timeout: 120_000,
+      },
+    );
     const v = await s.page.evaluate(() => window.__verify!);
     expect(v.total).toBeGreaterThan(0);
     expect(v.report!.results.every((r) => r.pass)).toBe(true);
@@ -200,6 +214,60 @@ describe("form and failures", () => {
     await shot("grain-refused");
   });
 
+  test("weights save to a JSON file and load back, with version and shape checks", async () => {
+    rmSync(DOWNLOADS, { recursive: true, force: true });
+    mkdirSync(DOWNLOADS, { recursive: true });
+    const cdp = await s.page.createCDPSession();
+    await cdp.send("Browser.setDownloadBehavior", { behavior: "allow", downloadPath: DOWNLOADS });
+    await visit("/demos/grain/?stage=poly");
+    await fill("steps", "30");
+    await clickButton("Start");
+    await waitState(["done"]);
+    await clickButton("Save weights");
+    const name = "grain-poly-step30.json";
+    for (let i = 0; i < 100 && !existsSync(resolve(DOWNLOADS, name)); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(readdirSync(DOWNLOADS)).toContain(name);
+    const file = JSON.parse(readFileSync(resolve(DOWNLOADS, name), "utf8"));
+    expect(file.format).toBe("webgpu-workbench/weights");
+    expect(file.version).toBe(1);
+    expect(file.runs[0].params.w0.shape).toEqual([1, 3, 1]);
+
+    const load = async (content: unknown) => {
+      const path = resolve(DOWNLOADS, "upload.json");
+      writeFileSync(path, JSON.stringify(content));
+      const input = (await deep("wb-trainer-panel >>> input[type=file]")) as ElementHandle<HTMLInputElement>;
+      await input.uploadFile(path);
+    };
+    /** Wait until the panel shows a load error matching `re` (the check may happen in the worker). */
+    const loadError = async (re: RegExp) => {
+      let text = "";
+      for (let i = 0; i < 100; i++) {
+        text = await s.page.evaluate(() => {
+          const panel = document.querySelector("wb-grain-page")!.shadowRoot!.querySelector("wb-trainer-panel")!;
+          return panel.shadowRoot!.querySelector("p.error")?.textContent ?? "";
+        });
+        if (re.test(text)) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(text).toMatch(re);
+    };
+    await clickButton("Reset");
+    await waitState(["idle"]);
+    await load({ ...file, version: 2 });
+    await loadError(/version 2/);
+    const wrong = structuredClone(file);
+    wrong.runs[0].params.w0 = { shape: [1, 4, 1], data: [1, 2, 3, 4] };
+    await load(wrong);
+    await loadError(/shape \[1, 4, 1\].*expects \[1, 3, 1\]/);
+    expect((await probe()).state).toBe("idle");
+    await load(file);
+    await waitState(["done"], 30_000);
+    expect((await probe()).step).toBe(30);
+    const eq = await deep("wb-grain-page >>> wb-model-view >>> pre.eq");
+    expect(await eq.evaluate((e) => e.textContent)).toMatch(/^y = .*x·z/);
+    expect(s.errors).toEqual([]);
+  });
+
   test("a lost GPU device is shown, and training goes on on the CPU", async () => {
     await visit("/demos/grain/?stage=plane&lose-device=20");
     await chooseBackend("webgpu");
@@ -222,7 +290,9 @@ describe("form and failures", () => {
     await chooseBackend("webgpu");
     await fill("steps", "100000");
     await clickButton("Start");
-    await s.page.waitForFunction(() => window.__wb?.state === "running" && window.__wb.step > 5, { timeout: 30_000 });
+    await s.page.waitForFunction(() => window.__wb?.state === "running" && window.__wb.step > 5, {
+      timeout: 30_000,
+    });
     const setHidden = (hidden: boolean) =>
       s.page.evaluate((h: boolean) => {
         Object.defineProperty(document, "hidden", { configurable: true, get: () => h });
@@ -273,7 +343,8 @@ describe("components", () => {
       const panel = document.createElement("wb-trainer-panel");
       document.body.append(panel);
       await panel.updateComplete;
-      const pause = () => [...panel.shadowRoot!.querySelectorAll("button")].find((b) => b.textContent === "Pause")!;
+      const pause = () =>
+        [...panel.shadowRoot!.querySelectorAll("button")].find((b) => b.textContent === "Pause")!;
       const before = pause().disabled;
       panel.state = "running";
       await panel.updateComplete;
