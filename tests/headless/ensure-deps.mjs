@@ -9,7 +9,10 @@ if (!existsSync(new URL("../../node_modules/vite", import.meta.url))) {
   process.exit(1);
 }
 
-if (!findChromium()) {
+// `npm start` only needs the packages: the user's own browser opens the workbench.
+const needBrowser = !process.argv.includes("--no-browser");
+
+if (needBrowser && !findChromium()) {
   if (process.env.CHROMIUM_PATH) {
     console.error(`CHROMIUM_PATH is set to ${process.env.CHROMIUM_PATH}, but no file is there.`);
     process.exit(1);
