@@ -1,5 +1,7 @@
 // The CPU backend: the reference implementation of every op. Plain TypeScript, float64 accumulation.
 
+import { attentionBackwardCpu } from "../kernels/attention-backward-cpu";
+import { attentionBackwardDims } from "../kernels/attention-backward-shape";
 import { attentionCpu } from "../kernels/attention-cpu";
 import { attentionDims } from "../kernels/attention-shape";
 import { matmulCpu } from "../kernels/matmul-cpu";
@@ -103,7 +105,7 @@ export class CpuBackend implements Backend, SoftmaxInternals {
     const K = asCpu("attention", "k", k);
     const V = asCpu("attention", "v", v);
     const d = attentionDims(Q.shape, K.shape, V.shape, opts);
-    const r = attentionCpu(Q.data as Float32Array, K.data as Float32Array, V.data as Float32Array, d);
+    const r = attentionCpu(Q.data, K.data, V.data, d);
     return { out: new CpuTensor(d.out, r.out), lse: new CpuTensor(d.lse, r.lse) };
   }
 
@@ -207,15 +209,24 @@ export class CpuBackend implements Backend, SoftmaxInternals {
   }
 
   attentionBackward(
-    _q: Tensor,
-    _k: Tensor,
-    _v: Tensor,
-    _out: Tensor,
-    _lse: Tensor,
-    _dout: Tensor,
-    _opts?: AttentionOptions,
+    q: Tensor,
+    k: Tensor,
+    v: Tensor,
+    out: Tensor,
+    lse: Tensor,
+    dout: Tensor,
+    opts: AttentionOptions = {},
   ): AttentionGrads {
-    throw new Error("attentionBackward: not implemented yet");
+    const op = "attentionBackward";
+    const [Q, K, V] = [asCpu(op, "q", q), asCpu(op, "k", k), asCpu(op, "v", v)];
+    const [O, L, DO] = [asCpu(op, "out", out), asCpu(op, "lse", lse), asCpu(op, "dout", dout)];
+    const d = attentionBackwardDims(Q.shape, K.shape, V.shape, O.shape, L.shape, DO.shape, opts);
+    const r = attentionBackwardCpu(Q.data, K.data, V.data, O.data, L.data, DO.data, d);
+    return {
+      dq: new CpuTensor([...Q.shape], r.dq),
+      dk: new CpuTensor([...K.shape], r.dk),
+      dv: new CpuTensor([...V.shape], r.dv),
+    };
   }
 
   // ---- optimizers ----

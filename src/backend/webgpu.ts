@@ -3,6 +3,8 @@
 
 import type { AdapterSummary } from "../gpu/device";
 import { GpuRuntime } from "../gpu/runtime";
+import { attentionBackwardGpu } from "../kernels/attention-backward-gpu";
+import { attentionBackwardDims } from "../kernels/attention-backward-shape";
 import { ATTENTION_FUSED_MAX_D, type AttentionVariant, attentionGpu } from "../kernels/attention-gpu";
 import { attentionDims } from "../kernels/attention-shape";
 import { type MatmulVariant, matmulGpu } from "../kernels/matmul-gpu";
@@ -319,15 +321,48 @@ export class WebGPUBackend implements Backend, SoftmaxInternals {
   }
 
   attentionBackward(
-    _q: Tensor,
-    _k: Tensor,
-    _v: Tensor,
-    _out: Tensor,
-    _lse: Tensor,
-    _dout: Tensor,
-    _opts?: AttentionOptions,
+    q: Tensor,
+    k: Tensor,
+    v: Tensor,
+    out: Tensor,
+    lse: Tensor,
+    dout: Tensor,
+    opts: AttentionOptions = {},
   ): AttentionGrads {
-    throw new Error("attentionBackward: not implemented yet");
+    const op = "attentionBackward";
+    const [Q, K, V] = [this.own(op, "q", q), this.own(op, "k", k), this.own(op, "v", v)];
+    const [O, L, DO] = [this.own(op, "out", out), this.own(op, "lse", lse), this.own(op, "dout", dout)];
+    const d = attentionBackwardDims(Q.shape, K.shape, V.shape, O.shape, L.shape, DO.shape, opts);
+    const grads: GpuTensor[] = [];
+    try {
+      const [dq, dk, dv] = [d.out, K.shape, V.shape].map((shape) => {
+        const t = this.output(op, [...shape]);
+        grads.push(t);
+        return t;
+      }) as [GpuTensor, GpuTensor, GpuTensor];
+      const buffers = {
+        q: Q.buffer,
+        k: K.buffer,
+        v: V.buffer,
+        out: O.buffer,
+        lse: L.buffer,
+        dout: DO.buffer,
+      };
+      const ran = attentionBackwardGpu(
+        this.rt,
+        this.variants,
+        { ...buffers, dq: dq.buffer, dk: dk.buffer, dv: dv.buffer },
+        d,
+      );
+      if (ran !== this.variants.attention) {
+        const key = `attentionBackward ${this.variants.attention}->${ran} (d > ${ATTENTION_FUSED_MAX_D})`;
+        this.fallbacks[key] = (this.fallbacks[key] ?? 0) + 1;
+      }
+      return { dq, dk, dv };
+    } catch (e) {
+      for (const t of grads) t.dispose();
+      throw e;
+    }
   }
 
   // ---- optimizers ----

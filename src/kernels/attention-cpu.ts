@@ -1,26 +1,28 @@
 // The CPU reference of scaled dot-product attention, written for clarity with float64 accumulation: the
 // spec the fused and unfused WGSL paths are checked against. Per query row it computes every score, subtracts
 // the row maximum before exponentiating (exact in real arithmetic, and keeps exp from overflowing for large
-// scores), and returns the log-sum-exp the backward pass needs.
+// scores), and returns the log-sum-exp the backward pass needs. Outputs take the precision of q (float64 on
+// the gradient-check backend, float32 otherwise).
 
 import { type AttentionDims, visibleKeys } from "./attention-shape";
+import { alloc, type FloatArray } from "./float-array";
 
 export interface AttentionCpuResult {
   /** [B, H, T, d] */
-  out: Float32Array;
+  out: FloatArray;
   /** [B, H, T]; -Infinity for a row that sees no key. */
-  lse: Float32Array;
+  lse: FloatArray;
 }
 
 export function attentionCpu(
-  q: Float32Array,
-  k: Float32Array,
-  v: Float32Array,
+  q: FloatArray,
+  k: FloatArray,
+  v: FloatArray,
   dims: AttentionDims,
 ): AttentionCpuResult {
   const { B, H, T, S, d, scale } = dims;
-  const out = new Float32Array(B * H * T * d);
-  const lse = new Float32Array(B * H * T);
+  const out = alloc(q, B * H * T * d);
+  const lse = alloc(q, B * H * T);
   const scores = new Float64Array(S);
   const acc = new Float64Array(d);
   for (let bh = 0; bh < B * H; bh++) {

@@ -11,8 +11,8 @@ import { alloc, type FloatArray } from "./float-array";
 import type { MatmulDims, MatmulOptions } from "./matmul-shape";
 
 /** rows × cols copy of the transpose of x (cols × rows), starting at `offset`. */
-function transposed(x: FloatArray, offset: number, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(rows * cols);
+function transposed(x: FloatArray, offset: number, rows: number, cols: number): FloatArray {
+  const out = alloc(x, rows * cols);
   for (let c = 0; c < cols; c++) {
     const src = offset + c * rows;
     for (let r = 0; r < rows; r++) out[r * cols + c] = x[src + r]!;
@@ -29,7 +29,12 @@ interface Acc {
 }
 
 function makeAcc(N: number): Acc {
-  return { r0: new Float64Array(N), r1: new Float64Array(N), r2: new Float64Array(N), r3: new Float64Array(N) };
+  return {
+    r0: new Float64Array(N),
+    r1: new Float64Array(N),
+    r2: new Float64Array(N),
+    r3: new Float64Array(N),
+  };
 }
 
 /**
@@ -88,10 +93,10 @@ function block(
         const y = b[b1 + n]!;
         const z = b[b2 + n]!;
         const w = b[b3 + n]!;
-        r0[n] += a00 * x + a01 * y + a02 * z + a03 * w;
-        r1[n] += a10 * x + a11 * y + a12 * z + a13 * w;
-        r2[n] += a20 * x + a21 * y + a22 * z + a23 * w;
-        r3[n] += a30 * x + a31 * y + a32 * z + a33 * w;
+        r0[n] = r0[n]! + (a00 * x + a01 * y + a02 * z + a03 * w);
+        r1[n] = r1[n]! + (a10 * x + a11 * y + a12 * z + a13 * w);
+        r2[n] = r2[n]! + (a20 * x + a21 * y + a22 * z + a23 * w);
+        r3[n] = r3[n]! + (a30 * x + a31 * y + a32 * z + a33 * w);
       }
     }
     // The last K mod 4 steps, one at a time.
@@ -103,10 +108,10 @@ function block(
       const b0 = ob + k * N;
       for (let n = 0; n < N; n++) {
         const x = b[b0 + n]!;
-        r0[n] += a0 * x;
-        r1[n] += a1 * x;
-        r2[n] += a2 * x;
-        r3[n] += a3 * x;
+        r0[n] = r0[n]! + a0 * x;
+        r1[n] = r1[n]! + a1 * x;
+        r2[n] = r2[n]! + a2 * x;
+        r3[n] = r3[n]! + a3 * x;
       }
     }
     const c0 = oc + m * N;
@@ -125,7 +130,7 @@ function block(
     for (let k = 0; k < K; k++) {
       const av = a[r + k]!;
       const b0 = ob + k * N;
-      for (let n = 0; n < N; n++) r0[n] += av * b[b0 + n]!;
+      for (let n = 0; n < N; n++) r0[n] = r0[n]! + av * b[b0 + n]!;
     }
     const c0 = oc + m * N;
     for (let n = 0; n < N; n++) c[c0 + n] = r0[n]! + (bias ? bias[n]! : 0);
@@ -144,19 +149,19 @@ export function matmulCpuFast(
   const c = alloc(a, batch * M * N);
   const acc = makeAcc(N);
   // A broadcast operand (stride 0) is transposed once for every batch entry.
-  let sharedA: Float32Array | null = null;
-  let sharedB: Float32Array | null = null;
+  const sharedA = opts.transA && strideA === 0 ? transposed(a, 0, M, K) : null;
+  const sharedB = opts.transB && strideB === 0 ? transposed(b, 0, K, N) : null;
   for (let z = 0; z < batch; z++) {
     let A: FloatArray = a;
     let oa = z * strideA;
     if (opts.transA) {
-      A = strideA === 0 ? (sharedA ??= transposed(a, 0, M, K)) : transposed(a, oa, M, K);
+      A = sharedA ?? transposed(a, oa, M, K);
       oa = 0;
     }
     let B: FloatArray = b;
     let ob = z * strideB;
     if (opts.transB) {
-      B = strideB === 0 ? (sharedB ??= transposed(b, 0, K, N)) : transposed(b, ob, K, N);
+      B = sharedB ?? transposed(b, ob, K, N);
       ob = 0;
     }
     block(A, oa, B, ob, c, z * M * N, M, K, N, acc, bias);

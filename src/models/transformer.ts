@@ -10,30 +10,35 @@ import { Embedding, Linear } from "../nn/layers";
 import { Module } from "../nn/module";
 import { Rng } from "../util/rng";
 
+// The defaults are the smallest model we found that learns the recipe task reliably on the CPU: 100% held-out
+// accuracy after 600 steps (registry defaults) for seeds 1-3, each with a head that puts 0.63-0.96 of the WATER
+// query's weight on the last grain word. With 2 heads of 8 (or of 16 at width 32) accuracy also reached ~100%,
+// but on some seeds both heads spread their weight (≤ 0.5 each on the grain word) or the model memorised the
+// training pool (seed 3: 98%); 4 heads of 4 gave one head room to specialise every time.
 export interface TransformerConfig {
   /** Vocabulary size (default 21, the recipe language). */
   vocab: number;
   /** Longest input, the number of learned positions (default 7: the recipe inputs, data/recipe.ts). */
   context: number;
-  /** Model width C, split over the heads (default 32). */
+  /** Model width C, split over the heads (default 16). */
   width: number;
-  /** Attention heads per block, each of size width / heads (default 2). */
+  /** Attention heads per block, each of size width / heads (default 4, so heads of 4). */
   heads: number;
   /** Blocks (default 1: the recipe needs one look back, at the last grain word and at the amount). */
   layers: number;
-  /** Hidden width of the feed-forward network (default 4·width = 128). */
+  /** Hidden width of the feed-forward network (default 4·width = 64). */
   hidden: number;
   /** Seed of the initial weights (default 1). */
   seed: number;
 }
 
 export function transformerConfig(partial: Partial<TransformerConfig> = {}): TransformerConfig {
-  const width = partial.width ?? 32;
+  const width = partial.width ?? 16;
   return {
     vocab: RECIPE_VOCAB,
     context: recipeLength(),
     width,
-    heads: 2,
+    heads: 4,
     layers: 1,
     hidden: 4 * width,
     seed: 1,

@@ -39,6 +39,7 @@ export abstract class PlotElement extends LitElement {
     unsafeCSS(uplotCss),
     css`
       :host { display: block; min-width: 200px; font: 13px/1.3 system-ui, sans-serif; }
+      :host([hidden]) { display: none; }
       .plot { width: 100%; }
       .empty { color: #666; padding: 1em 0; }
     `,

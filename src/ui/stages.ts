@@ -114,7 +114,7 @@ export function stageInfo(name: string): StageInfo {
 
 export const EXPERT_MODEL_NAMES = ["experts-attention", "experts-relu7", "experts-relu43"] as const;
 
-/** One learning rate for the three models (the registry's ReLU rate; attention fits at it too), 4 seeds each. */
-export const EXPERTS_DEFAULTS: Defaults = { ...fromRegistry("experts-relu7", 4), steps: 4000 };
+/** The registry trains the three experts models alike; 4 seeds of each. */
+export const EXPERTS_DEFAULTS: Defaults = fromRegistry("experts-attention", 4);
 
 export const TRANSFORMER_DEFAULTS: Defaults = { ...fromRegistry("transformer", 1), batch: RECIPE_BATCH };

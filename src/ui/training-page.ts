@@ -129,10 +129,11 @@ export abstract class TrainingPage extends LitElement {
       ...names.map((n, i) => ({ label: `${n} train`, color: PALETTE[i % PALETTE.length]! })),
       ...names.map((n, i) => ({ label: `${n} held-out`, color: PALETTE[i % PALETTE.length]!, dash: [6, 4] })),
     ];
+    const empty = this.training.lossData[0]!.length === 0;
     return html`<section>
       <h2>${title}</h2>
-      ${this.training.lossData[0]!.length === 0 ? html`<p class="hint">Start training to see the losses.</p>` : nothing}
-      <wb-loss-chart .series=${series} .data=${this.training.lossData} log-y></wb-loss-chart>
+      ${empty ? html`<p class="hint">Start training to see the losses.</p>` : nothing}
+      <wb-loss-chart .series=${series} .data=${this.training.lossData} log-y ?hidden=${empty}></wb-loss-chart>
     </section>`;
   }
 

@@ -3,7 +3,7 @@
 // and beyond the training range next to each other.
 
 import { css, html, nothing } from "lit";
-import { fmt, linearTerms } from "./jobs/equations";
+import { linearTerms } from "./jobs/equations";
 import type { TrainSettings } from "./protocol";
 import type { SettingName } from "./settings";
 import type { ExpertsSnapshot, ModelView } from "./snapshots";
@@ -61,7 +61,7 @@ export class WbExpertsPage extends TrainingPage {
           ${
             ok
               ? html`<p class="truth">The five true relationships (selector s → line):
-                  ${snap.lines.map((l, k) => html`<span>s = ${fmt(l.s, 2)}: y = ${linearTerms(["x"], [l.slope], l.intercept)}${k < snap.lines.length - 1 ? "; " : ""}</span>`)}</p>`
+                  ${snap.lines.map((l, k) => html`<span>s = ${+l.s.toFixed(2)}: y = ${linearTerms(["x"], [l.slope], l.intercept)}${k < snap.lines.length - 1 ? "; " : ""}</span>`)}</p>`
               : nothing
           }
         </div>

@@ -1,5 +1,5 @@
 // <wb-transformer-page>: a small transformer learns the recipe language (the water amount after WATER depends
-// on the grain word and the amount, wherever they stand in the sentence). Training curves, held-out accuracy,
+// on the last grain word named and the amount, wherever they stand in the sentence). Training curves, held-out accuracy,
 // sample predictions, and every layer's and head's attention on a chosen sentence, refreshed as it trains.
 
 import { css, html } from "lit";
@@ -76,8 +76,8 @@ export class WbTransformerPage extends TrainingPage {
           ${
             ok
               ? html`<p>Held-out accuracy <strong>${(100 * snap.accuracy).toFixed(1)}%</strong> (seed ${snap.seed}).</p>
-                <p class="gw">Mean weight the WATER query gives the grain word:
-                  ${snap.grainWeight.map((layer, l) => layer.map((w, h) => html`<span>layer ${l + 1} head ${h + 1}: <strong>${w.toFixed(2)}</strong></span>`))}</p>
+                <p>Mean weight the WATER query gives the deciding grain word, per head:</p>
+                <div class="gw">${snap.grainWeight.map((layer, l) => layer.map((w, h) => html`<span>layer ${l + 1} head ${h + 1}: <strong>${w.toFixed(2)}</strong></span>`))}</div>
                 <ol class="samples">${snap.samples.map((s) => html`<li>${this.words(s)}</li>`)}</ol>`
               : html`<p class="hint">Sample predictions appear here while it trains.</p>`
           }
@@ -99,7 +99,7 @@ export class WbTransformerPage extends TrainingPage {
       .bad { color: #b00020; }
       .picker { display: flex; gap: 0.6em; align-items: center; flex-wrap: wrap; }
       .picker button { font: inherit; padding: 1px 8px; }
-      .gw span { margin-right: 1em; white-space: nowrap; }
+      .gw { display: flex; flex-wrap: wrap; gap: 0.2em 1.2em; margin-bottom: 0.5em; }
       .maps { display: flex; flex-wrap: wrap; gap: 1.2em; margin-top: 0.4em; }
     `,
   ];

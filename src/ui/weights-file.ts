@@ -86,9 +86,11 @@ export function parseWeightsFile(text: string, kind: JobKind): SavedJob {
           `parameter '${name}' has ${p.data.length} values for shape [${shape.join(", ")}]`,
         );
       }
+      // Check the JSON values themselves: Float32Array.from would turn null into 0 and "1" into 1.
+      if (!p.data.every((v) => typeof v === "number" && Number.isFinite(v))) {
+        throw new WeightsFileError(`parameter '${name}' holds non-finite or non-numeric values`);
+      }
       const data = Float32Array.from(p.data as number[]);
-      if (!data.every(Number.isFinite))
-        throw new WeightsFileError(`parameter '${name}' holds non-finite values`);
       params[name] = { shape: shape as number[], data };
     }
     return { name: r.name, params, state: [], t: 0 };

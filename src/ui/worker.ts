@@ -29,6 +29,8 @@ import { checkShapes } from "./weights-file";
 const PROGRESS_MS = 100;
 const TEST_MS = 250;
 const SNAPSHOT_MS = 1000;
+/** Evaluations wait at least this many times their own duration, so they take at most ~1/6 of the time. */
+const EVAL_SPACING = 5;
 const PERSIST_MS = 5000;
 /** History kept for the chart and the saved run; longer runs are thinned to every other point. */
 const MAX_POINTS = 4000;
@@ -133,16 +135,19 @@ async function sendSnapshot(): Promise<void> {
 async function loop(): Promise<void> {
   if (looping || !job) return;
   looping = true;
+  /** Steps per second of training alone (sizes the chunks) and of the whole loop with evaluations (shown). */
+  let trainRate = 0;
   let rate = 0;
   let chunk = 5;
   let lastPost = 0;
-  let lastTest = 0;
-  let lastSnap = performance.now();
+  let nextTest = 0;
+  let nextSnap = performance.now() + SNAPSHOT_MS;
   let lastPersist = performance.now();
   let outTrain: LossPoint[] = [];
   let outTest: TestPoint[] = [];
   try {
     post({ type: "state", state: "running", step: step() });
+    let iterationStart = performance.now();
     while (!paused && step() < total()) {
       const from = step();
       const target = Math.min(total(), from + chunk);
@@ -166,9 +171,10 @@ async function loop(): Promise<void> {
       const done = step() - from;
       const dt = performance.now() - t0;
       if (done > 0 && dt > 0) {
+        // Chunks of about 100 ms of training alone.
         const r = (1000 * done) / dt;
-        rate = rate === 0 ? r : 0.7 * rate + 0.3 * r;
-        chunk = Math.max(1, Math.min(500, Math.round(rate * 0.1)));
+        trainRate = trainRate === 0 ? r : 0.7 * trainRate + 0.3 * r;
+        chunk = Math.max(1, Math.min(500, Math.round(trainRate * 0.1)));
       }
       if (spec?.loseDeviceAt !== undefined && !deviceLostOnce && step() >= spec.loseDeviceAt) {
         deviceLostOnce = true;
@@ -177,11 +183,11 @@ async function loop(): Promise<void> {
       }
       const now = performance.now();
       const end = paused || step() >= total();
-      if (end || now - lastTest >= TEST_MS) {
-        lastTest = now;
+      if (end || now >= nextTest) {
         const p = { step: step() - 1, test: await job.testLoss() };
         history.test.push(p);
         outTest.push(p);
+        nextTest = performance.now() + Math.max(TEST_MS, EVAL_SPACING * (performance.now() - now));
       }
       if (end || now - lastPost >= PROGRESS_MS) {
         lastPost = now;
@@ -197,9 +203,10 @@ async function loop(): Promise<void> {
         outTrain = [];
         outTest = [];
       }
-      if (end || snapshotDue || now - lastSnap >= SNAPSHOT_MS) {
-        lastSnap = now;
+      if (end || snapshotDue || now >= nextSnap) {
+        const s0 = performance.now();
         await sendSnapshot();
+        nextSnap = performance.now() + Math.max(SNAPSHOT_MS, EVAL_SPACING * (performance.now() - s0));
       }
       if (exportDue) {
         exportDue = false;
@@ -208,6 +215,13 @@ async function loop(): Promise<void> {
       if (end || now - lastPersist >= PERSIST_MS) {
         lastPersist = now;
         await persist();
+      }
+      // The rate shown (and the time left) counts the whole loop, evaluations included.
+      const wall = performance.now() - iterationStart;
+      iterationStart = performance.now();
+      if (done > 0 && wall > 0) {
+        const r = (1000 * done) / wall;
+        rate = rate === 0 ? r : 0.8 * rate + 0.2 * r;
       }
     }
     post({ type: "state", state: step() >= total() ? "done" : "paused", step: step() });

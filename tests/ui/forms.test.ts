@@ -26,8 +26,18 @@ describe("settings", () => {
   });
 
   test("good values parse, with exponents", () => {
-    const r = parseSettings({ backend: "cpu", lr: "3e-3", steps: "1000", batch: "32", seed: "0", seeds: "8" });
-    expect(r).toEqual({ ok: true, settings: { backend: "cpu", lr: 0.003, steps: 1000, batch: 32, seed: 0, seeds: 8 } });
+    const r = parseSettings({
+      backend: "cpu",
+      lr: "3e-3",
+      steps: "1000",
+      batch: "32",
+      seed: "0",
+      seeds: "8",
+    });
+    expect(r).toEqual({
+      ok: true,
+      settings: { backend: "cpu", lr: 0.003, steps: 1000, batch: 32, seed: 0, seeds: 8 },
+    });
   });
 
   test("every bad field is reported at once, and an unknown backend too", () => {
@@ -40,9 +50,15 @@ describe("settings", () => {
 describe("weights file", () => {
   const job: SavedJob = {
     version: SAVED_JOB_VERSION,
-    spec: { kind: "grain", model: "line", settings: { backend: "auto", lr: 0.05, steps: 10, batch: 1, seed: 1, seeds: 1 } },
+    spec: {
+      kind: "grain",
+      model: "line",
+      settings: { backend: "auto", lr: 0.05, steps: 10, batch: 1, seed: 1, seeds: 1 },
+    },
     step: 10,
-    runs: [{ name: "line", params: { w0: { shape: [1, 2, 1], data: Float32Array.of(2, 0.5) } }, state: [], t: 10 }],
+    runs: [
+      { name: "line", params: { w0: { shape: [1, 2, 1], data: Float32Array.of(2, 0.5) } }, state: [], t: 10 },
+    ],
     history: { train: [], test: [] },
     savedAt: 0,
   };
@@ -57,7 +73,9 @@ describe("weights file", () => {
 
   test("refuses other formats, versions, pages, bad shapes and values", () => {
     expect(() => parseWeightsFile("{", "grain")).toThrow(/not a JSON file/);
-    expect(() => parseWeightsFile('{"format": "x"}', "grain")).toThrow(/not a webgpu-workbench\/weights file/);
+    expect(() => parseWeightsFile('{"format": "x"}', "grain")).toThrow(
+      /not a webgpu-workbench\/weights file/,
+    );
     const f = JSON.parse(text);
     expect(() => parseWeightsFile(JSON.stringify({ ...f, version: 2 }), "grain")).toThrow(/version 2/);
     expect(() => parseWeightsFile(text, "experts")).toThrow(/for the grain page/);
@@ -69,7 +87,9 @@ describe("weights file", () => {
 
   test("shape check names the parameter both ways", () => {
     const run = parseWeightsFile(text, "grain").runs[0]!;
-    expect(checkShapes(run, [["w0", [1, 3, 1]]])).toMatch(/'w0' has shape \[1, 2, 1\], the model expects \[1, 3, 1\]/);
+    expect(checkShapes(run, [["w0", [1, 3, 1]]])).toMatch(
+      /'w0' has shape \[1, 2, 1\], the model expects \[1, 3, 1\]/,
+    );
     expect(checkShapes(run, [["w1", [1]]])).toMatch(/no parameter 'w1'/);
     expect(checkShapes(run, [])).toMatch(/the model has no parameter 'w0'/);
   });

@@ -206,12 +206,12 @@ describe("form and failures", () => {
       const invalid = await deep(`wb-trainer-panel >>> input[name=${field}]`);
       expect(await invalid.evaluate((e) => e.getAttribute("aria-invalid"))).toBe("true");
       expect(await s.page.evaluate(() => window.__wb?.state ?? "idle")).toBe("idle");
+      if (text === "1e12") await shot("grain-refused");
       // Put a good value back before the next case.
       await fill(field, field === "lr" ? "0.05" : "10");
     }
     const state = await s.page.evaluate(() => window.__wb?.state ?? "idle");
     expect(state).toBe("idle");
-    await shot("grain-refused");
   });
 
   test("weights save to a JSON file and load back, with version and shape checks", async () => {
@@ -225,7 +225,8 @@ describe("form and failures", () => {
     await waitState(["done"]);
     await clickButton("Save weights");
     const name = "grain-poly-step30.json";
-    for (let i = 0; i < 100 && !existsSync(resolve(DOWNLOADS, name)); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && !existsSync(resolve(DOWNLOADS, name)); i++)
+      await new Promise((r) => setTimeout(r, 100));
     expect(readdirSync(DOWNLOADS)).toContain(name);
     const file = JSON.parse(readFileSync(resolve(DOWNLOADS, name), "utf8"));
     expect(file.format).toBe("webgpu-workbench/weights");
@@ -243,7 +244,9 @@ describe("form and failures", () => {
       let text = "";
       for (let i = 0; i < 100; i++) {
         text = await s.page.evaluate(() => {
-          const panel = document.querySelector("wb-grain-page")!.shadowRoot!.querySelector("wb-trainer-panel")!;
+          const panel = document
+            .querySelector("wb-grain-page")!
+            .shadowRoot!.querySelector("wb-trainer-panel")!;
           return panel.shadowRoot!.querySelector("p.error")?.textContent ?? "";
         });
         if (re.test(text)) break;

@@ -53,7 +53,10 @@ function leastSquaresMse(map: "xz" | "poly", d: RegressionData): number {
   }
   // Gauss-Jordan elimination with partial pivoting on the augmented [P, P+1] system.
   for (let c = 0; c < P; c++) {
-    const p = A.slice(c).reduce((best, _, k) => (Math.abs(A[c + k]![c]!) > Math.abs(A[best]![c]!) ? c + k : best), c);
+    const p = A.slice(c).reduce(
+      (best, _, k) => (Math.abs(A[c + k]![c]!) > Math.abs(A[best]![c]!) ? c + k : best),
+      c,
+    );
     [A[c], A[p]] = [A[p]!, A[c]!];
     for (let r = 0; r < P; r++) {
       if (r === c) continue;
@@ -76,7 +79,9 @@ describe("white + brown", () => {
     // x/2 around its mean, var(x)/4 ≈ (4²/12)/4 ≈ 0.33 for x ~ U(1, 5).
     const best = leastSquaresMse("xz", two.train);
     const trained = await trainAlone("plane", two.train, two.test);
-    console.log(`plane: least-squares train MSE ${best.toFixed(3)}, trained held-out MSE ${trained.toFixed(3)}`);
+    console.log(
+      `plane: least-squares train MSE ${best.toFixed(3)}, trained held-out MSE ${trained.toFixed(3)}`,
+    );
     expect(best).toBeGreaterThan(0.25);
     expect(trained).toBeGreaterThan(0.25);
   });
@@ -85,7 +90,9 @@ describe("white + brown", () => {
     // Not 0: the jitter on z (±0.05) moves p·x·z by up to 2·5·0.05 = 0.5 while the water does not depend on it.
     const best = leastSquaresMse("poly", two.train);
     const trained = await trainAlone("poly", two.train, two.test);
-    console.log(`poly: least-squares train MSE ${best.toFixed(4)}, trained held-out MSE ${trained.toFixed(4)}`);
+    console.log(
+      `poly: least-squares train MSE ${best.toFixed(4)}, trained held-out MSE ${trained.toFixed(4)}`,
+    );
     expect(best).toBeLessThan(0.05);
     expect(trained).toBeLessThan(0.05);
   });
@@ -95,7 +102,9 @@ test("the polynomial breaks on franken-grain: MSE above 1 even at its least-squa
   // With p = q = 2 it predicts 4x at z = 1 where the truth is x; no (p, q, b) serves all three grains.
   const best = leastSquaresMse("poly", three.train);
   const trained = await trainAlone("poly", three.train, three.test);
-  console.log(`poly on three grains: least-squares train MSE ${best.toFixed(3)}, trained held-out ${trained.toFixed(3)}`);
+  console.log(
+    `poly on three grains: least-squares train MSE ${best.toFixed(3)}, trained held-out ${trained.toFixed(3)}`,
+  );
   expect(best).toBeGreaterThan(1);
   expect(trained).toBeGreaterThan(1);
 });
@@ -153,7 +162,9 @@ test("grain attention, 10 seeds at once: the best run fits all three grains and 
   for (const g of GRAINS) {
     const rows = grainSubset(three.test, g.name);
     const w = await mixtureWeights(model, r.ctx, rows);
-    picks[g.name] = [0, 1, 2].map((k) => Array.from({ length: rows.n }, (_, i) => w[i * 3 + k]!).reduce((a, b) => a + b) / rows.n);
+    picks[g.name] = [0, 1, 2].map(
+      (k) => Array.from({ length: rows.n }, (_, i) => w[i * 3 + k]!).reduce((a, b) => a + b) / rows.n,
+    );
     console.log(`  ${g.name.padEnd(7)} mean weights ${picks[g.name]!.map((x) => x.toFixed(3)).join(" ")}`);
   }
   const top = (xs: number[]) => xs.indexOf(Math.max(...xs));

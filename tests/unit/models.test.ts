@@ -6,10 +6,24 @@ import { Context } from "../../src/autograd/variable";
 import { CpuBackend } from "../../src/backend/cpu";
 import { expertsData } from "../../src/data/experts";
 import { GRAINS, grainData, TWO_GRAINS } from "../../src/data/grain";
-import { FILLERS, GRAIN_TOKEN, numberToken, PAD, previousTokenBatch, recipeData, WATER } from "../../src/data/recipe";
+import {
+  FILLERS,
+  GRAIN_TOKEN,
+  numberToken,
+  PAD,
+  previousTokenBatch,
+  recipeData,
+  WATER,
+} from "../../src/data/recipe";
 import { BatchedRegression } from "../../src/models/batched";
 import { trainManySeeds } from "../../src/models/many-seeds";
-import { MODEL_NAMES, MODELS, modelEntry, regressionTrainData, transformerParams } from "../../src/models/registry";
+import {
+  MODEL_NAMES,
+  MODELS,
+  modelEntry,
+  regressionTrainData,
+  transformerParams,
+} from "../../src/models/registry";
 import { type RegressionModel, regressionLoss } from "../../src/models/regression";
 import { Transformer, transformerConfig } from "../../src/models/transformer";
 import { Optimizer } from "../../src/nn/optim";
@@ -41,7 +55,9 @@ describe("parameter counts", () => {
   test("transformer: the registry's formula matches the built model, for defaults and a bigger config", () => {
     expect(new Transformer(new Context(be)).parameterCount()).toBe(MODELS.transformer.params);
     const c = { layers: 2, heads: 4, width: 16, context: 9, hidden: 24 };
-    expect(new Transformer(new Context(be), c).parameterCount()).toBe(transformerParams(transformerConfig(c)));
+    expect(new Transformer(new Context(be), c).parameterCount()).toBe(
+      transformerParams(transformerConfig(c)),
+    );
   });
 });
 
@@ -118,7 +134,8 @@ describe("data", () => {
       expect(s.tokens).toContain(numberToken(s.amount));
       expect(s.answer).toBe(numberToken(GRAINS[s.grain]!.ratio * s.amount));
       for (const t of s.tokens) {
-        const known = t === PAD || t === WATER || (FILLERS as readonly number[]).includes(t) || t >= numberToken(1);
+        const known =
+          t === PAD || t === WATER || (FILLERS as readonly number[]).includes(t) || t >= numberToken(1);
         expect(known || (GRAIN_TOKEN as readonly number[]).includes(t)).toBe(true);
       }
     }
@@ -127,7 +144,8 @@ describe("data", () => {
 
   test("previous-token: each target is the input one step back", () => {
     const { ids, targets } = previousTokenBatch(4, 7, 5, 1, 0);
-    for (let b = 0; b < 4; b++) for (let t = 1; t < 7; t++) expect(targets[b * 7 + t]).toBe(ids[b * 7 + t - 1]);
+    for (let b = 0; b < 4; b++)
+      for (let t = 1; t < 7; t++) expect(targets[b * 7 + t]).toBe(ids[b * 7 + t - 1]);
   });
 });
 
@@ -192,8 +210,8 @@ describe("many seeds at once", () => {
 
   test("the switch model is not batchable and says so", async () => {
     const ctx = new Context(be);
-    await expect(BatchedRegression.fromModels(ctx, [modelEntry("switch").build(ctx) as RegressionModel])).rejects.toThrow(
-      /cannot batch SwitchModel/,
-    );
+    await expect(
+      BatchedRegression.fromModels(ctx, [modelEntry("switch").build(ctx) as RegressionModel]),
+    ).rejects.toThrow(/cannot batch SwitchModel/);
   });
 });

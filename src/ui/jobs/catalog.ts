@@ -2,8 +2,9 @@
 // pages say about them.
 
 import type { Context } from "../../autograd/variable";
-import { regressionEntry } from "../../models/registry";
+import { modelEntry, regressionEntry } from "../../models/registry";
 import type { RegressionModel } from "../../models/regression";
+import type { Schedule } from "../../nn/schedule";
 import { EXPERT_MODEL_NAMES } from "../stages";
 
 export type Build = (ctx: Context, seed: number) => RegressionModel;
@@ -12,6 +13,15 @@ export type Build = (ctx: Context, seed: number) => RegressionModel;
 export function regressionBuilder(name: string): Build {
   const entry = regressionEntry(name);
   return (ctx, seed) => entry.build(ctx, seed);
+}
+
+/** The registry's learning-rate schedule for `name`, stretched to `steps` (the panel may ask for another count). */
+export function registrySchedule(name: string, steps: number): Schedule | undefined {
+  const t = modelEntry(name).train;
+  const s = t.schedule;
+  if (!s || s.kind === "constant") return s;
+  const f = steps / t.steps;
+  return { ...s, warmup: Math.round(s.warmup * f), total: steps };
 }
 
 export interface ExpertModelDef {

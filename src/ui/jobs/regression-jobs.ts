@@ -4,15 +4,20 @@
 import type { Backend } from "../../backend/contract";
 import { expertsData } from "../../data/experts";
 import { GRAINS, grainData, grainIndex } from "../../data/grain";
+import { regressionEntry } from "../../models/registry";
 import type { JobSpec } from "../protocol";
 import type { ExpertsSnapshot, GrainSnapshot } from "../snapshots";
 import { stageInfo } from "../stages";
-import { EXPERT_MODELS, regressionBuilder } from "./catalog";
+import { EXPERT_MODELS, registrySchedule, regressionBuilder } from "./catalog";
 import { type Job, seedList } from "./job";
 import { type Group, modelView, type Splits } from "./regression-view";
 import { SeedRun } from "./seed-runs";
 
-const adam = (lr: number) => ({ kind: "adam" as const, lr });
+/** The registry's optimizer and schedule for `name`, with the panel's learning rate and steps. */
+function training(name: string, lr: number, steps: number) {
+  const schedule = registrySchedule(name, steps);
+  return { optimizer: { ...regressionEntry(name).train.optimizer, lr }, ...(schedule ? { schedule } : {}) };
+}
 
 async function mean(run: SeedRun, d: Splits["test"]): Promise<number> {
   const l = await run.perSeedLoss(d);
@@ -30,7 +35,7 @@ export async function grainJob(spec: JobSpec, backend: Backend): Promise<Job> {
     seeds,
     train: splits.train,
     steps,
-    optimizer: adam(lr),
+    ...training(stage.name, lr, steps),
     inputNames: ["x", "z"],
   });
   const groups: Group[] = stage.shown.map((name) => {
@@ -65,7 +70,7 @@ export async function expertsJob(spec: JobSpec, backend: Backend): Promise<Job> 
         seeds,
         train: data.train,
         steps,
-        optimizer: adam(lr),
+        ...training(m.name, lr, steps),
         inputNames: ["x", "s"],
       }),
     );

@@ -19,6 +19,7 @@ import { FEATURE_MAPS, featurize, type RegressionModel, regressionBatch } from "
 import { SwitchModel } from "../../models/switch";
 import { Module } from "../../nn/module";
 import type { OptimizerConfig } from "../../nn/optim";
+import type { Schedule } from "../../nn/schedule";
 import { Trainer } from "../../train/trainer";
 import { chainEquations, layerEquations, linearTerms, mixtureEquations } from "./equations";
 
@@ -29,6 +30,7 @@ export interface SeedRunConfig {
   train: RegressionData;
   steps: number;
   optimizer: OptimizerConfig;
+  schedule?: Schedule;
   /** Display names of the two raw inputs (grain: x, z; experts: x, s). */
   inputNames: [string, string];
 }

@@ -1,7 +1,7 @@
 // The transformer page's job: the registry's transformer on the recipe language of data/recipe.ts (the water
 // amount after WATER depends on the grain word and the amount, wherever they stand), trained on the answer token
 // (models/sequence-tasks.ts). K seeds are K models under one module whose loss is the sum of theirs; the page
-// shows the seed with the lowest held-out loss. The optimizer is the registry's, with the panel's rate.
+// shows the seed with the lowest held-out loss. Optimizer and schedule are the registry's, with the panel's rate and steps.
 
 import * as op from "../../autograd/ops";
 import type { Context } from "../../autograd/variable";
@@ -14,6 +14,7 @@ import { Module } from "../../nn/module";
 import { Trainer } from "../../train/trainer";
 import type { JobSpec } from "../protocol";
 import type { SentenceView, TransformerSnapshot } from "../snapshots";
+import { registrySchedule } from "./catalog";
 import { type Job, seedList } from "./job";
 
 const SAMPLES = 8;
@@ -31,6 +32,7 @@ export async function transformerJob(spec: JobSpec, backend: Backend): Promise<J
   const { seed, seeds: count, steps, lr, batch } = spec.settings;
   const data = recipeData({ seed });
   const seeds = seedList(seed, count);
+  const schedule = registrySchedule("transformer", steps);
   const trainer = new Trainer<Module>(
     backend,
     {
@@ -41,7 +43,13 @@ export async function transformerJob(spec: JobSpec, backend: Backend): Promise<J
         return losses.reduce((a, b) => op.add(a, b));
       },
     },
-    { steps, optimizer: { ...MODELS.transformer.train.optimizer, lr }, readEvery: 1, checkpointEvery: 100 },
+    {
+      steps,
+      optimizer: { ...MODELS.transformer.train.optimizer, lr },
+      ...(schedule ? { schedule } : {}),
+      readEvery: 1,
+      checkpointEvery: 100,
+    },
   );
   const bank = () => trainer.model as TransformerBank;
   const ctx = () => trainer.ctx;

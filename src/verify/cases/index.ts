@@ -2,6 +2,7 @@
 
 import type { VerifyCase } from "../case";
 import { attentionCases } from "./attention";
+import { attentionBackwardCases } from "./attention-backward";
 import { elementwiseCases } from "./elementwise";
 import { layerCases } from "./layers";
 import { matmulCases } from "./matmul";
@@ -13,6 +14,7 @@ export function allCases(): VerifyCase[] {
     ...matmulCases(),
     ...softmaxCases(),
     ...attentionCases(),
+    ...attentionBackwardCases(),
     ...elementwiseCases(),
     ...layerCases(),
     ...optimCases(),

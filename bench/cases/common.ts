@@ -1,0 +1,211 @@
+// Runner makers shared by the cases: our WebGPU backend (one backend object per forced variant, all on one
+// runtime), our CPU backend or a plain CPU function, and tfjs on one of its backends.
+
+import type { Tensor } from "../../src/backend/contract";
+import type { CpuBackend } from "../../src/backend/cpu";
+import type { KernelVariants, WebGPUBackend } from "../../src/backend/webgpu";
+import type { GpuRuntime } from "../../src/gpu/runtime";
+import { Rng } from "../../src/util/rng";
+import type { Runner, RunnerSpec } from "../lib/harness";
+import { TF_IMPL, type TfBackendName, type TfSetup, tf, tfInput, useTf } from "../lib/tfjs";
+
+export interface BenchContext {
+  /** Null when the page has no WebGPU device (then every GPU runner is skipped). */
+  rt: GpuRuntime | null;
+  /** Our WebGPU backend with variants forced (a new backend object on the shared runtime). */
+  gpu(force: Partial<KernelVariants>): WebGPUBackend;
+  cpu: CpuBackend;
+  tfjs: TfSetup;
+  quick: boolean;
+}
+
+export interface Input {
+  data: Float32Array;
+  shape: number[];
+}
+
+export function randomInput(shape: number[], seed: number, lo = -1, hi = 1): Input {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return { data: new Rng(seed).fill(n, lo, hi), shape };
+}
+
+const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+/** Our WebGPU backend running `op` on inputs uploaded once. Outputs listed first are compared; all are freed. */
+export function oursGpu(
+  ctx: BenchContext,
+  caseName: string,
+  force: Partial<KernelVariants>,
+  inputs: Input[],
+  op: (be: WebGPUBackend, xs: Tensor[]) => Tensor[],
+  opts: {
+    /** Saved tensors (e.g. the forward's out and lse for a backward), made once outside the timing. */
+    prep?: (be: WebGPUBackend, xs: Tensor[]) => Tensor[];
+    /** Measure the pool's peak bytes during one call (an extra untimed call). */
+    peak?: boolean;
+  } = {},
+): RunnerSpec {
+  return {
+    impl: "ours-webgpu",
+    case: caseName,
+    make: () => {
+      const rt = ctx.rt;
+      if (!rt) throw new Error("no WebGPU device");
+      const be = ctx.gpu(force);
+      const xs = inputs.map((x) => be.tensor(x.data, x.shape));
+      if (opts.prep) xs.push(...opts.prep(be, xs));
+      const wait = async () => {
+        rt.flush();
+        await rt.device.queue.onSubmittedWorkDone();
+      };
+      return {
+        gpu: true,
+        start: () => op(be, xs),
+        wait,
+        read: async (h) => Promise.all((h as Tensor[]).map((t) => be.read(t))),
+        free: (h) => {
+          for (const t of h as Tensor[]) t.dispose();
+        },
+        dispose: () => {
+          for (const t of xs) t.dispose();
+        },
+        // Pool bytes in use, sampled at every acquire during one call, minus the bytes before it.
+        peakBytes: opts.peak ? () => peakBytes(rt, () => op(be, xs), wait) : undefined,
+      } satisfies Runner;
+    },
+  };
+}
+
+/** Largest growth of the pool's bytes in use while `op` runs once (its outputs included). */
+async function peakBytes(rt: GpuRuntime, op: () => Tensor[], wait: () => Promise<void>): Promise<number> {
+  await rt.sync();
+  const pool = rt.pool;
+  const base = pool.bytesInUse;
+  let peak = base;
+  const acquire = pool.acquire;
+  pool.acquire = (bytes: number, label: string) => {
+    const b = acquire.call(pool, bytes, label);
+    peak = Math.max(peak, pool.bytesInUse);
+    return b;
+  };
+  try {
+    const outs = op();
+    await wait();
+    for (const t of outs) t.dispose();
+  } finally {
+    pool.acquire = acquire;
+  }
+  await rt.sync();
+  return peak - base;
+}
+
+/** Our CPU backend running `op` (synchronous). */
+export function oursCpu(
+  ctx: BenchContext,
+  caseName: string,
+  inputs: Input[],
+  op: (be: CpuBackend, xs: Tensor[]) => Tensor[],
+  prep?: (be: CpuBackend, xs: Tensor[]) => Tensor[],
+): RunnerSpec {
+  return {
+    impl: "ours-cpu",
+    case: caseName,
+    make: () => {
+      const be = ctx.cpu;
+      const xs = inputs.map((x) => be.tensor(x.data, x.shape));
+      if (prep) xs.push(...prep(be, xs));
+      return cpuRunner(
+        () => op(be, xs),
+        async (h) => Promise.all((h as Tensor[]).map((t) => be.read(t))),
+        (h) => {
+          for (const t of h as Tensor[]) t.dispose();
+        },
+        () => {
+          for (const t of xs) t.dispose();
+        },
+      );
+    },
+  };
+}
+
+/** A plain CPU function returning its outputs as arrays. */
+export function plainCpu(caseName: string, fn: () => Float32Array[]): RunnerSpec {
+  return {
+    impl: "ours-cpu",
+    case: caseName,
+    make: () =>
+      cpuRunner(
+        fn,
+        async (h) => h as Float32Array[],
+        () => {},
+        () => {},
+      ),
+  };
+}
+
+function cpuRunner(
+  start: () => unknown,
+  read: (h: unknown) => Promise<Float32Array[]>,
+  free: (h: unknown) => void,
+  dispose: () => void,
+): Runner {
+  return { gpu: false, start, wait: async () => {}, read, free, dispose };
+}
+
+/**
+ * tfjs on backend `name`: `setup` turns the uploaded inputs into the tensors `op` needs (e.g. a pre-scaled
+ * copy, outside the timing); `op` runs inside tf.tidy and returns the outputs (compared in order).
+ */
+export function tfjsRunner(
+  ctx: BenchContext,
+  name: TfBackendName,
+  caseName: string,
+  inputs: Input[],
+  op: (xs: tf.Tensor[]) => tf.Tensor[],
+  setup: (xs: tf.Tensor[]) => tf.Tensor[] = (xs) => xs,
+): RunnerSpec {
+  return {
+    impl: TF_IMPL[name],
+    case: caseName,
+    make: async () => {
+      const why = ctx.tfjs.unavailable[name];
+      if (why) throw new Error(`tfjs ${name} backend unavailable: ${why}`);
+      await useTf(name);
+      const raw = inputs.map((x) => tfInput(name, x.data, x.shape));
+      const xs = tf.tidy(() => setup(raw));
+      for (const t of raw) if (!xs.includes(t)) t.dispose();
+      if (name === "webgpu") for (const t of xs) ctx.tfjs.webgpu!.uploadToGPU(t.dataId);
+      const device = ctx.rt?.device;
+      return {
+        gpu: name === "webgpu",
+        prepare: () => useTf(name),
+        start: () => tf.tidy(() => op(xs)),
+        wait: async () => {
+          if (name !== "webgpu") return;
+          ctx.tfjs.webgpu!.submitQueue();
+          await device!.queue.onSubmittedWorkDone();
+        },
+        read: async (h) => Promise.all((h as tf.Tensor[]).map(async (t) => (await t.data()) as Float32Array)),
+        free: (h) => {
+          for (const t of h as tf.Tensor[]) t.dispose();
+        },
+        dispose: () => {
+          for (const t of xs) t.dispose();
+        },
+      } satisfies Runner;
+    },
+  };
+}
+
+/** One tfjs runner per backend. */
+export function tfjsRunners(
+  ctx: BenchContext,
+  caseName: string,
+  inputs: Input[],
+  op: (xs: tf.Tensor[]) => tf.Tensor[],
+  setup?: (xs: tf.Tensor[]) => tf.Tensor[],
+): RunnerSpec[] {
+  return (["webgpu", "cpu", "wasm"] as const).map((n) => tfjsRunner(ctx, n, caseName, inputs, op, setup));
+}
+
+export { sizeOf };

@@ -1,0 +1,64 @@
+// Sizes and repetition budgets of a run. The full run must stay well under 15 minutes on a 2-core machine whose
+// "GPU" is SwiftShader (a 512³ matmul takes most of a second there, tfjs-webgpu's several times that), so
+// large shapes get fewer repetitions: every runner times at most `budgetMs` of trials per group, but never
+// fewer than `minReps`.
+
+export interface Budget {
+  maxReps: number;
+  minReps: number;
+  budgetMs: number;
+}
+
+export interface Plan {
+  /** Square matmul sizes N (N×N · N×N) and [M, K, N] of the tall/skinny shapes. */
+  matmulSquare: number[];
+  matmulSkinny: [number, number, number][];
+  /** [rows, width] */
+  softmax: [number, number][];
+  /** Attention: B, H, d fixed, T varies (T = S, not causal). */
+  attention: { B: number; H: number; d: number; T: number[]; backwardT: number[] };
+  /** Training: steps per timed trial. */
+  trainSteps: number;
+  budget: Budget;
+  trainBudget: Budget;
+}
+
+export function makePlan(quick: boolean): Plan {
+  if (quick) {
+    return {
+      matmulSquare: [64, 128],
+      matmulSkinny: [[256, 32, 16]],
+      softmax: [[64, 128]],
+      attention: { B: 1, H: 2, d: 32, T: [32, 64], backwardT: [32] },
+      trainSteps: 1,
+      budget: { maxReps: 3, minReps: 3, budgetMs: 200 },
+      trainBudget: { maxReps: 3, minReps: 3, budgetMs: 200 },
+    };
+  }
+  return {
+    matmulSquare: [64, 128, 256, 512, 1024],
+    matmulSkinny: [
+      [4096, 64, 64],
+      [64, 4096, 64],
+      [64, 64, 4096],
+    ],
+    softmax: [
+      [1024, 64],
+      [64, 1024],
+      [1024, 1024],
+      [4096, 256],
+    ],
+    attention: { B: 1, H: 4, d: 64, T: [32, 128, 512, 1024], backwardT: [32, 128, 512, 1024] },
+    trainSteps: 1,
+    // Small ops: up to 15 repetitions in ~1.5 s per runner; large ones: 3.
+    budget: { maxReps: 15, minReps: 3, budgetMs: 1500 },
+    // Training steps are short and noisy (JS, dispatch, garbage collection): more of them.
+    trainBudget: { maxReps: 30, minReps: 5, budgetMs: 3000 },
+  };
+}
+
+/** Up to `n` row indices spread evenly over [0, rows), always including the first and the last. */
+export function sampleRows(rows: number, n: number): number[] {
+  if (rows <= n) return Array.from({ length: rows }, (_, i) => i);
+  return Array.from({ length: n }, (_, i) => Math.round((i * (rows - 1)) / (n - 1)));
+}

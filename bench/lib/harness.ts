@@ -1,0 +1,229 @@
+// The measuring loop of the benchmark page. A group is one op at one shape with several implementations
+// ("runners"); the group
+//   1. builds every runner (inputs made and, for GPU runners, uploaded: nothing below times an upload),
+//   2. runs each once and checks its outputs against the CPU reference (a runner that fails is not timed),
+//   3. times them in interleaved trials: repetition r runs every runner once, in an order rotated by r, so
+//      machine load that drifts during the group (other processes on these 2 cores) spreads over all of them.
+// A GPU trial is performance.now() around enqueue + submit + queue.onSubmittedWorkDone(), with the GPU
+// timestamp instrumentation on; a CPU trial is performance.now() around the synchronous call. Outputs are
+// freed after the clock stops, and never read back inside a trial, on either side.
+
+import { type Comparison, compare } from "../../src/verify/compare";
+import type { GpuTimer } from "./gpu-timer";
+import type { BenchResult, BenchSkip, ImplName } from "./types";
+
+export interface Runner {
+  gpu: boolean;
+  /** Before each trial (tfjs: make this runner's backend the active one). */
+  prepare?(): Promise<void>;
+  /** Start one computation and return a handle to its outputs. */
+  start(): unknown;
+  /** GPU runners: submit what `start` queued and wait for the queue to finish it. */
+  wait(): Promise<void>;
+  /** The outputs' values, for the check. */
+  read(handle: unknown): Promise<Float32Array[]>;
+  free(handle: unknown): void;
+  dispose(): void;
+  /** Replaces start/wait/read for the check (training: losses of the first steps from fresh weights). */
+  check?(): Promise<Float32Array[]>;
+  /** Largest growth of the GPU pool during one call (ours-webgpu). */
+  peakBytes?(): Promise<number>;
+}
+
+export interface RunnerSpec {
+  impl: ImplName;
+  /** e.g. "matmul/register". */
+  case: string;
+  /** Throws (or rejects) when this implementation cannot run here: the runner is listed as skipped. */
+  make(): Runner | Promise<Runner>;
+}
+
+export interface Tolerance {
+  atol: number;
+  rtol: number;
+}
+
+export interface Expected {
+  values: Float32Array[];
+  tol: Tolerance[];
+  /** Maps a runner's outputs to what `values` holds (e.g. sampled rows of a large result). */
+  pick?: (outs: Float32Array[]) => Float32Array[];
+}
+
+export interface Group {
+  shape: string;
+  /** GFLOP of one call, null where FLOPs say nothing (softmax, training). */
+  gflop: number | null;
+  /** Upper bound on timed repetitions, and the wall-clock budget (ms) of one runner's timed trials. */
+  maxReps: number;
+  minReps: number;
+  budgetMs: number;
+  /** The CPU reference's outputs; null when no reference exists yet (then nothing is timed). */
+  expected(): Expected | null | Promise<Expected | null>;
+  runners: RunnerSpec[];
+}
+
+export interface GroupOutcome {
+  results: BenchResult[];
+  skipped: BenchSkip[];
+}
+
+interface Live {
+  spec: RunnerSpec;
+  runner: Runner;
+  reps: number;
+  wall: number[];
+  gpu: number[];
+  gpuComplete: boolean;
+  check: { maxAbsErr: number; atol: number; rtol: number };
+  peak: number | null;
+}
+
+function stats(xs: number[]): { medianMs: number; minMs: number; maxMs: number } {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  const median = s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+  return { medianMs: median, minMs: s[0]!, maxMs: s[s.length - 1]! };
+}
+
+function checkOutputs(outs: Float32Array[], exp: Expected): { cmp: Comparison; tol: Tolerance } {
+  const got = exp.pick ? exp.pick(outs) : outs;
+  if (got.length !== exp.values.length)
+    throw new Error(`${got.length} outputs, expected ${exp.values.length}`);
+  let worst: { cmp: Comparison; tol: Tolerance } | null = null;
+  for (const [i, want] of exp.values.entries()) {
+    const tol = exp.tol[i] ?? exp.tol[0]!;
+    const cmp = compare(got[i]!, want, tol.atol, tol.rtol);
+    if (!cmp.pass) return { cmp: { ...cmp, detail: `output ${i}: ${cmp.detail}` }, tol };
+    if (!worst || cmp.maxAbsErr > worst.cmp.maxAbsErr) worst = { cmp, tol };
+  }
+  return worst!;
+}
+
+async function once(r: Runner, timer: GpuTimer | null): Promise<{ wall: number; gpu: number | null }> {
+  await r.prepare?.();
+  if (r.gpu) {
+    timer?.begin();
+    const t0 = performance.now();
+    const h = r.start();
+    await r.wait();
+    const wall = performance.now() - t0;
+    const gpu = timer ? await timer.end() : null;
+    r.free(h);
+    return { wall, gpu };
+  }
+  const t0 = performance.now();
+  const h = r.start();
+  const wall = performance.now() - t0;
+  r.free(h);
+  return { wall, gpu: null };
+}
+
+async function checkRunner(r: Runner): Promise<{ outs: Float32Array[]; ms: number }> {
+  const t0 = performance.now();
+  if (r.check) {
+    await r.prepare?.();
+    const outs = await r.check();
+    return { outs, ms: performance.now() - t0 };
+  }
+  await r.prepare?.();
+  const h = r.start();
+  await r.wait();
+  const ms = performance.now() - t0;
+  try {
+    return { outs: await r.read(h), ms };
+  } finally {
+    r.free(h);
+  }
+}
+
+/** Run one group: check every runner, then interleaved timed trials. */
+export async function runGroup(
+  g: Group,
+  timer: GpuTimer | null,
+  log: (line: string) => void,
+): Promise<GroupOutcome> {
+  const skipped: BenchSkip[] = [];
+  const skip = (spec: RunnerSpec, reason: string, failed: boolean) => {
+    skipped.push({ case: spec.case, shape: g.shape, impl: spec.impl, reason, failed });
+    log(`${failed ? "FAILED" : "skipped"}: ${spec.case} ${g.shape} ${spec.impl}: ${reason}`);
+  };
+  let exp: Expected | null;
+  try {
+    exp = await g.expected();
+  } catch (e) {
+    exp = null;
+    log(`no CPU reference for ${g.shape}: ${(e as Error).message}`);
+  }
+  if (!exp) {
+    for (const spec of g.runners) skip(spec, "no CPU reference to check it against", false);
+    return { results: [], skipped };
+  }
+  const live: Live[] = [];
+  for (const spec of g.runners) {
+    let runner: Runner | null = null;
+    try {
+      runner = await spec.make();
+      const { outs, ms } = await checkRunner(runner);
+      const { cmp, tol } = checkOutputs(outs, exp);
+      if (!cmp.pass) {
+        skip(spec, `check failed: ${cmp.detail} (atol ${tol.atol}, rtol ${tol.rtol})`, true);
+        runner.dispose();
+        continue;
+      }
+      // Warm up once more when cheap (the check already compiled pipelines and filled buffer pools).
+      let est = ms;
+      if (ms < 1000) est = (await once(runner, null)).wall;
+      const reps = Math.max(g.minReps, Math.min(g.maxReps, Math.floor(g.budgetMs / Math.max(est, 0.05))));
+      const peak = runner.peakBytes ? await runner.peakBytes() : null;
+      live.push({
+        spec,
+        runner,
+        reps,
+        wall: [],
+        gpu: [],
+        gpuComplete: true,
+        check: { maxAbsErr: cmp.maxAbsErr, atol: tol.atol, rtol: tol.rtol },
+        peak,
+      });
+    } catch (e) {
+      const err = e as Error;
+      skip(spec, `${err.name}: ${err.message}`, false);
+      try {
+        runner?.dispose();
+      } catch {
+        // the runner's inputs may already be gone with the failure
+      }
+    }
+  }
+  const rounds = Math.max(0, ...live.map((l) => l.reps));
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < live.length; i++) {
+      const l = live[(i + r) % live.length]!;
+      if (l.wall.length >= l.reps) continue;
+      const t = await once(l.runner, timer);
+      l.wall.push(t.wall);
+      if (t.gpu === null) l.gpuComplete = false;
+      else l.gpu.push(t.gpu);
+    }
+  }
+  const results: BenchResult[] = live.map((l) => {
+    const wall = stats(l.wall);
+    const gpu =
+      l.runner.gpu && timer && l.gpuComplete && l.gpu.length ? { ...stats(l.gpu), reps: l.gpu.length } : null;
+    l.runner.dispose();
+    return {
+      case: l.spec.case,
+      shape: g.shape,
+      impl: l.spec.impl,
+      ...wall,
+      reps: l.wall.length,
+      gflops: g.gflop === null ? null : g.gflop / (wall.medianMs / 1000),
+      clock: "wall",
+      gpu,
+      peakBytes: l.peak,
+      check: l.check,
+    };
+  });
+  return { results, skipped };
+}

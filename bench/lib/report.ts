@@ -1,0 +1,211 @@
+// Formatting of a benchmark report (plain text or Markdown) and the verdict on each target of the issue, from
+// wall-clock medians of the same run. Pure functions over the JSON: no browser, no shaders.
+
+import type { BenchReport, BenchResult, ImplName } from "./types";
+
+const num = (x: number | null | undefined): string =>
+  x === null || x === undefined || !Number.isFinite(x) ? "" : x >= 100 ? x.toFixed(0) : x.toPrecision(3);
+
+const HEAD = ["case", "shape", "impl", "median ms", "min–max ms", "reps", "GPU ms (ts)", "GFLOP/s"];
+
+function rows(results: readonly BenchResult[]): string[][] {
+  return results.map((r) => [
+    r.case,
+    r.shape,
+    r.impl,
+    num(r.medianMs),
+    `${num(r.minMs)}–${num(r.maxMs)}`,
+    String(r.reps),
+    num(r.gpu?.medianMs),
+    num(r.gflops),
+  ]);
+}
+
+export function textTable(results: readonly BenchResult[]): string {
+  const body = rows(results);
+  const width = HEAD.map((h, c) => Math.max(h.length, ...body.map((row) => row[c]!.length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((s, c) => (c >= 3 ? s.padStart(width[c]!) : s.padEnd(width[c]!)))
+      .join("  ")
+      .trimEnd();
+  return [line(HEAD), line(width.map((w) => "-".repeat(w))), ...body.map(line)].join("\n");
+}
+
+export function markdownTable(results: readonly BenchResult[]): string {
+  const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
+  const align = HEAD.map((_, c) => (c >= 3 ? "---:" : "---"));
+  return [line(HEAD), line(align), ...rows(results).map(line)].join("\n");
+}
+
+export interface Verdict {
+  target: string;
+  /** null: not measured in this run (filtered out, skipped, or failed its check). */
+  met: boolean | null;
+  /** One line per shape: the ratio and what it was judged against. */
+  details: string[];
+}
+
+function find(rs: readonly BenchResult[], c: string, shape: string, impl: ImplName): BenchResult | undefined {
+  return rs.find((r) => r.case === c && r.shape === shape && r.impl === impl);
+}
+
+function shapesOf(rs: readonly BenchResult[], family: string): string[] {
+  return [...new Set(rs.filter((r) => r.case.startsWith(`${family}/`)).map((r) => r.shape))];
+}
+
+/** "slow / fast" as "2.31x" (>1: the second is faster). */
+const ratio = (slow: BenchResult, fast: BenchResult) => slow.medianMs / fast.medianMs;
+const x = (v: number) => `${v.toFixed(2)}x`;
+
+/** Speed-up of `ours` over `them` on each shape where both ran; `need(shape)` is the bar or null (not judged). */
+function speedups(
+  rs: readonly BenchResult[],
+  family: string,
+  ours: (shape: string) => BenchResult | undefined,
+  them: (shape: string) => BenchResult | undefined,
+  need: (shape: string) => number | null,
+): Verdict["details"] & { met: boolean | null } {
+  const details: string[] = [];
+  let met: boolean | null = null;
+  for (const shape of shapesOf(rs, family)) {
+    const a = ours(shape);
+    const b = them(shape);
+    const bar = need(shape);
+    if (!a || !b) continue;
+    const s = ratio(b, a);
+    const gpu = a.gpu && b.gpu ? ` (GPU timestamps: ${x(b.gpu.medianMs / a.gpu.medianMs)})` : "";
+    const judged = bar === null ? "not judged" : s >= bar ? `>= ${bar}x: met` : `< ${bar}x: MISSED`;
+    details.push(
+      `${shape}: ${a.case} ${num(a.medianMs)} ms vs ${b.case} ${num(b.medianMs)} ms = ${x(s)}${gpu} [${judged}]`,
+    );
+    if (bar !== null) met = (met ?? true) && s >= bar;
+  }
+  return Object.assign(details, { met });
+}
+
+/** The square size N of a matmul shape "NxNxN", or null for a tall/skinny one. */
+function squareSize(shape: string): number | null {
+  const m = /^(\d+)x(\d+)x(\d+)$/.exec(shape);
+  if (!m || m[1] !== m[2] || m[2] !== m[3]) return null;
+  return Number(m[1]);
+}
+
+/** T of an attention shape "B1 H4 T512 d64". */
+const attnT = (shape: string) => Number(/T(\d+)/.exec(shape)?.[1] ?? 0);
+
+export function verdicts(report: Pick<BenchReport, "results" | "defaults">): Verdict[] {
+  const rs = report.results;
+  const mm = report.defaults?.matmul ?? "register";
+  const sm = report.defaults?.softmax ?? "row";
+  const out: Verdict[] = [];
+  const push = (target: string, d: string[] & { met: boolean | null }) =>
+    out.push({ target, met: d.met, details: [...d] });
+
+  push(
+    `our WebGPU matmul (default variant '${mm}') >= 3x tfjs-webgpu at square sizes >= 256, >= 1.5x on every shape`,
+    speedups(
+      rs,
+      "matmul",
+      (s) => find(rs, `matmul/${mm}`, s, "ours-webgpu"),
+      (s) => find(rs, "matmul/tf.matMul", s, "tfjs-webgpu"),
+      (s) => ((squareSize(s) ?? 0) >= 256 ? 3 : 1.5),
+    ),
+  );
+  push(
+    `our softmax (default variant '${sm}') >= 5x tfjs-webgpu`,
+    speedups(
+      rs,
+      "softmax",
+      (s) => find(rs, `softmax/${sm}`, s, "ours-webgpu"),
+      (s) => find(rs, "softmax/tf.softmax", s, "tfjs-webgpu"),
+      () => 5,
+    ),
+  );
+  const fusedVsUnfused = speedups(
+    rs,
+    "attention",
+    (s) => find(rs, "attention/fused", s, "ours-webgpu"),
+    (s) => find(rs, "attention/unfused", s, "ours-webgpu"),
+    (s) => (attnT(s) >= 512 ? 1.3 : null),
+  );
+  // Memory: the fused path's peak pool growth against the unfused path's, at every T.
+  let memMet: boolean | null = null;
+  for (const s of shapesOf(rs, "attention")) {
+    const f = find(rs, "attention/fused", s, "ours-webgpu");
+    const u = find(rs, "attention/unfused", s, "ours-webgpu");
+    if (!f?.peakBytes || !u?.peakBytes) continue;
+    const frac = f.peakBytes / u.peakBytes;
+    const judged = attnT(s) >= 512 ? (frac <= 1 / 8 ? "<= 1/8: met" : "> 1/8: MISSED") : "not judged";
+    fusedVsUnfused.push(
+      `${s}: peak pool bytes fused ${f.peakBytes} vs unfused ${u.peakBytes} = 1/${(1 / frac).toFixed(1)} [${judged}]`,
+    );
+    if (attnT(s) >= 512) memMet = (memMet ?? true) && frac <= 1 / 8;
+  }
+  fusedVsUnfused.met =
+    fusedVsUnfused.met === null || memMet === null
+      ? (fusedVsUnfused.met ?? memMet)
+      : fusedVsUnfused.met && memMet;
+  push(
+    "fused attention forward >= 1.3x our unfused path at T >= 512, with <= 1/8 of its peak memory",
+    fusedVsUnfused,
+  );
+  push(
+    "fused attention forward >= 2x tfjs-webgpu's matMul+softmax+matMul (judged at T >= 512)",
+    speedups(
+      rs,
+      "attention",
+      (s) => find(rs, "attention/fused", s, "ours-webgpu"),
+      (s) => find(rs, "attention/tf.matMul+softmax+matMul", s, "tfjs-webgpu"),
+      (s) => (attnT(s) >= 512 ? 2 : null),
+    ),
+  );
+  push(
+    "our CPU matmul (ikj4) >= 2x tfjs-cpu",
+    speedups(
+      rs,
+      "matmul",
+      (s) => find(rs, "matmul/ikj4", s, "ours-cpu"),
+      (s) => find(rs, "matmul/tf.matMul", s, "tfjs-cpu"),
+      () => 2,
+    ),
+  );
+  push(
+    "(reported, no target) our CPU matmul (ikj4) against tfjs-wasm",
+    speedups(
+      rs,
+      "matmul",
+      (s) => find(rs, "matmul/ikj4", s, "ours-cpu"),
+      (s) => find(rs, "matmul/tf.matMul", s, "tfjs-wasm"),
+      () => null,
+    ),
+  );
+  // Training: one group per model, judged per model.
+  for (const [ours, them] of [
+    ["ours-webgpu", "tfjs-webgpu"],
+    ["ours-cpu", "tfjs-cpu"],
+  ] as const) {
+    const details: string[] = [];
+    let met: boolean | null = null;
+    for (const c of new Set(rs.filter((r) => r.case.startsWith("train/")).map((r) => r.case))) {
+      const a = rs.find((r) => r.case === c && r.impl === ours);
+      const b = rs.find((r) => r.case === c && r.impl === them);
+      if (!a || !b) continue;
+      const s = ratio(b, a);
+      const judged = s >= 2 ? ">= 2x: met" : "< 2x: MISSED";
+      details.push(`${c}: ${num(a.medianMs)} ms vs ${num(b.medianMs)} ms per step = ${x(s)} [${judged}]`);
+      met = (met ?? true) && s >= 2;
+    }
+    out.push({ target: `training step on ${ours} >= 2x faster than ${them}`, met, details });
+  }
+  return out;
+}
+
+export function verdictText(vs: readonly Verdict[]): string {
+  return vs
+    .map((v) => {
+      const head = v.met === null ? "NOT MEASURED" : v.met ? "MET" : "MISSED";
+      return [`${head}: ${v.target}`, ...v.details.map((d) => `    ${d}`)].join("\n");
+    })
+    .join("\n");
+}

@@ -1,0 +1,95 @@
+// What the benchmark page reports and the CLI prints: plain data, shared by both sides (no browser imports).
+
+export const IMPLS = ["ours-webgpu", "ours-cpu", "tfjs-webgpu", "tfjs-cpu", "tfjs-wasm"] as const;
+export type ImplName = (typeof IMPLS)[number];
+
+/** GPU time from timestamp queries: the sum over compute passes of (end − begin), same rule for every impl. */
+export interface GpuTimes {
+  medianMs: number;
+  minMs: number;
+  maxMs: number;
+  /** Trials whose every pass got a timestamp pair (passes beyond the query set's capacity leave a trial out). */
+  reps: number;
+}
+
+export interface BenchResult {
+  /** Family and variant, e.g. "matmul/register", "matmul/tf.matMul", "train/transformer". */
+  case: string;
+  /** Human-readable shape, e.g. "256x256x256" or "B1 H8 T512 d64". */
+  shape: string;
+  impl: ImplName;
+  /**
+   * Wall clock of one trial: performance.now() around the op (GPU: enqueue, submit and
+   * queue.onSubmittedWorkDone(); CPU: the synchronous call). No readback on either side.
+   */
+  medianMs: number;
+  minMs: number;
+  maxMs: number;
+  reps: number;
+  /** Useful floating-point work per wall-clock median (null where FLOPs do not describe the op). */
+  gflops: number | null;
+  /** Which clock `medianMs` comes from. */
+  clock: "wall";
+  /** timestamp-query times of the same trials (GPU impls on an adapter with the feature), else null. */
+  gpu: GpuTimes | null;
+  /** Largest growth of our buffer pool's bytes in use during one call (ours-webgpu attention), else null. */
+  peakBytes: number | null;
+  /** The correctness check that ran before timing: worst error against the CPU reference. */
+  check: { maxAbsErr: number; atol: number; rtol: number };
+}
+
+/** A case that did not run or failed its check: kept out of `results`, listed with the reason. */
+export interface BenchSkip {
+  case: string;
+  shape: string;
+  impl: ImplName;
+  reason: string;
+  /** true: it ran and gave wrong values (a failure); false: it could not run here. */
+  failed: boolean;
+}
+
+export interface AdapterReport {
+  vendor: string;
+  architecture: string;
+  description: string;
+  software: boolean;
+  timestampQuery: boolean;
+  /** Timestamps observed as multiples of 100 µs: Chromium's coarsening without developer features. */
+  timestampQuantizedUs: number | null;
+}
+
+export interface BenchReport {
+  adapter: AdapterReport;
+  chromium: string;
+  flags: string[];
+  cores: number;
+  results: BenchResult[];
+  skipped: BenchSkip[];
+  /** Settings of the run. */
+  quick: boolean;
+  filter: string[];
+  /** The variants our WebGPU backend picks by default on this adapter (the ones the targets are judged on). */
+  defaults: { matmul: string; softmax: string; attention: string } | null;
+  /** tfjs package version and the wasm backend's thread count. */
+  tfjs: { version: string; wasmThreads: number | null; wasmSimd: boolean | null };
+  /** Seconds the page spent measuring. */
+  seconds: number;
+}
+
+/** window.__benchmarks while the page runs. */
+export interface BenchState {
+  state: "running" | "done" | "error";
+  done: number;
+  total: number;
+  current: string;
+  error?: string;
+  report?: Omit<BenchReport, "chromium" | "flags" | "cores">;
+  /** Page-side log lines (progress, skipped cases), drained by the CLI. */
+  log: string[];
+}
+
+declare global {
+  interface Window {
+    __benchmarks?: BenchState;
+  }
+}

@@ -1,0 +1,178 @@
+// `npm run bench`: the benchmark page (bench/index.html) in headless Chromium, served by Vite; prints the
+// table and the verdict on each target, optionally writes JSON and a Markdown table. Exit 0 when every
+// implementation that ran passed its check, 1 otherwise (or when nothing ran), 2 on bad flags.
+//
+// Runs under tsx, which cannot load `?raw` WGSL imports: only shader-free modules are imported here.
+
+import { mkdirSync, writeFileSync } from "node:fs";
+import { availableParallelism, cpus } from "node:os";
+import { dirname, resolve } from "node:path";
+import puppeteer, { type Browser } from "puppeteer";
+import type { ViteDevServer } from "vite";
+import { CHROMIUM_FLAGS, startServer } from "../tests/headless/browser";
+import { findChromium } from "../tests/headless/chromium.mjs";
+import { markdownTable, textTable, verdicts, verdictText } from "./lib/report";
+import type { BenchReport, BenchState } from "./lib/types";
+
+const USAGE = `Usage: npm run bench -- [--quick] [--filter TEXT[,TEXT...]] [--json FILE] [--markdown FILE]
+
+Benchmarks our WebGPU and CPU kernels against TensorFlow.js (webgpu, cpu, wasm) in one headless Chromium page:
+matmul, softmax, attention forward and backward, and a training step. Every implementation is checked against
+the CPU reference before it is timed.
+
+  --quick            small sizes and 3 repetitions (a smoke test, about a minute)
+  --filter TEXT      keep the implementations whose "case impl" contains TEXT (comma-separated: any of them),
+                     e.g. --filter matmul/register,tfjs-webgpu or --filter train/
+  --json FILE        write the report as JSON
+  --markdown FILE    write the table and the target verdicts as Markdown
+  --help             this text`;
+
+const FLAGS = ["--quick", "--filter TEXT", "--json FILE", "--markdown FILE", "--help"];
+
+/** Timestamps unquantised (WebGPU developer features), on top of the flags the tests use. */
+const BENCH_FLAGS = [...CHROMIUM_FLAGS, "--enable-webgpu-developer-features"];
+
+/** The full run is planned for well under 15 minutes; past this the CLI gives up. */
+const TIMEOUT_MS = 25 * 60_000;
+
+interface Options {
+  quick: boolean;
+  filter: string;
+  json: string | null;
+  markdown: string | null;
+}
+
+function usageError(message: string): never {
+  console.error(`bench: ${message}\nValid flags: ${FLAGS.join(", ")} (see --help)`);
+  process.exit(2);
+}
+
+function parseArgs(argv: readonly string[]): Options {
+  const opts: Options = { quick: false, filter: "", json: null, markdown: null };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--help" || arg === "-h") {
+      console.log(USAGE);
+      process.exit(0);
+    }
+    if (arg === "--quick") {
+      opts.quick = true;
+      continue;
+    }
+    const eq = arg.indexOf("=");
+    const name = arg.startsWith("--") && eq > 0 ? arg.slice(0, eq) : arg;
+    if (name !== "--filter" && name !== "--json" && name !== "--markdown")
+      usageError(`unknown argument '${arg}'`);
+    const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
+    if (value === undefined || (eq < 0 && value.startsWith("--"))) usageError(`${name} needs a value`);
+    if (name === "--filter") opts.filter = value;
+    else if (value === "") usageError(`${name} needs a file name`);
+    else if (name === "--json") opts.json = value;
+    else opts.markdown = value;
+  }
+  return opts;
+}
+
+function write(file: string, text: string): void {
+  const path = resolve(file);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, text);
+  console.log(`written: ${path}`);
+}
+
+async function main(): Promise<number> {
+  const opts = parseArgs(process.argv.slice(2));
+  const executablePath = findChromium();
+  if (!executablePath) {
+    console.error("bench: no Chromium found: run `node tests/headless/ensure-deps.mjs` or set CHROMIUM_PATH");
+    return 1;
+  }
+  const t0 = Date.now();
+  const elapsed = () => `${Math.round((Date.now() - t0) / 1000)}s`;
+  console.error("bench: starting Vite and headless Chromium...");
+  let server: ViteDevServer | undefined;
+  let browser: Browser | undefined;
+  try {
+    const s = await startServer();
+    server = s.server;
+    browser = await puppeteer.launch({
+      executablePath,
+      headless: true,
+      args: BENCH_FLAGS,
+      protocolTimeout: 0,
+    });
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(String(e)));
+    const query = new URLSearchParams({ run: "" });
+    if (opts.quick) query.set("quick", "");
+    if (opts.filter) query.set("filter", opts.filter);
+    await page.goto(`${s.baseUrl}/bench/?${query}`, { waitUntil: "load" });
+    let printed = 0;
+    let state: BenchState | null = null;
+    for (;;) {
+      state = (await page.evaluate(() => window.__benchmarks ?? null)) as BenchState | null;
+      for (const line of state?.log.slice(printed) ?? []) console.error(`bench [${elapsed()}]: ${line}`);
+      printed = state?.log.length ?? 0;
+      if (state?.state === "done" || state?.state === "error") break;
+      if (Date.now() - t0 > TIMEOUT_MS) throw new Error(`no result after ${TIMEOUT_MS / 60000} minutes`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    if (state.state === "error" || !state.report)
+      throw new Error(`benchmark page: ${state.error ?? "no report"}`);
+    const report: BenchReport = {
+      ...state.report,
+      chromium: await browser.version(),
+      flags: BENCH_FLAGS,
+      cores: availableParallelism(),
+    };
+    const a = report.adapter;
+    const header = [
+      `adapter: ${a.vendor || "?"} / ${a.architecture || "?"} / ${a.description || "?"}${a.software ? " (software)" : ""}`,
+      `timestamp-query: ${a.timestampQuery ? `yes${a.timestampQuantizedUs ? ` (quantised to ${a.timestampQuantizedUs} µs)` : " (not quantised)"}` : "no"}`,
+      `chromium: ${report.chromium}; cores: ${report.cores} (${cpus()[0]?.model ?? "?"})`,
+      `tfjs ${report.tfjs.version}; wasm: ${report.tfjs.wasmSimd ? "SIMD" : "no SIMD"}, ${report.tfjs.wasmThreads ?? "?"} thread(s)`,
+      `our default variants: ${report.defaults ? JSON.stringify(report.defaults) : "none (no WebGPU)"}`,
+      `flags: ${report.flags.join(" ")}`,
+    ];
+    console.log(header.join("\n"));
+    if (errors.length) console.log(`page errors:\n  ${errors.join("\n  ")}`);
+    console.log("");
+    if (report.results.length) console.log(textTable(report.results));
+    const vs = verdicts(report);
+    console.log(`\nTargets (wall-clock medians of this run):\n${verdictText(vs)}`);
+    const failed = report.skipped.filter((k) => k.failed);
+    const notRun = report.skipped.filter((k) => !k.failed);
+    if (notRun.length) {
+      console.log(`\nNot run (${notRun.length}):`);
+      for (const k of notRun) console.log(`  ${k.case} ${k.shape} ${k.impl}: ${k.reason}`);
+    }
+    for (const k of failed) console.log(`FAILED CHECK ${k.case} ${k.shape} ${k.impl}: ${k.reason}`);
+    if (opts.json) write(opts.json, `${JSON.stringify(report, null, 2)}\n`);
+    if (opts.markdown) {
+      const md = [
+        header.map((h) => `- ${h}`).join("\n"),
+        markdownTable(report.results),
+        vs
+          .map(
+            (v) =>
+              `- **${v.met === null ? "not measured" : v.met ? "met" : "missed"}**: ${v.target}\n${v.details.map((d) => `  - ${d}`).join("\n")}`,
+          )
+          .join("\n"),
+      ].join("\n\n");
+      write(opts.markdown, `${md}\n`);
+    }
+    console.log(
+      `\n${report.results.length} results, ${failed.length} failed checks, ${notRun.length} not run (${elapsed()})`,
+    );
+    return failed.length === 0 && report.results.length > 0 ? 0 : 1;
+  } catch (e) {
+    console.error(`bench: ${(e as Error).message}`);
+    return 1;
+  } finally {
+    await browser?.close();
+    await server?.close();
+  }
+}
+
+process.exitCode = await main();
