@@ -86,7 +86,7 @@ async function run(): Promise<void> {
   for (const entry of entries) {
     state.current = entry.title;
     const g = entry.make();
-    g.runners = g.runners.filter((r) => kept(filter, r.case, r.impl));
+    g.runners = g.runners.filter((r) => kept(filter, r.case, g.shape, r.impl));
     if (g.runners.length > 0) {
       log(`${entry.title} (${g.runners.length} implementations)`);
       const out = await runGroup(g, timer, log);

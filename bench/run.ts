@@ -11,7 +11,7 @@ import puppeteer, { type Browser } from "puppeteer";
 import type { ViteDevServer } from "vite";
 import { CHROMIUM_FLAGS, startServer } from "../tests/headless/browser";
 import { findChromium } from "../tests/headless/chromium.mjs";
-import { markdownTable, textTable, verdicts, verdictText } from "./lib/report";
+import { markdownTable, textTable, verdicts, verdictText, verdictWord } from "./lib/report";
 import type { BenchReport, BenchState } from "./lib/types";
 
 const USAGE = `Usage: npm run bench -- [--quick] [--filter TEXT[,TEXT...]] [--json FILE] [--markdown FILE]
@@ -21,8 +21,8 @@ matmul, softmax, attention forward and backward, and a training step. Every impl
 the CPU reference before it is timed.
 
   --quick            small sizes and 3 repetitions (a smoke test, about a minute)
-  --filter TEXT      keep the implementations whose "case impl" contains TEXT (comma-separated: any of them),
-                     e.g. --filter matmul/register,tfjs-webgpu or --filter train/
+  --filter TEXT      keep what matches TEXT in "case shape impl" (comma-separated: any of them), e.g.
+                     --filter matmul/register,tfjs-webgpu or --filter "1024x1024x1024" or --filter train/
   --json FILE        write the report as JSON
   --markdown FILE    write the table and the target verdicts as Markdown
   --help             this text`;
@@ -104,6 +104,10 @@ async function main(): Promise<number> {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(String(e)));
+    // WebGPU validation errors surface only as console messages (tfjs does not check for them).
+    page.on("console", (m) => {
+      if (m.type() === "error" || m.type() === "warn") errors.push(`${m.type()}: ${m.text()}`);
+    });
     const query = new URLSearchParams({ run: "" });
     if (opts.quick) query.set("quick", "");
     if (opts.filter) query.set("filter", opts.filter);
@@ -154,10 +158,7 @@ async function main(): Promise<number> {
         header.map((h) => `- ${h}`).join("\n"),
         markdownTable(report.results),
         vs
-          .map(
-            (v) =>
-              `- **${v.met === null ? "not measured" : v.met ? "met" : "missed"}**: ${v.target}\n${v.details.map((d) => `  - ${d}`).join("\n")}`,
-          )
+          .map((v) => `- **${verdictWord(v)}**: ${v.target}\n${v.details.map((d) => `  - ${d}`).join("\n")}`)
           .join("\n"),
       ].join("\n\n");
       write(opts.markdown, `${md}\n`);

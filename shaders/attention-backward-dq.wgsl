@@ -18,7 +18,7 @@
 // Layout: q, dout, dq [BH, T, D]; k, v [BH, S, D]; lse, delta [BH, T] (row-major f32, no padding).
 
 const ROWS: u32 = 4u; // query rows per invocation
-const MAX_D4: u32 = 32u; // head size limit: D <= 128 (ATTENTION_FUSED_MAX_D in src/kernels/attention-gpu.ts)
+const MAX_D4: u32 = 8u; // head size limit: D <= 128 (ATTENTION_FUSED_MAX_D in src/kernels/attention-gpu.ts)
 const NEG_BIG: f32 = -3.0e38;
 const WG: u32 = 64u;
 

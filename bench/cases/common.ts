@@ -7,7 +7,7 @@ import type { KernelVariants, WebGPUBackend } from "../../src/backend/webgpu";
 import type { GpuRuntime } from "../../src/gpu/runtime";
 import { Rng } from "../../src/util/rng";
 import type { Runner, RunnerSpec } from "../lib/harness";
-import { TF_IMPL, type TfBackendName, type TfSetup, tf, tfInput, useTf } from "../lib/tfjs";
+import { TF_IMPL, type TfBackendName, type TfSetup, tf, tfInput, tfSubmit, useTf } from "../lib/tfjs";
 
 export interface BenchContext {
   /** Null when the page has no WebGPU device (then every GPU runner is skipped). */
@@ -182,7 +182,7 @@ export function tfjsRunner(
         start: () => tf.tidy(() => op(xs)),
         wait: async () => {
           if (name !== "webgpu") return;
-          ctx.tfjs.webgpu!.submitQueue();
+          tfSubmit(ctx.tfjs.webgpu!);
           await device!.queue.onSubmittedWorkDone();
         },
         read: async (h) => Promise.all((h as tf.Tensor[]).map(async (t) => (await t.data()) as Float32Array)),

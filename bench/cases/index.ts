@@ -1,5 +1,5 @@
-// Every benchmark group of a run, in order, built lazily; `--filter` keeps the runners whose "case impl" contains
-// one of its comma-separated texts (a group left with no runner is dropped).
+// Every benchmark group of a run, in order, built lazily; `--filter` keeps the runners whose "case shape impl"
+// contains one of its comma-separated texts (a group left with no runner is dropped).
 
 import type { Group } from "../lib/harness";
 import { attentionBackwardGroup, attentionForwardGroup } from "./attention";
@@ -44,8 +44,8 @@ export function groupList(ctx: BenchContext): GroupEntry[] {
 }
 
 /** Whether a runner is kept by the filter texts (none: everything). */
-export function kept(filter: readonly string[], caseName: string, impl: string): boolean {
+export function kept(filter: readonly string[], caseName: string, shape: string, impl: string): boolean {
   if (filter.length === 0) return true;
-  const id = `${caseName} ${impl}`;
+  const id = `${caseName} ${shape} ${impl}`;
   return filter.some((f) => id.includes(f));
 }

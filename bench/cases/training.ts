@@ -8,8 +8,9 @@ import type { Backend } from "../../src/backend/contract";
 import { modelEntry } from "../../src/models/registry";
 import { Optimizer } from "../../src/nn/optim";
 import type { Group, Runner, RunnerSpec } from "../lib/harness";
-import { TF_IMPL, type TfBackendName, useTf } from "../lib/tfjs";
+import { TF_IMPL, type TfBackendName, tfSubmit, useTf } from "../lib/tfjs";
 import type { BenchContext } from "./common";
+import { CpuBackendIkj4 } from "./cpu-ikj4";
 import type { Budget } from "./plan";
 import { type TfModel, tfModel } from "./training-tfjs";
 
@@ -61,14 +62,21 @@ async function referenceLosses(name: TrainModel, ctx: BenchContext): Promise<Flo
   }
 }
 
-function oursRunner(ctx: BenchContext, name: TrainModel, gpu: boolean, steps: number): RunnerSpec {
+/** `ikj4`: our CPU backend with the fast matmul variant, labelled as such in the case name. */
+function oursRunner(
+  ctx: BenchContext,
+  name: TrainModel,
+  gpu: boolean,
+  steps: number,
+  ikj4 = false,
+): RunnerSpec {
   return {
     impl: gpu ? "ours-webgpu" : "ours-cpu",
-    case: `train/${name}`,
+    case: ikj4 ? `train/${name} (cpu matmul ikj4)` : `train/${name}`,
     make: () => {
       const rt = ctx.rt;
       if (gpu && !rt) throw new Error("no WebGPU device");
-      const be: Backend = gpu ? ctx.gpu({}) : ctx.cpu;
+      const be: Backend = gpu ? ctx.gpu({}) : ikj4 ? new CpuBackendIkj4() : ctx.cpu;
       let t = oursTrainer(name, be);
       return {
         gpu,
@@ -121,7 +129,7 @@ function tfRunner(ctx: BenchContext, name: TrainModel, backend: TfBackendName, s
         },
         wait: async () => {
           if (backend !== "webgpu") return;
-          ctx.tfjs.webgpu!.submitQueue();
+          tfSubmit(ctx.tfjs.webgpu!);
           await ctx.rt!.device.queue.onSubmittedWorkDone();
         },
         read: async () => [],
@@ -136,6 +144,7 @@ export function trainingGroup(ctx: BenchContext, name: TrainModel, steps: number
   const runners: RunnerSpec[] = [
     oursRunner(ctx, name, true, steps),
     oursRunner(ctx, name, false, steps),
+    oursRunner(ctx, name, false, steps, true),
     ...(["webgpu", "cpu", "wasm"] as const).map((b) => tfRunner(ctx, name, b, steps)),
   ];
   return {

@@ -93,3 +93,13 @@ export function tfInput(name: TfBackendName, data: Float32Array, shape: number[]
   if (name === "webgpu") (tf.findBackend("webgpu") as TfWebGPUBackend).uploadToGPU(t.dataId);
   return t;
 }
+
+/**
+ * Submit what tfjs's webgpu backend has encoded, the way its own readback does: end the open compute pass (it
+ * keeps one open across up to 15 dispatches), then submit the command encoder.
+ */
+export function tfSubmit(be: TfWebGPUBackend): void {
+  be.ensureCommandEncoderReady();
+  be.endComputePassEncoder();
+  be.submitQueue();
+}

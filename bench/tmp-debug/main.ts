@@ -2,6 +2,7 @@ import { CpuBackend } from "../../src/backend/cpu";
 import { GpuRuntime } from "../../src/gpu/runtime";
 import { randomInput, tfjsRunner } from "../cases/common";
 import { setupTfjs, tf } from "../lib/tfjs";
+
 const out: string[] = [];
 (window as any).__dbg = out;
 async function main() {
@@ -16,12 +17,14 @@ async function main() {
   const h = r.start();
   await r.wait();
   const [c] = await r.read(h);
-  let want = 0; for (let k = 0; k < 64; k++) want += a.data[k]! * b.data[k * 64]!;
+  let want = 0;
+  for (let k = 0; k < 64; k++) want += a.data[k]! * b.data[k * 64]!;
   out.push(`runner c0=${c![0]} c1=${c![1]} want=${want} nonzero=${c!.filter((v) => v !== 0).length}`);
   // direct
-  const ta = tf.tensor(a.data, [64, 64]); const tb = tf.tensor(b.data, [64, 64]);
+  const ta = tf.tensor(a.data, [64, 64]);
+  const tb = tf.tensor(b.data, [64, 64]);
   const d = await tf.matMul(ta, tb).data();
   out.push(`direct c0=${d[0]} backend=${tf.getBackend()}`);
   out.push("done");
 }
-main().catch((e) => out.push(`error ${e}`), );
+main().catch((e) => out.push(`error ${e}`));

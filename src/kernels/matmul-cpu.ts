@@ -12,6 +12,9 @@ export function matmulCpu(
   bias?: FloatArray,
 ): FloatArray {
   const { batch, M, K, N, strideA, strideB } = d;
+  // Element (m, k) of A is a[m·sAm + k·sAk], element (k, n) of B is b[k·sBk + n·sBn], whatever the layout.
+  const [sAm, sAk] = opts.transA ? [1, M] : [K, 1];
+  const [sBk, sBn] = opts.transB ? [1, K] : [N, 1];
   const c = alloc(a, batch * M * N);
   for (let z = 0; z < batch; z++) {
     const oa = z * strideA;
@@ -19,11 +22,7 @@ export function matmulCpu(
     for (let m = 0; m < M; m++) {
       for (let n = 0; n < N; n++) {
         let acc = 0;
-        for (let k = 0; k < K; k++) {
-          const av = opts.transA ? a[oa + k * M + m]! : a[oa + m * K + k]!;
-          const bv = opts.transB ? b[ob + n * K + k]! : b[ob + k * N + n]!;
-          acc += av * bv;
-        }
+        for (let k = 0; k < K; k++) acc += a[oa + m * sAm + k * sAk]! * b[ob + k * sBk + n * sBn]!;
         c[z * M * N + m * N + n] = acc + (bias ? bias[n]! : 0);
       }
     }

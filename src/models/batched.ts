@@ -54,7 +54,9 @@ export class BatchedRegression extends Module {
     stacks: { shape: number[]; data: Float32Array }[],
   ) {
     super(ctx);
-    stacks.forEach((s, i) => this.weights.push(this.param(`w${i}`, s.shape, (j) => s.data[j]!)));
+    stacks.forEach((s, i) => {
+      this.weights.push(this.param(`w${i}`, s.shape, (j) => s.data[j]!));
+    });
   }
 
   /** Stack the initial parameters of K separately built models (same architecture, one seed each). */

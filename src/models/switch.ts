@@ -43,7 +43,8 @@ export class SwitchModel extends RegressionModel {
 
   constructor(ctx: Context, config: SwitchConfig = {}) {
     super(ctx);
-    const G = (this.grains = config.grains ?? 3);
+    const G = config.grains ?? 3;
+    this.grains = G;
     this.classWeight = config.classWeight ?? 1;
     const rng = new Rng(config.seed ?? 1);
     this.classifier = this.child("classifier", new Linear(ctx, rng, 1, G));

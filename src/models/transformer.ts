@@ -55,8 +55,9 @@ export class Transformer extends Module {
 
   constructor(ctx: Context, partial: Partial<TransformerConfig> = {}) {
     super(ctx);
-    const c = (this.config = transformerConfig(partial));
-    if (!(c.width % c.heads === 0))
+    const c = transformerConfig(partial);
+    this.config = c;
+    if (c.width % c.heads !== 0)
       throw new Error(`transformer: width ${c.width} is not divisible by heads ${c.heads}`);
     const rng = new Rng(c.seed);
     this.tokens = this.child("tokens", new Embedding(ctx, rng, c.vocab, c.width));

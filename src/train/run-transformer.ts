@@ -1,0 +1,101 @@
+// K seeds of the transformer on the recipe language (data/recipe.ts), as the transformer page trains them: a bank
+// of K models (children "0", "1", …) whose loss is the sum of their answer-token cross-entropies, each step on the
+// same batch of RECIPE_BATCH sentences drawn from the run's base seed.
+// Final numbers per seed: cross-entropy over the whole training pool and the held-out set, and held-out accuracy.
+// The recipe language has no out-of-range split (every amount is 1..4 cups), so that loss is null.
+
+import * as op from "../autograd/ops";
+import type { Context } from "../autograd/variable";
+import type { Backend } from "../backend/contract";
+import { type RecipeSentence, recipeBatch, recipeData } from "../data/recipe";
+import { MODELS, RECIPE_BATCH } from "../models/registry";
+import { evaluateRecipes, type RecipeEval, recipeLoss } from "../models/sequence-tasks";
+import type { Transformer } from "../models/transformer";
+import { Module } from "../nn/module";
+import type { Attention, Capture, Runner, RunnerConfig, SeedFinal } from "./run-model";
+import { Trainer } from "./trainer";
+
+class TransformerBank extends Module {
+  readonly models: Transformer[];
+  constructor(ctx: Context, seeds: readonly number[]) {
+    super(ctx);
+    this.models = seeds.map((seed, k) =>
+      this.child(String(k), MODELS.transformer.build(ctx, seed) as Transformer),
+    );
+  }
+}
+
+/** Mean answer cross-entropy of `model` over `sentences`, in chunks so an evaluation batch stays small. */
+async function meanLoss(
+  model: Transformer,
+  ctx: Context,
+  sentences: readonly RecipeSentence[],
+): Promise<number> {
+  const CHUNK = 1024;
+  let sum = 0;
+  for (let i = 0; i < sentences.length; i += CHUNK) {
+    const part = sentences.slice(i, i + CHUNK);
+    try {
+      const l = await ctx.noGrad(() => recipeLoss(model, ctx, part)).read();
+      sum += l[0]! * part.length;
+    } finally {
+      ctx.endStep();
+    }
+  }
+  return sum / sentences.length;
+}
+
+export async function transformerRunner(
+  backend: Backend,
+  cfg: RunnerConfig,
+  capture: Capture,
+): Promise<Runner> {
+  const data = recipeData({ seed: cfg.dataSeed });
+  const trainer = new Trainer<Module>(
+    backend,
+    {
+      build: (ctx) => new TransformerBank(ctx, cfg.seeds),
+      loss: (m, ctx, step) => {
+        const sentences = recipeBatch(data.train, RECIPE_BATCH, cfg.dataSeed, step);
+        const losses = (m as TransformerBank).models.map((t) => recipeLoss(t, ctx, sentences));
+        capture(step, losses);
+        return losses.reduce((a, b) => op.add(a, b));
+      },
+    },
+    cfg.train,
+  );
+  const bank = () => trainer.model as TransformerBank;
+  const evals = new Map<number, RecipeEval>();
+  const evaluate = async (k: number) => {
+    let ev = evals.get(k);
+    if (!ev) {
+      ev = await evaluateRecipes(bank().models[k]!, trainer.ctx, data.test);
+      evals.set(k, ev);
+    }
+    return ev;
+  };
+  return {
+    trainer,
+    paramsPerSeed: bank().models[0]!.parameterCount(),
+    async finals(): Promise<SeedFinal[]> {
+      evals.clear();
+      const out: SeedFinal[] = [];
+      for (let k = 0; k < cfg.seeds.length; k++) {
+        const model = bank().models[k]!;
+        out.push({
+          seed: cfg.seeds[k]!,
+          trainLoss: await meanLoss(model, trainer.ctx, data.train),
+          testLoss: await meanLoss(model, trainer.ctx, data.test),
+          outOfRangeLoss: null,
+          accuracy: (await evaluate(k)).accuracy,
+        });
+      }
+      return out;
+    },
+    async attention(k: number): Promise<Attention> {
+      // The largest, over blocks and heads, of the mean weight the WATER query puts on the deciding grain word.
+      const grainTokenWeight = Math.max(...(await evaluate(k)).grainWeight.flat());
+      return { grainTokenWeight };
+    },
+  };
+}

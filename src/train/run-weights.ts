@@ -1,0 +1,116 @@
+// Weights files for a single-model run (the CLI trainer): the pages' JSON format (ui/weights-file.ts), so a file
+// saved here loads on the model's page and a page's file loads here.
+//
+// Which page a model belongs to decides the file's kind and model fields, as the pages write them:
+//   grain stages (line … grain-attention)   kind "grain",       model = the stage,  one run named after it
+//   experts-attention / -relu7 / -relu43    kind "experts",     model "experts",    runs named after the models
+//   transformer                             kind "transformer", model "transformer", one run "transformer"
+// The experts page trains its three models together and saves three runs; a run of one of them saves one run, which
+// this loader reads but the experts page refuses (it needs all three).
+// Parameters are named as the pages' training modules name them: a batched many-seeds model's "w0", "w1", … with
+// the seeds on the leading axis [K, in+1, out], or a bank of K models "0.…", "1.…", ….
+
+import type { Module } from "../nn/module";
+import type { Optimizer } from "../nn/optim";
+import type { JobKind, SavedJob, SavedRun, TrainSettings } from "../ui/protocol";
+import { SAVED_JOB_VERSION } from "../ui/store";
+import {
+  checkShapes,
+  parseWeightsFile,
+  toWeightsFile,
+  type WeightsFile,
+  WeightsFileError,
+} from "../ui/weights-file";
+import { restoreCheckpoint } from "./checkpoint";
+
+export { type WeightsFile, WeightsFileError };
+
+/** The page a model trains on, and the `model` field that page writes. */
+export function pageOf(model: string): { kind: JobKind; fileModel: string } {
+  if (model === "transformer") return { kind: "transformer", fileModel: "transformer" };
+  if (model.startsWith("experts-")) return { kind: "experts", fileModel: "experts" };
+  return { kind: "grain", fileModel: model };
+}
+
+export interface LoadedWeights {
+  run: SavedRun;
+  /** Training steps the file's run had completed. */
+  step: number;
+}
+
+/** Read a weights file's text for `model`: format, version, page and model checked here, shapes in applyWeights. */
+export function readWeights(text: string, model: string): LoadedWeights {
+  const { kind, fileModel } = pageOf(model);
+  let raw: unknown = null;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    // parseWeightsFile below reports it.
+  }
+  if (raw && typeof raw === "object") {
+    const r = raw as Record<string, unknown>;
+    // Say which model the file is for in the CLI's words before the page-level check would speak of pages.
+    if (typeof r.kind === "string" && r.kind !== kind && typeof r.model === "string") {
+      throw new WeightsFileError(
+        `the file holds weights of '${r.model}' (the ${r.kind} page), not of model '${model}'`,
+      );
+    }
+  }
+  const saved = parseWeightsFile(text, kind);
+  if (saved.spec.model !== fileModel) {
+    throw new WeightsFileError(`the file holds weights of model '${saved.spec.model}', not '${model}'`);
+  }
+  const run = saved.runs.find((r) => r.name === model);
+  if (!run) {
+    const names = saved.runs.map((r) => `'${r.name}'`).join(", ") || "none";
+    throw new WeightsFileError(`the file has no run of model '${model}' (its runs: ${names})`);
+  }
+  return { run, step: saved.step };
+}
+
+/** Seeds a file's run holds: the leading axis of a batched model's "w0", or the bank's "0.", "1.", … prefixes. */
+function seedCount(run: SavedRun): number {
+  const w0 = run.params["w0"];
+  if (w0) return w0.shape[0]!;
+  return new Set(Object.keys(run.params).map((n) => n.split(".")[0])).size;
+}
+
+/**
+ * Overwrite a freshly built model's parameters with the file's, after checking every name and shape. The optimizer
+ * starts fresh (files hold no optimizer state), as on the pages.
+ */
+export function applyWeights(loaded: LoadedWeights, model: Module, opt: Optimizer, seeds: number): void {
+  const expected = model.namedParameters().map(([n, v]) => [n, v.shape] as [string, readonly number[]]);
+  const mismatch = checkShapes(loaded.run, expected);
+  if (mismatch) {
+    const inFile = seedCount(loaded.run);
+    const hint =
+      inFile !== seeds
+        ? ` (the file holds ${inFile} seed(s) and this run trains ${seeds}: pass --seeds ${inFile})`
+        : "";
+    throw new WeightsFileError(`${mismatch}${hint}`);
+  }
+  restoreCheckpoint({ step: 0, params: loaded.run.params, state: [], t: 0 }, model, opt);
+}
+
+/** The trained parameters as a weights file, as the model's page would save them. */
+export async function weightsFile(
+  model: string,
+  trained: Module,
+  step: number,
+  settings: TrainSettings,
+): Promise<WeightsFile> {
+  const { kind, fileModel } = pageOf(model);
+  const params: SavedRun["params"] = {};
+  for (const [name, v] of trained.namedParameters())
+    params[name] = { shape: [...v.shape], data: await v.read() };
+  const job: SavedJob = {
+    version: SAVED_JOB_VERSION,
+    spec: { kind, model: fileModel, settings },
+    step,
+    runs: [{ name: model, params, state: [], t: 0 }],
+    history: { train: [], test: [] },
+    savedAt: Date.now(),
+  };
+  return toWeightsFile(job);
+}
