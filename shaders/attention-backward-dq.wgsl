@@ -18,7 +18,7 @@
 // Layout: q, dout, dq [BH, T, D]; k, v [BH, S, D]; lse, delta [BH, T] (row-major f32, no padding).
 
 const ROWS: u32 = 4u; // query rows per invocation
-const MAX_D4: u32 = 8u; // head size limit: D <= 128 (ATTENTION_FUSED_MAX_D in src/kernels/attention-gpu.ts)
+const MAX_D4: u32 = 32u; // head size limit: D <= 128 (ATTENTION_FUSED_MAX_D in src/kernels/attention-gpu.ts)
 const NEG_BIG: f32 = -3.0e38;
 const WG: u32 = 64u;
 
@@ -118,18 +118,19 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   for (var r: u32 = 0u; r < nRows; r++) {
     let row = bh * p.T + i0 + r;
     let bits = lse[row];
-    if ((bits & 0x7f800000u) == 0x7f800000u) {
-      continue; // -Infinity: a fully masked row
-    }
-    for (var c: u32 = 0u; c < D4; c++) {
-      qm[c][r] = loadQ(row * D, c) * p.scale;
-      om[c][r] = loadDout(row * D, c);
-    }
-    lseR[r] = bitcast<f32>(bits);
-    dlt[r] = delta[row];
-    last[r] = i32(p.S) - 1;
-    if (CAUSAL) {
-      last[r] = min(last[r], i32(i0 + r) + i32(p.S) - i32(p.T));
+    // -Infinity marks a fully masked row.
+    if ((bits & 0x7f800000u) != 0x7f800000u) {
+      for (var c: u32 = 0u; c < D4; c++) {
+        qm[c][r] = loadQ(row * D, c) * p.scale;
+        om[c][r] = loadDout(row * D, c);
+      }
+      lseR[r] = bitcast<f32>(bits);
+      dlt[r] = delta[row];
+      var lastR = i32(p.S) - 1;
+      if (CAUSAL) {
+        lastR = min(lastR, i32(i0 + r) + i32(p.S) - i32(p.T));
+      }
+      last[r] = lastR;
     }
   }
   // Keys past the largest limit are masked for every row: stop there (at once when every row is dead).
