@@ -62,21 +62,30 @@ async function referenceLosses(name: TrainModel, ctx: BenchContext): Promise<Flo
   }
 }
 
-/** `ikj4`: our CPU backend with the fast matmul variant, labelled as such in the case name. */
+/**
+ * A labelled variant of our backend, timed beside the real one and not judged: the CPU backend with the fast
+ * matmul, or the WebGPU backend with the unfused attention path (forward and backward).
+ */
+type Variant = "cpu matmul ikj4" | "attention unfused";
+
 function oursRunner(
   ctx: BenchContext,
   name: TrainModel,
   gpu: boolean,
   steps: number,
-  ikj4 = false,
+  variant?: Variant,
 ): RunnerSpec {
   return {
     impl: gpu ? "ours-webgpu" : "ours-cpu",
-    case: ikj4 ? `train/${name} (cpu matmul ikj4)` : `train/${name}`,
+    case: variant ? `train/${name} (${variant})` : `train/${name}`,
     make: () => {
       const rt = ctx.rt;
       if (gpu && !rt) throw new Error("no WebGPU device");
-      const be: Backend = gpu ? ctx.gpu({}) : ikj4 ? new CpuBackendIkj4() : ctx.cpu;
+      const be: Backend = gpu
+        ? ctx.gpu(variant === "attention unfused" ? { attention: "unfused" } : {})
+        : variant === "cpu matmul ikj4"
+          ? new CpuBackendIkj4()
+          : ctx.cpu;
       let t = oursTrainer(name, be);
       return {
         gpu,
@@ -143,8 +152,9 @@ function tfRunner(ctx: BenchContext, name: TrainModel, backend: TfBackendName, s
 export function trainingGroup(ctx: BenchContext, name: TrainModel, steps: number, budget: Budget): Group {
   const runners: RunnerSpec[] = [
     oursRunner(ctx, name, true, steps),
+    ...(name === "transformer" ? [oursRunner(ctx, name, true, steps, "attention unfused")] : []),
     oursRunner(ctx, name, false, steps),
-    oursRunner(ctx, name, false, steps, true),
+    oursRunner(ctx, name, false, steps, "cpu matmul ikj4"),
     ...(["webgpu", "cpu", "wasm"] as const).map((b) => tfRunner(ctx, name, b, steps)),
   ];
   return {

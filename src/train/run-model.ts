@@ -184,13 +184,17 @@ export async function runModel(
   const progressMs = options.progressMs ?? 3000;
   const t0 = performance.now();
   let lastReport = t0;
+  let tFirst = t0;
   await trainer.run({
     onStep: (r) => {
       const now = performance.now();
-      if (!hooks.onProgress || (now - lastReport < progressMs && r.step !== steps - 1)) return;
+      if (r.step === 0) tFirst = now;
+      const last = r.step === steps - 1;
+      if (!hooks.onProgress || (!last && (r.step === 0 || now - lastReport < progressMs))) return;
       lastReport = now;
       const done = r.step + 1;
-      const rate = done / Math.max(1e-9, (now - t0) / 1000);
+      // The first step compiles the GPU pipelines: the rate (and the ETA) count the steps after it.
+      const rate = done > 1 ? (done - 1) / Math.max(1e-9, (now - tFirst) / 1000) : 1 / ((now - t0) / 1000);
       hooks.onProgress({
         step: done,
         steps,

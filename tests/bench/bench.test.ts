@@ -1,0 +1,85 @@
+// Smoke test of `npm run bench`: a --quick run of two cases (matmul and softmax, every implementation) in
+// headless Chromium, checking the JSON report's shape and that every implementation produced finite times.
+// No speed is asserted: this machine's "GPU" is a software rasteriser shared with other processes.
+
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { beforeAll, describe, expect, test } from "vitest";
+import { type BenchReport, IMPLS } from "../../bench/lib/types";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const TSX = join(ROOT, "node_modules/.bin/tsx");
+const run = promisify(execFile);
+
+async function bench(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(TSX, ["bench/run.ts", ...args], {
+      cwd: ROOT,
+      maxBuffer: 16 << 20,
+      timeout: 480_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code?: number; stdout?: string; stderr?: string };
+    return { code: err.code ?? -1, stdout: err.stdout ?? "", stderr: err.stderr ?? "" };
+  }
+}
+
+describe("bench CLI", () => {
+  test("a bad flag is refused with the list of valid flags", async () => {
+    const r = await bench(["--fast"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("unknown argument '--fast'");
+    for (const flag of ["--quick", "--filter", "--json", "--help"]) expect(r.stderr).toContain(flag);
+  });
+
+  describe("--quick on matmul and softmax", () => {
+    let report: BenchReport;
+    let out: { code: number; stdout: string; stderr: string };
+
+    beforeAll(async () => {
+      const file = join(mkdtempSync(join(tmpdir(), "bench-")), "report.json");
+      out = await bench(["--quick", "--filter", "matmul/,softmax/", "--json", file]);
+      if (out.code !== 0) throw new Error(`bench exited ${out.code}:\n${out.stdout}\n${out.stderr}`);
+      report = JSON.parse(readFileSync(file, "utf8")) as BenchReport;
+    }, 600_000);
+
+    test("the report names the adapter, Chromium, flags and cores", () => {
+      expect(typeof report.adapter.vendor).toBe("string");
+      expect(typeof report.adapter.architecture).toBe("string");
+      expect(report.chromium).toMatch(/Chrome\/\d+/);
+      expect(report.flags).toContain("--enable-unsafe-webgpu");
+      expect(report.cores).toBeGreaterThan(0);
+      expect(out.stdout).toContain("Targets");
+    });
+
+    test("every result has the documented fields", () => {
+      expect(report.results.length).toBeGreaterThan(0);
+      for (const r of report.results) {
+        expect(Object.keys(r)).toEqual(
+          expect.arrayContaining(["case", "shape", "impl", "medianMs", "minMs", "maxMs", "reps", "gflops"]),
+        );
+        expect(IMPLS).toContain(r.impl);
+        expect(r.case).toMatch(/^(matmul|softmax)\//);
+        expect(r.reps).toBeGreaterThanOrEqual(1);
+        expect(r.gflops === null || Number.isFinite(r.gflops)).toBe(true);
+      }
+    });
+
+    test("every implementation produced finite times and passed its check", () => {
+      for (const impl of IMPLS) {
+        const mine = report.results.filter((r) => r.impl === impl);
+        expect(mine.length, `${impl} has results`).toBeGreaterThan(0);
+        for (const r of mine) {
+          for (const t of [r.minMs, r.medianMs, r.maxMs]) expect(Number.isFinite(t) && t >= 0).toBe(true);
+          expect(r.minMs).toBeLessThanOrEqual(r.medianMs);
+          expect(r.medianMs).toBeLessThanOrEqual(r.maxMs);
+        }
+      }
+      expect(report.skipped.filter((s) => s.failed)).toEqual([]);
+    });
+  });
+});

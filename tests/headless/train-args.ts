@@ -1,0 +1,144 @@
+// The command line of `npm run train`: parsed into options or into a message that names what is wrong and lists
+// what is valid. No process.exit here, so the tests can feed it good and bad input.
+
+import { MODEL_NAMES, MODELS, type ModelName } from "../../src/models/registry";
+
+export type BackendFlag = "auto" | "webgpu" | "cpu";
+
+export interface TrainArgs {
+  model: ModelName;
+  backend: BackendFlag;
+  steps?: number;
+  seed?: number;
+  seeds?: number;
+  lr?: number;
+  json?: string;
+  save?: string;
+  load?: string;
+}
+
+export type ParseResult =
+  | { kind: "ok"; args: TrainArgs }
+  | { kind: "help" }
+  | { kind: "error"; message: string };
+
+const BACKENDS: readonly BackendFlag[] = ["auto", "webgpu", "cpu"];
+
+/** Upper bounds as the pages' panel has them (ui/settings.ts): a slip of the keyboard must not run for days. */
+const MAX_STEPS = 1_000_000;
+const MAX_SEEDS = 64;
+const MAX_SEED = 2 ** 31 - 1;
+
+export const FLAGS = [
+  "--backend webgpu|cpu|auto",
+  "--steps N",
+  "--seed S",
+  "--seeds K",
+  "--lr X",
+  "--json FILE",
+  "--save FILE",
+  "--load FILE",
+  "--help",
+];
+
+export function usage(): string {
+  const width = Math.max(...MODEL_NAMES.map((n) => n.length));
+  const models = MODEL_NAMES.map((n) => {
+    const e = MODELS[n];
+    const t = e.train;
+    return `  ${n.padEnd(width)}  ${e.description} (${e.params} parameters; ${t.steps} steps at lr ${t.optimizer.lr}${e.batchable ? "" : "; seeds not batched"})`;
+  });
+  return `Usage: npm run train -- MODEL [--backend webgpu|cpu|auto] [--steps N] [--seed S] [--seeds K] [--lr X]
+                          [--json FILE] [--save FILE] [--load FILE]
+
+Trains one model of the workbench and prints its progress and a summary.
+
+  --backend B   auto (default): WebGPU in headless Chromium when an adapter exists, else the CPU in Node;
+                webgpu: headless Chromium, an error if it has no adapter; cpu: the CPU backend in Node
+  --steps N     training steps (default: the model's, below); 0 only evaluates (e.g. loaded weights)
+  --seed S      base seed of the data and of the first run's weights (default 1)
+  --seeds K     train seeds S..S+K-1 at once (batched where the model allows) and report the best (default 1)
+  --lr X        learning rate (default: the model's); the model's schedule, if any, is stretched to N steps
+  --json FILE   write the result as JSON
+  --save FILE   write the trained weights (the workbench pages' weights file format)
+  --load FILE   start from weights saved by --save or by the model's page (same model and --seeds)
+  --help        this text
+
+Models:
+${models.join("\n")}`;
+}
+
+const int = (text: string) => (/^-?\d+$/.test(text.trim()) ? Number(text) : Number.NaN);
+
+export function parseTrainArgs(argv: readonly string[]): ParseResult {
+  const err = (message: string): ParseResult => ({ kind: "error", message });
+  let model: string | undefined;
+  const out: Partial<TrainArgs> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--help" || arg === "-h") return { kind: "help" };
+    if (!arg.startsWith("-")) {
+      if (model !== undefined) return err(`one model only: got '${model}' and '${arg}'`);
+      model = arg;
+      continue;
+    }
+    const eq = arg.indexOf("=");
+    const name = eq > 0 ? arg.slice(0, eq) : arg;
+    if (!FLAGS.some((f) => f.split(" ")[0] === name) || name === "--help")
+      return err(`unknown flag '${arg}'`);
+    let value: string | undefined;
+    if (eq > 0) value = arg.slice(eq + 1);
+    else {
+      value = argv[i + 1];
+      // "--lr -1" is a value (and refused below); "--steps --seed 2" is a missing value.
+      if (value === undefined || value.startsWith("--")) return err(`${name} needs a value`);
+      i++;
+    }
+    if (value === "") return err(`${name} needs a value`);
+    const bounded = (v: number, lo: number, hi: number, what: string) =>
+      Number.isInteger(v) && v >= lo && v <= hi
+        ? v
+        : `${name} must be ${what} in [${lo}, ${hi}], got '${value}'`;
+    let r: number | string;
+    switch (name) {
+      case "--backend":
+        if (!BACKENDS.includes(value as BackendFlag))
+          return err(`unknown backend '${value}': expected one of ${BACKENDS.join(", ")}`);
+        out.backend = value as BackendFlag;
+        break;
+      case "--steps":
+        r = bounded(int(value), 0, MAX_STEPS, "an integer");
+        if (typeof r === "string") return err(r);
+        out.steps = r;
+        break;
+      case "--seed":
+        r = bounded(int(value), 0, MAX_SEED, "an integer");
+        if (typeof r === "string") return err(r);
+        out.seed = r;
+        break;
+      case "--seeds":
+        r = bounded(int(value), 1, MAX_SEEDS, "an integer");
+        if (typeof r === "string") return err(r);
+        out.seeds = r;
+        break;
+      case "--lr": {
+        const lr = /^[-+0-9.eE]+$/.test(value) ? Number(value) : Number.NaN;
+        // Above 10 every model here diverges at once; 0 or less would not train.
+        if (!(Number.isFinite(lr) && lr > 0 && lr <= 10))
+          return err(`--lr must be a number in (0, 10], got '${value}'`);
+        out.lr = lr;
+        break;
+      }
+      default:
+        out[name.slice(2) as "json" | "save" | "load"] = value;
+    }
+  }
+  if (model === undefined) return err("no model given");
+  if (!(MODEL_NAMES as readonly string[]).includes(model)) return err(`unknown model '${model}'`);
+  return { kind: "ok", args: { backend: "auto", ...out, model: model as ModelName } };
+}
+
+/** What a usage error prints after its message: the valid models and flags. */
+export function validChoices(): string {
+  return `Valid models: ${MODEL_NAMES.join(", ")}\nValid flags: ${FLAGS.join(", ")} (see --help)`;
+}

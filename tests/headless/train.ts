@@ -1,0 +1,4 @@
+// `npm run train -- MODEL [flags]` (see train-cli.ts, and --help).
+import { trainMain } from "./train-cli";
+
+process.exitCode = await trainMain(process.argv.slice(2));

@@ -1,0 +1,226 @@
+// `npm run train` on the CPU: the argument parser on good and bad input, and short trainings through trainMain, the
+// entry point the CLI runs: the JSON it writes, that the loss fell, and that its weights files move to and from the
+// pages' training jobs (same names and shapes as the pages build).
+
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, test } from "vitest";
+import { CpuBackend } from "../../src/backend/cpu";
+import { takeCheckpoint } from "../../src/train/checkpoint";
+import { createJob } from "../../src/ui/jobs/index";
+import type { JobKind, SavedJob } from "../../src/ui/protocol";
+import { SAVED_JOB_VERSION } from "../../src/ui/store";
+import { checkShapes, parseWeightsFile, toWeightsFile } from "../../src/ui/weights-file";
+import { parseTrainArgs } from "../headless/train-args";
+import { type Io, trainMain } from "../headless/train-cli";
+
+const dir = mkdtempSync(join(tmpdir(), "train-cli-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function quiet(): Io & { lines: string[]; errors: string[] } {
+  const lines: string[] = [];
+  const errors: string[] = [];
+  return { lines, errors, out: (l) => lines.push(l), err: (l) => errors.push(l) };
+}
+
+const readJson = (f: string) => JSON.parse(readFileSync(f, "utf8"));
+
+describe("argument parser", () => {
+  test("defaults and every flag", () => {
+    expect(parseTrainArgs(["line"])).toEqual({ kind: "ok", args: { model: "line", backend: "auto" } });
+    const r = parseTrainArgs([
+      "grain-attention",
+      "--backend",
+      "cpu",
+      "--steps=0",
+      "--seed",
+      "3",
+      "--seeds",
+      "8",
+      "--lr",
+      "1e-3",
+      "--json",
+      "out.json",
+      "--save=w.json",
+      "--load",
+      "in.json",
+    ]);
+    expect(r).toEqual({
+      kind: "ok",
+      args: {
+        model: "grain-attention",
+        backend: "cpu",
+        steps: 0,
+        seed: 3,
+        seeds: 8,
+        lr: 0.001,
+        json: "out.json",
+        save: "w.json",
+        load: "in.json",
+      },
+    });
+    expect(parseTrainArgs(["--steps", "5", "transformer"]).kind).toBe("ok");
+    expect(parseTrainArgs(["line", "--help"])).toEqual({ kind: "help" });
+    expect(parseTrainArgs(["-h"])).toEqual({ kind: "help" });
+  });
+
+  const bad: [string[], RegExp][] = [
+    [[], /no model/],
+    [["nope"], /unknown model 'nope'/],
+    [["line", "plane"], /one model only/],
+    [["line", "--bogus", "1"], /unknown flag '--bogus'/],
+    [["line", "--steps"], /--steps needs a value/],
+    [["line", "--steps", "--seed", "2"], /--steps needs a value/],
+    [["line", "--json="], /--json needs a value/],
+    [["line", "--steps", "NaN"], /--steps must be an integer/],
+    [["line", "--steps", "-3"], /--steps must be an integer/],
+    [["line", "--steps", "2.5"], /--steps must be an integer/],
+    [["line", "--seeds", "0"], /--seeds must be an integer in \[1, 64\]/],
+    [["line", "--seed", "-1"], /--seed must be an integer/],
+    [["line", "--lr", "0"], /--lr must be a number in \(0, 10\]/],
+    [["line", "--lr", "-0.1"], /--lr must be a number/],
+    [["line", "--lr", "abc"], /--lr must be a number/],
+    [["line", "--lr", "Infinity"], /--lr must be a number/],
+    [["line", "--backend", "gpu"], /unknown backend 'gpu': expected one of auto, webgpu, cpu/],
+  ];
+  for (const [argv, message] of bad) {
+    test(`refuses ${JSON.stringify(argv)}`, () => {
+      const r = parseTrainArgs(argv);
+      expect(r.kind).toBe("error");
+      expect(r.kind === "error" && r.message).toMatch(message);
+    });
+  }
+
+  test("a usage error exits 2 and lists the valid models and flags; --help lists models with descriptions", async () => {
+    const io = quiet();
+    expect(await trainMain(["nope"], io)).toBe(2);
+    expect(io.errors.join("\n")).toMatch(/Valid models: line, plane, .*transformer/);
+    expect(io.errors.join("\n")).toMatch(/Valid flags: --backend/);
+    const help = quiet();
+    expect(await trainMain(["--help"], help)).toBe(0);
+    expect(help.lines.join("\n")).toMatch(/grain-attention\s+y = Σ softmax/);
+  });
+});
+
+describe("CPU training through the CLI entry point", () => {
+  test("line, 50 steps: the JSON has the documented shape and the loss fell", async () => {
+    const json = join(dir, "line.json");
+    const io = quiet();
+    expect(await trainMain(["line", "--backend", "cpu", "--steps", "50", "--json", json], io)).toBe(0);
+    const r = readJson(json);
+    expect(Object.keys(r).slice(0, 9)).toEqual([
+      "model",
+      "backend",
+      "adapter",
+      "params",
+      "seed",
+      "steps",
+      "loss",
+      "final",
+      "attention",
+    ]);
+    expect(r).toMatchObject({ model: "line", backend: "cpu", adapter: null, params: 2, seed: 1, steps: 50 });
+    expect(r.loss).toHaveLength(50);
+    expect(r.loss.at(-1)).toBeLessThan(r.loss[0] / 10);
+    expect(Object.keys(r.final)).toEqual(["trainLoss", "testLoss", "outOfRangeLoss", "accuracy"]);
+    expect(r.final.accuracy).toBeNull();
+    expect(r.final.trainLoss).toBeLessThan(r.loss[0]);
+    expect(r.attention).toBeNull();
+    expect(r.seeds).toBeUndefined();
+    expect(io.lines.some((l) => /^step +50\/50 +loss .* steps\/s +ETA/.test(l))).toBe(true);
+    expect(io.lines.join("\n")).toMatch(/out-of-range/);
+  });
+
+  test("grain-attention --seeds 4: best seed described, per-seed losses, attention per grain; save and load", async () => {
+    const json = join(dir, "ga.json");
+    const save = join(dir, "ga-weights.json");
+    const argv = ["grain-attention", "--backend", "cpu", "--steps", "300", "--seeds", "4"];
+    expect(await trainMain([...argv, "--json", json, "--save", save], quiet())).toBe(0);
+    const r = readJson(json);
+    expect(r.seeds.map((s: { seed: number }) => s.seed)).toEqual([1, 2, 3, 4]);
+    const best = Math.min(...r.seeds.map((s: { trainLoss: number }) => s.trainLoss));
+    expect(r.final.trainLoss).toBe(best);
+    expect(r.seeds.find((s: { seed: number }) => s.seed === r.seed).trainLoss).toBe(best);
+    expect(r.loss).toHaveLength(300);
+    expect(r.loss.at(-1)).toBeLessThan(r.loss[0] / 5);
+    expect(Object.keys(r.attention)).toEqual(["white", "brown", "franken"]);
+    for (const w of Object.values(r.attention) as number[][]) {
+      expect(w).toHaveLength(3);
+      expect(w.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    }
+
+    // Loaded and evaluated without training, the weights give the same losses.
+    const again = join(dir, "ga-again.json");
+    expect(await trainMain([...argv, "--steps", "0", "--load", save, "--json", again], quiet())).toBe(0);
+    expect(readJson(again).final).toEqual(r.final);
+    expect(readJson(again).seeds).toEqual(r.seeds);
+
+    // Another seed count or model is refused with a message that says why.
+    const io = quiet();
+    expect(await trainMain(["grain-attention", "--backend", "cpu", "--steps", "0", "--load", save], io)).toBe(
+      1,
+    );
+    expect(io.errors.join("\n")).toMatch(
+      /'w0' has shape \[4, 3, 3\], the model expects \[1, 3, 3\].*--seeds 4/,
+    );
+    const io2 = quiet();
+    expect(await trainMain(["relu10", "--backend", "cpu", "--load", save], io2)).toBe(1);
+    expect(io2.errors.join("\n")).toMatch(/weights of model 'grain-attention', not 'relu10'/);
+    const v2 = join(dir, "v2.json");
+    writeFileSync(v2, JSON.stringify({ ...readJson(save), version: 2 }));
+    const io3 = quiet();
+    expect(await trainMain(["grain-attention", "--backend", "cpu", "--load", v2], io3)).toBe(1);
+    expect(io3.errors.join("\n")).toMatch(/version 2; this workbench reads version 1/);
+  });
+});
+
+describe("weights files move between the CLI and the pages", () => {
+  /** The job the page would build for the file's settings, and its runs' parameter shapes. */
+  async function pageShapes(kind: JobKind, model: string, text: string) {
+    const saved = parseWeightsFile(text, kind);
+    const job = await createJob({ kind, model, settings: saved.spec.settings }, new CpuBackend());
+    return { saved, job };
+  }
+
+  for (const [model, kind, seeds, steps] of [
+    ["grain-attention", "grain", "3", "5"],
+    ["switch", "grain", "2", "5"],
+    ["transformer", "transformer", "2", "2"],
+  ] as const) {
+    test(`a CLI file of ${model} (${seeds} seeds) fits the ${kind} page's job`, async () => {
+      const save = join(dir, `${model}-page.json`);
+      const argv = [model, "--backend", "cpu", "--steps", steps, "--seeds", seeds, "--save", save];
+      expect(await trainMain(argv, quiet())).toBe(0);
+      const { saved, job } = await pageShapes(kind, model, readFileSync(save, "utf8"));
+      expect(saved.spec.model).toBe(model);
+      expect(saved.runs.map((r) => r.name)).toEqual(job.runs.map((r) => r.name));
+      job.runs.forEach((r, i) => {
+        const shapes = r.trainer.model.namedParameters().map(([n, v]) => [n, v.shape] as [string, number[]]);
+        expect(checkShapes(saved.runs[i]!, shapes)).toBeNull();
+      });
+    });
+  }
+
+  test("the experts page's file (three models, 2 seeds) loads into the CLI for one of them", async () => {
+    const settings = { backend: "cpu" as const, lr: 0.05, steps: 10, batch: 1, seed: 1, seeds: 2 };
+    const job = await createJob({ kind: "experts", model: "experts", settings }, new CpuBackend());
+    const runs = [];
+    for (const r of job.runs) {
+      const cp = await takeCheckpoint(0, r.trainer.model, r.trainer.opt);
+      runs.push({ name: r.name, params: cp.params, state: [], t: 0 });
+    }
+    const page: SavedJob = {
+      version: SAVED_JOB_VERSION,
+      spec: { kind: "experts", model: "experts", settings },
+      step: 0,
+      runs,
+      history: { train: [], test: [] },
+      savedAt: 0,
+    };
+    const file = join(dir, "experts-page.json");
+    writeFileSync(file, JSON.stringify(toWeightsFile(page)));
+    const argv = ["experts-relu7", "--backend", "cpu", "--steps", "20", "--seeds", "2", "--load", file];
+    expect(await trainMain(argv, quiet())).toBe(0);
+  });
+});
