@@ -1,4 +1,4 @@
-// `npm run train`: train one model of the workbench from the command line. The CPU path runs src/train/run-model.ts
+// `npm run train`: train one model of the workbench from the command line. The CPU path runs src/run/run-model.ts
 // here in Node; the WebGPU path runs the same code in headless Chromium (train.html, train-page.ts) and polls it.
 // Exit 0 on success, 1 when training or loading fails (or WebGPU was asked for and is unavailable), 2 on bad input.
 //
@@ -9,8 +9,8 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { CpuBackend } from "../../src/backend/cpu";
 import { MODELS } from "../../src/models/registry";
-import { type RunOptions, type RunProgress, type RunResult, runModel } from "../../src/train/run-model";
-import { readWeights } from "../../src/train/run-weights";
+import { type RunOptions, type RunProgress, type RunResult, runModel } from "../../src/run/run-model";
+import { readWeights } from "../../src/run/run-weights";
 import { openPage, type Session } from "./browser";
 import { findChromium } from "./chromium.mjs";
 import { parseTrainArgs, type TrainArgs, usage, validChoices } from "./train-args";

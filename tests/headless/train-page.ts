@@ -1,10 +1,10 @@
 // In-browser side of `npm run train` with WebGPU: the Node side (train-cli.ts) calls `window.trainRun.start` with
 // the run's options and polls `window.__train` for progress and the result, which crosses as a JSON string.
-// The training itself is src/train/run-model.ts, the same code the CPU path runs in Node.
+// The training itself is src/run/run-model.ts, the same code the CPU path runs in Node.
 
 import { createBackend } from "../../src/backend/select";
 import { WebGPUUnavailableError } from "../../src/gpu/device";
-import { type RunOptions, type RunProgress, runModel } from "../../src/train/run-model";
+import { type RunOptions, type RunProgress, runModel } from "../../src/run/run-model";
 
 export type TrainPageState =
   | { state: "idle" }

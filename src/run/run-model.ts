@@ -14,7 +14,7 @@ import { registrySchedule } from "../ui/jobs/catalog";
 import { regressionRunner } from "./run-regression";
 import { transformerRunner } from "./run-transformer";
 import { applyWeights, type LoadedWeights, readWeights, type WeightsFile, weightsFile } from "./run-weights";
-import type { TrainConfig, Trainer } from "./trainer";
+import type { TrainConfig, Trainer } from "../train/trainer";
 
 export interface RunOptions {
   model: string;

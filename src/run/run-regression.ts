@@ -22,7 +22,7 @@ import {
 import { Module } from "../nn/module";
 import { grainsOf } from "../ui/stages";
 import type { Attention, Capture, Runner, RunnerConfig, SeedFinal } from "./run-model";
-import { Trainer } from "./trainer";
+import { Trainer } from "../train/trainer";
 
 /** K models under one module, children "0", "1", … (the pages' naming); the loss is the sum of theirs. */
 class RegressionBank extends Module {

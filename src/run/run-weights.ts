@@ -21,7 +21,7 @@ import {
   type WeightsFile,
   WeightsFileError,
 } from "../ui/weights-file";
-import { restoreCheckpoint } from "./checkpoint";
+import { restoreCheckpoint } from "../train/checkpoint";
 
 export { type WeightsFile, WeightsFileError };
 

@@ -13,7 +13,7 @@ import { evaluateRecipes, type RecipeEval, recipeLoss } from "../models/sequence
 import type { Transformer } from "../models/transformer";
 import { Module } from "../nn/module";
 import type { Attention, Capture, Runner, RunnerConfig, SeedFinal } from "./run-model";
-import { Trainer } from "./trainer";
+import { Trainer } from "../train/trainer";
 
 class TransformerBank extends Module {
   readonly models: Transformer[];
