@@ -11,7 +11,7 @@ import puppeteer, { type Browser } from "puppeteer";
 import type { ViteDevServer } from "vite";
 import { CHROMIUM_FLAGS, startServer } from "../tests/headless/browser";
 import { findChromium } from "../tests/headless/chromium.mjs";
-import { markdownTable, textTable, verdicts, verdictText, verdictWord } from "./lib/report";
+import { headerLines, markdownReport, textTable, verdicts, verdictText } from "./lib/report";
 import type { BenchReport, BenchState } from "./lib/types";
 
 const USAGE = `Usage: npm run bench -- [--quick] [--filter TEXT[,TEXT...]] [--json FILE] [--markdown FILE]
@@ -129,16 +129,9 @@ async function main(): Promise<number> {
       chromium: await browser.version(),
       flags: BENCH_FLAGS,
       cores: availableParallelism(),
+      cpu: cpus()[0]?.model ?? "",
     };
-    const a = report.adapter;
-    const header = [
-      `adapter: ${a.vendor || "?"} / ${a.architecture || "?"} / ${a.description || "?"}${a.software ? " (software)" : ""}`,
-      `timestamp-query: ${a.timestampQuery ? `yes${a.timestampQuantizedUs ? ` (quantised to ${a.timestampQuantizedUs} µs)` : " (not quantised)"}` : "no"}`,
-      `chromium: ${report.chromium}; cores: ${report.cores} (${cpus()[0]?.model ?? "?"})`,
-      `tfjs ${report.tfjs.version}; wasm: ${report.tfjs.wasmSimd ? "SIMD" : "no SIMD"}, ${report.tfjs.wasmThreads ?? "?"} thread(s)`,
-      `our default variants: ${report.defaults ? JSON.stringify(report.defaults) : "none (no WebGPU)"}`,
-      `flags: ${report.flags.join(" ")}`,
-    ];
+    const header = headerLines(report);
     console.log(header.join("\n"));
     if (errors.length) console.log(`page errors:\n  ${errors.join("\n  ")}`);
     console.log("");
@@ -153,16 +146,7 @@ async function main(): Promise<number> {
     }
     for (const k of failed) console.log(`FAILED CHECK ${k.case} ${k.shape} ${k.impl}: ${k.reason}`);
     if (opts.json) write(opts.json, `${JSON.stringify(report, null, 2)}\n`);
-    if (opts.markdown) {
-      const md = [
-        header.map((h) => `- ${h}`).join("\n"),
-        markdownTable(report.results),
-        vs
-          .map((v) => `- **${verdictWord(v)}**: ${v.target}\n${v.details.map((d) => `  - ${d}`).join("\n")}`)
-          .join("\n"),
-      ].join("\n\n");
-      write(opts.markdown, `${md}\n`);
-    }
+    if (opts.markdown) write(opts.markdown, markdownReport(report));
     console.log(
       `\n${report.results.length} results, ${failed.length} failed checks, ${notRun.length} not run (${elapsed()})`,
     );

@@ -48,15 +48,14 @@ struct Params {
 @group(0) @binding(8) var<uniform> p: Params;
 
 // Elements e..e+3 of a row from the vec4s a = [4⌊e/4⌋, ..+3] and b = the next, components past the row's end
-// (4c + t >= D) zeroed (see attention-fused.wgsl).
+// (4c + t >= D) zeroed (see attention-fused.wgsl). Selects rather than a switch: inlined at every load site,
+// a switch made SwiftShader's pipeline compilation take minutes (and lose the device) for D % 4 != 0, while
+// selects compile in about a second and cost a few shuffles.
 fn straddle(a: vec4f, b: vec4f, e: u32, c: u32) -> vec4f {
-  var x = a;
-  switch (e % 4u) {
-    case 1u: { x = vec4f(a.yzw, b.x); }
-    case 2u: { x = vec4f(a.zw, b.xy); }
-    case 3u: { x = vec4f(a.w, b.xyz); }
-    default: {}
-  }
+  let o = e % 4u;
+  var x = select(a, vec4f(a.yzw, b.x), o == 1u);
+  x = select(x, vec4f(a.zw, b.xy), o == 2u);
+  x = select(x, vec4f(a.w, b.xyz), o == 3u);
   return select(vec4f(0.0), x, vec4u(0u, 1u, 2u, 3u) < vec4u(D - 4u * c));
 }
 
@@ -100,22 +99,6 @@ fn store(row: u32, c: u32, x: vec4f, y: vec4f) {
   }
 }
 
-// What the loop needs of query i (clamped to the last query, masked when past T or dead): its element
-// offset, lse (0 when dead) and delta, and whether it takes part at all.
-struct Query {
-  offset: u32,
-  lse: f32,
-  delta: f32,
-  live: bool,
-}
-
-fn query(bh: u32, i: i32) -> Query {
-  let row = bh * p.T + u32(min(i, i32(p.T) - 1));
-  let bits = lse[row];
-  let live = i < i32(p.T) && (bits & 0x7f800000u) != 0x7f800000u;
-  return Query(row * D, select(0.0, bitcast<f32>(bits), live), delta[row], live);
-}
-
 @compute @workgroup_size(WG, 1, 1)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let idx = gid.x + gid.y * nwg.x * WG;
@@ -137,22 +120,39 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
       vm[c][n] = loadV(kvBase + (j0 + n) * D, c);
     }
   }
-  // First query that sees each key: 0, or j + T − S with the causal mask; T (none) for the keys past S.
+  // First query that sees each key: 0, or j + T − S with the causal mask (clamped at 0); T (none) for the
+  // keys past S.
   let keyIdx = vec4i(i32(j0)) + vec4i(0, 1, 2, 3);
   var first = vec4i(0);
   if (CAUSAL) {
-    first = keyIdx + vec4i(i32(p.T) - i32(p.S));
+    first = max(keyIdx + vec4i(i32(p.T) - i32(p.S)), vec4i(0));
   }
   first = select(vec4i(i32(p.T)), first, keyIdx < vec4i(i32(p.S)));
-  let iStart = max(0, min(min(first.x, first.y), min(first.z, first.w)));
+  let iStart = min(min(first.x, first.y), min(first.z, first.w));
 
   for (var i0: i32 = iStart; i0 < i32(p.T); i0 += 8) {
-    var qs = array<Query, 8>();
-    for (var m: i32 = 0; m < 8; m++) {
-      qs[m] = query(bh, i0 + m);
-    }
+    // Queries i0..i0+3 (a) and i0+4..i0+7 (b): element offsets (clamped to the last query: real data, masked
+    // below), lse (0 where unused) and delta, and the index the mask compares: -1 (sees nothing) past T and
+    // for a dead query.
+    let ia = vec4i(i0) + vec4i(0, 1, 2, 3);
+    let ib = vec4i(i0) + vec4i(4, 5, 6, 7);
+    let tl = vec4i(i32(p.T) - 1);
+    let ra = vec4u(bh * p.T) + vec4u(min(ia, tl));
+    let rb = vec4u(bh * p.T) + vec4u(min(ib, tl));
+    let bitsA = vec4u(lse[ra.x], lse[ra.y], lse[ra.z], lse[ra.w]);
+    let bitsB = vec4u(lse[rb.x], lse[rb.y], lse[rb.z], lse[rb.w]);
+    let liveA = (ia <= tl) & ((bitsA & vec4u(0x7f800000u)) != vec4u(0x7f800000u));
+    let liveB = (ib <= tl) & ((bitsB & vec4u(0x7f800000u)) != vec4u(0x7f800000u));
+    let lseA = select(vec4f(0.0), bitcast<vec4f>(bitsA), liveA);
+    let lseB = select(vec4f(0.0), bitcast<vec4f>(bitsB), liveB);
+    let dA = vec4f(delta[ra.x], delta[ra.y], delta[ra.z], delta[ra.w]);
+    let dB = vec4f(delta[rb.x], delta[rb.y], delta[rb.z], delta[rb.w]);
+    let idxA = select(vec4i(-1), ia, liveA);
+    let idxB = select(vec4i(-1), ib, liveB);
+    let qa = ra * D;
+    let qb = rb * D;
 
-    // Column m: scores (s) and dout·v (dp) of query i0 + m (a) or i0 + 4 + m (b) over the 4 keys.
+    // Column m of sa (sb): scores of query i0 + m (i0 + 4 + m) with the 4 keys; dpa, dpb: dout·v likewise.
     var sa = mat4x4f();
     var sb = mat4x4f();
     var dpa = mat4x4f();
@@ -160,60 +160,50 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
     for (var c: u32 = 0u; c < D4; c++) {
       let kc = km[c];
       let vc = vm[c];
-      for (var m: u32 = 0u; m < 4u; m++) {
-        sa[m] += loadQ(qs[m].offset, c) * kc;
-        sb[m] += loadQ(qs[m + 4u].offset, c) * kc;
-        dpa[m] += loadDout(qs[m].offset, c) * vc;
-        dpb[m] += loadDout(qs[m + 4u].offset, c) * vc;
-      }
+      sa[0] += loadQ(qa.x, c) * kc;
+      sa[1] += loadQ(qa.y, c) * kc;
+      sa[2] += loadQ(qa.z, c) * kc;
+      sa[3] += loadQ(qa.w, c) * kc;
+      sb[0] += loadQ(qb.x, c) * kc;
+      sb[1] += loadQ(qb.y, c) * kc;
+      sb[2] += loadQ(qb.z, c) * kc;
+      sb[3] += loadQ(qb.w, c) * kc;
+      dpa[0] += loadDout(qa.x, c) * vc;
+      dpa[1] += loadDout(qa.y, c) * vc;
+      dpa[2] += loadDout(qa.z, c) * vc;
+      dpa[3] += loadDout(qa.w, c) * vc;
+      dpb[0] += loadDout(qb.x, c) * vc;
+      dpb[1] += loadDout(qb.y, c) * vc;
+      dpb[2] += loadDout(qb.z, c) * vc;
+      dpb[3] += loadDout(qb.w, c) * vc;
     }
 
     // P and dS = P ⊙ (dP − delta); a masked weight is exp(NEG_BIG) = 0, and the outer select makes that exact.
+    // first >= 0, so a query index of -1 sees no key.
     var pa = mat4x4f();
     var pb = mat4x4f();
     var dsa = mat4x4f();
     var dsb = mat4x4f();
     for (var m: i32 = 0; m < 4; m++) {
-      let qa = qs[m];
-      let qb = qs[m + 4];
-      let visA = (vec4i(i0 + m) >= first) & vec4<bool>(qa.live);
-      let visB = (vec4i(i0 + 4 + m) >= first) & vec4<bool>(qb.live);
-      pa[m] = select(vec4f(0.0), exp(select(vec4f(NEG_BIG), sa[m] - qa.lse, visA)), visA);
-      pb[m] = select(vec4f(0.0), exp(select(vec4f(NEG_BIG), sb[m] - qb.lse, visB)), visB);
-      dsa[m] = pa[m] * (dpa[m] - qa.delta);
-      dsb[m] = pb[m] * (dpb[m] - qb.delta);
+      let visA = vec4i(idxA[m]) >= first;
+      let visB = vec4i(idxB[m]) >= first;
+      pa[m] = select(vec4f(0.0), exp(select(vec4f(NEG_BIG), sa[m] - lseA[m], visA)), visA);
+      pb[m] = select(vec4f(0.0), exp(select(vec4f(NEG_BIG), sb[m] - lseB[m], visB)), visB);
+      dsa[m] = pa[m] * (dpa[m] - dA[m]);
+      dsb[m] = pb[m] * (dpb[m] - dB[m]);
     }
 
-    // Column n of paT: key n's weights from queries i0..i0+3, so (dout chunks as columns) · paT adds Σ P·dout.
+    // Column n of paT: key n's weights from queries i0..i0+3, so (dout chunks as columns) · paT adds Σ P·dout
+    // to key n's dv chunk; the same with q chunks and dS for dk.
     let paT = transpose(pa);
     let pbT = transpose(pb);
     let dsaT = transpose(dsa);
     let dsbT = transpose(dsb);
     for (var c: u32 = 0u; c < D4; c++) {
-      let qma = mat4x4f(
-        loadQ(qs[0].offset, c),
-        loadQ(qs[1].offset, c),
-        loadQ(qs[2].offset, c),
-        loadQ(qs[3].offset, c),
-      );
-      let qmb = mat4x4f(
-        loadQ(qs[4].offset, c),
-        loadQ(qs[5].offset, c),
-        loadQ(qs[6].offset, c),
-        loadQ(qs[7].offset, c),
-      );
-      let oma = mat4x4f(
-        loadDout(qs[0].offset, c),
-        loadDout(qs[1].offset, c),
-        loadDout(qs[2].offset, c),
-        loadDout(qs[3].offset, c),
-      );
-      let omb = mat4x4f(
-        loadDout(qs[4].offset, c),
-        loadDout(qs[5].offset, c),
-        loadDout(qs[6].offset, c),
-        loadDout(qs[7].offset, c),
-      );
+      let qma = mat4x4f(loadQ(qa.x, c), loadQ(qa.y, c), loadQ(qa.z, c), loadQ(qa.w, c));
+      let qmb = mat4x4f(loadQ(qb.x, c), loadQ(qb.y, c), loadQ(qb.z, c), loadQ(qb.w, c));
+      let oma = mat4x4f(loadDout(qa.x, c), loadDout(qa.y, c), loadDout(qa.z, c), loadDout(qa.w, c));
+      let omb = mat4x4f(loadDout(qb.x, c), loadDout(qb.y, c), loadDout(qb.z, c), loadDout(qb.w, c));
       dkm[c] += qma * dsaT + qmb * dsbT;
       dvm[c] += oma * paT + omb * pbT;
     }

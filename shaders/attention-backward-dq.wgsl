@@ -44,15 +44,14 @@ struct Params {
 @group(0) @binding(7) var<uniform> p: Params;
 
 // Elements e..e+3 of a row from the vec4s a = [4⌊e/4⌋, ..+3] and b = the next, components past the row's end
-// (4c + t >= D) zeroed (see attention-fused.wgsl).
+// (4c + t >= D) zeroed (see attention-fused.wgsl). Selects rather than a switch: inlined at every load site,
+// a switch made SwiftShader's pipeline compilation take minutes (and lose the device) for D % 4 != 0, while
+// selects compile in about a second and cost a few shuffles.
 fn straddle(a: vec4f, b: vec4f, e: u32, c: u32) -> vec4f {
-  var x = a;
-  switch (e % 4u) {
-    case 1u: { x = vec4f(a.yzw, b.x); }
-    case 2u: { x = vec4f(a.zw, b.xy); }
-    case 3u: { x = vec4f(a.w, b.xyz); }
-    default: {}
-  }
+  let o = e % 4u;
+  var x = select(a, vec4f(a.yzw, b.x), o == 1u);
+  x = select(x, vec4f(a.zw, b.xy), o == 2u);
+  x = select(x, vec4f(a.w, b.xyz), o == 3u);
   return select(vec4f(0.0), x, vec4u(0u, 1u, 2u, 3u) < vec4u(D - 4u * c));
 }
 
@@ -104,7 +103,6 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   let bh = idx / p.groups;
   let i0 = (idx % p.groups) * ROWS;
   let nRows = min(ROWS, p.T - i0);
-  let qBase = bh * p.T * D;
   let kvBase = bh * p.S * D;
 
   var qm = array<mat4x4f, MAX_D4>();
@@ -169,7 +167,26 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
       dpb[3] += loadV(kb.w, c) * oc;
     }
 
-    acc[0] += sa + sb + dpa + dpb;
+    // dS = P ⊙ (dP − delta); a masked weight is exp(NEG_BIG) = 0, and the outer select makes that exact.
+    var dsa = mat4x4f();
+    var dsb = mat4x4f();
+    for (var n: i32 = 0; n < 4; n++) {
+      let visA = vec4i(j0 + n) <= last;
+      let visB = vec4i(j0 + 4 + n) <= last;
+      let pa = select(vec4f(0.0), exp(select(vec4f(NEG_BIG), sa[n] - lseR, visA)), visA);
+      let pb = select(vec4f(0.0), exp(select(vec4f(NEG_BIG), sb[n] - lseR, visB)), visB);
+      dsa[n] = pa * (dpa[n] - dlt);
+      dsb[n] = pb * (dpb[n] - dlt);
+    }
+
+    // Column r of dsaT: row r's dS over keys j0..j0+3, so (k chunks as columns) · dsaT adds Σ dS·k per row.
+    let dsaT = transpose(dsa);
+    let dsbT = transpose(dsb);
+    for (var c: u32 = 0u; c < D4; c++) {
+      let kma = mat4x4f(loadK(ka.x, c), loadK(ka.y, c), loadK(ka.z, c), loadK(ka.w, c));
+      let kmb = mat4x4f(loadK(kb.x, c), loadK(kb.y, c), loadK(kb.z, c), loadK(kb.w, c));
+      acc[c] += kma * dsaT + kmb * dsbT;
+    }
   }
 
   // Every row of the group is written, dead ones as 0 (their acc never changed).

@@ -42,6 +42,8 @@ export interface Verdict {
   target: string;
   /** Reported for information, with no bar to meet. */
   info?: boolean;
+  /** Some shapes or models of the target were not measured (a runner failed its check or could not run). */
+  partial?: boolean;
   /** null: not measured in this run (filtered out, skipped, or failed its check). */
   met: boolean | null;
   /** One line per shape: the ratio and what it was judged against. */
@@ -96,7 +98,7 @@ function squareSize(shape: string): number | null {
 /** T of an attention shape "B1 H4 T512 d64". */
 const attnT = (shape: string) => Number(/T(\d+)/.exec(shape)?.[1] ?? 0);
 
-export function verdicts(report: Pick<BenchReport, "results" | "defaults">): Verdict[] {
+export function verdicts(report: Pick<BenchReport, "results" | "defaults" | "skipped">): Verdict[] {
   const rs = report.results;
   const mm = report.defaults?.matmul ?? "register";
   const sm = report.defaults?.softmax ?? "row";
@@ -203,13 +205,25 @@ export function verdicts(report: Pick<BenchReport, "results" | "defaults">): Ver
       details.push(`${c}: ${num(a.medianMs)} ms vs ${num(b.medianMs)} ms per step = ${x(s)} [${judged}]`);
       if (c === base) met = (met ?? true) && s >= 2;
     }
-    out.push({ target: `training step on ${ours} >= 2x faster than ${them}`, met, details });
+    // A model whose judged runner failed its check or could not run leaves the target partly measured.
+    let partial = false;
+    for (const k of report.skipped) {
+      if (!k.case.startsWith("train/") || k.case.includes(" ") || (k.impl !== ours && k.impl !== them))
+        continue;
+      details.push(
+        `${k.case}: ${k.impl} ${k.failed ? "FAILED its check" : "did not run"}: ${k.reason} [not judged]`,
+      );
+      partial = true;
+    }
+    out.push({ target: `training step on ${ours} >= 2x faster than ${them}`, met, partial, details });
   }
   return out;
 }
 
 export function verdictWord(v: Verdict): string {
-  return v.info ? "reported" : v.met === null ? "not measured" : v.met ? "met" : "missed";
+  if (v.info) return "reported";
+  if (v.met === null) return "not measured";
+  return v.met ? (v.partial ? "met where measured" : "met") : "missed";
 }
 
 export function verdictText(vs: readonly Verdict[]): string {
@@ -219,4 +233,42 @@ export function verdictText(vs: readonly Verdict[]): string {
       return [`${head}: ${v.target}`, ...v.details.map((d) => `    ${d}`)].join("\n");
     })
     .join("\n");
+}
+
+/** The run's setting, one line each: adapter, clocks, browser, CPU, tfjs, our default variants, flags. */
+export function headerLines(report: BenchReport): string[] {
+  const a = report.adapter;
+  const ts = a.timestampQuery
+    ? `yes${a.timestampQuantizedUs ? ` (quantised to ${a.timestampQuantizedUs} µs)` : " (not quantised)"}`
+    : "no";
+  const wasm = `${report.tfjs.wasmSimd ? "SIMD" : "no SIMD"}, ${report.tfjs.wasmThreads ?? "?"} thread(s)`;
+  return [
+    `adapter: ${a.vendor || "?"} / ${a.architecture || "?"} / ${a.description || "?"}${a.software ? " (software)" : ""}`,
+    `timestamp-query: ${ts}`,
+    `chromium: ${report.chromium}; cores: ${report.cores} (${report.cpu || "?"})`,
+    `tfjs ${report.tfjs.version}; wasm: ${wasm}`,
+    `our default variants: ${report.defaults ? JSON.stringify(report.defaults) : "none (no WebGPU)"}`,
+    `flags: ${report.flags.join(" ")}`,
+    `measured in ${Math.round(report.seconds)} s${report.quick ? " (--quick)" : ""}${report.filter.length ? `, filter ${report.filter.join(",")}` : ""}`,
+  ];
+}
+
+/** Setting, table, verdicts and what did not run, as Markdown. */
+export function markdownReport(report: BenchReport): string {
+  const vs = verdicts(report)
+    .map((v) => `- **${verdictWord(v)}**: ${v.target}\n${v.details.map((d) => `  - ${d}`).join("\n")}`)
+    .join("\n");
+  const skipped = report.skipped.map(
+    (k) =>
+      `- ${k.case} ${k.shape} ${k.impl}: ${k.failed ? "**failed its check**" : "did not run"}: ${k.reason}`,
+  );
+  const parts = [
+    headerLines(report)
+      .map((h) => `- ${h}`)
+      .join("\n"),
+    markdownTable(report.results),
+    vs,
+    ...(skipped.length ? [`Not timed:\n\n${skipped.join("\n")}`] : []),
+  ];
+  return `${parts.join("\n\n")}\n`;
 }

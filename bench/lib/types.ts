@@ -63,6 +63,8 @@ export interface BenchReport {
   chromium: string;
   flags: string[];
   cores: number;
+  /** CPU model name (Node's os.cpus()). */
+  cpu: string;
   results: BenchResult[];
   skipped: BenchSkip[];
   /** Settings of the run. */
@@ -83,7 +85,7 @@ export interface BenchState {
   total: number;
   current: string;
   error?: string;
-  report?: Omit<BenchReport, "chromium" | "flags" | "cores">;
+  report?: Omit<BenchReport, "chromium" | "flags" | "cores" | "cpu">;
   /** Page-side log lines (progress, skipped cases), drained by the CLI. */
   log: string[];
 }

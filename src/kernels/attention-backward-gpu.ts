@@ -85,7 +85,6 @@ function backwardFused(rt: GpuRuntime, b: AttentionBackwardBuffers, dims: Attent
       grid(rt, BH * qGroups),
     );
     const kGroups = Math.ceil(S / ROWS);
-    if (S > 0) return;
     rt.dispatch(
       { name: "attention-backward-dkdv", code: dkdvWgsl },
       { D: d, CAUSAL: causal },

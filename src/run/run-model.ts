@@ -10,11 +10,11 @@ import type { Variable } from "../autograd/variable";
 import type { Backend } from "../backend/contract";
 import { modelEntry, RECIPE_BATCH } from "../models/registry";
 import type { Module } from "../nn/module";
+import type { TrainConfig, Trainer } from "../train/trainer";
 import { registrySchedule } from "../ui/jobs/catalog";
 import { regressionRunner } from "./run-regression";
 import { transformerRunner } from "./run-transformer";
 import { applyWeights, type LoadedWeights, readWeights, type WeightsFile, weightsFile } from "./run-weights";
-import type { TrainConfig, Trainer } from "../train/trainer";
 
 export interface RunOptions {
   model: string;

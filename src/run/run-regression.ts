@@ -20,9 +20,9 @@ import {
   regressionBatch,
 } from "../models/regression";
 import { Module } from "../nn/module";
+import { Trainer } from "../train/trainer";
 import { grainsOf } from "../ui/stages";
 import type { Attention, Capture, Runner, RunnerConfig, SeedFinal } from "./run-model";
-import { Trainer } from "../train/trainer";
 
 /** K models under one module, children "0", "1", … (the pages' naming); the loss is the sum of theirs. */
 class RegressionBank extends Module {

@@ -12,8 +12,8 @@ import { MODELS, RECIPE_BATCH } from "../models/registry";
 import { evaluateRecipes, type RecipeEval, recipeLoss } from "../models/sequence-tasks";
 import type { Transformer } from "../models/transformer";
 import { Module } from "../nn/module";
-import type { Attention, Capture, Runner, RunnerConfig, SeedFinal } from "./run-model";
 import { Trainer } from "../train/trainer";
+import type { Attention, Capture, Runner, RunnerConfig, SeedFinal } from "./run-model";
 
 class TransformerBank extends Module {
   readonly models: Transformer[];

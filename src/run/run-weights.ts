@@ -12,6 +12,7 @@
 
 import type { Module } from "../nn/module";
 import type { Optimizer } from "../nn/optim";
+import { restoreCheckpoint } from "../train/checkpoint";
 import type { JobKind, SavedJob, SavedRun, TrainSettings } from "../ui/protocol";
 import { SAVED_JOB_VERSION } from "../ui/store";
 import {
@@ -21,7 +22,6 @@ import {
   type WeightsFile,
   WeightsFileError,
 } from "../ui/weights-file";
-import { restoreCheckpoint } from "../train/checkpoint";
 
 export { type WeightsFile, WeightsFileError };
 

@@ -34,7 +34,10 @@ class Regressor extends Module {
     this.net =
       kind === "mlp"
         ? this.child("net", new MLP(ctx, rng, [2, 10, 1]))
-        : this.child("net", new AttentionMixture(ctx, new Linear(ctx, rng, 2, 3), new Linear(ctx, rng, 2, 3)));
+        : this.child(
+            "net",
+            new AttentionMixture(ctx, new Linear(ctx, rng, 2, 3), new Linear(ctx, rng, 2, 3)),
+          );
   }
   forward(x: Variable): Variable {
     const y = this.net.forward(x);

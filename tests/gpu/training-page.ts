@@ -8,7 +8,11 @@ import type { Module } from "../../src/nn/module";
 import { type TrainConfig, Trainer, TrainingError } from "../../src/train/trainer";
 import { type Family, familyTask } from "./families";
 
-const config = (steps: number): TrainConfig => ({ steps, optimizer: { kind: "adam", lr: 0.01 }, readEvery: 1 });
+const config = (steps: number): TrainConfig => ({
+  steps,
+  optimizer: { kind: "adam", lr: 0.01 },
+  readEvery: 1,
+});
 
 async function losses(backend: Backend, family: Family, steps: number): Promise<number[]> {
   const t = new Trainer<Module>(backend, familyTask(family), config(steps));
@@ -31,10 +35,19 @@ const api = {
   /** Pool bytes in use and buffer allocations sampled while training `steps` steps on WebGPU. */
   async memory(family: Family, steps: number, every: number) {
     const gpu = await WebGPUBackend.create();
-    const t = new Trainer<Module>(gpu, familyTask(family), { ...config(steps), readEvery: every, checkpointEvery: steps });
+    const t = new Trainer<Module>(gpu, familyTask(family), {
+      ...config(steps),
+      readEvery: every,
+      checkpointEvery: steps,
+    });
     const samples: { step: number; bytesInUse: number; allocations: number }[] = [];
     await t.run({
-      onStep: (r) => samples.push({ step: r.step, bytesInUse: gpu.rt.pool.bytesInUse, allocations: gpu.rt.pool.allocations }),
+      onStep: (r) =>
+        samples.push({
+          step: r.step,
+          bytesInUse: gpu.rt.pool.bytesInUse,
+          allocations: gpu.rt.pool.allocations,
+        }),
     });
     return { samples, finalLoss: t.history.at(-1)?.loss ?? Number.NaN };
   },
@@ -52,7 +65,13 @@ const api = {
   },
 
   /** Destroy the device at `lossAt` steps; continue on a new WebGPU device or on the CPU. */
-  async deviceLoss(family: Family, steps: number, lossAt: number, checkpointEvery: number, to: "webgpu" | "cpu") {
+  async deviceLoss(
+    family: Family,
+    steps: number,
+    lossAt: number,
+    checkpointEvery: number,
+    to: "webgpu" | "cpu",
+  ) {
     const gpu = await WebGPUBackend.create();
     const t = new Trainer<Module>(gpu, familyTask(family), { ...config(steps), checkpointEvery });
     const recoveries: { fromStep: number; toStep: number; backend: string; reason: string }[] = [];
@@ -64,7 +83,13 @@ const api = {
       onRecover: (i) => recoveries.push({ ...i, backend: i.backend.name }),
     });
     const steps_ = t.history.map((r) => r.step);
-    return { recoveries, steps: steps_, finalStep: t.step, finalBackend: t.backend.name, lastLoss: t.history.at(-1)?.loss };
+    return {
+      recoveries,
+      steps: steps_,
+      finalStep: t.step,
+      finalBackend: t.backend.name,
+      lastLoss: t.history.at(-1)?.loss,
+    };
   },
 
   /** Feed a NaN input at step `at`: training must stop naming that step, with finite parameters kept. */

@@ -2,7 +2,7 @@
 // family, flat GPU memory over a long run, recovery from a lost device, and the non-finite guard.
 
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { type Session, openPage } from "../headless/browser";
+import { openPage, type Session } from "../headless/browser";
 import type { Family } from "./families";
 
 let session: Session;
@@ -19,7 +19,8 @@ afterAll(async () => {
 // biome-ignore lint/suspicious/noExplicitAny: arguments cross into the page as JSON
 async function call<T>(name: string, ...args: any[]): Promise<T> {
   return (await session.page.evaluate(
-    (n, a) => (window.trainingChecks as unknown as Record<string, (...x: unknown[]) => Promise<unknown>>)[n]!(...a),
+    (n, a) =>
+      (window.trainingChecks as unknown as Record<string, (...x: unknown[]) => Promise<unknown>>)[n]!(...a),
     name,
     args,
   )) as T;
@@ -39,7 +40,9 @@ describe("WebGPU training matches the CPU backend", () => {
         expect(rel, `step ${i}: gpu ${g} vs cpu ${cpu[i]}`).toBeLessThanOrEqual(0.01);
       });
       expect(cpu[199]!).toBeLessThan(cpu[0]!); // it trained
-      console.log(`${family}: loss ${cpu[0]} -> ${cpu[199]}, max relative gpu/cpu deviation ${worst.toExponential(2)}`);
+      console.log(
+        `${family}: loss ${cpu[0]} -> ${cpu[199]}, max relative gpu/cpu deviation ${worst.toExponential(2)}`,
+      );
     });
   }
 });
@@ -59,7 +62,9 @@ describe("GPU memory", () => {
       expect(s.bytesInUse, `bytes in use at step ${s.step}`).toBe(first.bytesInUse);
       expect(s.allocations, `buffer allocations at step ${s.step}`).toBe(first.allocations);
     }
-    console.log(`pool: ${first.bytesInUse} bytes in use, ${first.allocations} buffers, flat from step ${first.step}`);
+    console.log(
+      `pool: ${first.bytesInUse} bytes in use, ${first.allocations} buffers, flat from step ${first.step}`,
+    );
   });
 });
 

@@ -37,9 +37,9 @@ describe("golden loss trajectories (CPU, seed 1, Adam lr 0.01)", () => {
       const got = t.history.map((r) => r.loss);
       expect(got.length).toBe(10);
       // f32 storage: agreement to ~1e-6 relative is what an unchanged computation gives.
-      got.forEach((l, i) =>
-        expect(Math.abs(l - expected[i]!) / expected[i]!, `step ${i}: ${l}`).toBeLessThan(1e-6),
-      );
+      got.forEach((l, i) => {
+        expect(Math.abs(l - expected[i]!) / expected[i]!, `step ${i}: ${l}`).toBeLessThan(1e-6);
+      });
     });
   }
 });

@@ -13,7 +13,7 @@ import {
   sumToDims,
 } from "../../kernels/elementwise-shape";
 import type { BinaryOp, UnaryOp } from "../contract";
-import { alloc, allocFrom, CpuTensor, type FloatArray } from "../cpu-tensor";
+import { alloc, CpuTensor, type FloatArray } from "../cpu-tensor";
 
 /** 1 / (1 + e^−x) without overflow: for x < 0 use e^x / (1 + e^x), so exp never sees a large argument. */
 export function sigmoid(x: number): number {

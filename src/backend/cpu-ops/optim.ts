@@ -11,7 +11,7 @@
 
 import { type Shape, ShapeError } from "../../kernels/validate";
 import type { AdamParams, SgdParams } from "../contract";
-import { alloc, allocFrom, CpuTensor, type FloatArray } from "../cpu-tensor";
+import { allocFrom, CpuTensor } from "../cpu-tensor";
 
 export interface CpuClip {
   sumSq: CpuTensor;
