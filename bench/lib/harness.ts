@@ -171,9 +171,10 @@ export async function runGroup(
         runner.dispose();
         continue;
       }
-      // Warm up once more when cheap (the check already compiled pipelines and filled buffer pools).
+      // The check already compiled pipelines and filled buffer pools; cheap runners warm up a few more times
+      // (JIT, caches), and the last warm-up's time sets how many repetitions fit in the budget.
       let est = ms;
-      if (ms < 1000) est = (await once(runner, null)).wall;
+      for (let w = 0; w < 3 && est < 1000; w++) est = (await once(runner, null)).wall;
       const reps = Math.max(g.minReps, Math.min(g.maxReps, Math.floor(g.budgetMs / Math.max(est, 0.05))));
       const peak = runner.peakBytes ? await runner.peakBytes() : null;
       live.push({
