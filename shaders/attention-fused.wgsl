@@ -50,13 +50,11 @@ struct Params {
 // b = the next, with components past the row's end (4c + t >= D) zeroed. Only elements of the row itself
 // are kept, so neither a neighbour's data nor stale memory past the tensor (b may lie past it) gets through.
 fn straddle(a: vec4f, b: vec4f, e: u32, c: u32) -> vec4f {
-  var x = a;
-  switch (e % 4u) {
-    case 1u: { x = vec4f(a.yzw, b.x); }
-    case 2u: { x = vec4f(a.zw, b.xy); }
-    case 3u: { x = vec4f(a.w, b.xyz); }
-    default: {}
-  }
+  // selects, not a switch: SwiftShader took seconds to compile the switch once inlined at every load site.
+  let o = e % 4u;
+  var x = select(a, vec4f(a.yzw, b.x), o == 1u);
+  x = select(x, vec4f(a.zw, b.xy), o == 2u);
+  x = select(x, vec4f(a.w, b.xyz), o == 3u);
   return select(vec4f(0.0), x, vec4u(0u, 1u, 2u, 3u) < vec4u(D - 4u * c));
 }
 

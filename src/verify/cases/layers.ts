@@ -392,9 +392,10 @@ function onCpu(
   t: Record<string, Tensor>,
   build: (d: Record<string, Float32Array>) => Tensor,
 ) {
+  if (be.name !== "cpu") return null;
   const data: Record<string, Float32Array> = {};
   for (const [k, v] of Object.entries(t)) data[k] = Float32Array.from((v as CpuTensor).data);
-  return be.name === "cpu" ? build(data) : null;
+  return build(data);
 }
 
 function invalidIndexCases(): VerifyCase[] {
