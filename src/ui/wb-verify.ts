@@ -32,6 +32,7 @@ export class WbVerify extends LitElement {
     status: { state: true },
     results: { state: true },
     adapter: { state: true },
+    fallbacks: { state: true },
   };
 
   /** Only cases whose id contains this text (e.g. "matmul/naive"). */
@@ -40,6 +41,8 @@ export class WbVerify extends LitElement {
   declare status: VerifyState;
   declare results: VerifyResult[];
   declare adapter: string;
+  /** Requests the asked-for variant could not serve, run on another path instead (backend.fallbacks). */
+  declare fallbacks: Record<string, number>;
 
   constructor() {
     super();
@@ -48,6 +51,7 @@ export class WbVerify extends LitElement {
     this.status = { state: "idle", done: 0, total: 0 };
     this.results = [];
     this.adapter = "";
+    this.fallbacks = {};
   }
 
   override connectedCallback(): void {
@@ -70,6 +74,7 @@ export class WbVerify extends LitElement {
       this.adapter = gpu.description;
       const report = await verifyAll(cases, gpu, (r, done, total) => {
         this.results = [...this.results, r];
+        this.fallbacks = { ...gpu.fallbacks };
         this.publish({ state: "running", done, total });
       });
       this.publish({ state: "done", done: cases.length, total: cases.length, report });
@@ -101,8 +106,18 @@ export class WbVerify extends LitElement {
       </p>
       ${this.adapter ? html`<p>Adapter: <code>${this.adapter}</code></p>` : ""}
       ${s.error ? html`<p class="error" role="alert">${s.error}</p>` : ""}
+      ${this.fallbackNote()}
       ${this.results.length ? this.table() : ""}
     `;
+  }
+
+  private fallbackNote() {
+    const entries = Object.entries(this.fallbacks);
+    if (!entries.length) return "";
+    return html`<p>
+      Fallbacks (a request its variant cannot serve runs on another path, counted here):
+      ${entries.map(([what, n]) => html`<code>${what}</code> × ${n} `)}
+    </p>`;
   }
 
   private table() {
