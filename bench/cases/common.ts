@@ -29,9 +29,7 @@ export function randomInput(shape: number[], seed: number, lo = -1, hi = 1): Inp
   return { data: new Rng(seed).fill(n, lo, hi), shape };
 }
 
-const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
-
-/** Our WebGPU backend running `op` on inputs uploaded once. Outputs listed first are compared; all are freed. */
+/** Our WebGPU backend running `op` on inputs uploaded once; its outputs are checked in order, then freed. */
 export function oursGpu(
   ctx: BenchContext,
   caseName: string,
@@ -69,7 +67,6 @@ export function oursGpu(
         dispose: () => {
           for (const t of xs) t.dispose();
         },
-        // Pool bytes in use, sampled at every acquire during one call, minus the bytes before it.
         peakBytes: opts.peak ? () => peakBytes(rt, () => op(be, xs), wait) : undefined,
       } satisfies Runner;
     },
@@ -207,5 +204,3 @@ export function tfjsRunners(
 ): RunnerSpec[] {
   return (["webgpu", "cpu", "wasm"] as const).map((n) => tfjsRunner(ctx, n, caseName, inputs, op, setup));
 }
-
-export { sizeOf };

@@ -172,8 +172,9 @@ export async function runGroup(
         continue;
       }
       // The check already compiled pipelines and filled buffer pools; cheap runners warm up a few more times
-      // (JIT, caches), and the last warm-up's time sets how many repetitions fit in the budget.
-      let est = ms;
+      // (JIT, caches), and the last warm-up's time sets how many repetitions fit in the budget. A custom check
+      // (training: fresh weights, several steps, readbacks) says nothing about one trial: warm up at least once.
+      let est = runner.check ? (await once(runner, null)).wall : ms;
       for (let w = 0; w < 3 && est < 1000; w++) est = (await once(runner, null)).wall;
       const reps = Math.max(g.minReps, Math.min(g.maxReps, Math.floor(g.budgetMs / Math.max(est, 0.05))));
       const peak = runner.peakBytes ? await runner.peakBytes() : null;

@@ -87,8 +87,10 @@ export async function useTf(name: TfBackendName): Promise<void> {
   }
 }
 
-/** A tensor on backend `name`, with its data already on the device for webgpu (upload outside the timing). */
+/** A tensor on backend `name` (the active one), its data already on the device for webgpu (no upload timed). */
 export function tfInput(name: TfBackendName, data: Float32Array, shape: number[]): tf.Tensor {
+  if (tf.getBackend() !== name)
+    throw new Error(`tfInput: the active tfjs backend is ${tf.getBackend()}, not ${name}`);
   const t = tf.tensor(data, shape, "float32");
   if (name === "webgpu") (tf.findBackend("webgpu") as TfWebGPUBackend).uploadToGPU(t.dataId);
   return t;
