@@ -145,6 +145,9 @@ async function main(): Promise<number> {
       for (const k of notRun) console.log(`  ${k.case} ${k.shape} ${k.impl}: ${k.reason}`);
     }
     for (const k of failed) console.log(`FAILED CHECK ${k.case} ${k.shape} ${k.impl}: ${k.reason}`);
+    if (report.results.length === 0 && report.skipped.length === 0) {
+      console.log(opts.filter ? `nothing matches --filter '${opts.filter}'` : "no benchmark ran");
+    }
     if (opts.json) write(opts.json, `${JSON.stringify(report, null, 2)}\n`);
     if (opts.markdown) write(opts.markdown, markdownReport(report));
     console.log(
