@@ -13,13 +13,17 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> dx: array<f32>;
 @group(0) @binding(3) var<uniform> p: Params;
 
-@compute @workgroup_size(64, 1, 1)
+// Rows per workgroup: 64 for many rows; fewer when rows are few, so the work still spreads over every core
+// (a software adapter runs one workgroup per thread). Chosen per call in src/kernels/softmax-gpu.ts.
+override WG: u32 = 64u;
+
+@compute @workgroup_size(WG, 1, 1)
 fn main(
   @builtin(workgroup_id) wid: vec3u,
   @builtin(num_workgroups) nwg: vec3u,
   @builtin(local_invocation_index) li: u32,
 ) {
-  let r = (wid.y * nwg.x + wid.x) * 64u + li;
+  let r = (wid.y * nwg.x + wid.x) * WG + li;
   if (r >= p.rows) {
     return;
   }

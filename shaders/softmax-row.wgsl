@@ -43,14 +43,18 @@ fn kept_cols(r: u32) -> u32 {
   return min(p.cols, lim - p.causalT);
 }
 
-@compute @workgroup_size(64, 1, 1)
+// Rows per workgroup: 64 for many rows; fewer when rows are few, so the work still spreads over every core
+// (a software adapter runs one workgroup per thread). Chosen per call in src/kernels/softmax-gpu.ts.
+override WG: u32 = 64u;
+
+@compute @workgroup_size(WG, 1, 1)
 fn main(
   @builtin(workgroup_id) wid: vec3u,
   @builtin(num_workgroups) nwg: vec3u,
   @builtin(local_invocation_index) li: u32,
 ) {
   // Workgroups are spread over x and y (rows may exceed 65535 x 64).
-  let r = (wid.y * nwg.x + wid.x) * 64u + li;
+  let r = (wid.y * nwg.x + wid.x) * WG + li;
   if (r >= p.rows) {
     return;
   }

@@ -40,12 +40,24 @@ export function spreadGrid(n: number, maxPerDim: number): [number, number] {
   return [maxPerDim, Math.ceil(n / maxPerDim)];
 }
 
-function grid(rt: GpuRuntime, spec: VariantSpec, rows: number, launch: SoftmaxLaunch): [number, number] {
+/**
+ * Rows per workgroup for the row variant: 64 when there are many rows, fewer when there are few, so that at
+ * least ~16 workgroups exist and a software adapter (one workgroup per thread) keeps every core busy: 64 rows of
+ * 1024 ran as a single workgroup before, on one core. The workgroup variant always takes one row per workgroup.
+ */
+function shapeFor(spec: VariantSpec, rows: number): { perWorkgroup: number; constants: Record<string, number> } {
+  if (spec.rowsPerWorkgroup === 1) return { perWorkgroup: 1, constants: spec.constants };
+  let wg = spec.rowsPerWorkgroup;
+  while (wg > 4 && rows < wg * 16) wg /= 2;
+  return { perWorkgroup: wg, constants: { ...spec.constants, WG: wg } };
+}
+
+function grid(rt: GpuRuntime, perWorkgroup: number, rows: number, launch: SoftmaxLaunch): [number, number] {
   const max = rt.limits.maxComputeWorkgroupsPerDimension;
   const cap = launch.maxGridX ?? max;
   if (!Number.isInteger(cap) || cap < 1)
     throw new ShapeError("softmax", "maxGridX", "must be a positive integer", String(cap));
-  return spreadGrid(Math.ceil(rows / spec.rowsPerWorkgroup), Math.min(max, cap));
+  return spreadGrid(Math.ceil(rows / perWorkgroup), Math.min(max, cap));
 }
 
 /** y = softmax(scale·x) per row of x (rows x cols); masked and -Infinity entries give 0. */
@@ -60,15 +72,16 @@ export function softmaxGpu(
 ): void {
   checkSoftmaxOptions("softmax", rows, opts);
   const spec = SOFTMAX_VARIANTS[variant];
+  const shape = shapeFor(spec, rows);
   // Every declared binding must be bound: a 4-byte pooled buffer stands in for an absent lse.
   const lse = opts.lse ?? rt.pool.acquire(4, "softmax:no-lse");
   try {
     rt.dispatch(
       { name: `softmax-${variant}`, code: spec.forward },
-      { ...spec.constants, CAUSAL: opts.causalT !== undefined, HAS_LSE: opts.lse !== undefined },
+      { ...shape.constants, CAUSAL: opts.causalT !== undefined, HAS_LSE: opts.lse !== undefined },
       [x, out, lse],
       [rows, cols, opts.causalT ?? 1, { f32: opts.scale ?? 1 }],
-      grid(rt, spec, rows, opts),
+      grid(rt, shape.perWorkgroup, rows, opts),
     );
   } finally {
     // Safe to reuse at once: later users of the buffer are queued after this dispatch.
@@ -88,11 +101,12 @@ export function softmaxBackwardGpu(
   launch: SoftmaxLaunch = {},
 ): void {
   const spec = SOFTMAX_VARIANTS[variant];
+  const shape = shapeFor(spec, rows);
   rt.dispatch(
     { name: `softmax-backward-${variant}`, code: spec.backward },
-    spec.constants,
+    shape.constants,
     [y, dy, dx],
     [rows, cols],
-    grid(rt, spec, rows, launch),
+    grid(rt, shape.perWorkgroup, rows, launch),
   );
 }
