@@ -45,7 +45,10 @@ export function spreadGrid(n: number, maxPerDim: number): [number, number] {
  * least ~16 workgroups exist and a software adapter (one workgroup per thread) keeps every core busy: 64 rows of
  * 1024 ran as a single workgroup before, on one core. The workgroup variant always takes one row per workgroup.
  */
-function shapeFor(spec: VariantSpec, rows: number): { perWorkgroup: number; constants: Record<string, number> } {
+function shapeFor(
+  spec: VariantSpec,
+  rows: number,
+): { perWorkgroup: number; constants: Record<string, number> } {
   if (spec.rowsPerWorkgroup === 1) return { perWorkgroup: 1, constants: spec.constants };
   let wg = spec.rowsPerWorkgroup;
   while (wg > 4 && rows < wg * 16) wg /= 2;
