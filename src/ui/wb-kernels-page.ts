@@ -3,10 +3,13 @@
 // URL: ?filter=<case id part> limits the checks, ?run starts them at once, ?bench=quick times two sizes only.
 
 import { css, html, LitElement, nothing } from "lit";
+import latestBench from "../../bench/results/latest.json";
 import type { Backend } from "../backend/contract";
 import { CpuBackend } from "../backend/cpu";
 import { createBackend } from "../backend/select";
 import { BENCH_KERNELS, type BenchRow, runBench } from "./kernel-bench";
+import type { BenchReport } from "./wb-bench-compare";
+import "./wb-bench-compare";
 import "./wb-loss-chart";
 import "./wb-verify";
 
@@ -137,6 +140,10 @@ export class WbKernelsPage extends LitElement {
         ${this.adapter ? html`<p>Adapter: <code>${this.adapter}</code></p>` : nothing}
         ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
         ${this.rows.length ? html`<div class="bench">${this.table()}<div class="charts">${this.charts()}</div></div>` : nothing}
+      </section>
+      <section>
+        <h2>Against TensorFlow.js</h2>
+        <wb-bench-compare .report=${latestBench as BenchReport}></wb-bench-compare>
       </section>
     `;
   }

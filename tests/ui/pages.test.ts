@@ -181,6 +181,16 @@ describe("pages", () => {
       expect(r.ms.webgpu).toBeGreaterThan(0);
       expect(r.ms.cpu).toBeGreaterThanOrEqual(0);
     }
+    // The comparison with TensorFlow.js (from the latest bench report) is plotted: points in every chart.
+    const points = await s.page.evaluate(() => {
+      const page = document.querySelector("wb-kernels-page")!.shadowRoot!;
+      const compare = page.querySelector("wb-bench-compare")!.shadowRoot!;
+      return [...compare.querySelectorAll("wb-loss-chart")].map(
+        (c) => (c as unknown as { renderedPoints: number }).renderedPoints,
+      );
+    });
+    expect(points.length).toBe(2);
+    for (const n of points) expect(n).toBeGreaterThanOrEqual(4);
     await shot("kernels");
     expect(s.errors).toEqual([]);
   });
