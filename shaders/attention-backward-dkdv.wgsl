@@ -1,3 +1,4 @@
+//! use: attention-tile
 // attention backward, dk and dv: dk_j = scale · Σᵢ dSᵢⱼ·qᵢ and dv_j = Σᵢ Pᵢⱼ·doutᵢ, with the weights
 // Pᵢⱼ = exp(sᵢⱼ − lseᵢ) recomputed from the forward's saved log-sum-exp and dSᵢⱼ = Pᵢⱼ·(doutᵢ·vⱼ − deltaᵢ)
 // (no T×S matrix in memory).
@@ -21,21 +22,7 @@
 // Layout: q, dout [BH, T, D]; k, v, dk, dv [BH, S, D]; lse, delta [BH, T] (row-major f32, no padding).
 
 const KEYS: u32 = 4u; // key rows per invocation
-const MAX_D4: u32 = 32u; // head size limit: D <= 128 (ATTENTION_FUSED_MAX_D in src/kernels/attention-gpu.ts)
-const NEG_BIG: f32 = -3.0e38;
 const WG: u32 = 64u;
-
-override D: u32 = 64u; // head size
-override CAUSAL: bool = false;
-override D4: u32 = (D + 3u) / 4u;
-
-struct Params {
-  BH: u32,
-  T: u32,
-  S: u32,
-  groups: u32, // ceil(S / KEYS): key groups per (batch, head)
-  scale: f32,
-}
 
 @group(0) @binding(0) var<storage, read> q: array<vec4f>;
 @group(0) @binding(1) var<storage, read> k: array<vec4f>;
@@ -45,52 +32,7 @@ struct Params {
 @group(0) @binding(5) var<storage, read> delta: array<f32>;
 @group(0) @binding(6) var<storage, read_write> dk: array<f32>;
 @group(0) @binding(7) var<storage, read_write> dv: array<f32>;
-@group(0) @binding(8) var<uniform> p: Params;
-
-// Elements e..e+3 of a row from the vec4s a = [4⌊e/4⌋, ..+3] and b = the next, components past the row's end
-// (4c + t >= D) zeroed (see attention-fused.wgsl). Selects rather than a switch: inlined at every load site,
-// a switch made SwiftShader's pipeline compilation take minutes (and lose the device) for D % 4 != 0, while
-// selects compile in about a second and cost a few shuffles.
-fn straddle(a: vec4f, b: vec4f, e: u32, c: u32) -> vec4f {
-  let o = e % 4u;
-  var x = select(a, vec4f(a.yzw, b.x), o == 1u);
-  x = select(x, vec4f(a.zw, b.xy), o == 2u);
-  x = select(x, vec4f(a.w, b.xyz), o == 3u);
-  return select(vec4f(0.0), x, vec4u(0u, 1u, 2u, 3u) < vec4u(D - 4u * c));
-}
-
-// Chunk c of the row starting at element `row`. With D % 4 == 0 (a pipeline constant) it is one aligned vec4.
-fn loadQ(row: u32, c: u32) -> vec4f {
-  let e = row + 4u * c;
-  if (D % 4u == 0u) {
-    return q[e / 4u];
-  }
-  return straddle(q[e / 4u], q[e / 4u + 1u], e, c);
-}
-
-fn loadK(row: u32, c: u32) -> vec4f {
-  let e = row + 4u * c;
-  if (D % 4u == 0u) {
-    return k[e / 4u];
-  }
-  return straddle(k[e / 4u], k[e / 4u + 1u], e, c);
-}
-
-fn loadV(row: u32, c: u32) -> vec4f {
-  let e = row + 4u * c;
-  if (D % 4u == 0u) {
-    return v[e / 4u];
-  }
-  return straddle(v[e / 4u], v[e / 4u + 1u], e, c);
-}
-
-fn loadDout(row: u32, c: u32) -> vec4f {
-  let e = row + 4u * c;
-  if (D % 4u == 0u) {
-    return dout[e / 4u];
-  }
-  return straddle(dout[e / 4u], dout[e / 4u + 1u], e, c);
-}
+@group(0) @binding(8) var<uniform> p: AttentionParams; // groups = ceil(S / KEYS)
 
 fn store(row: u32, c: u32, x: vec4f, y: vec4f) {
   for (var t: u32 = 0u; t < 4u && 4u * c + t < D; t++) {
@@ -116,8 +58,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   var dvm = array<mat4x4f, MAX_D4>();
   for (var n: u32 = 0u; n < nKeys; n++) {
     for (var c: u32 = 0u; c < D4; c++) {
-      km[c][n] = loadK(kvBase + (j0 + n) * D, c) * p.scale;
-      vm[c][n] = loadV(kvBase + (j0 + n) * D, c);
+      km[c][n] = load_chunk(&k, kvBase + (j0 + n) * D, c) * p.scale;
+      vm[c][n] = load_chunk(&v, kvBase + (j0 + n) * D, c);
     }
   }
   // First query that sees each key: 0, or j + T − S with the causal mask (clamped at 0); T (none) for the
@@ -160,22 +102,10 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
     for (var c: u32 = 0u; c < D4; c++) {
       let kc = km[c];
       let vc = vm[c];
-      sa[0] += loadQ(qa.x, c) * kc;
-      sa[1] += loadQ(qa.y, c) * kc;
-      sa[2] += loadQ(qa.z, c) * kc;
-      sa[3] += loadQ(qa.w, c) * kc;
-      sb[0] += loadQ(qb.x, c) * kc;
-      sb[1] += loadQ(qb.y, c) * kc;
-      sb[2] += loadQ(qb.z, c) * kc;
-      sb[3] += loadQ(qb.w, c) * kc;
-      dpa[0] += loadDout(qa.x, c) * vc;
-      dpa[1] += loadDout(qa.y, c) * vc;
-      dpa[2] += loadDout(qa.z, c) * vc;
-      dpa[3] += loadDout(qa.w, c) * vc;
-      dpb[0] += loadDout(qb.x, c) * vc;
-      dpb[1] += loadDout(qb.y, c) * vc;
-      dpb[2] += loadDout(qb.z, c) * vc;
-      dpb[3] += loadDout(qb.w, c) * vc;
+      sa += chunk_dots(&q, qa, c, kc);
+      sb += chunk_dots(&q, qb, c, kc);
+      dpa += chunk_dots(&dout, qa, c, vc);
+      dpb += chunk_dots(&dout, qb, c, vc);
     }
 
     // P and dS = P ⊙ (dP − delta); a masked weight is exp(NEG_BIG) = 0, and the outer select makes that exact.
@@ -200,10 +130,10 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
     let dsaT = transpose(dsa);
     let dsbT = transpose(dsb);
     for (var c: u32 = 0u; c < D4; c++) {
-      let qma = mat4x4f(loadQ(qa.x, c), loadQ(qa.y, c), loadQ(qa.z, c), loadQ(qa.w, c));
-      let qmb = mat4x4f(loadQ(qb.x, c), loadQ(qb.y, c), loadQ(qb.z, c), loadQ(qb.w, c));
-      let oma = mat4x4f(loadDout(qa.x, c), loadDout(qa.y, c), loadDout(qa.z, c), loadDout(qa.w, c));
-      let omb = mat4x4f(loadDout(qb.x, c), loadDout(qb.y, c), loadDout(qb.z, c), loadDout(qb.w, c));
+      let qma = chunk_cols(&q, qa, c);
+      let qmb = chunk_cols(&q, qb, c);
+      let oma = chunk_cols(&dout, qa, c);
+      let omb = chunk_cols(&dout, qb, c);
       dkm[c] += qma * dsaT + qmb * dsbT;
       dvm[c] += oma * paT + omb * pbT;
     }

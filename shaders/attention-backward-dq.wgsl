@@ -1,3 +1,4 @@
+//! use: attention-tile
 // attention backward, dq: dq_i = scale · Σⱼ dSᵢⱼ·kⱼ with dSᵢⱼ = Pᵢⱼ·(doutᵢ·vⱼ − deltaᵢ), where the weights
 // Pᵢⱼ = exp(sᵢⱼ − lseᵢ) are recomputed from the forward's saved log-sum-exp (no T×S matrix in memory).
 //
@@ -18,21 +19,7 @@
 // Layout: q, dout, dq [BH, T, D]; k, v [BH, S, D]; lse, delta [BH, T] (row-major f32, no padding).
 
 const ROWS: u32 = 4u; // query rows per invocation
-const MAX_D4: u32 = 32u; // head size limit: D <= 128 (ATTENTION_FUSED_MAX_D in src/kernels/attention-gpu.ts)
-const NEG_BIG: f32 = -3.0e38;
 const WG: u32 = 64u;
-
-override D: u32 = 64u; // head size
-override CAUSAL: bool = false;
-override D4: u32 = (D + 3u) / 4u;
-
-struct Params {
-  BH: u32,
-  T: u32,
-  S: u32,
-  groups: u32, // ceil(T / ROWS): row groups per (batch, head)
-  scale: f32,
-}
 
 @group(0) @binding(0) var<storage, read> q: array<vec4f>;
 @group(0) @binding(1) var<storage, read> k: array<vec4f>;
@@ -41,54 +28,9 @@ struct Params {
 @group(0) @binding(4) var<storage, read> lse: array<u32>; // f32 bits
 @group(0) @binding(5) var<storage, read> delta: array<f32>;
 @group(0) @binding(6) var<storage, read_write> dq: array<f32>;
-@group(0) @binding(7) var<uniform> p: Params;
+@group(0) @binding(7) var<uniform> p: AttentionParams; // groups = ceil(T / ROWS)
 
-// Elements e..e+3 of a row from the vec4s a = [4⌊e/4⌋, ..+3] and b = the next, components past the row's end
-// (4c + t >= D) zeroed (see attention-fused.wgsl). Selects rather than a switch: inlined at every load site,
-// a switch made SwiftShader's pipeline compilation take minutes (and lose the device) for D % 4 != 0, while
-// selects compile in about a second and cost a few shuffles.
-fn straddle(a: vec4f, b: vec4f, e: u32, c: u32) -> vec4f {
-  let o = e % 4u;
-  var x = select(a, vec4f(a.yzw, b.x), o == 1u);
-  x = select(x, vec4f(a.zw, b.xy), o == 2u);
-  x = select(x, vec4f(a.w, b.xyz), o == 3u);
-  return select(vec4f(0.0), x, vec4u(0u, 1u, 2u, 3u) < vec4u(D - 4u * c));
-}
-
-// Chunk c of the row starting at element `row`. With D % 4 == 0 (a pipeline constant) it is one aligned vec4.
-fn loadQ(row: u32, c: u32) -> vec4f {
-  let e = row + 4u * c;
-  if (D % 4u == 0u) {
-    return q[e / 4u];
-  }
-  return straddle(q[e / 4u], q[e / 4u + 1u], e, c);
-}
-
-fn loadK(row: u32, c: u32) -> vec4f {
-  let e = row + 4u * c;
-  if (D % 4u == 0u) {
-    return k[e / 4u];
-  }
-  return straddle(k[e / 4u], k[e / 4u + 1u], e, c);
-}
-
-fn loadV(row: u32, c: u32) -> vec4f {
-  let e = row + 4u * c;
-  if (D % 4u == 0u) {
-    return v[e / 4u];
-  }
-  return straddle(v[e / 4u], v[e / 4u + 1u], e, c);
-}
-
-fn loadDout(row: u32, c: u32) -> vec4f {
-  let e = row + 4u * c;
-  if (D % 4u == 0u) {
-    return dout[e / 4u];
-  }
-  return straddle(dout[e / 4u], dout[e / 4u + 1u], e, c);
-}
-
-fn storeDq(row: u32, c: u32, x: vec4f) {
+fn store_dq(row: u32, c: u32, x: vec4f) {
   for (var t: u32 = 0u; t < 4u && 4u * c + t < D; t++) {
     dq[row + 4u * c + t] = x[t];
   }
@@ -119,8 +61,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
     // -Infinity marks a fully masked row.
     if ((bits & 0x7f800000u) != 0x7f800000u) {
       for (var c: u32 = 0u; c < D4; c++) {
-        qm[c][r] = loadQ(row * D, c) * p.scale;
-        om[c][r] = loadDout(row * D, c);
+        qm[c][r] = load_chunk(&q, row * D, c) * p.scale;
+        om[c][r] = load_chunk(&dout, row * D, c);
       }
       lseR[r] = bitcast<f32>(bits);
       dlt[r] = delta[row];
@@ -149,22 +91,10 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
     for (var c: u32 = 0u; c < D4; c++) {
       let qc = qm[c];
       let oc = om[c];
-      sa[0] += loadK(ka.x, c) * qc;
-      sa[1] += loadK(ka.y, c) * qc;
-      sa[2] += loadK(ka.z, c) * qc;
-      sa[3] += loadK(ka.w, c) * qc;
-      sb[0] += loadK(kb.x, c) * qc;
-      sb[1] += loadK(kb.y, c) * qc;
-      sb[2] += loadK(kb.z, c) * qc;
-      sb[3] += loadK(kb.w, c) * qc;
-      dpa[0] += loadV(ka.x, c) * oc;
-      dpa[1] += loadV(ka.y, c) * oc;
-      dpa[2] += loadV(ka.z, c) * oc;
-      dpa[3] += loadV(ka.w, c) * oc;
-      dpb[0] += loadV(kb.x, c) * oc;
-      dpb[1] += loadV(kb.y, c) * oc;
-      dpb[2] += loadV(kb.z, c) * oc;
-      dpb[3] += loadV(kb.w, c) * oc;
+      sa += chunk_dots(&k, ka, c, qc);
+      sb += chunk_dots(&k, kb, c, qc);
+      dpa += chunk_dots(&v, ka, c, oc);
+      dpb += chunk_dots(&v, kb, c, oc);
     }
 
     // dS = P ⊙ (dP − delta); a masked weight is exp(NEG_BIG) = 0, and the outer select makes that exact.
@@ -183,8 +113,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
     let dsaT = transpose(dsa);
     let dsbT = transpose(dsb);
     for (var c: u32 = 0u; c < D4; c++) {
-      let kma = mat4x4f(loadK(ka.x, c), loadK(ka.y, c), loadK(ka.z, c), loadK(ka.w, c));
-      let kmb = mat4x4f(loadK(kb.x, c), loadK(kb.y, c), loadK(kb.z, c), loadK(kb.w, c));
+      let kma = chunk_cols(&k, ka, c);
+      let kmb = chunk_cols(&k, kb, c);
       acc[c] += kma * dsaT + kmb * dsbT;
     }
   }
@@ -193,7 +123,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   for (var r: u32 = 0u; r < nRows; r++) {
     let row = bh * p.T + i0 + r;
     for (var c: u32 = 0u; c < D4; c++) {
-      storeDq(row * D, c, acc[c][r] * p.scale);
+      store_dq(row * D, c, acc[c][r] * p.scale);
     }
   }
 }

@@ -1,3 +1,4 @@
+//! use: attention-tile
 // attention, fused: out = softmax(scale·Q·Kᵀ + causal mask)·V and lse = log Σⱼ exp(sᵢⱼ) in one pass.
 //
 // One invocation owns 4 consecutive query rows of one (batch, head). It keeps those q rows (times scale) and
@@ -23,67 +24,16 @@
 // row's chunk straddles two vec4s and its components past D are zeroed.
 
 const ROWS: u32 = 4u; // query rows per invocation: the columns of qm and acc, the components of m, l, s, p
-const MAX_D4: u32 = 32u; // head size limit: D <= 128 (ATTENTION_FUSED_MAX_D in src/kernels/attention-gpu.ts)
-const NEG_BIG: f32 = -3.0e38;
 const WG: u32 = 64u;
-
-override D: u32 = 64u; // head size
-override CAUSAL: bool = false;
-override D4: u32 = (D + 3u) / 4u;
-
-struct Params {
-  BH: u32,
-  T: u32,
-  S: u32,
-  groups: u32, // ceil(T / ROWS): row groups per (batch, head)
-  scale: f32,
-}
 
 @group(0) @binding(0) var<storage, read> q: array<vec4f>;
 @group(0) @binding(1) var<storage, read> k: array<vec4f>;
 @group(0) @binding(2) var<storage, read> v: array<vec4f>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 @group(0) @binding(4) var<storage, read_write> lse: array<f32>;
-@group(0) @binding(5) var<uniform> p: Params;
+@group(0) @binding(5) var<uniform> p: AttentionParams; // groups = ceil(T / ROWS)
 
-// Elements e..e+3 (e = row start + 4c, not 4-aligned when D % 4 != 0) from the vec4s a = [4⌊e/4⌋, ..+3] and
-// b = the next, with components past the row's end (4c + t >= D) zeroed. Only elements of the row itself
-// are kept, so neither a neighbour's data nor stale memory past the tensor (b may lie past it) gets through.
-fn straddle(a: vec4f, b: vec4f, e: u32, c: u32) -> vec4f {
-  // selects, not a switch: SwiftShader took seconds to compile the switch once inlined at every load site.
-  let o = e % 4u;
-  var x = select(a, vec4f(a.yzw, b.x), o == 1u);
-  x = select(x, vec4f(a.zw, b.xy), o == 2u);
-  x = select(x, vec4f(a.w, b.xyz), o == 3u);
-  return select(vec4f(0.0), x, vec4u(0u, 1u, 2u, 3u) < vec4u(D - 4u * c));
-}
-
-// Chunk c of the row starting at element `row`. With D % 4 == 0 (a pipeline constant) it is one aligned vec4.
-fn loadQ(row: u32, c: u32) -> vec4f {
-  let e = row + 4u * c;
-  if (D % 4u == 0u) {
-    return q[e / 4u];
-  }
-  return straddle(q[e / 4u], q[e / 4u + 1u], e, c);
-}
-
-fn loadK(row: u32, c: u32) -> vec4f {
-  let e = row + 4u * c;
-  if (D % 4u == 0u) {
-    return k[e / 4u];
-  }
-  return straddle(k[e / 4u], k[e / 4u + 1u], e, c);
-}
-
-fn loadV(row: u32, c: u32) -> vec4f {
-  let e = row + 4u * c;
-  if (D % 4u == 0u) {
-    return v[e / 4u];
-  }
-  return straddle(v[e / 4u], v[e / 4u + 1u], e, c);
-}
-
-fn storeOut(row: u32, c: u32, x: vec4f) {
+fn store_out(row: u32, c: u32, x: vec4f) {
   for (var t: u32 = 0u; t < 4u && 4u * c + t < D; t++) {
     out[row + 4u * c + t] = x[t];
   }
@@ -116,7 +66,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   var acc = array<mat4x4f, MAX_D4>();
   for (var r: u32 = 0u; r < nRows; r++) {
     for (var c: u32 = 0u; c < D4; c++) {
-      qm[c][r] = loadQ(qBase + (i0 + r) * D, c) * p.scale;
+      qm[c][r] = load_chunk(&q, qBase + (i0 + r) * D, c) * p.scale;
     }
   }
   var m = vec4f(NEG_BIG); // running max per row
@@ -134,14 +84,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
     var sb = mat4x4f();
     for (var c: u32 = 0u; c < D4; c++) {
       let qc = qm[c];
-      sa[0] += loadK(ka.x, c) * qc;
-      sa[1] += loadK(ka.y, c) * qc;
-      sa[2] += loadK(ka.z, c) * qc;
-      sa[3] += loadK(ka.w, c) * qc;
-      sb[0] += loadK(kb.x, c) * qc;
-      sb[1] += loadK(kb.y, c) * qc;
-      sb[2] += loadK(kb.z, c) * qc;
-      sb[3] += loadK(kb.w, c) * qc;
+      sa += chunk_dots(&k, ka, c, qc);
+      sb += chunk_dots(&k, kb, c, qc);
     }
 
     var mNew = m;
@@ -165,8 +109,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
     let paT = transpose(pa);
     let pbT = transpose(pb);
     for (var c: u32 = 0u; c < D4; c++) {
-      let va = mat4x4f(loadV(ka.x, c), loadV(ka.y, c), loadV(ka.z, c), loadV(ka.w, c));
-      let vb = mat4x4f(loadV(kb.x, c), loadV(kb.y, c), loadV(kb.z, c), loadV(kb.w, c));
+      let va = chunk_cols(&v, ka, c);
+      let vb = chunk_cols(&v, kb, c);
       let a = acc[c];
       acc[c] = mat4x4f(a[0] * alpha.x, a[1] * alpha.y, a[2] * alpha.z, a[3] * alpha.w) + va * paT + vb * pbT;
     }
@@ -177,12 +121,12 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
     if (l[r] > 0.0) {
       let inv = 1.0 / l[r];
       for (var c: u32 = 0u; c < D4; c++) {
-        storeOut(row * D, c, acc[c][r] * inv);
+        store_out(row * D, c, acc[c][r] * inv);
       }
       lse[row] = m[r] + log(l[r]);
     } else {
       for (var c: u32 = 0u; c < D4; c++) {
-        storeOut(row * D, c, vec4f(0.0));
+        store_out(row * D, c, vec4f(0.0));
       }
       // -inf, the log of an empty sum. Built at run time: WGSL rejects an infinite constant expression.
       var negInfBits: u32 = 0xff800000u;

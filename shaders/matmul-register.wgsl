@@ -76,7 +76,7 @@ fn b1(ob: u32, k: u32, n: u32) -> f32 {
 }
 
 // The 4x4 block of A at rows `rows` (m0.. clamped), columns k..k+3: column i holds A[rows[i]][k..k+3].
-fn blockA(oa: u32, rows: vec4u, m0: u32, k: u32) -> mat4x4f {
+fn block_a(oa: u32, rows: vec4u, m0: u32, k: u32) -> mat4x4f {
   if (TRANS_A) {
     // a is [K, M]: a vec4 runs along m, so read by k and transpose. Components past M read whatever follows
     // (the next row, or a clamped read past the binding); they only feed rows that are not stored.
@@ -97,7 +97,7 @@ fn blockA(oa: u32, rows: vec4u, m0: u32, k: u32) -> mat4x4f {
 }
 
 // The 4x4 block of B at rows k..k+3, columns `cols` (n0.. clamped): column kk holds B[k+kk][n0..n0+3].
-fn blockB(ob: u32, cols: vec4u, n0: u32, k: u32) -> mat4x4f {
+fn block_b(ob: u32, cols: vec4u, n0: u32, k: u32) -> mat4x4f {
   if (TRANS_B) {
     // b is [N, K]: a vec4 runs along k, so read by column and transpose.
     let t = mat4x4f(
@@ -108,7 +108,7 @@ fn blockB(ob: u32, cols: vec4u, n0: u32, k: u32) -> mat4x4f {
     );
     return transpose(t);
   }
-  // Components past N read whatever follows (as in blockA); they only feed columns that are not stored.
+  // Components past N read whatever follows (as in block_a); they only feed columns that are not stored.
   return mat4x4f(
     b4(ob + k * p.N + n0),
     b4(ob + (k + 1u) * p.N + n0),
@@ -136,7 +136,7 @@ fn store(oc: u32, acc: mat4x4f, m: u32, n: u32, bv: vec4f) {
   }
 }
 
-fn biasAt(cols: vec4u) -> vec4f {
+fn bias_at(cols: vec4u) -> vec4f {
   if (HAS_BIAS) {
     return vec4f(bias[cols.x], bias[cols.y], bias[cols.z], bias[cols.w]);
   }
@@ -165,7 +165,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   let oa = z * p.strideA;
   let ob = z * p.strideB;
 
-  // accRC: column i is row m0 + 4R + i of C over columns n0 + 4C .. +3. Column i of blockB * blockA is
+  // accRC: column i is row m0 + 4R + i of C over columns n0 + 4C .. +3. Column i of block_b * block_a is
   // sum over kk of A[row i][k+kk] * B[k+kk][cols]: 64 multiply-adds per 4x4 pair and K step.
   let zero = mat4x4f(vec4f(0.0), vec4f(0.0), vec4f(0.0), vec4f(0.0));
   var acc00 = zero;
@@ -174,10 +174,10 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   var acc11 = zero;
   var k: u32 = 0u;
   for (; k + 4u <= p.K; k += 4u) {
-    let aLo = blockA(oa, rowsLo, m0, k);
-    let aHi = blockA(oa, rowsHi, m0 + 4u, k);
-    let bLo = blockB(ob, colsLo, n0, k);
-    let bHi = blockB(ob, colsHi, n0 + 4u, k);
+    let aLo = block_a(oa, rowsLo, m0, k);
+    let aHi = block_a(oa, rowsHi, m0 + 4u, k);
+    let bLo = block_b(ob, colsLo, n0, k);
+    let bHi = block_b(ob, colsHi, n0 + 4u, k);
     acc00 += bLo * aLo;
     acc01 += bHi * aLo;
     acc10 += bLo * aHi;
@@ -195,8 +195,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   }
 
   let oc = z * p.M * p.N;
-  let biasLo = biasAt(colsLo);
-  let biasHi = biasAt(colsHi);
+  let biasLo = bias_at(colsLo);
+  let biasHi = bias_at(colsHi);
   store(oc, acc00, m0, n0, biasLo);
   store(oc, acc01, m0, n0 + 4u, biasHi);
   store(oc, acc10, m0 + 4u, n0, biasLo);

@@ -35,7 +35,7 @@ var<workgroup> as_: array<vec4f, 272>;
 var<workgroup> bs: array<vec4f, 272>;
 
 // A[m][k] of batch entry offset oa, 0 outside the matrix (the tile edge and the K tail read zeros).
-fn loadA(oa: u32, m: u32, k: u32) -> f32 {
+fn load_a(oa: u32, m: u32, k: u32) -> f32 {
   if (m >= p.M || k >= p.K) {
     return 0.0;
   }
@@ -45,7 +45,7 @@ fn loadA(oa: u32, m: u32, k: u32) -> f32 {
   return a[oa + m * p.K + k];
 }
 
-fn loadB(ob: u32, k: u32, n: u32) -> f32 {
+fn load_b(ob: u32, k: u32, n: u32) -> f32 {
   if (k >= p.K || n >= p.N) {
     return 0.0;
   }
@@ -87,18 +87,18 @@ fn main(
     let am = m0 + aq * 4u;
     let ka = k0 + ak;
     as_[ak * ROW + aq] = vec4f(
-      loadA(oa, am, ka),
-      loadA(oa, am + 1u, ka),
-      loadA(oa, am + 2u, ka),
-      loadA(oa, am + 3u, ka),
+      load_a(oa, am, ka),
+      load_a(oa, am + 1u, ka),
+      load_a(oa, am + 2u, ka),
+      load_a(oa, am + 3u, ka),
     );
     let bn = n0 + bq * 4u;
     let kb = k0 + bk;
     bs[bk * ROW + bq] = vec4f(
-      loadB(ob, kb, bn),
-      loadB(ob, kb, bn + 1u),
-      loadB(ob, kb, bn + 2u),
-      loadB(ob, kb, bn + 3u),
+      load_b(ob, kb, bn),
+      load_b(ob, kb, bn + 1u),
+      load_b(ob, kb, bn + 2u),
+      load_b(ob, kb, bn + 3u),
     );
     workgroupBarrier();
 

@@ -103,13 +103,18 @@ fn main() {
     ]);
   });
 
+  // The kernels and the library files appended to them (shaders/lib/).
   const dir = resolve(import.meta.dirname, "../../shaders");
-  const files = readdirSync(dir)
-    .filter((f) => f.endsWith(".wgsl"))
-    .sort();
+  const wgslIn = (sub: string) =>
+    readdirSync(resolve(dir, sub))
+      .filter((f) => f.endsWith(".wgsl"))
+      .sort()
+      .map((f) => (sub ? `${sub}/${f}` : f));
+  const files = [...wgslIn(""), ...wgslIn("lib")];
 
   test("there are shaders to scan", () => {
     expect(files.length).toBeGreaterThan(0);
+    expect(files.some((f) => f.startsWith("lib/"))).toBe(true);
   });
 
   for (const file of files) {

@@ -1,0 +1,63 @@
+// attention-tile: what the streaming attention kernels (attention-fused, attention-backward-dq,
+// attention-backward-dkdv) share. Each holds a tile of 4 rows of one (batch, head) in registers, with the head
+// dimension in chunks of 4 (c = 0..D4-1), and streams over the other side's rows 8 at a time. q, k, v and dout
+// are [rows, D] tensors read as vec4s; the helpers below load chunk c of a row starting at element `row`.
+
+const MAX_D4: u32 = 32u; // head size limit: D <= 128 (ATTENTION_FUSED_MAX_D in src/kernels/attention-gpu.ts)
+const NEG_BIG: f32 = -3.0e38; // the running max's start and the score of a masked key: finite, unlike -inf
+
+override D: u32 = 64u; // head size
+override CAUSAL: bool = false;
+override D4: u32 = (D + 3u) / 4u;
+
+struct AttentionParams {
+  BH: u32,
+  T: u32,
+  S: u32,
+  groups: u32, // 4-row groups per (batch, head): ceil(T / 4) over queries, ceil(S / 4) over keys (dk, dv)
+  scale: f32,
+}
+
+// Elements e..e+3 (e = row start + 4c, not 4-aligned when D % 4 != 0) from the vec4s a = [4⌊e/4⌋, ..+3] and
+// b = the next, with components past the row's end (4c + t >= D) zeroed. Only elements of the row itself
+// are kept, so neither a neighbour's data nor stale memory past the tensor (b may lie past it) gets through.
+// Selects rather than a switch: inlined at every load site, a switch made SwiftShader's pipeline compilation
+// take minutes (and lose the device) for D % 4 != 0, while selects compile in about a second.
+fn straddle(a: vec4f, b: vec4f, e: u32, c: u32) -> vec4f {
+  let o = e % 4u;
+  var x = select(a, vec4f(a.yzw, b.x), o == 1u);
+  x = select(x, vec4f(a.zw, b.xy), o == 2u);
+  x = select(x, vec4f(a.w, b.xyz), o == 3u);
+  return select(vec4f(0.0), x, vec4u(0u, 1u, 2u, 3u) < vec4u(D - 4u * c));
+}
+
+// Chunk c of the row starting at element `row` of buf. With D % 4 == 0 (a pipeline constant) it is one aligned
+// vec4 load.
+fn load_chunk(buf: ptr<storage, array<vec4f>, read>, row: u32, c: u32) -> vec4f {
+  let e = row + 4u * c;
+  if (D % 4u == 0u) {
+    return (*buf)[e / 4u];
+  }
+  return straddle((*buf)[e / 4u], (*buf)[e / 4u + 1u], e, c);
+}
+
+// Chunk c of the 4 rows starting at rows.x .. rows.w, as the columns of a matrix.
+fn chunk_cols(buf: ptr<storage, array<vec4f>, read>, rows: vec4u, c: u32) -> mat4x4f {
+  return mat4x4f(
+    load_chunk(buf, rows.x, c),
+    load_chunk(buf, rows.y, c),
+    load_chunk(buf, rows.z, c),
+    load_chunk(buf, rows.w, c),
+  );
+}
+
+// Column n: chunk c of row rows[n] times m, i.e. its 4 dot products with m's columns (one chunk's share of the
+// scores of 4 rows against the 4 rows a tile holds in m).
+fn chunk_dots(buf: ptr<storage, array<vec4f>, read>, rows: vec4u, c: u32, m: mat4x4f) -> mat4x4f {
+  return mat4x4f(
+    load_chunk(buf, rows.x, c) * m,
+    load_chunk(buf, rows.y, c) * m,
+    load_chunk(buf, rows.z, c) * m,
+    load_chunk(buf, rows.w, c) * m,
+  );
+}
