@@ -1,3 +1,4 @@
+//! use: optimizer-step
 // Adam/AdamW with bias correction, the whole update of one parameter tensor in one dispatch:
 //   g' = scale·g;  m = β1·m + (1−β1)·g';  v = β2·v + (1−β2)·g'²
 //   p -= lr·( (m / bc1) / (sqrt(v / bc2) + eps) + wd·p ),  bc1 = 1 − β1^t, bc2 = 1 − β2^t
@@ -5,13 +6,8 @@
 // in float64 and passed rounded once to f32: 1 − f32(0.999) in f32 would be off by 1.3e-5 relative.
 // One invocation per element (256 per workgroup, the grid folded over x and y for large tensors).
 //
-// Clipping (GUARD): scale = min(1, maxNorm / (sqrt(sumSq[0]) + 1e-6)) when SCALE, else 1; if sumSq[0] is NaN or
-// ±Infinity nothing is written. The test looks at the exponent bits, not at isNan-style comparisons, because
-// a compiler may assume floats are finite and fold `x != x` to false. Without GUARD, sumSq is bound to a dummy
-// buffer and never read.
-
-override GUARD: bool = false;
-override SCALE: bool = false;
+// Clipping (GUARD, SCALE) as in lib/optimizer-step.wgsl: a NaN or ±Infinity global norm leaves the
+// parameter and its state untouched. Without GUARD, sumSq is bound to a dummy buffer and its value is ignored.
 
 struct Params {
   n: u32,
@@ -35,29 +31,13 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> m2: array<f32>;
 @group(0) @binding(5) var<uniform> p: Params;
 
-/** The gradient scale, or -1 when the step must be skipped. */
-fn clipScale() -> f32 {
-  if (!GUARD) {
-    return 1.0;
-  }
-  let s = sumSq[0];
-  // NaN and ±Infinity are exactly the values with every exponent bit set.
-  if ((bitcast<u32>(s) & 0x7f800000u) == 0x7f800000u) {
-    return -1.0;
-  }
-  if (!SCALE) {
-    return 1.0;
-  }
-  return min(1.0, p.maxNorm / (sqrt(s) + 1e-6));
-}
-
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
   let i = gid.x + gid.y * p.rowStride;
   if (i >= p.n) {
     return;
   }
-  let scale = clipScale();
+  let scale = clip_scale(sumSq[0], p.maxNorm);
   if (scale < 0.0) {
     return;
   }

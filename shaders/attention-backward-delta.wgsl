@@ -1,3 +1,4 @@
+//! use: grid
 // attention backward, first pass: the softmax backward's row term delta_i = Σ_c dout[i][c]·out[i][c]
 // (equal to Σⱼ Pᵢⱼ·dPᵢⱼ), one invocation per query row. The dq and dk/dv kernels
 // (attention-backward-dq.wgsl, attention-backward-dkdv.wgsl) read it. A fully masked row has out = 0, so its
@@ -21,7 +22,7 @@ struct Params {
 @compute @workgroup_size(WG, 1, 1)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   // The grid may be 2-D when the rows exceed one dimension's workgroup limit.
-  let row = gid.x + gid.y * nwg.x * WG;
+  let row = grid_index(gid, nwg, WG);
   if (row >= p.rows) {
     return;
   }

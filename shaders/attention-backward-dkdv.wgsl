@@ -1,4 +1,4 @@
-//! use: attention-tile
+//! use: attention-tile, grid
 // attention backward, dk and dv: dk_j = scale · Σᵢ dSᵢⱼ·qᵢ and dv_j = Σᵢ Pᵢⱼ·doutᵢ, with the weights
 // Pᵢⱼ = exp(sᵢⱼ − lseᵢ) recomputed from the forward's saved log-sum-exp and dSᵢⱼ = Pᵢⱼ·(doutᵢ·vⱼ − deltaᵢ)
 // (no T×S matrix in memory).
@@ -43,7 +43,7 @@ fn store(row: u32, c: u32, x: vec4f, y: vec4f) {
 
 @compute @workgroup_size(WG, 1, 1)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let idx = gid.x + gid.y * nwg.x * WG;
+  let idx = grid_index(gid, nwg, WG);
   if (idx >= p.BH * p.groups) {
     return;
   }

@@ -1,4 +1,4 @@
-//! use: attention-tile
+//! use: attention-tile, float-bits, grid
 // attention backward, dq: dq_i = scale · Σⱼ dSᵢⱼ·kⱼ with dSᵢⱼ = Pᵢⱼ·(doutᵢ·vⱼ − deltaᵢ), where the weights
 // Pᵢⱼ = exp(sᵢⱼ − lseᵢ) are recomputed from the forward's saved log-sum-exp (no T×S matrix in memory).
 //
@@ -38,7 +38,7 @@ fn store_dq(row: u32, c: u32, x: vec4f) {
 
 @compute @workgroup_size(WG, 1, 1)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let idx = gid.x + gid.y * nwg.x * WG;
+  let idx = grid_index(gid, nwg, WG);
   if (idx >= p.BH * p.groups) {
     return;
   }
@@ -59,7 +59,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
     let row = bh * p.T + i0 + r;
     let bits = lse[row];
     // -Infinity marks a fully masked row.
-    if ((bits & 0x7f800000u) != 0x7f800000u) {
+    if (is_finite_bits(bits)) {
       for (var c: u32 = 0u; c < D4; c++) {
         qm[c][r] = load_chunk(&q, row * D, c) * p.scale;
         om[c][r] = load_chunk(&dout, row * D, c);

@@ -1,4 +1,4 @@
-//! use: attention-tile
+//! use: attention-tile, grid
 // attention, fused: out = softmax(scale·Q·Kᵀ + causal mask)·V and lse = log Σⱼ exp(sᵢⱼ) in one pass.
 //
 // One invocation owns 4 consecutive query rows of one (batch, head). It keeps those q rows (times scale) and
@@ -42,7 +42,7 @@ fn store_out(row: u32, c: u32, x: vec4f) {
 @compute @workgroup_size(WG, 1, 1)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   // The grid may be 2-D when BH·groups exceeds one dimension's workgroup limit.
-  let idx = gid.x + gid.y * nwg.x * WG;
+  let idx = grid_index(gid, nwg, WG);
   if (idx >= p.BH * p.groups) {
     return;
   }

@@ -1,3 +1,4 @@
+//! use: float-bits, grid
 // softmax cross-entropy forward, pass 1 of 2: one invocation per row, barrier-free.
 //
 // Row r of logits (p.N rows of p.C values) with target t:
@@ -20,30 +21,10 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> rowLoss: array<f32>;
 @group(0) @binding(4) var<uniform> p: Params;
 
-// The class a target names, or C when it is not an integer in [0, C).
-fn class_of(bits: u32) -> u32 {
-  if ((bits & 0x7f800000u) == 0x7f800000u) {
-    return p.C; // NaN or ±Infinity
-  }
-  let f = bitcast<f32>(bits);
-  if (f < 0.0 || f >= 4294967040.0) {
-    return p.C;
-  }
-  let u = u32(f);
-  if (f32(u) != f || u >= p.C) {
-    return p.C;
-  }
-  return u;
-}
-
 @compute @workgroup_size(64, 1, 1)
-fn main(
-  @builtin(workgroup_id) wid: vec3u,
-  @builtin(num_workgroups) nwg: vec3u,
-  @builtin(local_invocation_index) li: u32,
-) {
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   // Workgroups are spread over x and y (N may exceed 65535 x 64).
-  let r = (wid.y * nwg.x + wid.x) * 64u + li;
+  let r = grid_index(gid, nwg, 64u);
   if (r >= p.N) {
     return;
   }
@@ -62,7 +43,7 @@ fn main(
   for (var j: u32 = 0u; j < p.C; j++) {
     probs[o + j] = exp(logits[o + j] - m) * inv;
   }
-  let t = class_of(targets[r]);
+  let t = index_from_bits(targets[r], p.C);
   var l: f32 = 0.0;
   if (t < p.C) {
     l = (m - logits[o + t]) + log(s);

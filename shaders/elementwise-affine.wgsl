@@ -1,3 +1,4 @@
+//! use: grid
 // y = alpha·x + beta elementwise (alpha and beta passed as f32), one vec4 per invocation (see
 // elementwise-unary.wgsl for why, and for the padding the last vec4 may touch). The spec is affine() in
 // src/backend/cpu-ops/elementwise.ts.
@@ -13,12 +14,8 @@ struct Params {
 @group(0) @binding(2) var<uniform> p: Params;
 
 @compute @workgroup_size(64, 1, 1)
-fn main(
-  @builtin(workgroup_id) wid: vec3u,
-  @builtin(num_workgroups) nwg: vec3u,
-  @builtin(local_invocation_index) li: u32,
-) {
-  let i = (wid.y * nwg.x + wid.x) * 64u + li;
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = grid_index(gid, nwg, 64u);
   if (i * 4u >= p.n) {
     return;
   }

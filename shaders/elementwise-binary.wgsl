@@ -1,3 +1,4 @@
+//! use: grid
 // out = a op b with b repeating over a's leading axes: out[j] = a[j] op b[j mod nb], where b's shape is a
 // suffix of a's (nb = n for equal shapes, C for a [C] bias, 1 for a scalar). OP: 0 add, 1 sub, 2 mul.
 // One vec4 of a and out per invocation (see elementwise-unary.wgsl for why, and for the padding the last vec4
@@ -51,12 +52,8 @@ fn b_at(i: u32) -> vec4f {
 }
 
 @compute @workgroup_size(64, 1, 1)
-fn main(
-  @builtin(workgroup_id) wid: vec3u,
-  @builtin(num_workgroups) nwg: vec3u,
-  @builtin(local_invocation_index) li: u32,
-) {
-  let i = (wid.y * nwg.x + wid.x) * 64u + li;
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = grid_index(gid, nwg, 64u);
   if (i * 4u >= p.n) {
     return;
   }

@@ -1,3 +1,4 @@
+//! use: grid
 // dx = dy · op'(·) elementwise for the ops of elementwise-unary.wgsl (same OP codes), one vec4 per invocation
 // (see there for why, and for the padding the last vec4 may touch). `src` is x for relu, y = op(x) for
 // sigmoid, tanh and exp, and unused (bound to dy) for neg. The spec is unaryBackward() in
@@ -29,12 +30,8 @@ fn grad(s: vec4f, g: vec4f) -> vec4f {
 }
 
 @compute @workgroup_size(64, 1, 1)
-fn main(
-  @builtin(workgroup_id) wid: vec3u,
-  @builtin(num_workgroups) nwg: vec3u,
-  @builtin(local_invocation_index) li: u32,
-) {
-  let i = (wid.y * nwg.x + wid.x) * 64u + li;
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = grid_index(gid, nwg, 64u);
   if (i * 4u >= p.n) {
     return;
   }

@@ -1,3 +1,4 @@
+//! use: grid
 // y = op(x) elementwise, one vec4 (4 elements) per invocation. OP selects the op (codes in
 // src/kernels/elementwise-shape.ts): 0 relu, 1 sigmoid, 2 tanh, 3 exp, 4 neg.
 // The spec is unary() in src/backend/cpu-ops/elementwise.ts.
@@ -40,13 +41,9 @@ fn apply(v: vec4f) -> vec4f {
 }
 
 @compute @workgroup_size(64, 1, 1)
-fn main(
-  @builtin(workgroup_id) wid: vec3u,
-  @builtin(num_workgroups) nwg: vec3u,
-  @builtin(local_invocation_index) li: u32,
-) {
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   // Workgroups are spread over x and y: n may exceed 65535 x 64 x 4.
-  let i = (wid.y * nwg.x + wid.x) * 64u + li;
+  let i = grid_index(gid, nwg, 64u);
   if (i * 4u >= p.n) {
     return;
   }

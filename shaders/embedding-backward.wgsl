@@ -1,3 +1,4 @@
+//! use: float-bits, grid
 // embedding backward without float atomics: one invocation per (vocab row v, channel c), looping over every id
 // in order and adding dy[i, c] where ids[i] = v. Deterministic (a fixed summation order, the same on every run)
 // at a cost of O(V·C·n) id reads for n ids: fine for small vocabularies and short sequences, the wrong tool for
@@ -17,29 +18,9 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> dtable: array<f32>;
 @group(0) @binding(3) var<uniform> p: Params;
 
-// The table row an id names, or V when the id is not an integer in [0, V) (as in embedding-forward.wgsl).
-fn row_of(bits: u32) -> u32 {
-  if ((bits & 0x7f800000u) == 0x7f800000u) {
-    return p.V;
-  }
-  let f = bitcast<f32>(bits);
-  if (f < 0.0 || f >= 4294967040.0) {
-    return p.V;
-  }
-  let u = u32(f);
-  if (f32(u) != f || u >= p.V) {
-    return p.V;
-  }
-  return u;
-}
-
 @compute @workgroup_size(64, 1, 1)
-fn main(
-  @builtin(workgroup_id) wid: vec3u,
-  @builtin(num_workgroups) nwg: vec3u,
-  @builtin(local_invocation_index) li: u32,
-) {
-  let e = (wid.y * nwg.x + wid.x) * 64u + li;
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let e = grid_index(gid, nwg, 64u);
   if (e >= p.V * p.C) {
     return;
   }
@@ -47,7 +28,7 @@ fn main(
   let c = e - v * p.C;
   var acc: f32 = 0.0;
   for (var i: u32 = 0u; i < p.n; i++) {
-    if (row_of(ids[i]) == v) {
+    if (index_from_bits(ids[i], p.V) == v) {
       acc += dy[i * p.C + c];
     }
   }

@@ -1,3 +1,4 @@
+//! use: grid
 // layerNorm backward, input gradient: one invocation per row, barrier-free.
 //
 // With xh = (x − mean)·rstd and g = dy·gamma over row r (p.C values):
@@ -20,12 +21,8 @@ struct Params {
 @group(0) @binding(6) var<uniform> p: Params;
 
 @compute @workgroup_size(64, 1, 1)
-fn main(
-  @builtin(workgroup_id) wid: vec3u,
-  @builtin(num_workgroups) nwg: vec3u,
-  @builtin(local_invocation_index) li: u32,
-) {
-  let r = (wid.y * nwg.x + wid.x) * 64u + li;
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let r = grid_index(gid, nwg, 64u);
   if (r >= p.rows) {
     return;
   }

@@ -1,3 +1,4 @@
+//! use: grid
 // layerNorm forward, one invocation per row, no workgroup memory and no barriers.
 //
 // Row r of x (p.rows rows of p.C values): y = (x − mean)·rstd·gamma + beta, rstd = 1/sqrt(var + eps) with the
@@ -24,13 +25,9 @@ struct Params {
 @group(0) @binding(6) var<uniform> p: Params;
 
 @compute @workgroup_size(64, 1, 1)
-fn main(
-  @builtin(workgroup_id) wid: vec3u,
-  @builtin(num_workgroups) nwg: vec3u,
-  @builtin(local_invocation_index) li: u32,
-) {
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   // Workgroups are spread over x and y (rows may exceed 65535 x 64).
-  let r = (wid.y * nwg.x + wid.x) * 64u + li;
+  let r = grid_index(gid, nwg, 64u);
   if (r >= p.rows) {
     return;
   }

@@ -1,24 +1,14 @@
+//! use: matmul-params
 // matmul, naive: one output element per invocation, straight from global memory.
 // Slow everywhere, kept forever as the GPU-side oracle for the faster variants.
 // Bindings and params are shared by every matmul variant (see src/kernels/matmul-gpu.ts).
 
-override TRANS_A: bool = false; // a is [K, M] per batch entry
-override TRANS_B: bool = false; // b is [N, K] per batch entry
-override HAS_BIAS: bool = false;
-
-struct Params {
-  M: u32,
-  K: u32,
-  N: u32,
-  strideA: u32, // elements between batch entries of a (0: broadcast)
-  strideB: u32,
-}
 
 @group(0) @binding(0) var<storage, read> a: array<f32>;
 @group(0) @binding(1) var<storage, read> b: array<f32>;
 @group(0) @binding(2) var<storage, read> bias: array<f32>;
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;
-@group(0) @binding(4) var<uniform> p: Params;
+@group(0) @binding(4) var<uniform> p: MatmulParams;
 
 @compute @workgroup_size(8, 8, 1)
 fn main(@builtin(global_invocation_id) gid: vec3u) {

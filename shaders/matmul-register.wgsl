@@ -1,3 +1,4 @@
+//! use: matmul-params
 // matmul, register-tiled: each invocation computes an 8x8 block of C in registers from vec4 reads of A and B
 // straight from global memory. No workgroup memory and no barriers: the fast shape on software adapters, where
 // a barrier costs more than the loads it would save.
@@ -9,28 +10,17 @@
 // Edges: rows / columns past the end of C are clamped to the last valid one (their loads stay in range, their
 // results are never stored); the last K % 4 steps run one k at a time with scalar reads.
 
-override TRANS_A: bool = false; // a is [K, M] per batch entry
-override TRANS_B: bool = false; // b is [N, K] per batch entry
-override HAS_BIAS: bool = false;
 // Set by the host when every vec4 this kernel reads from a (b) starts on a 16-byte boundary, i.e. the
 // contiguous dimension (K, or M when transposed; N, or K when transposed) and the batch stride are multiples
 // of 4. Then a read is one vec4 load; otherwise it is two loads and a shift.
 override ALIGNED_A: bool = false;
 override ALIGNED_B: bool = false;
 
-struct Params {
-  M: u32,
-  K: u32,
-  N: u32,
-  strideA: u32, // elements between batch entries of a (0: broadcast)
-  strideB: u32,
-}
-
 @group(0) @binding(0) var<storage, read> a: array<vec4f>;
 @group(0) @binding(1) var<storage, read> b: array<vec4f>;
 @group(0) @binding(2) var<storage, read> bias: array<f32>;
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;
-@group(0) @binding(4) var<uniform> p: Params;
+@group(0) @binding(4) var<uniform> p: MatmulParams;
 
 // Elements s..s+3 of the 8 floats (lo, hi), s in 0..3.
 fn shift4(lo: vec4f, hi: vec4f, s: u32) -> vec4f {

@@ -1,3 +1,4 @@
+//! use: matmul-params
 // matmul, workgroup-tiled: a workgroup of 16x16 invocations computes a 64x64 tile of C. K is walked in steps of
 // 16: the 64x16 slice of A and the 16x64 slice of B are staged in workgroup memory (coalesced global reads, one
 // vec4 of each per invocation), then every invocation accumulates its 4x4 block of C in registers from them.
@@ -6,23 +7,12 @@
 // matmul-register (and 5-7x faster than matmul-naive) at 256^3 and 512^3.
 // Bindings, params and override constants are shared with every matmul variant (src/kernels/matmul-gpu.ts).
 
-override TRANS_A: bool = false; // a is [K, M] per batch entry
-override TRANS_B: bool = false; // b is [N, K] per batch entry
-override HAS_BIAS: bool = false;
-
-struct Params {
-  M: u32,
-  K: u32,
-  N: u32,
-  strideA: u32, // elements between batch entries of a (0: broadcast)
-  strideB: u32,
-}
 
 @group(0) @binding(0) var<storage, read> a: array<f32>;
 @group(0) @binding(1) var<storage, read> b: array<f32>;
 @group(0) @binding(2) var<storage, read> bias: array<f32>;
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;
-@group(0) @binding(4) var<uniform> p: Params;
+@group(0) @binding(4) var<uniform> p: MatmulParams;
 
 const TILE: u32 = 64u; // rows and columns of C per workgroup (tileM = tileN = 64 in matmul-gpu.ts)
 const TILE_K: u32 = 16u;

@@ -1,3 +1,4 @@
+//! use: grid
 // mse backward, one invocation per element: dpred = 2·(pred − target)·dloss/n, dloss read on the device.
 // The spec is mseBackward in src/backend/cpu-ops/layers.ts.
 
@@ -12,12 +13,8 @@ struct Params {
 @group(0) @binding(4) var<uniform> p: Params;
 
 @compute @workgroup_size(64, 1, 1)
-fn main(
-  @builtin(workgroup_id) wid: vec3u,
-  @builtin(num_workgroups) nwg: vec3u,
-  @builtin(local_invocation_index) li: u32,
-) {
-  let e = (wid.y * nwg.x + wid.x) * 64u + li;
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let e = grid_index(gid, nwg, 64u);
   if (e >= p.n) {
     return;
   }

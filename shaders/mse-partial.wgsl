@@ -1,3 +1,4 @@
+//! use: grid
 // mse forward, pass 1 of 2: partial sums of (pred − target)². With P = ceil(n / CHUNK) invocations, invocation i
 // sums elements i, i + P, i + 2P, ... (at most CHUNK of them): neighbouring invocations read neighbouring
 // elements (coalesced), and each sum has at most CHUNK non-negative f32 terms. mse-mean.wgsl adds the P
@@ -16,12 +17,8 @@ struct Params {
 @group(0) @binding(3) var<uniform> p: Params;
 
 @compute @workgroup_size(64, 1, 1)
-fn main(
-  @builtin(workgroup_id) wid: vec3u,
-  @builtin(num_workgroups) nwg: vec3u,
-  @builtin(local_invocation_index) li: u32,
-) {
-  let i = (wid.y * nwg.x + wid.x) * 64u + li;
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = grid_index(gid, nwg, 64u);
   if (i >= p.P) {
     return;
   }

@@ -1,3 +1,4 @@
+//! use: grid
 // Axis permutation of a tensor of rank <= 4, padded to rank 4 with leading size-1 axes. Output element with
 // coordinates (c0..c3) over the output dims d reads input element Σ cᵢ·strideᵢ, where strideᵢ is the input
 // stride of the axis output axis i came from. Each invocation writes PER consecutive outputs: it divides its
@@ -57,17 +58,9 @@ fn next(c: vec4u) -> vec4u {
   return n;
 }
 
-fn first_index(wid: vec3u, nwg: vec3u, li: u32) -> u32 {
-  return ((wid.y * nwg.x + wid.x) * 64u + li) * PER;
-}
-
 @compute @workgroup_size(64, 1, 1)
-fn main(
-  @builtin(workgroup_id) wid: vec3u,
-  @builtin(num_workgroups) nwg: vec3u,
-  @builtin(local_invocation_index) li: u32,
-) {
-  let first = first_index(wid, nwg, li);
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let first = grid_index(gid, nwg, 64u) * PER;
   if (first >= p.n) {
     return;
   }
@@ -80,12 +73,8 @@ fn main(
 }
 
 @compute @workgroup_size(64, 1, 1)
-fn main_vec4(
-  @builtin(workgroup_id) wid: vec3u,
-  @builtin(num_workgroups) nwg: vec3u,
-  @builtin(local_invocation_index) li: u32,
-) {
-  let first = first_index(wid, nwg, li);
+fn main_vec4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let first = grid_index(gid, nwg, 64u) * PER;
   if (first >= p.n) {
     return;
   }

@@ -1,3 +1,4 @@
+//! use: grid
 // Sum of x viewed as [outer, len, inner] over the middle axis, split into `chunks` runs of `chunk` elements:
 // the output is [outer, chunks, inner], with element (o, c, i) = Σ x[o, k, i] over k in
 // [c·chunk, min(len, (c+1)·chunk)). With chunk >= len (chunks = 1) this is the whole reduction; a second
@@ -18,12 +19,8 @@ struct Params {
 @group(0) @binding(2) var<uniform> p: Params;
 
 @compute @workgroup_size(64, 1, 1)
-fn main(
-  @builtin(workgroup_id) wid: vec3u,
-  @builtin(num_workgroups) nwg: vec3u,
-  @builtin(local_invocation_index) li: u32,
-) {
-  let j = (wid.y * nwg.x + wid.x) * 64u + li;
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let j = grid_index(gid, nwg, 64u);
   if (j >= p.n) {
     return;
   }

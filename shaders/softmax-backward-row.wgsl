@@ -1,29 +1,21 @@
+//! use: grid, softmax-rows
 // Backward of softmax over the last axis, one invocation per row, no barriers:
 //   dx_j = y_j · (dy_j − Σ_k dy_k·y_k)
 // from the forward output y. The spec is softmaxBackwardCpu in src/kernels/softmax-cpu.ts; bindings and params
 // are shared with softmax-backward-workgroup.wgsl.
 
-struct Params {
-  rows: u32,
-  cols: u32,
-}
-
 @group(0) @binding(0) var<storage, read> y: array<f32>;
 @group(0) @binding(1) var<storage, read> dy: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dx: array<f32>;
-@group(0) @binding(3) var<uniform> p: Params;
+@group(0) @binding(3) var<uniform> p: SoftmaxBackwardParams;
 
 // Rows per workgroup: 64 for many rows; fewer when rows are few, so the work still spreads over every core
 // (a software adapter runs one workgroup per thread). Chosen per call in src/kernels/softmax-gpu.ts.
 override WG: u32 = 64u;
 
 @compute @workgroup_size(WG, 1, 1)
-fn main(
-  @builtin(workgroup_id) wid: vec3u,
-  @builtin(num_workgroups) nwg: vec3u,
-  @builtin(local_invocation_index) li: u32,
-) {
-  let r = (wid.y * nwg.x + wid.x) * WG + li;
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let r = grid_index(gid, nwg, WG);
   if (r >= p.rows) {
     return;
   }

@@ -1,18 +1,14 @@
+//! use: grid, softmax-rows
 // Backward of softmax over the last axis, one workgroup of WG invocations per row: the row's Σ dy·y is
 // tree-reduced in workgroup memory, then dx_j = y_j · (dy_j − Σ) is written with coalesced stores.
 // Same bindings and params as softmax-backward-row.wgsl.
 
 override WG: u32 = 128u; // a power of two, <= 256
 
-struct Params {
-  rows: u32,
-  cols: u32,
-}
-
 @group(0) @binding(0) var<storage, read> y: array<f32>;
 @group(0) @binding(1) var<storage, read> dy: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dx: array<f32>;
-@group(0) @binding(3) var<uniform> p: Params;
+@group(0) @binding(3) var<uniform> p: SoftmaxBackwardParams;
 
 var<workgroup> red: array<f32, WG>;
 
@@ -22,7 +18,7 @@ fn main(
   @builtin(num_workgroups) nwg: vec3u,
   @builtin(local_invocation_index) li: u32,
 ) {
-  let r = wid.y * nwg.x + wid.x; // uniform across the workgroup
+  let r = grid_group(wid, nwg);
   if (r >= p.rows) {
     return;
   }

@@ -1,3 +1,4 @@
+//! use: float-bits, grid, softmax-rows
 // softmax over the last axis, one workgroup of WG invocations per row: each invocation strides over the row
 // (coalesced loads), and the row's max and sum are tree-reduced in workgroup memory with barriers. The variant
 // for long rows on real GPUs; on SwiftShader barriers are so expensive that softmax-row.wgsl is far faster.
@@ -8,37 +9,12 @@ override CAUSAL: bool = false;
 override HAS_LSE: bool = false;
 override WG: u32 = 128u; // a power of two, <= 256 (the tree reduction halves it)
 
-struct Params {
-  rows: u32,
-  cols: u32,
-  causalT: u32,
-  scale: f32,
-}
-
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read_write> y: array<f32>;
 @group(0) @binding(2) var<storage, read_write> lse: array<u32>;
-@group(0) @binding(3) var<uniform> p: Params;
-
-const NEG_INF_BITS: u32 = 0xff800000u;
-const LOWEST: f32 = bitcast<f32>(0xff7fffffu); // the most negative finite f32: where the max pass starts
+@group(0) @binding(3) var<uniform> p: SoftmaxParams;
 
 var<workgroup> red: array<f32, WG>; // WG·4 bytes: 1 KiB at 256
-
-fn dropped(v: f32) -> bool {
-  return bitcast<u32>(v) == NEG_INF_BITS;
-}
-
-fn kept_cols(r: u32) -> u32 {
-  if (!CAUSAL) {
-    return p.cols;
-  }
-  let lim = r % p.causalT + p.cols + 1u;
-  if (lim <= p.causalT) {
-    return 0u;
-  }
-  return min(p.cols, lim - p.causalT);
-}
 
 @compute @workgroup_size(WG, 1, 1)
 fn main(
@@ -47,17 +23,17 @@ fn main(
   @builtin(local_invocation_index) li: u32,
 ) {
   // One row per workgroup, spread over x and y; r is uniform, so returning keeps the barriers uniform.
-  let r = wid.y * nwg.x + wid.x;
+  let r = grid_group(wid, nwg);
   if (r >= p.rows) {
     return;
   }
   let o = r * p.cols;
-  let kept = kept_cols(r);
+  let kept = kept_cols(r, p.cols, p.causalT, CAUSAL);
 
-  var m: f32 = LOWEST;
+  var m: f32 = LOWEST_F32;
   for (var j: u32 = li; j < kept; j += WG) {
     let v = x[o + j];
-    if (!dropped(v)) {
+    if (!is_neg_inf(v)) {
       m = max(m, p.scale * v);
     }
   }
@@ -75,7 +51,7 @@ fn main(
   var s: f32 = 0.0;
   for (var j: u32 = li; j < kept; j += WG) {
     let v = x[o + j];
-    if (!dropped(v)) {
+    if (!is_neg_inf(v)) {
       s += exp(p.scale * v - m);
     }
   }
@@ -97,7 +73,7 @@ fn main(
   for (var j: u32 = li; j < p.cols; j += WG) {
     let v = x[o + j];
     var e: f32 = 0.0;
-    if (j < kept && !dropped(v)) {
+    if (j < kept && !is_neg_inf(v)) {
       e = exp(p.scale * v - m) * inv;
     }
     y[o + j] = e;

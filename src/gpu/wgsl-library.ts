@@ -2,7 +2,17 @@
 // per file; tests/unit/wgsl-library.test.ts checks that this list and the folder agree.
 
 import attentionTile from "../../shaders/lib/attention-tile.wgsl?raw";
+import floatBits from "../../shaders/lib/float-bits.wgsl?raw";
+import grid from "../../shaders/lib/grid.wgsl?raw";
+import matmulParams from "../../shaders/lib/matmul-params.wgsl?raw";
+import optimizerStep from "../../shaders/lib/optimizer-step.wgsl?raw";
+import softmaxRows from "../../shaders/lib/softmax-rows.wgsl?raw";
 
 export const WGSL_LIBRARY: Readonly<Record<string, string>> = {
   "attention-tile": attentionTile,
+  "float-bits": floatBits,
+  grid,
+  "matmul-params": matmulParams,
+  "optimizer-step": optimizerStep,
+  "softmax-rows": softmaxRows,
 };
