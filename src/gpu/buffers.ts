@@ -1,8 +1,10 @@
-// A pool of storage buffers in power-of-two size classes. Released buffers are reused, so a training loop that
-// allocates the same intermediates every step reaches a steady state with no new GPU allocations.
+// A pool of storage buffers in power-of-two size classes from 256 bytes (so every buffer is a whole number of
+// vec4s). Released buffers are reused, so a training loop that allocates the same intermediates every step
+// reaches a steady state with no new GPU allocations.
 //
-// Reuse is safe because every op submits its own command buffer: queue order equals program order, so a
-// buffer handed out again is only written after the commands that read its previous contents.
+// Reuse is safe because GPU work runs in program order: the runtime encodes dispatches and copies in order into
+// one batch, and submits that batch before anything writes through the queue (`upload`, `write`), so a buffer
+// handed out again is only written after the commands that read its previous contents.
 
 function sizeClass(bytes: number): number {
   let size = 256;

@@ -37,7 +37,7 @@ export class GpuRuntime {
   readonly pipelines: PipelineCache;
   /** Set once the device is lost; every later call throws a DeviceLostError carrying this reason. */
   lostReason: string | null = null;
-  /** Dispatches issued so far (for "dispatches per training step" figures). */
+  /** Compute passes encoded so far (for "dispatches per training step" figures). */
   dispatchCount = 0;
   /** Compute passes encoded and not yet submitted. */
   private encoder: GPUCommandEncoder | null = null;
@@ -111,8 +111,10 @@ export class GpuRuntime {
   }
 
   /**
-   * Encode and submit one compute pass. `buffers` bind to 0..n-1 in order; `params`, when given, binds to n as
-   * a uniform. Throws before encoding if the grid exceeds the device's per-dimension workgroup limit.
+   * Encode one compute pass into the open batch (submitted by `flush`, or first when the batch's uniform slots
+   * are full). `buffers` bind to 0..n-1 in order; `params`, when given, binds to n as a uniform. Throws before
+   * encoding if the grid exceeds the device's per-dimension workgroup limit; encodes nothing (and counts no
+   * dispatch) when a grid dimension is 0.
    */
   dispatch(
     kernel: KernelSource,
