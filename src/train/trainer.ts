@@ -14,8 +14,11 @@ import { type Schedule, scheduledLr } from "../nn/schedule";
 import { type Checkpoint, restoreCheckpoint, takeCheckpoint } from "./checkpoint";
 
 export interface TrainTask<M extends Module> {
-  /** Build the model with its seeded initial parameters. */
-  build(ctx: Context): M;
+  /**
+   * Build the model with its seeded initial parameters on `ctx`. A model that must read tensors to be built (the
+   * batched many-seeds model stacks K models' weights) returns a promise: create its trainer with `Trainer.create`.
+   */
+  build(ctx: Context): M | Promise<M>;
   /** The loss of training step `step` (which batch is a function of the step, so a resumed run repeats it). */
   loss(model: M, ctx: Context, step: number): Variable;
 }
@@ -67,6 +70,7 @@ export interface RunHooks {
 }
 
 export class Trainer<M extends Module> {
+  /** The context and model of the current backend: replaced only when training resumes on a new one. */
   ctx: Context;
   model: M;
   opt: Optimizer;
@@ -76,15 +80,40 @@ export class Trainer<M extends Module> {
   checkpoint: Checkpoint | null = null;
   private stopRequested = false;
 
+  /**
+   * A trainer of `task`'s model, built here on a new context; or, with `built`, of the model already built on its
+   * context (what `Trainer.create` passes for a task that builds asynchronously).
+   */
   constructor(
     backend: Backend,
     readonly task: TrainTask<M>,
     readonly config: TrainConfig,
+    built?: { ctx: Context; model: M },
   ) {
     checkTrainConfig(config);
-    this.ctx = new Context(backend);
-    this.model = task.build(this.ctx);
+    if (built) {
+      this.ctx = built.ctx;
+      this.model = built.model;
+    } else {
+      this.ctx = new Context(backend);
+      const model = task.build(this.ctx);
+      if (model instanceof Promise)
+        throw new Error("Trainer: this task builds asynchronously: use Trainer.create");
+      this.model = model;
+    }
     this.opt = new Optimizer(this.model.parameters(), config.optimizer);
+  }
+
+  /** Build the task's model (awaiting it if need be) and a trainer of it, on `backend`. */
+  static async create<M extends Module>(
+    backend: Backend,
+    task: TrainTask<M>,
+    config: TrainConfig,
+  ): Promise<Trainer<M>> {
+    checkTrainConfig(config);
+    const ctx = new Context(backend);
+    const model = await task.build(ctx);
+    return new Trainer(backend, task, config, { ctx, model });
   }
 
   get backend(): Backend {
@@ -168,7 +197,7 @@ export class Trainer<M extends Module> {
     if (!cp) throw new TrainingError(`device lost before the first checkpoint: ${reason}`, this.step);
     const fromStep = this.step;
     this.ctx = new Context(backend);
-    this.model = this.task.build(this.ctx);
+    this.model = await this.task.build(this.ctx);
     this.opt = new Optimizer(this.model.parameters(), this.config.optimizer);
     restoreCheckpoint(cp, this.model, this.opt);
     this.step = cp.step;

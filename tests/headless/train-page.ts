@@ -4,7 +4,8 @@
 
 import { createBackend } from "../../src/backend/select";
 import { WebGPUUnavailableError } from "../../src/gpu/device";
-import { type RunOptions, type RunProgress, runModel } from "../../src/run/run-model";
+import { runModel } from "../../src/run/run-model";
+import type { RunOptions, RunProgress } from "../../src/run/run-types";
 
 export type TrainPageState =
   | { state: "idle" }

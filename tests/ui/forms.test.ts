@@ -1,11 +1,11 @@
 // The UI's pure parts in Node: form validation, the weights file checks, and equation formatting.
 
 import { describe, expect, test } from "vitest";
+import { parseField, parseSettings } from "../../src/io/settings";
+import type { SavedJob } from "../../src/io/types";
+import { SAVED_JOB_VERSION } from "../../src/io/types";
+import { checkShapes, parseWeightsFile, toWeightsFile } from "../../src/io/weights";
 import { chainEquations, linearTerms, mixtureEquations } from "../../src/ui/jobs/equations";
-import type { SavedJob } from "../../src/ui/protocol";
-import { parseField, parseSettings } from "../../src/ui/settings";
-import { SAVED_JOB_VERSION } from "../../src/ui/store";
-import { checkShapes, parseWeightsFile, toWeightsFile } from "../../src/ui/weights-file";
 
 describe("settings", () => {
   test.each([

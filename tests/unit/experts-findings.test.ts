@@ -8,9 +8,9 @@
 import { describe, expect, test } from "vitest";
 import { CpuBackend } from "../../src/backend/cpu";
 import { expertsData } from "../../src/data/experts";
-import { type ManySeedsResult, trainManySeeds } from "../../src/models/many-seeds";
 import { modelEntry } from "../../src/models/registry";
 import type { RegressionModel } from "../../src/models/regression";
+import { type ManySeedsResult, trainManySeeds } from "../../src/run/many-seeds";
 
 const be = new CpuBackend();
 const data = expertsData({ seed: 1 });

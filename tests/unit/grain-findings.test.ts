@@ -8,7 +8,6 @@ import { Context } from "../../src/autograd/variable";
 import { CpuBackend } from "../../src/backend/cpu";
 import { GRAINS, grainData, grainSubset, THREE_GRAINS, TWO_GRAINS } from "../../src/data/grain";
 import { meanSquaredError, type RegressionData } from "../../src/data/regression";
-import { trainManySeeds } from "../../src/models/many-seeds";
 import { modelEntry } from "../../src/models/registry";
 import {
   featurize,
@@ -19,6 +18,7 @@ import {
   regressionLoss,
 } from "../../src/models/regression";
 import { Optimizer } from "../../src/nn/optim";
+import { trainManySeeds } from "../../src/run/many-seeds";
 
 const be = new CpuBackend();
 const two = grainData({ seed: 1, grains: TWO_GRAINS });

@@ -16,7 +16,6 @@ import {
   WATER,
 } from "../../src/data/recipe";
 import { BatchedRegression } from "../../src/models/batched";
-import { trainManySeeds } from "../../src/models/many-seeds";
 import {
   MODEL_NAMES,
   MODELS,
@@ -27,6 +26,7 @@ import {
 import { type RegressionModel, regressionLoss } from "../../src/models/regression";
 import { Transformer, transformerConfig } from "../../src/models/transformer";
 import { Optimizer } from "../../src/nn/optim";
+import { trainManySeeds } from "../../src/run/many-seeds";
 import { Trainer } from "../../src/train/trainer";
 
 const be = new CpuBackend();
