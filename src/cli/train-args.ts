@@ -1,7 +1,8 @@
 // The command line of `npm run train`: parsed into options or into a message that names what is wrong and lists
 // what is valid. No process.exit here, so the tests can feed it good and bad input.
 
-import { MODEL_NAMES, MODELS, type ModelName } from "../../src/models/registry";
+import { DEFAULT_LIMITS } from "../io/settings";
+import { MODEL_NAMES, MODELS, type ModelName } from "../models/registry";
 
 export type BackendFlag = "auto" | "webgpu" | "cpu";
 
@@ -24,10 +25,10 @@ export type ParseResult =
 
 const BACKENDS: readonly BackendFlag[] = ["auto", "webgpu", "cpu"];
 
-/** Upper bounds as the pages' panel has them (ui/settings.ts): a slip of the keyboard must not run for days. */
-const MAX_STEPS = 1_000_000;
-const MAX_SEEDS = 64;
-const MAX_SEED = 2 ** 31 - 1;
+/** Upper bounds as the pages' panel has them (io/settings.ts): a slip of the keyboard must not run for days. */
+const MAX_STEPS = DEFAULT_LIMITS.steps[1];
+const MAX_SEEDS = DEFAULT_LIMITS.seeds[1];
+const MAX_SEED = DEFAULT_LIMITS.seed[1];
 
 export const FLAGS = [
   "--backend webgpu|cpu|auto",
@@ -123,9 +124,10 @@ export function parseTrainArgs(argv: readonly string[]): ParseResult {
         break;
       case "--lr": {
         const lr = /^[-+0-9.eE]+$/.test(value) ? Number(value) : Number.NaN;
-        // Above 10 every model here diverges at once; 0 or less would not train.
-        if (!(Number.isFinite(lr) && lr > 0 && lr <= 10))
-          return err(`--lr must be a number in (0, 10], got '${value}'`);
+        // Above the panel's bound every model here diverges at once; 0 or less would not train.
+        const maxLr = DEFAULT_LIMITS.lr[1];
+        if (!(Number.isFinite(lr) && lr > 0 && lr <= maxLr))
+          return err(`--lr must be a number in (0, ${maxLr}], got '${value}'`);
         out.lr = lr;
         break;
       }
