@@ -1,6 +1,7 @@
 // Train K seeds of one small batchable regression model at once with the K-seed trainer the pages and the CLI use
-// (seeds.ts; models/batched.ts for how the seeds share dispatches), then rank the runs. The seed article trained its attention model about ten times and kept the run with low error and
-// readable weights; this makes that choice a table a caller (or the UI) can read and pick from.
+// (seeds.ts; models/batched.ts for how the seeds share dispatches), then rank the runs. The attention models need
+// several seeds to find one with low error and readable weights (grain-attention: the best of about ten); this makes
+// that choice a table a caller can read and pick from.
 
 import type { Context } from "../autograd/variable";
 import type { Backend } from "../backend/contract";

@@ -1,4 +1,4 @@
-// The grain story's findings (models.md §1), trained on the CPU backend with fixed seeds:
+// The grain page's findings (its stages, data/grain.ts), trained on the CPU backend with fixed seeds:
 // - the plane y = a·x + b·z + c cannot fit white + brown rice; the polynomial p·x·z + q·x + b can;
 // - the polynomial breaks once franken-grain (z ≈ 1, y = x) joins;
 // - the attention layer fits all three grains and routes white and franken to different experts.
