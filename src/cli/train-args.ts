@@ -26,9 +26,12 @@ export type ParseResult =
 const BACKENDS: readonly BackendFlag[] = ["auto", "webgpu", "cpu"];
 
 /** Upper bounds as the pages' panel has them (io/settings.ts): a slip of the keyboard must not run for days. */
-const MAX_STEPS = DEFAULT_LIMITS.steps[1];
-const MAX_SEEDS = DEFAULT_LIMITS.seeds[1];
-const MAX_SEED = DEFAULT_LIMITS.seed[1];
+const INTEGER_FLAGS = {
+  // 0 steps only evaluates (e.g. loaded weights).
+  "--steps": [0, DEFAULT_LIMITS.steps[1]],
+  "--seed": [0, DEFAULT_LIMITS.seed[1]],
+  "--seeds": [1, DEFAULT_LIMITS.seeds[1]],
+} as const;
 
 export const FLAGS = [
   "--backend webgpu|cpu|auto",
@@ -96,11 +99,6 @@ export function parseTrainArgs(argv: readonly string[]): ParseResult {
       i++;
     }
     if (value === "") return err(`${name} needs a value`);
-    const bounded = (v: number, lo: number, hi: number, what: string) =>
-      Number.isInteger(v) && v >= lo && v <= hi
-        ? v
-        : `${name} must be ${what} in [${lo}, ${hi}], got '${value}'`;
-    let r: number | string;
     switch (name) {
       case "--backend":
         if (!BACKENDS.includes(value as BackendFlag))
@@ -108,20 +106,15 @@ export function parseTrainArgs(argv: readonly string[]): ParseResult {
         out.backend = value as BackendFlag;
         break;
       case "--steps":
-        r = bounded(int(value), 0, MAX_STEPS, "an integer");
-        if (typeof r === "string") return err(r);
-        out.steps = r;
-        break;
       case "--seed":
-        r = bounded(int(value), 0, MAX_SEED, "an integer");
-        if (typeof r === "string") return err(r);
-        out.seed = r;
+      case "--seeds": {
+        const [lo, hi] = INTEGER_FLAGS[name];
+        const v = int(value);
+        if (!(Number.isInteger(v) && v >= lo && v <= hi))
+          return err(`${name} must be an integer in [${lo}, ${hi}], got '${value}'`);
+        out[name.slice(2) as "steps" | "seed" | "seeds"] = v;
         break;
-      case "--seeds":
-        r = bounded(int(value), 1, MAX_SEEDS, "an integer");
-        if (typeof r === "string") return err(r);
-        out.seeds = r;
-        break;
+      }
       case "--lr": {
         const lr = /^[-+0-9.eE]+$/.test(value) ? Number(value) : Number.NaN;
         // Above the panel's bound every model here diverges at once; 0 or less would not train.
