@@ -70,10 +70,8 @@ export interface RunHooks {
 }
 
 export class Trainer<M extends Module> {
-  /** The context and model of the current backend: replaced only when training resumes on a new one. */
-  ctx: Context;
-  model: M;
-  opt: Optimizer;
+  // The context, model and optimizer of the current backend: replaced only when training resumes on a new one.
+  private current: { ctx: Context; model: M; opt: Optimizer };
   /** Steps completed. */
   step = 0;
   readonly history: StepRecord[] = [];
@@ -91,17 +89,29 @@ export class Trainer<M extends Module> {
     built?: { ctx: Context; model: M },
   ) {
     checkTrainConfig(config);
-    if (built) {
-      this.ctx = built.ctx;
-      this.model = built.model;
-    } else {
-      this.ctx = new Context(backend);
-      const model = task.build(this.ctx);
-      if (model instanceof Promise)
+    let ctx: Context;
+    let model: M;
+    if (built) ({ ctx, model } = built);
+    else {
+      ctx = new Context(backend);
+      const m = task.build(ctx);
+      if (m instanceof Promise)
         throw new Error("Trainer: this task builds asynchronously: use Trainer.create");
-      this.model = model;
+      model = m;
     }
-    this.opt = new Optimizer(this.model.parameters(), config.optimizer);
+    this.current = { ctx, model, opt: new Optimizer(model.parameters(), config.optimizer) };
+  }
+
+  get ctx(): Context {
+    return this.current.ctx;
+  }
+
+  get model(): M {
+    return this.current.model;
+  }
+
+  get opt(): Optimizer {
+    return this.current.opt;
   }
 
   /** Build the task's model (awaiting it if need be) and a trainer of it, on `backend`. */
@@ -196,9 +206,9 @@ export class Trainer<M extends Module> {
     const cp = this.checkpoint;
     if (!cp) throw new TrainingError(`device lost before the first checkpoint: ${reason}`, this.step);
     const fromStep = this.step;
-    this.ctx = new Context(backend);
-    this.model = await this.task.build(this.ctx);
-    this.opt = new Optimizer(this.model.parameters(), this.config.optimizer);
+    const ctx = new Context(backend);
+    const model = await this.task.build(ctx);
+    this.current = { ctx, model, opt: new Optimizer(model.parameters(), this.config.optimizer) };
     restoreCheckpoint(cp, this.model, this.opt);
     this.step = cp.step;
     while (this.history.length && this.history[this.history.length - 1]!.step >= cp.step) this.history.pop();
