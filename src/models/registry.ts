@@ -35,6 +35,10 @@ export type ModelName = (typeof MODEL_NAMES)[number];
 /** Which data set an entry trains on by default. */
 export type DataName = "grain-white" | "grain-two" | "grain-three" | "experts" | "recipe";
 
+/** The page that trains a model: the grain stages, the five-experts comparison, the transformer. */
+export type PageName = "grain" | "experts" | "transformer";
+export const PAGE_NAMES: readonly PageName[] = ["grain", "experts", "transformer"];
+
 /** Same shape as train/trainer.ts TrainTask. */
 export interface ModelTask<M extends Module> {
   build(ctx: Context): M;
@@ -57,6 +61,10 @@ export interface TaskOptions {
 
 export interface ModelEntry<M extends Module = Module> {
   name: ModelName;
+  /** The page that trains it; a page shows its models in registry order. */
+  page: PageName;
+  /** A short name for the page (a stage's title, a column heading beside the others). */
+  label: string;
   description: string;
   /** Trainable scalars with the default configuration. */
   params: number;
@@ -74,12 +82,17 @@ const GRAIN_SETS: Record<string, readonly GrainName[]> = {
   "grain-three": THREE_GRAINS,
 };
 
+/** The grains of a grain data set. */
+export function grainsOf(data: DataName): readonly GrainName[] {
+  const grains = GRAIN_SETS[data];
+  if (!grains) throw new Error(`'${data}' is not a grain data set`);
+  return grains;
+}
+
 /** The training split of a regression data set. */
 export function regressionTrainData(data: DataName, dataSeed = 1): RegressionData {
   if (data === "experts") return expertsData({ seed: dataSeed }).train;
-  const grains = GRAIN_SETS[data];
-  if (!grains) throw new Error(`regressionTrainData: '${data}' is not a regression data set`);
-  return grainData({ seed: dataSeed, grains }).train;
+  return grainData({ seed: dataSeed, grains: grainsOf(data) }).train;
 }
 
 const adam = (lr: number, steps: number): TrainDefaults => ({ steps, optimizer: { kind: "adam", lr } });
@@ -97,6 +110,7 @@ const expertsTraining: TrainDefaults = {
 
 function regression(
   name: ModelName,
+  label: string,
   description: string,
   params: number,
   data: DataName,
@@ -105,6 +119,9 @@ function regression(
 ): ModelEntry<RegressionModel> {
   return {
     name,
+    // The data set decides the page: the five-experts data on its own page, the grains on the stages' page.
+    page: data === "experts" ? "experts" : "grain",
+    label,
     description,
     params,
     data,
@@ -131,6 +148,8 @@ export const RECIPE_BATCH = 32;
 
 const transformerEntry: ModelEntry<Transformer> = {
   name: "transformer",
+  page: "transformer",
+  label: "Transformer",
   description:
     "token + position embeddings, post-norm blocks of causal multi-head attention and a ReLU FFN; recipe sentences",
   params: transformerParams(transformerConfig()),
@@ -155,6 +174,7 @@ const transformerEntry: ModelEntry<Transformer> = {
 export const MODELS: Record<ModelName, ModelEntry> = {
   line: regression(
     "line",
+    "A line",
     "y = a·x + b on one grain (white)",
     2,
     "grain-white",
@@ -163,6 +183,7 @@ export const MODELS: Record<ModelName, ModelEntry> = {
   ),
   plane: regression(
     "plane",
+    "A plane",
     "y = a·x + b·z + c: cannot fit white and brown, the slope must depend on z",
     3,
     "grain-two",
@@ -171,6 +192,7 @@ export const MODELS: Record<ModelName, ModelEntry> = {
   ),
   relu2: regression(
     "relu2",
+    "ReLU, 2 hidden units",
     "ReLU MLP 2→2→1 on (x, z)",
     9,
     "grain-two",
@@ -179,6 +201,7 @@ export const MODELS: Record<ModelName, ModelEntry> = {
   ),
   relu10: regression(
     "relu10",
+    "ReLU, 10 hidden units",
     "ReLU MLP 2→10→1 on (x, z)",
     41,
     "grain-two",
@@ -187,6 +210,7 @@ export const MODELS: Record<ModelName, ModelEntry> = {
   ),
   poly: regression(
     "poly",
+    "Polynomial",
     "y = p·x·z + q·x + b (x·z a precomputed feature): fits white and brown, breaks on franken",
     3,
     "grain-two",
@@ -195,6 +219,7 @@ export const MODELS: Record<ModelName, ModelEntry> = {
   ),
   switch: regression(
     "switch",
+    "Inhibitory switch",
     "softmax classifier on z chained into three ReLU-gated linear regressors, outputs summed",
     21,
     "grain-three",
@@ -203,6 +228,7 @@ export const MODELS: Record<ModelName, ModelEntry> = {
   ),
   "grain-attention": regression(
     "grain-attention",
+    "Attention",
     "y = Σ softmax(s)ᵢ·rᵢ, scores and values linear in (x, z), 3 experts",
     18,
     "grain-three",
@@ -213,6 +239,7 @@ export const MODELS: Record<ModelName, ModelEntry> = {
   ),
   "experts-attention": regression(
     "experts-attention",
+    "attention, 5 linear experts",
     "attention over 5 linear experts, scores and values linear in (x, s)",
     30,
     "experts",
@@ -221,6 +248,7 @@ export const MODELS: Record<ModelName, ModelEntry> = {
   ),
   "experts-relu7": regression(
     "experts-relu7",
+    "ReLU 2→7→1",
     "ReLU MLP 2→7→1 on (x, s)",
     29,
     "experts",
@@ -229,6 +257,7 @@ export const MODELS: Record<ModelName, ModelEntry> = {
   ),
   "experts-relu43": regression(
     "experts-relu43",
+    "ReLU 2→4→3→1",
     "ReLU MLP 2→4→3→1 on (x, s)",
     31,
     "experts",
@@ -243,6 +272,20 @@ export function modelEntry(name: string): ModelEntry {
     throw new Error(`unknown model '${name}'; valid: ${MODEL_NAMES.join(", ")}`);
   }
   return MODELS[name as ModelName];
+}
+
+/** The models `page` trains, in registry order. */
+export function pageModels(page: PageName): ModelEntry[] {
+  return MODEL_NAMES.map((n) => MODELS[n]).filter((e) => e.page === page);
+}
+
+/** The registry's learning-rate schedule for `name`, stretched to `steps` (a run may ask for another count). */
+export function registrySchedule(name: string, steps: number): Schedule | undefined {
+  const t = modelEntry(name).train;
+  const s = t.schedule;
+  if (!s || s.kind === "constant") return s;
+  const f = steps / t.steps;
+  return { ...s, warmup: Math.round(s.warmup * f), total: steps };
 }
 
 /** A regression entry (all but the transformer), typed for the regression helpers. */

@@ -179,30 +179,27 @@ export function regressionLoss(model: RegressionModel, ctx: Context, d: Regressi
   return model.loss(x, y, labels);
 }
 
-/** Predictions [n] on `d`, without recording a graph. Ends the context's step: call it between training steps. */
-export async function predictions(
-  model: RegressionModel,
+/** `out(model, x)` on `d`'s inputs, read without recording a graph; ends the context's step. */
+async function readOn<M extends RegressionModel>(
+  model: M,
   ctx: Context,
   d: RegressionData,
+  out: (model: M, x: Variable) => Variable,
 ): Promise<Float32Array> {
   try {
     const { x } = regressionBatch(ctx, model, d);
-    return await ctx.noGrad(() => model.predict(x)).read();
+    return await ctx.noGrad(() => out(model, x)).read();
   } finally {
     ctx.endStep();
   }
 }
 
+/** Predictions [n] on `d`, without recording a graph. Ends the context's step: call it between training steps. */
+export function predictions(model: RegressionModel, ctx: Context, d: RegressionData): Promise<Float32Array> {
+  return readOn(model, ctx, d, (m, x) => m.predict(x));
+}
+
 /** A mixture model's attention weights [n, E] on `d` (row-major). Ends the step like `predictions`. */
-export async function mixtureWeights(
-  model: MixtureModel,
-  ctx: Context,
-  d: RegressionData,
-): Promise<Float32Array> {
-  try {
-    const { x } = regressionBatch(ctx, model, d);
-    return await ctx.noGrad(() => model.weights(x)).read();
-  } finally {
-    ctx.endStep();
-  }
+export function mixtureWeights(model: MixtureModel, ctx: Context, d: RegressionData): Promise<Float32Array> {
+  return readOn(model, ctx, d, (m, x) => m.weights(x));
 }

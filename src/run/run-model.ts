@@ -6,103 +6,14 @@
 // model allows (models/batched.ts), else as a bank of K models. The report describes the best seed, the one with
 // the lowest final training loss, and lists every seed's final losses.
 
-import type { Variable } from "../autograd/variable";
 import type { Backend } from "../backend/contract";
-import { modelEntry, RECIPE_BATCH } from "../models/registry";
-import type { Module } from "../nn/module";
-import type { TrainConfig, Trainer } from "../train/trainer";
-import { registrySchedule } from "../ui/jobs/catalog";
+import { modelEntry, RECIPE_BATCH, registrySchedule } from "../models/registry";
+import type { TrainConfig } from "../train/trainer";
 import { regressionRunner } from "./run-regression";
 import { transformerRunner } from "./run-transformer";
-import { applyWeights, type LoadedWeights, readWeights, type WeightsFile, weightsFile } from "./run-weights";
-
-export interface RunOptions {
-  model: string;
-  /** Training steps (default: the registry's); 0 only evaluates. */
-  steps?: number;
-  /** Base seed: of the data and of the first seed's initial weights (default 1). */
-  seed?: number;
-  /** Seeds trained at once (default 1). */
-  seeds?: number;
-  /** Learning rate (default: the registry's); the registry's schedule is stretched to `steps`. */
-  lr?: number;
-  /** Text of a weights file to start from. */
-  weights?: string;
-  /** At least this many milliseconds between progress reports (default 3000). */
-  progressMs?: number;
-  /** The backend choice recorded in the saved file's settings (default: the backend's name). */
-  backendChoice?: "auto" | "webgpu" | "cpu";
-}
-
-export interface RunProgress {
-  /** Steps done. */
-  step: number;
-  steps: number;
-  /** Training loss of the last step done (mean over seeds). */
-  loss: number;
-  stepsPerSecond: number;
-  etaSeconds: number;
-}
-
-export interface SeedFinal {
-  seed: number;
-  trainLoss: number;
-  testLoss: number;
-  /** Null where the data has no out-of-range split (the recipe language). */
-  outOfRangeLoss: number | null;
-  /** Held-out accuracy of the predicted token; null for the regression models. */
-  accuracy: number | null;
-}
-
-/** Mean attention weights per grain or per active expert, or the transformer's grain-token weight. */
-export type Attention = Record<string, number[]> | { grainTokenWeight: number };
-
-export interface RunReport {
-  model: string;
-  backend: string;
-  /** The WebGPU adapter's description; null on the CPU. */
-  adapter: string | null;
-  /** Parameters of one seed's model. */
-  params: number;
-  /** The seed described (the best one when several trained). */
-  seed: number;
-  steps: number;
-  /** That seed's training loss at every step. */
-  loss: number[];
-  final: { trainLoss: number; testLoss: number; outOfRangeLoss: number | null; accuracy: number | null };
-  attention: Attention | null;
-  /** Every seed's final losses in seed order, when more than one trained. */
-  seeds?: SeedFinal[];
-  /** Wall-clock seconds of the training loop. */
-  seconds: number;
-}
-
-export interface RunResult {
-  report: RunReport;
-  /** The trained weights of every seed, in the pages' file format. */
-  weights: WeightsFile;
-}
-
-// ---- what a model-specific runner provides (run-regression.ts, run-transformer.ts) ----
-
-export interface RunnerConfig {
-  model: string;
-  seeds: number[];
-  dataSeed: number;
-  train: TrainConfig;
-}
-
-/** Receives each step's per-seed losses: one [K] vector, or K scalars. */
-export type Capture = (step: number, perSeed: Variable[]) => void;
-
-export interface Runner {
-  trainer: Trainer<Module>;
-  paramsPerSeed: number;
-  /** Final losses of every seed, in seed order. */
-  finals(): Promise<SeedFinal[]>;
-  /** The attention summary of seed index k, or null for a model without one. */
-  attention(k: number): Promise<Attention | null>;
-}
+import type { RunnerConfig, RunOptions, RunProgress, RunReport, RunResult } from "./run-types";
+import { applyWeights, type LoadedWeights, readWeights, weightsFile } from "./run-weights";
+import { LossRecorder } from "./seeds";
 
 /** Resolve defaults and check values (the CLI checks its flags first; this guards other callers). */
 export function resolveOptions(o: RunOptions) {
@@ -139,12 +50,9 @@ export async function runModel(
   const loaded: LoadedWeights | null = options.weights ? readWeights(options.weights, entry.name) : null;
   const seeds = Array.from({ length: K }, (_, i) => seed + i);
   const schedule = registrySchedule(entry.name, steps);
-  // The pages train every regression run without gradient clipping (a global norm would couple batched seeds).
-  const optimizer =
-    entry.data === "recipe" ? entry.train.optimizer : { ...entry.train.optimizer, clipNorm: Infinity };
   const train: TrainConfig = {
     steps,
-    optimizer: { ...optimizer, lr },
+    optimizer: { ...entry.train.optimizer, lr },
     ...(schedule ? { schedule } : {}),
     readEvery: 1,
     // No device-loss recovery here: a checkpoint would only cost a read of every parameter.
@@ -152,32 +60,13 @@ export async function runModel(
   };
 
   // Per-seed losses of every step (only needed when several seeds share the trainer's summed loss).
-  const perStep: number[][] = [];
-  const reads: Promise<void>[] = [];
-  let readError: unknown = null;
-  const capture: Capture = (step, vars) => {
-    if (K === 1) return;
-    // Copies: the step's tape, the losses with it, is freed before these reads complete.
-    const copies = vars.map((v) => backend.affine(v.value, 1, 0));
-    reads.push(
-      Promise.all(copies.map((c) => backend.read(c)))
-        .then((arrays) => {
-          perStep[step] = arrays.flatMap((a) => Array.from(a));
-        })
-        .catch((e) => {
-          readError ??= e;
-        })
-        .finally(() => {
-          for (const c of copies) c.dispose();
-        }),
-    );
-  };
+  const recorder = new LossRecorder(backend, () => K > 1);
 
   const cfg: RunnerConfig = { model: entry.name, seeds, dataSeed: seed, train };
   const runner =
     entry.data === "recipe"
-      ? await transformerRunner(backend, cfg, capture)
-      : await regressionRunner(backend, cfg, capture);
+      ? await transformerRunner(backend, cfg, recorder.capture)
+      : await regressionRunner(backend, cfg, recorder.capture);
   const { trainer } = runner;
   if (loaded) applyWeights(loaded, trainer.model, trainer.opt, K);
 
@@ -205,8 +94,7 @@ export async function runModel(
     },
   });
   const seconds = (performance.now() - t0) / 1000;
-  await Promise.all(reads);
-  if (readError) throw readError;
+  const perStep = await recorder.rows();
 
   const finals = await runner.finals();
   const k = argBest(finals.map((f) => f.trainLoss));

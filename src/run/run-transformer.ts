@@ -1,29 +1,17 @@
-// K seeds of the transformer on the recipe language (data/recipe.ts), as the transformer page trains them: a bank
-// of K models (children "0", "1", …) whose loss is the sum of their answer-token cross-entropies, each step on the
-// same batch of RECIPE_BATCH sentences drawn from the run's base seed.
+// K seeds of the transformer on the recipe language for runModel: the transformer bank the page trains
+// (transformer-bank.ts), each step on the same batch of RECIPE_BATCH sentences drawn from the run's base seed.
 // Final numbers per seed: cross-entropy over the whole training pool and the held-out set, and held-out accuracy.
 // The recipe language has no out-of-range split (every amount is 1..4 cups), so that loss is null.
 
-import * as op from "../autograd/ops";
 import type { Context } from "../autograd/variable";
 import type { Backend } from "../backend/contract";
-import { type RecipeSentence, recipeBatch, recipeData } from "../data/recipe";
-import { MODELS, RECIPE_BATCH } from "../models/registry";
+import type { RecipeSentence } from "../data/recipe";
+import { RECIPE_BATCH } from "../models/registry";
 import { evaluateRecipes, type RecipeEval, recipeLoss } from "../models/sequence-tasks";
 import type { Transformer } from "../models/transformer";
-import { Module } from "../nn/module";
-import { Trainer } from "../train/trainer";
-import type { Attention, Capture, Runner, RunnerConfig, SeedFinal } from "./run-model";
-
-class TransformerBank extends Module {
-  readonly models: Transformer[];
-  constructor(ctx: Context, seeds: readonly number[]) {
-    super(ctx);
-    this.models = seeds.map((seed, k) =>
-      this.child(String(k), MODELS.transformer.build(ctx, seed) as Transformer),
-    );
-  }
-}
+import type { Attention, Runner, RunnerConfig, SeedFinal } from "./run-types";
+import type { LossCapture } from "./seeds";
+import { transformerSeeds } from "./transformer-bank";
 
 /** Mean answer cross-entropy of `model` over `sentences`, in chunks so an evaluation batch stays small. */
 async function meanLoss(
@@ -48,23 +36,15 @@ async function meanLoss(
 export async function transformerRunner(
   backend: Backend,
   cfg: RunnerConfig,
-  capture: Capture,
+  capture: LossCapture,
 ): Promise<Runner> {
-  const data = recipeData({ seed: cfg.dataSeed });
-  const trainer = new Trainer<Module>(
-    backend,
-    {
-      build: (ctx) => new TransformerBank(ctx, cfg.seeds),
-      loss: (m, ctx, step) => {
-        const sentences = recipeBatch(data.train, RECIPE_BATCH, cfg.dataSeed, step);
-        const losses = (m as TransformerBank).models.map((t) => recipeLoss(t, ctx, sentences));
-        capture(step, losses);
-        return losses.reduce((a, b) => op.add(a, b));
-      },
-    },
-    cfg.train,
-  );
-  const bank = () => trainer.model as TransformerBank;
+  const { trainer, data, bank } = await transformerSeeds(backend, {
+    seeds: cfg.seeds,
+    dataSeed: cfg.dataSeed,
+    batch: RECIPE_BATCH,
+    config: cfg.train,
+    onLosses: capture,
+  });
   const evals = new Map<number, RecipeEval>();
   const evaluate = async (k: number) => {
     let ev = evals.get(k);

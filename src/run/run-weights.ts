@@ -1,7 +1,8 @@
-// Weights files for a single-model run (the CLI trainer): the pages' JSON format (ui/weights-file.ts), so a file
-// saved here loads on the model's page and a page's file loads here.
+// Weights files for a single-model run (the CLI trainer): the pages' JSON format (io/weights.ts), so a file saved
+// here loads on the model's page and a page's file loads here.
 //
-// Which page a model belongs to decides the file's kind and model fields, as the pages write them:
+// The page a model belongs to (its registry entry's `page`) decides the file's kind and model fields, as the
+// pages write them:
 //   grain stages (line … grain-attention)   kind "grain",       model = the stage,  one run named after it
 //   experts-attention / -relu7 / -relu43    kind "experts",     model "experts",    runs named after the models
 //   transformer                             kind "transformer", model "transformer", one run "transformer"
@@ -10,26 +11,32 @@
 // Parameters are named as the pages' training modules name them: a batched many-seeds model's "w0", "w1", … with
 // the seeds on the leading axis [K, in+1, out], or a bank of K models "0.…", "1.…", ….
 
-import type { Module } from "../nn/module";
-import type { Optimizer } from "../nn/optim";
-import { restoreCheckpoint } from "../train/checkpoint";
-import type { JobKind, SavedJob, SavedRun, TrainSettings } from "../ui/protocol";
-import { SAVED_JOB_VERSION } from "../ui/store";
+import {
+  type JobKind,
+  SAVED_JOB_VERSION,
+  type SavedJob,
+  type SavedRun,
+  type TrainSettings,
+} from "../io/types";
 import {
   checkShapes,
   parseWeightsFile,
   toWeightsFile,
   type WeightsFile,
   WeightsFileError,
-} from "../ui/weights-file";
+} from "../io/weights";
+import { modelEntry } from "../models/registry";
+import type { Module } from "../nn/module";
+import type { Optimizer } from "../nn/optim";
+import { restoreCheckpoint } from "../train/checkpoint";
 
 export { type WeightsFile, WeightsFileError };
 
 /** The page a model trains on, and the `model` field that page writes. */
 export function pageOf(model: string): { kind: JobKind; fileModel: string } {
-  if (model === "transformer") return { kind: "transformer", fileModel: "transformer" };
-  if (model.startsWith("experts-")) return { kind: "experts", fileModel: "experts" };
-  return { kind: "grain", fileModel: model };
+  const { page } = modelEntry(model);
+  // A grain-page file is of one stage; the experts and transformer pages name the page.
+  return { kind: page, fileModel: page === "grain" ? model : page };
 }
 
 export interface LoadedWeights {

@@ -14,8 +14,11 @@ import { type Schedule, scheduledLr } from "../nn/schedule";
 import { type Checkpoint, restoreCheckpoint, takeCheckpoint } from "./checkpoint";
 
 export interface TrainTask<M extends Module> {
-  /** Build the model with its seeded initial parameters. */
-  build(ctx: Context): M;
+  /**
+   * Build the model with its seeded initial parameters on `ctx`. A model that must read tensors to be built (the
+   * batched many-seeds model stacks K models' weights) returns a promise: create its trainer with `Trainer.create`.
+   */
+  build(ctx: Context): M | Promise<M>;
   /** The loss of training step `step` (which batch is a function of the step, so a resumed run repeats it). */
   loss(model: M, ctx: Context, step: number): Variable;
 }
@@ -67,24 +70,60 @@ export interface RunHooks {
 }
 
 export class Trainer<M extends Module> {
-  ctx: Context;
-  model: M;
-  opt: Optimizer;
+  // The context, model and optimizer of the current backend: replaced only when training resumes on a new one.
+  private current: { ctx: Context; model: M; opt: Optimizer };
   /** Steps completed. */
   step = 0;
   readonly history: StepRecord[] = [];
   checkpoint: Checkpoint | null = null;
   private stopRequested = false;
 
+  /**
+   * A trainer of `task`'s model, built here on a new context; or, with `built`, of the model already built on its
+   * context (what `Trainer.create` passes for a task that builds asynchronously).
+   */
   constructor(
     backend: Backend,
     readonly task: TrainTask<M>,
     readonly config: TrainConfig,
+    built?: { ctx: Context; model: M },
   ) {
     checkTrainConfig(config);
-    this.ctx = new Context(backend);
-    this.model = task.build(this.ctx);
-    this.opt = new Optimizer(this.model.parameters(), config.optimizer);
+    let ctx: Context;
+    let model: M;
+    if (built) ({ ctx, model } = built);
+    else {
+      ctx = new Context(backend);
+      const m = task.build(ctx);
+      if (m instanceof Promise)
+        throw new Error("Trainer: this task builds asynchronously: use Trainer.create");
+      model = m;
+    }
+    this.current = { ctx, model, opt: new Optimizer(model.parameters(), config.optimizer) };
+  }
+
+  get ctx(): Context {
+    return this.current.ctx;
+  }
+
+  get model(): M {
+    return this.current.model;
+  }
+
+  get opt(): Optimizer {
+    return this.current.opt;
+  }
+
+  /** Build the task's model (awaiting it if need be) and a trainer of it, on `backend`. */
+  static async create<M extends Module>(
+    backend: Backend,
+    task: TrainTask<M>,
+    config: TrainConfig,
+  ): Promise<Trainer<M>> {
+    checkTrainConfig(config);
+    const ctx = new Context(backend);
+    const model = await task.build(ctx);
+    return new Trainer(backend, task, config, { ctx, model });
   }
 
   get backend(): Backend {
@@ -167,9 +206,9 @@ export class Trainer<M extends Module> {
     const cp = this.checkpoint;
     if (!cp) throw new TrainingError(`device lost before the first checkpoint: ${reason}`, this.step);
     const fromStep = this.step;
-    this.ctx = new Context(backend);
-    this.model = this.task.build(this.ctx);
-    this.opt = new Optimizer(this.model.parameters(), this.config.optimizer);
+    const ctx = new Context(backend);
+    const model = await this.task.build(ctx);
+    this.current = { ctx, model, opt: new Optimizer(model.parameters(), this.config.optimizer) };
     restoreCheckpoint(cp, this.model, this.opt);
     this.step = cp.step;
     while (this.history.length && this.history[this.history.length - 1]!.step >= cp.step) this.history.pop();

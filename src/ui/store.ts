@@ -3,13 +3,10 @@
 // Float32Arrays are stored as they are (structured clone), so a record costs its parameters' and optimizer state's
 // bytes and no JSON.
 
-import type { JobKind, SavedJob } from "./protocol";
+import { type JobKind, SAVED_JOB_VERSION, type SavedJob } from "../io/types";
 
 const DB = "webgpu-workbench";
 const STORE = "runs";
-
-/** Bumped when SavedJob changes shape; records of another version are ignored (and overwritten). */
-export const SAVED_JOB_VERSION = 1;
 
 export const runKey = (kind: JobKind, model: string) => `${kind}:${model}`;
 

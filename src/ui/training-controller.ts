@@ -4,19 +4,9 @@
 // The host calls start/pause/resume/reset/...; every state change requests a host update.
 
 import type { ReactiveController, ReactiveControllerHost } from "lit";
+import type { History, JobInfo, JobKind, JobSpec, SavedJob, TestPoint, TrainSettings } from "../io/types";
 import type { Columns } from "./plot-base";
-import type {
-  FromWorker,
-  History,
-  JobInfo,
-  JobKind,
-  JobSpec,
-  SavedJob,
-  SnapshotRequest,
-  TestPoint,
-  ToWorker,
-  TrainSettings,
-} from "./protocol";
+import type { FromWorker, SnapshotRequest, ToWorker } from "./protocol";
 import type { Snapshot } from "./snapshots";
 import { deleteRun, loadRun } from "./store";
 import type { PanelFailure, PanelState } from "./wb-trainer-panel";

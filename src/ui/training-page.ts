@@ -3,12 +3,12 @@
 // A page subclass says which model it trains and renders its own views of the snapshot.
 
 import { css, html, LitElement, nothing } from "lit";
+import type { SettingName } from "../io/settings";
+import type { JobKind, JobSpec, TrainSettings } from "../io/types";
+import { parseWeightsFile, toWeightsFile, WeightsFileError } from "../io/weights";
 import { PALETTE } from "./plot-base";
-import type { JobKind, JobSpec, TrainSettings } from "./protocol";
-import type { SettingName } from "./settings";
 import { TrainingController } from "./training-controller";
 import type { LossSeries } from "./wb-loss-chart";
-import { parseWeightsFile, toWeightsFile, WeightsFileError } from "./weights-file";
 import "./wb-loss-chart";
 import "./wb-trainer-panel";
 

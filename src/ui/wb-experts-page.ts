@@ -3,9 +3,9 @@
 // and beyond the training range next to each other.
 
 import { css, html, nothing } from "lit";
+import type { SettingName } from "../io/settings";
+import type { TrainSettings } from "../io/types";
 import { linearTerms } from "./jobs/equations";
-import type { TrainSettings } from "./protocol";
-import type { SettingName } from "./settings";
 import type { ExpertsSnapshot, ModelView } from "./snapshots";
 import { EXPERTS_DEFAULTS } from "./stages";
 import { TrainingPage } from "./training-page";

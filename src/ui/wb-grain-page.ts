@@ -3,8 +3,8 @@
 // training range), the learned equations, and the weight each grain gives each expert.
 
 import { css, html } from "lit";
-import type { TrainSettings } from "./protocol";
-import type { SettingName } from "./settings";
+import type { SettingName } from "../io/settings";
+import type { TrainSettings } from "../io/types";
 import type { GrainSnapshot } from "./snapshots";
 import { GRAIN_STAGES, stageInfo } from "./stages";
 import { TrainingPage } from "./training-page";

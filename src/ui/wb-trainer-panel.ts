@@ -8,8 +8,8 @@
 
 import { css, html, LitElement, nothing, type PropertyValues } from "lit";
 import { BACKEND_CHOICES } from "../backend/select";
-import type { TrainSettings } from "./protocol";
-import { type FieldErrors, parseSettings, type SettingName, settingsText } from "./settings";
+import { type FieldErrors, parseSettings, type SettingName, settingsText } from "../io/settings";
+import type { TrainSettings } from "../io/types";
 
 export type PanelState = "idle" | "starting" | "running" | "paused" | "done" | "failed";
 

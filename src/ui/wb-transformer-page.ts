@@ -3,8 +3,8 @@
 // sample predictions, and every layer's and head's attention on a chosen sentence, refreshed as it trains.
 
 import { css, html } from "lit";
-import type { TrainSettings } from "./protocol";
-import type { SettingName } from "./settings";
+import type { SettingName } from "../io/settings";
+import type { TrainSettings } from "../io/types";
 import type { SentenceView, TransformerSnapshot } from "./snapshots";
 import { TRANSFORMER_DEFAULTS } from "./stages";
 import { TrainingPage } from "./training-page";

@@ -7,24 +7,22 @@ import type { Backend } from "../backend/contract";
 import { CpuBackend } from "../backend/cpu";
 import { createBackend } from "../backend/select";
 import { DeviceLostError } from "../gpu/errors";
+import {
+  type History,
+  type JobSpec,
+  type LossPoint,
+  SAVED_JOB_VERSION,
+  type SavedJob,
+  type SavedRun,
+  type TestPoint,
+} from "../io/types";
+import { checkShapes } from "../io/weights";
 import { restoreCheckpoint, takeCheckpoint } from "../train/checkpoint";
 import { TrainingError } from "../train/trainer";
 import { createJob } from "./jobs/index";
 import type { Job } from "./jobs/job";
-import type {
-  FailureKind,
-  FromWorker,
-  History,
-  JobSpec,
-  LossPoint,
-  SavedJob,
-  SavedRun,
-  SnapshotRequest,
-  TestPoint,
-  ToWorker,
-} from "./protocol";
-import { SAVED_JOB_VERSION, saveRun } from "./store";
-import { checkShapes } from "./weights-file";
+import type { FailureKind, FromWorker, SnapshotRequest, ToWorker } from "./protocol";
+import { saveRun } from "./store";
 
 const PROGRESS_MS = 100;
 const TEST_MS = 250;

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, test } from "vitest";
-import { type Io, trainMain } from "../headless/train-cli";
+import { type Io, trainMain } from "../../src/cli/train-main";
 
 const dir = mkdtempSync(join(tmpdir(), "train-cli-gpu-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

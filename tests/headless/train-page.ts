@@ -1,10 +1,11 @@
-// In-browser side of `npm run train` with WebGPU: the Node side (train-cli.ts) calls `window.trainRun.start` with
+// In-browser side of `npm run train` with WebGPU: the Node side (train-in-page.ts) calls `window.trainRun.start` with
 // the run's options and polls `window.__train` for progress and the result, which crosses as a JSON string.
 // The training itself is src/run/run-model.ts, the same code the CPU path runs in Node.
 
 import { createBackend } from "../../src/backend/select";
 import { WebGPUUnavailableError } from "../../src/gpu/device";
-import { type RunOptions, type RunProgress, runModel } from "../../src/run/run-model";
+import { runModel } from "../../src/run/run-model";
+import type { RunOptions, RunProgress } from "../../src/run/run-types";
 
 export type TrainPageState =
   | { state: "idle" }

@@ -1,11 +1,10 @@
 // The UI's pure parts in Node: form validation, the weights file checks, and equation formatting.
 
 import { describe, expect, test } from "vitest";
+import { parseField, parseSettings } from "../../src/io/settings";
+import { SAVED_JOB_VERSION, type SavedJob } from "../../src/io/types";
+import { checkShapes, parseWeightsFile, toWeightsFile } from "../../src/io/weights";
 import { chainEquations, linearTerms, mixtureEquations } from "../../src/ui/jobs/equations";
-import type { SavedJob } from "../../src/ui/protocol";
-import { parseField, parseSettings } from "../../src/ui/settings";
-import { SAVED_JOB_VERSION } from "../../src/ui/store";
-import { checkShapes, parseWeightsFile, toWeightsFile } from "../../src/ui/weights-file";
 
 describe("settings", () => {
   test.each([
@@ -83,6 +82,34 @@ describe("weights file", () => {
     expect(() => parseWeightsFile(JSON.stringify(f), "grain")).toThrow(/3 values for shape \[1, 2, 1\]/);
     f.runs[0].params.w0.data = [1, null];
     expect(() => parseWeightsFile(JSON.stringify(f), "grain")).toThrow(/non-finite/);
+  });
+
+  test("the file's settings are checked as the trainer panel checks its fields", () => {
+    const f = JSON.parse(text);
+    const withSettings = (settings: Record<string, unknown>) =>
+      JSON.stringify({ ...f, settings: { ...f.settings, ...settings } });
+    expect(parseWeightsFile(withSettings({ lr: 0.5, seeds: 64 }), "grain").spec.settings).toEqual({
+      backend: "auto",
+      lr: 0.5,
+      steps: 10,
+      batch: 1,
+      seed: 1,
+      seeds: 64,
+    });
+    expect(() => parseWeightsFile(withSettings({ seeds: 0 }), "grain")).toThrow(
+      /settings are invalid \(seeds 0: must be at least 1\)/,
+    );
+    expect(() => parseWeightsFile(withSettings({ lr: "fast" }), "grain")).toThrow(/lr "fast": not a number/);
+    expect(() => parseWeightsFile(withSettings({ steps: 2.5, backend: "gpu" }), "grain")).toThrow(
+      /backend "gpu": choose one of auto, webgpu, cpu; steps 2.5: must be a whole number/,
+    );
+    const { batch: _batch, ...noBatch } = f.settings;
+    expect(() => parseWeightsFile(JSON.stringify({ ...f, settings: noBatch }), "grain")).toThrow(
+      /batch null: required/,
+    );
+    expect(() => parseWeightsFile(withSettings({ steps: 1e9 }), "grain")).toThrow(
+      /steps 1000000000: too large/,
+    );
   });
 
   test("shape check names the parameter both ways", () => {

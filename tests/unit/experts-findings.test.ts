@@ -1,4 +1,4 @@
-// The five-experts comparison (models.md §2) on the CPU backend: an attention layer over 5 linear experts
+// The five-experts comparison (the experts page; data/experts.ts) on the CPU backend: an attention layer over 5 linear experts
 // (30 parameters) against ReLU networks 2→7→1 (29) and 2→4→3→1 (31). Each model trains 8 seeds at once with the
 // same budget (registry: Adam 0.05, cosine to 2%, 3000 steps, data seed 1) and the lowest-training-loss run of
 // each is compared, as one would pick runs by hand. All three fit the training rows; out of range (x ∈ [5, 10],
@@ -8,9 +8,9 @@
 import { describe, expect, test } from "vitest";
 import { CpuBackend } from "../../src/backend/cpu";
 import { expertsData } from "../../src/data/experts";
-import { type ManySeedsResult, trainManySeeds } from "../../src/models/many-seeds";
 import { modelEntry } from "../../src/models/registry";
 import type { RegressionModel } from "../../src/models/regression";
+import { type ManySeedsResult, trainManySeeds } from "../../src/run/many-seeds";
 
 const be = new CpuBackend();
 const data = expertsData({ seed: 1 });

@@ -1,4 +1,4 @@
-// The grain story's findings (models.md §1), trained on the CPU backend with fixed seeds:
+// The grain page's findings (its stages, data/grain.ts), trained on the CPU backend with fixed seeds:
 // - the plane y = a·x + b·z + c cannot fit white + brown rice; the polynomial p·x·z + q·x + b can;
 // - the polynomial breaks once franken-grain (z ≈ 1, y = x) joins;
 // - the attention layer fits all three grains and routes white and franken to different experts.
@@ -8,7 +8,6 @@ import { Context } from "../../src/autograd/variable";
 import { CpuBackend } from "../../src/backend/cpu";
 import { GRAINS, grainData, grainSubset, THREE_GRAINS, TWO_GRAINS } from "../../src/data/grain";
 import { meanSquaredError, type RegressionData } from "../../src/data/regression";
-import { trainManySeeds } from "../../src/models/many-seeds";
 import { modelEntry } from "../../src/models/registry";
 import {
   featurize,
@@ -19,6 +18,7 @@ import {
   regressionLoss,
 } from "../../src/models/regression";
 import { Optimizer } from "../../src/nn/optim";
+import { trainManySeeds } from "../../src/run/many-seeds";
 
 const be = new CpuBackend();
 const two = grainData({ seed: 1, grains: TWO_GRAINS });

@@ -16,23 +16,66 @@ import {
   WATER,
 } from "../../src/data/recipe";
 import { BatchedRegression } from "../../src/models/batched";
-import { trainManySeeds } from "../../src/models/many-seeds";
 import {
   MODEL_NAMES,
   MODELS,
   modelEntry,
+  PAGE_NAMES,
+  pageModels,
   regressionTrainData,
   transformerParams,
 } from "../../src/models/registry";
 import { type RegressionModel, regressionLoss } from "../../src/models/regression";
 import { Transformer, transformerConfig } from "../../src/models/transformer";
 import { Optimizer } from "../../src/nn/optim";
+import { trainManySeeds } from "../../src/run/many-seeds";
+import { pageOf } from "../../src/run/run-weights";
 import { Trainer } from "../../src/train/trainer";
+import { EXPERT_MODELS } from "../../src/ui/jobs/catalog";
+import { GRAIN_STAGES } from "../../src/ui/stages";
 
 const be = new CpuBackend();
 
+describe("pages", () => {
+  test("every model is on one page; the pages list the registry's models, in its order, under its labels", () => {
+    expect(PAGE_NAMES.flatMap((p) => pageModels(p).map((e) => e.name)).sort()).toEqual(
+      [...MODEL_NAMES].sort(),
+    );
+    expect(pageModels("grain").map((e) => e.name)).toEqual([
+      "line",
+      "plane",
+      "relu2",
+      "relu10",
+      "poly",
+      "switch",
+      "grain-attention",
+    ]);
+    expect(GRAIN_STAGES.map((s) => s.title)).toEqual([
+      "1. A line",
+      "2. A plane",
+      "3. ReLU, 2 hidden units",
+      "4. ReLU, 10 hidden units",
+      "5. Polynomial",
+      "6. Inhibitory switch",
+      "7. Attention",
+    ]);
+    expect(EXPERT_MODELS).toEqual([
+      { name: "experts-attention", about: "attention, 5 linear experts" },
+      { name: "experts-relu7", about: "ReLU 2→7→1" },
+      { name: "experts-relu43", about: "ReLU 2→4→3→1" },
+    ]);
+    expect(pageModels("transformer").map((e) => e.name)).toEqual(["transformer"]);
+  });
+
+  test("a weights file names the page and, on the grain page, the stage", () => {
+    expect(pageOf("relu10")).toEqual({ kind: "grain", fileModel: "relu10" });
+    expect(pageOf("experts-relu7")).toEqual({ kind: "experts", fileModel: "experts" });
+    expect(pageOf("transformer")).toEqual({ kind: "transformer", fileModel: "transformer" });
+  });
+});
+
 describe("parameter counts", () => {
-  // The seed article's counts (models.md §1-2); switch and transformer are ours (see their files).
+  // Counted by hand from each architecture (weights + biases), e.g. relu10: 2·10 + 10 + 10·1 + 1 = 41.
   const expected: Record<string, number> = {
     line: 2,
     plane: 3,

@@ -7,13 +7,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { CpuBackend } from "../../src/backend/cpu";
+import { parseTrainArgs } from "../../src/cli/train-args";
+import { type Io, trainMain } from "../../src/cli/train-main";
+import type { JobKind, SavedJob } from "../../src/io/types";
+import { SAVED_JOB_VERSION } from "../../src/io/types";
+import { checkShapes, parseWeightsFile, toWeightsFile } from "../../src/io/weights";
 import { takeCheckpoint } from "../../src/train/checkpoint";
 import { createJob } from "../../src/ui/jobs/index";
-import type { JobKind, SavedJob } from "../../src/ui/protocol";
-import { SAVED_JOB_VERSION } from "../../src/ui/store";
-import { checkShapes, parseWeightsFile, toWeightsFile } from "../../src/ui/weights-file";
-import { parseTrainArgs } from "../headless/train-args";
-import { type Io, trainMain } from "../headless/train-cli";
 
 const dir = mkdtempSync(join(tmpdir(), "train-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

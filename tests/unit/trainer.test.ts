@@ -109,3 +109,24 @@ describe("training loop", () => {
     expect(after).toEqual(before);
   });
 });
+
+describe("a trainer is created with its model", () => {
+  test("Trainer.create awaits an asynchronous build and trains it as the constructor trains a synchronous one", async () => {
+    const be = new CpuBackend();
+    const task = familyTask("mlp");
+    const config = { steps: 5, optimizer: { kind: "adam" as const, lr: 0.05 } };
+    const sync = new Trainer<Module>(be, task, config);
+    const deferred = await Trainer.create<Module>(
+      be,
+      { build: async (ctx) => task.build(ctx), loss: task.loss },
+      config,
+    );
+    expect(deferred.model.ctx).toBe(deferred.ctx);
+    await sync.run();
+    await deferred.run();
+    expect(deferred.history.map((r) => r.loss)).toEqual(sync.history.map((r) => r.loss));
+    expect(
+      () => new Trainer<Module>(be, { build: async (ctx) => task.build(ctx), loss: task.loss }, config),
+    ).toThrow(/use Trainer.create/);
+  });
+});

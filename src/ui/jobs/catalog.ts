@@ -1,11 +1,9 @@
-// The models each page trains, built from the model registry (models/registry.ts); ../stages.ts holds what the
-// pages say about them.
+// The models the five-experts page trains side by side: the registry's experts-page models (models/registry.ts),
+// each with its label; and a builder of one seed of any registry regression model.
 
 import type { Context } from "../../autograd/variable";
-import { modelEntry, regressionEntry } from "../../models/registry";
+import { pageModels, regressionEntry } from "../../models/registry";
 import type { RegressionModel } from "../../models/regression";
-import type { Schedule } from "../../nn/schedule";
-import { EXPERT_MODEL_NAMES } from "../stages";
 
 export type Build = (ctx: Context, seed: number) => RegressionModel;
 
@@ -15,31 +13,14 @@ export function regressionBuilder(name: string): Build {
   return (ctx, seed) => entry.build(ctx, seed);
 }
 
-/** The registry's learning-rate schedule for `name`, stretched to `steps` (the panel may ask for another count). */
-export function registrySchedule(name: string, steps: number): Schedule | undefined {
-  const t = modelEntry(name).train;
-  const s = t.schedule;
-  if (!s || s.kind === "constant") return s;
-  const f = steps / t.steps;
-  return { ...s, warmup: Math.round(s.warmup * f), total: steps };
-}
-
 export interface ExpertModelDef {
-  name: (typeof EXPERT_MODEL_NAMES)[number];
+  name: string;
   /** A short label for side-by-side use. */
   about: string;
-  build: Build;
 }
 
-const SHORT: Record<ExpertModelDef["name"], string> = {
-  "experts-attention": "attention, 5 linear experts",
-  "experts-relu7": "ReLU 2→7→1",
-  "experts-relu43": "ReLU 2→4→3→1",
-};
-
 /** The five-experts comparison at nearly equal parameter counts (30, 29, 31). */
-export const EXPERT_MODELS: readonly ExpertModelDef[] = EXPERT_MODEL_NAMES.map((name) => ({
-  name,
-  about: SHORT[name],
-  build: regressionBuilder(name),
+export const EXPERT_MODELS: readonly ExpertModelDef[] = pageModels("experts").map((e) => ({
+  name: e.name,
+  about: e.label,
 }));

@@ -3,6 +3,11 @@
 // Layers here are stored with the bias folded in as the last input row: W [(in + 1) × out], row-major, so column
 // j holds output j's weights on inputs 0..in−1 and then its bias (the layout of models/batched.ts).
 
+import type { Variable } from "../../autograd/variable";
+import { FEATURE_MAPS } from "../../models/regression";
+import type { SwitchModel } from "../../models/switch";
+import type { SeedTrainer } from "../../run/seeds";
+
 /** One decimal with a true minus sign; −0.0 prints as 0.0. */
 export function fmt(v: number, digits = 1): string {
   const r = v.toFixed(digits);
@@ -82,5 +87,47 @@ export function mixtureEquations(
     ...layerEquations(scores, features, E, (j) => `s${j + 1}`),
     ...layerEquations(values, features, E, (j) => `r${j + 1}`),
     `y = Σᵢ softmax(s)ᵢ · rᵢ`,
+  ];
+}
+
+/** The learned equations of seed k of `run`; `inputs` names the two raw inputs (grain: x, z; experts: x, s). */
+export async function seedEquations(
+  run: SeedTrainer,
+  k: number,
+  inputs: readonly [string, string],
+): Promise<string[]> {
+  const [a, b] = inputs;
+  const b_ = run.batched;
+  if (b_) {
+    const mats = await Promise.all(b_.weights.map((w) => w.read()));
+    const slices = b_.weights.map((w, i) => {
+      const [, I1, O] = w.shape as [number, number, number];
+      return { W: mats[i]!.subarray(k * I1 * O, (k + 1) * I1 * O), out: O };
+    });
+    const names = FEATURE_MAPS[b_.features].names.map((n) => n.replace("x", a).replace("z", b));
+    if (b_.kind === "mixture") return mixtureEquations(slices[0]!.W, slices[1]!.W, names, slices[0]!.out);
+    return chainEquations(slices, names);
+  }
+  const m = run.bank!.models[k] as SwitchModel;
+  const G = m.grains;
+  const read = (v: Variable | null) => (v ? v.read() : Promise.resolve(new Float32Array(G)));
+  const [cw, cb, sw, gw, gb] = await Promise.all([
+    read(m.classifier.weight),
+    read(m.classifier.bias),
+    read(m.slope.weight),
+    read(m.gate.weight),
+    read(m.gate.bias),
+  ]);
+  // The classifier and the gate are stored x·W (W [in, out]); fold their biases in as a last row for layerEquations.
+  const fold = (W: Float32Array, bias: Float32Array) => Float32Array.from([...W, ...bias]);
+  const pNames = Array.from({ length: G }, (_, j) => `·p${j + 1}`);
+  return [
+    ...layerEquations(fold(cw!, cb!), [b], G, (j) => `c${j + 1}`),
+    `p = softmax(c)`,
+    ...Array.from({ length: G }, (_, j) => {
+      const gate = Array.from({ length: G }, (_, i) => gw![i * G + j]!);
+      return `h${j + 1} = relu(${linearTerms([a, ...pNames], [sw![j]!, ...gate], gb![j]!)})`;
+    }),
+    `y = ${Array.from({ length: G }, (_, j) => `h${j + 1}`).join(" + ")}`,
   ];
 }

@@ -1,7 +1,7 @@
 // The job of each training page.
 
 import type { Backend } from "../../backend/contract";
-import type { JobSpec } from "../protocol";
+import type { JobSpec } from "../../io/types";
 import type { Job } from "./job";
 import { expertsJob, grainJob } from "./regression-jobs";
 import { transformerJob } from "./transformer-job";

@@ -1,9 +1,10 @@
 // What the worker trains: one or more runs (each a Trainer) stepped in lockstep, plus what a page can ask about them.
 
 import type { Backend } from "../../backend/contract";
+import type { JobSpec, RunInfo } from "../../io/types";
 import type { Module } from "../../nn/module";
 import type { Trainer } from "../../train/trainer";
-import type { JobSpec, RunInfo, SnapshotRequest } from "../protocol";
+import type { SnapshotRequest } from "../protocol";
 import type { Snapshot } from "../snapshots";
 
 export interface JobRun {

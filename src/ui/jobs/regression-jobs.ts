@@ -4,40 +4,53 @@
 import type { Backend } from "../../backend/contract";
 import { expertsData } from "../../data/experts";
 import { GRAINS, grainData, grainIndex } from "../../data/grain";
-import { regressionEntry } from "../../models/registry";
-import type { JobSpec } from "../protocol";
+import type { RegressionData } from "../../data/regression";
+import type { JobSpec } from "../../io/types";
+import { registrySchedule, regressionEntry } from "../../models/registry";
+import { SeedTrainer } from "../../run/seeds";
 import type { ExpertsSnapshot, GrainSnapshot } from "../snapshots";
 import { stageInfo } from "../stages";
-import { EXPERT_MODELS, registrySchedule, regressionBuilder } from "./catalog";
+import { EXPERT_MODELS, regressionBuilder } from "./catalog";
 import { type Job, seedList } from "./job";
-import { type Group, modelView, type Splits } from "./regression-view";
-import { SeedRun } from "./seed-runs";
+import { type Group, modelView, type PageRun, type Splits } from "./regression-view";
 
-/** The registry's optimizer and schedule for `name`, with the panel's learning rate and steps. */
-function training(name: string, lr: number, steps: number) {
+/** K seeds of registry model `name` on `train`: the registry's optimizer and schedule, the panel's rate and steps. */
+async function pageRun(
+  backend: Backend,
+  name: string,
+  inputs: readonly [string, string],
+  seeds: number[],
+  train: RegressionData,
+  { lr, steps }: { lr: number; steps: number },
+): Promise<PageRun> {
   const schedule = registrySchedule(name, steps);
-  return { optimizer: { ...regressionEntry(name).train.optimizer, lr }, ...(schedule ? { schedule } : {}) };
+  const run = await SeedTrainer.create(backend, {
+    build: regressionBuilder(name),
+    seeds,
+    train,
+    config: {
+      steps,
+      optimizer: { ...regressionEntry(name).train.optimizer, lr },
+      ...(schedule ? { schedule } : {}),
+      readEvery: 1,
+      checkpointEvery: 100,
+    },
+  });
+  return { name, inputs, run };
 }
 
-async function mean(run: SeedRun, d: Splits["test"]): Promise<number> {
+async function mean({ run }: PageRun, d: Splits["test"]): Promise<number> {
   const l = await run.perSeedLoss(d);
   return l.reduce((a, b) => a + b, 0) / l.length;
 }
 
 export async function grainJob(spec: JobSpec, backend: Backend): Promise<Job> {
   const stage = stageInfo(spec.model);
-  const { seed, seeds: count, steps, lr } = spec.settings;
+  const { seed, seeds: count } = spec.settings;
   const splits: Splits = grainData({ seed, grains: stage.grains });
   const seeds = seedList(seed, count);
-  const run = await SeedRun.create(backend, {
-    name: stage.name,
-    build: regressionBuilder(stage.name),
-    seeds,
-    train: splits.train,
-    steps,
-    ...training(stage.name, lr, steps),
-    inputNames: ["x", "z"],
-  });
+  const page = await pageRun(backend, stage.name, ["x", "z"], seeds, splits.train, spec.settings);
+  const { run } = page;
   const groups: Group[] = stage.shown.map((name) => {
     const g = GRAINS[grainIndex(name)]!;
     return { name: g.name, label: grainIndex(name), b: g.z, truth: (x) => g.ratio * x };
@@ -45,36 +58,25 @@ export async function grainJob(spec: JobSpec, backend: Backend): Promise<Job> {
   return {
     runs: [{ name: stage.name, trainer: run.trainer, lossDivisor: run.K }],
     info: { runs: [{ name: stage.name, params: run.paramsPerSeed }], seeds },
-    testLoss: async () => [await mean(run, splits.test)],
+    testLoss: async () => [await mean(page, splits.test)],
     async snapshot(req): Promise<GrainSnapshot> {
       return {
         kind: "grain",
         stage: stage.name,
-        view: await modelView(run, stage.title.replace(/^\d+\. /, ""), groups, splits, req.seed),
+        view: await modelView(page, stage.title.replace(/^\d+\. /, ""), groups, splits, req.seed),
       };
     },
   };
 }
 
 export async function expertsJob(spec: JobSpec, backend: Backend): Promise<Job> {
-  const { seed, seeds: count, steps, lr } = spec.settings;
+  const { seed, seeds: count } = spec.settings;
   const data = expertsData({ seed });
   const splits: Splits = data;
   const seeds = seedList(seed, count);
-  const runs: SeedRun[] = [];
-  for (const m of EXPERT_MODELS) {
-    runs.push(
-      await SeedRun.create(backend, {
-        name: m.name,
-        build: m.build,
-        seeds,
-        train: data.train,
-        steps,
-        ...training(m.name, lr, steps),
-        inputNames: ["x", "s"],
-      }),
-    );
-  }
+  const runs: PageRun[] = [];
+  for (const m of EXPERT_MODELS)
+    runs.push(await pageRun(backend, m.name, ["x", "s"], seeds, data.train, spec.settings));
   const groups: Group[] = data.lines.map((l, k) => ({
     name: `expert ${k + 1}`,
     label: k,
@@ -82,8 +84,8 @@ export async function expertsJob(spec: JobSpec, backend: Backend): Promise<Job> 
     truth: (x) => l.slope * x + l.intercept,
   }));
   return {
-    runs: runs.map((r) => ({ name: r.config.name, trainer: r.trainer, lossDivisor: r.K })),
-    info: { runs: runs.map((r) => ({ name: r.config.name, params: r.paramsPerSeed })), seeds },
+    runs: runs.map((r) => ({ name: r.name, trainer: r.run.trainer, lossDivisor: r.run.K })),
+    info: { runs: runs.map((r) => ({ name: r.name, params: r.run.paramsPerSeed })), seeds },
     testLoss: async () => Promise.all(runs.map((r) => mean(r, data.test))),
     async snapshot(req): Promise<ExpertsSnapshot> {
       const views = [];

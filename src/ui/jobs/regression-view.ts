@@ -1,9 +1,17 @@
-// Builds a ModelView (see ../snapshots.ts) of a SeedRun: every seed's errors, and for the seed shown its
+// Builds a ModelView (see ../snapshots.ts) of a page's K-seed run: every seed's errors, and for the seed shown its
 // predictions per group over x ∈ [0, 10] (beyond the training range 1-5), its equations and its gate weights.
 
 import { generateRows, type RegressionData } from "../../data/regression";
+import { meanGates, type SeedTrainer } from "../../run/seeds";
 import type { FitChart, FitSeries, GateMatrix, ModelView, SeedRow } from "../snapshots";
-import type { SeedRun } from "./seed-runs";
+import { seedEquations } from "./equations";
+
+/** One model of a regression page: its K seeds' trainer, its name, and the names of its two raw inputs. */
+export interface PageRun {
+  name: string;
+  inputs: readonly [string, string];
+  run: SeedTrainer;
+}
 
 /** A grain or an expert: the value of the second input that announces it and its true relationship. */
 export interface Group {
@@ -30,13 +38,13 @@ function rows(d: RegressionData, label: number): { x: number; y: number }[] {
   return out;
 }
 
-export async function seedRows(run: SeedRun, splits: Splits): Promise<SeedRow[]> {
+export async function seedRows(run: SeedTrainer, splits: Splits): Promise<SeedRow[]> {
   const [train, test, oor] = [
     await run.perSeedLoss(splits.train),
     await run.perSeedLoss(splits.test),
     await run.perSeedLoss(splits.outOfRange),
   ];
-  const out = run.config.seeds.map((seed, index) => ({
+  const out = run.seeds.map((seed, index) => ({
     index,
     seed,
     train: train[index]!,
@@ -50,7 +58,7 @@ export async function seedRows(run: SeedRun, splits: Splits): Promise<SeedRow[]>
 
 /** `shown` asks for a seed by slice index; absent or invalid, the best seed (lowest training loss) is shown. */
 export async function modelView(
-  run: SeedRun,
+  { name, inputs, run }: PageRun,
   description: string,
   groups: Group[],
   splits: Splits,
@@ -100,20 +108,20 @@ export async function modelView(
   const fit: FitChart = { xs, groups: groups.map((g) => g.name), series };
 
   return {
-    name: run.config.name,
+    name,
     description,
     params: run.paramsPerSeed,
     seeds,
     shown: k,
     fit,
-    equations: await run.equations(k),
+    equations: await seedEquations(run, k, inputs),
     gates: await gateMatrix(run, groups, splits.test, k),
   };
 }
 
 /** Mean gate weight per group over its held-out rows. */
 async function gateMatrix(
-  run: SeedRun,
+  run: SeedTrainer,
   groups: Group[],
   d: RegressionData,
   k: number,
@@ -121,16 +129,7 @@ async function gateMatrix(
   const w = await run.gates(d, k);
   if (!w) return null;
   const E = run.gateCount;
-  const values = groups.map((g) => {
-    const sum = new Array<number>(E).fill(0);
-    let n = 0;
-    for (let i = 0; i < d.n; i++) {
-      if (d.labels[i] !== g.label) continue;
-      for (let e = 0; e < E; e++) sum[e]! += w[i * E + e]!;
-      n++;
-    }
-    return sum.map((s) => s / Math.max(1, n));
-  });
+  const values = groups.map((g) => meanGates(w, E, d, g.label));
   const mixture = run.gateKind === "attention";
   return {
     title: mixture

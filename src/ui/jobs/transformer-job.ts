@@ -1,57 +1,35 @@
 // The transformer page's job: the registry's transformer on the recipe language of data/recipe.ts (the water
 // amount after WATER depends on the grain word and the amount, wherever they stand), trained on the answer token
-// (models/sequence-tasks.ts). K seeds are K models under one module whose loss is the sum of theirs; the page
-// shows the seed with the lowest held-out loss. Optimizer and schedule are the registry's, with the panel's rate and steps.
+// (models/sequence-tasks.ts). K seeds are the run layer's transformer bank (run/transformer-bank.ts), the one the
+// command-line trainer trains too; the page shows the seed with the lowest held-out loss. Optimizer and schedule are the registry's, with the panel's rate and steps.
 
-import * as op from "../../autograd/ops";
-import type { Context } from "../../autograd/variable";
 import type { Backend } from "../../backend/contract";
-import { type RecipeSentence, recipeBatch, recipeData, tokenName } from "../../data/recipe";
-import { MODELS } from "../../models/registry";
+import { type RecipeSentence, tokenName } from "../../data/recipe";
+import type { JobSpec } from "../../io/types";
+import { MODELS, registrySchedule } from "../../models/registry";
 import { evaluateRecipes, recipeLoss } from "../../models/sequence-tasks";
-import type { Transformer } from "../../models/transformer";
-import { Module } from "../../nn/module";
-import { Trainer } from "../../train/trainer";
-import type { JobSpec } from "../protocol";
+import { transformerSeeds } from "../../run/transformer-bank";
 import type { SentenceView, TransformerSnapshot } from "../snapshots";
-import { registrySchedule } from "./catalog";
 import { type Job, seedList } from "./job";
 
 const SAMPLES = 8;
 
-class TransformerBank extends Module {
-  readonly models: Transformer[];
-  constructor(ctx: Context, seeds: number[]) {
-    super(ctx);
-    const entry = MODELS.transformer;
-    this.models = seeds.map((seed, k) => this.child(String(k), entry.build(ctx, seed) as Transformer));
-  }
-}
-
 export async function transformerJob(spec: JobSpec, backend: Backend): Promise<Job> {
   const { seed, seeds: count, steps, lr, batch } = spec.settings;
-  const data = recipeData({ seed });
   const seeds = seedList(seed, count);
   const schedule = registrySchedule("transformer", steps);
-  const trainer = new Trainer<Module>(
-    backend,
-    {
-      build: (ctx) => new TransformerBank(ctx, seeds),
-      loss: (m, ctx, step) => {
-        const sentences = recipeBatch(data.train, batch, seed, step);
-        const losses = (m as TransformerBank).models.map((t) => recipeLoss(t, ctx, sentences));
-        return losses.reduce((a, b) => op.add(a, b));
-      },
-    },
-    {
+  const { trainer, data, bank } = await transformerSeeds(backend, {
+    seeds,
+    dataSeed: seed,
+    batch,
+    config: {
       steps,
       optimizer: { ...MODELS.transformer.train.optimizer, lr },
       ...(schedule ? { schedule } : {}),
       readEvery: 1,
       checkpointEvery: 100,
     },
-  );
-  const bank = () => trainer.model as TransformerBank;
+  });
   const ctx = () => trainer.ctx;
 
   /** Held-out cross-entropy of every seed. */

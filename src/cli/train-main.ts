@@ -1,5 +1,6 @@
 // `npm run train`: train one model of the workbench from the command line. The CPU path runs src/run/run-model.ts
-// here in Node; the WebGPU path runs the same code in headless Chromium (train.html, train-page.ts) and polls it.
+// here in Node; the WebGPU path runs the same code in headless Chromium (tests/headless/train.html, train-page.ts)
+// through the page harness (tests/headless/train-in-page.ts), which polls it.
 // Exit 0 on success, 1 when training or loading fails (or WebGPU was asked for and is unavailable), 2 on bad input.
 //
 // This runs under tsx, which cannot load `?raw` WGSL imports: only shader-free modules are imported here
@@ -7,14 +8,14 @@
 
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { CpuBackend } from "../../src/backend/cpu";
-import { MODELS } from "../../src/models/registry";
-import { type RunOptions, type RunProgress, type RunResult, runModel } from "../../src/run/run-model";
-import { readWeights } from "../../src/run/run-weights";
-import { openPage, type Session } from "./browser";
-import { findChromium } from "./chromium.mjs";
+import { findChromium } from "../../tests/headless/chromium.mjs";
+import { runTrainPage } from "../../tests/headless/train-in-page";
+import { CpuBackend } from "../backend/cpu";
+import { MODELS } from "../models/registry";
+import { runModel } from "../run/run-model";
+import type { RunOptions, RunProgress, RunResult } from "../run/run-types";
+import { readWeights } from "../run/run-weights";
 import { parseTrainArgs, type TrainArgs, usage, validChoices } from "./train-args";
-import type { TrainPageState } from "./train-page";
 
 export interface Io {
   out: (line: string) => void;
@@ -35,37 +36,6 @@ function progressLine(p: RunProgress): string {
   const width = String(p.steps).length;
   const eta = p.etaSeconds >= 60 ? `${(p.etaSeconds / 60).toFixed(1)} min` : `${p.etaSeconds.toFixed(0)} s`;
   return `step ${String(p.step).padStart(width)}/${p.steps}  loss ${num(p.loss)}  ${p.stepsPerSecond.toFixed(1)} steps/s  ETA ${eta}`;
-}
-
-type PageOutcome = { kind: "done"; result: RunResult } | { kind: "unavailable"; reason: string };
-
-/** Train in headless Chromium on WebGPU; "unavailable" when the page has no adapter or device. */
-async function runInPage(options: RunOptions, io: Io): Promise<PageOutcome> {
-  let session: Session | undefined;
-  try {
-    session = await openPage("/tests/headless/train.html");
-    await session.page.waitForSelector("body[data-ready]");
-    await session.page.evaluate((o) => window.trainRun.start(o), options);
-    let shown = 0;
-    for (;;) {
-      await new Promise((r) => setTimeout(r, 250));
-      const s = JSON.parse(
-        await session.page.evaluate(() => JSON.stringify(window.__train)),
-      ) as TrainPageState;
-      if ((s.state === "running" || s.state === "done") && s.progress && s.progress.step !== shown) {
-        shown = s.progress.step;
-        io.out(progressLine(s.progress));
-      }
-      if (s.state === "unavailable") return { kind: "unavailable", reason: s.error };
-      if (s.state === "error") {
-        const extra = session.errors.length ? `\npage errors:\n  ${session.errors.join("\n  ")}` : "";
-        throw new Error(`${s.error}${extra}`);
-      }
-      if (s.state === "done") return { kind: "done", result: JSON.parse(s.result) as RunResult };
-    }
-  } finally {
-    await session?.close();
-  }
 }
 
 function summary(r: RunResult, reason: string): string[] {
@@ -198,7 +168,9 @@ export async function trainMain(argv: readonly string[], io: Io = consoleIo): Pr
       outcome = await onCpu("auto: no Chromium found for WebGPU (set CHROMIUM_PATH)");
     } else {
       io.out("backend: webgpu in headless Chromium (starting Vite and Chromium...)");
-      const page = await runInPage({ ...options, backendChoice: args.backend }, io);
+      const page = await runTrainPage({ ...options, backendChoice: args.backend }, (p) =>
+        io.out(progressLine(p)),
+      );
       if (page.kind === "done") {
         const reason =
           args.backend === "auto" ? "auto: a WebGPU adapter is available" : "webgpu was requested";

@@ -1,8 +1,9 @@
-// Reading the trainer panel's fields: every value is checked here, and a bad one comes back as a message for its
-// field, so nothing starts on an empty, negative, NaN or absurd value.
+// Reading training settings from text: the trainer panel's fields, and the settings a weights file carries. Every
+// value is checked here, and a bad one comes back as a message for its field, so nothing starts on an empty,
+// negative, NaN or absurd value.
 
 import { BACKEND_CHOICES, type BackendChoice } from "../backend/select";
-import type { TrainSettings } from "./protocol";
+import type { TrainSettings } from "./types";
 
 export type SettingName = keyof TrainSettings;
 

@@ -5,10 +5,18 @@
 //   { "format": "webgpu-workbench/weights", "version": 1, "kind": "grain", "model": "relu10", "step": 2000,
 //     "settings": {...}, "runs": [ { "name": "relu10", "params": { "w0": { "shape": [4, 3, 10], "data": [...] } } } ] }
 //
-// Optimizer state is not saved: a loaded model resumes with a fresh optimizer.
+// Optimizer state is not saved: a loaded model resumes with a fresh optimizer. The settings are read as the trainer
+// panel reads its fields (settings.ts), so a file cannot start a run the panel would refuse.
 
-import type { JobKind, JobSpec, SavedJob, SavedRun, TrainSettings } from "./protocol";
-import { SAVED_JOB_VERSION } from "./store";
+import { parseSettings, type SettingName } from "./settings";
+import {
+  type JobKind,
+  type JobSpec,
+  SAVED_JOB_VERSION,
+  type SavedJob,
+  type SavedRun,
+  type TrainSettings,
+} from "./types";
 
 export const WEIGHTS_FORMAT = "webgpu-workbench/weights";
 export const WEIGHTS_VERSION = 1;
@@ -95,7 +103,7 @@ export function parseWeightsFile(text: string, kind: JobKind): SavedJob {
     }
     return { name: r.name, params, state: [], t: 0 };
   });
-  const spec: JobSpec = { kind, model: raw.model, settings: raw.settings as unknown as TrainSettings };
+  const spec: JobSpec = { kind, model: raw.model, settings: fileSettings(raw.settings) };
   return {
     version: SAVED_JOB_VERSION,
     spec,
@@ -104,6 +112,23 @@ export function parseWeightsFile(text: string, kind: JobKind): SavedJob {
     history: { train: [], test: [] },
     savedAt: Date.now(),
   };
+}
+
+/** A file's settings, checked field by field with the panel's own rules. */
+function fileSettings(raw: Record<string, unknown>): TrainSettings {
+  const names: SettingName[] = ["backend", "lr", "steps", "batch", "seed", "seeds"];
+  const text = Object.fromEntries(
+    names.map((n) => {
+      const v = raw[n];
+      return [n, typeof v === "number" || typeof v === "string" ? String(v) : ""];
+    }),
+  ) as Record<SettingName, string>;
+  const r = parseSettings(text);
+  if (!r.ok) {
+    const what = Object.entries(r.errors).map(([n, e]) => `${n} ${JSON.stringify(raw[n] ?? null)}: ${e}`);
+    throw new WeightsFileError(`the file's settings are invalid (${what.join("; ")})`);
+  }
+  return r.settings;
 }
 
 /**

@@ -1,7 +1,8 @@
 // The command line of `npm run train`: parsed into options or into a message that names what is wrong and lists
 // what is valid. No process.exit here, so the tests can feed it good and bad input.
 
-import { MODEL_NAMES, MODELS, type ModelName } from "../../src/models/registry";
+import { DEFAULT_LIMITS } from "../io/settings";
+import { MODEL_NAMES, MODELS, type ModelName } from "../models/registry";
 
 export type BackendFlag = "auto" | "webgpu" | "cpu";
 
@@ -24,10 +25,13 @@ export type ParseResult =
 
 const BACKENDS: readonly BackendFlag[] = ["auto", "webgpu", "cpu"];
 
-/** Upper bounds as the pages' panel has them (ui/settings.ts): a slip of the keyboard must not run for days. */
-const MAX_STEPS = 1_000_000;
-const MAX_SEEDS = 64;
-const MAX_SEED = 2 ** 31 - 1;
+/** Upper bounds as the pages' panel has them (io/settings.ts): a slip of the keyboard must not run for days. */
+const INTEGER_FLAGS = {
+  // 0 steps only evaluates (e.g. loaded weights).
+  "--steps": [0, DEFAULT_LIMITS.steps[1]],
+  "--seed": [0, DEFAULT_LIMITS.seed[1]],
+  "--seeds": [1, DEFAULT_LIMITS.seeds[1]],
+} as const;
 
 export const FLAGS = [
   "--backend webgpu|cpu|auto",
@@ -95,11 +99,6 @@ export function parseTrainArgs(argv: readonly string[]): ParseResult {
       i++;
     }
     if (value === "") return err(`${name} needs a value`);
-    const bounded = (v: number, lo: number, hi: number, what: string) =>
-      Number.isInteger(v) && v >= lo && v <= hi
-        ? v
-        : `${name} must be ${what} in [${lo}, ${hi}], got '${value}'`;
-    let r: number | string;
     switch (name) {
       case "--backend":
         if (!BACKENDS.includes(value as BackendFlag))
@@ -107,25 +106,21 @@ export function parseTrainArgs(argv: readonly string[]): ParseResult {
         out.backend = value as BackendFlag;
         break;
       case "--steps":
-        r = bounded(int(value), 0, MAX_STEPS, "an integer");
-        if (typeof r === "string") return err(r);
-        out.steps = r;
-        break;
       case "--seed":
-        r = bounded(int(value), 0, MAX_SEED, "an integer");
-        if (typeof r === "string") return err(r);
-        out.seed = r;
+      case "--seeds": {
+        const [lo, hi] = INTEGER_FLAGS[name];
+        const v = int(value);
+        if (!(Number.isInteger(v) && v >= lo && v <= hi))
+          return err(`${name} must be an integer in [${lo}, ${hi}], got '${value}'`);
+        out[name.slice(2) as "steps" | "seed" | "seeds"] = v;
         break;
-      case "--seeds":
-        r = bounded(int(value), 1, MAX_SEEDS, "an integer");
-        if (typeof r === "string") return err(r);
-        out.seeds = r;
-        break;
+      }
       case "--lr": {
         const lr = /^[-+0-9.eE]+$/.test(value) ? Number(value) : Number.NaN;
-        // Above 10 every model here diverges at once; 0 or less would not train.
-        if (!(Number.isFinite(lr) && lr > 0 && lr <= 10))
-          return err(`--lr must be a number in (0, 10], got '${value}'`);
+        // Above the panel's bound every model here diverges at once; 0 or less would not train.
+        const maxLr = DEFAULT_LIMITS.lr[1];
+        if (!(Number.isFinite(lr) && lr > 0 && lr <= maxLr))
+          return err(`--lr must be a number in (0, ${maxLr}], got '${value}'`);
         out.lr = lr;
         break;
       }

@@ -1,14 +1,16 @@
-// Train K seeds of one small regression model at once (see batched.ts for how they share dispatches), then rank
-// the runs. The seed article trained its attention model about ten times and kept the run with low error and
-// readable weights; this makes that choice a table a caller (or the UI) can read and pick from.
+// Train K seeds of one small batchable regression model at once with the K-seed trainer the pages and the CLI use
+// (seeds.ts; models/batched.ts for how the seeds share dispatches), then rank the runs. The attention models need
+// several seeds to find one with low error and readable weights (grain-attention: the best of about ten); this makes
+// that choice a table a caller can read and pick from.
 
-import { Context } from "../autograd/variable";
+import type { Context } from "../autograd/variable";
 import type { Backend } from "../backend/contract";
 import type { RegressionData } from "../data/regression";
-import { Optimizer, type OptimizerConfig } from "../nn/optim";
-import { type Schedule, scheduledLr } from "../nn/schedule";
-import { BatchedRegression } from "./batched";
-import type { RegressionModel } from "./regression";
+import type { BatchedRegression } from "../models/batched";
+import type { RegressionModel } from "../models/regression";
+import type { OptimizerConfig } from "../nn/optim";
+import type { Schedule } from "../nn/schedule";
+import { LossRecorder, SeedTrainer } from "./seeds";
 
 export interface ManySeedsConfig {
   /** Build the model of one seed (its initial weights depend only on the seed). */
@@ -48,33 +50,36 @@ export interface ManySeedsResult {
 }
 
 export async function trainManySeeds(backend: Backend, config: ManySeedsConfig): Promise<ManySeedsResult> {
-  const { build, seeds, train, steps, optimizer, schedule = { kind: "constant" }, recordEvery = 50 } = config;
-  if ((optimizer.clipNorm ?? Infinity) !== Infinity) {
+  const { build, seeds, train, steps, optimizer, schedule, recordEvery = 50 } = config;
+  if (!(Number.isInteger(recordEvery) && recordEvery >= 1))
+    throw new Error(`trainManySeeds: recordEvery must be an integer >= 1, got ${recordEvery}`);
+  const recorded = (s: number) => s % recordEvery === 0 || s === steps - 1;
+  const recorder = new LossRecorder(backend, recorded);
+  const run = await SeedTrainer.create(backend, {
+    build,
+    seeds,
+    train,
+    config: {
+      steps,
+      optimizer,
+      ...(schedule ? { schedule } : {}),
+      readEvery: recordEvery,
+      // No device-loss recovery here: a checkpoint would only cost a read of every parameter.
+      checkpointEvery: 2 ** 30,
+    },
+    onLosses: recorder.capture,
+  });
+  const model = run.batched;
+  if (!model)
     throw new Error(
-      `trainManySeeds: clipNorm must be Infinity (a global norm couples the seeds), got ${optimizer.clipNorm}`,
+      "trainManySeeds: this model cannot be batched (its registry entry says batchable: false)",
     );
-  }
-  if (seeds.length === 0) throw new Error("trainManySeeds: no seeds");
-  const ctx = new Context(backend);
-  // Build each seed's model on the same backend only to read its initial weights.
-  const scratch = new Context(backend);
-  const inits = seeds.map((s) => build(scratch, s));
-  const model = await BatchedRegression.fromModels(ctx, inits);
-  for (const m of inits) for (const p of m.parameters()) p.free();
-  const opt = new Optimizer(model.parameters(), optimizer);
-  const history: ManySeedsResult["history"] = [];
   const t0 = performance.now();
-  for (let s = 0; s < steps; s++) {
-    const { perSeed, total } = model.losses(train);
-    total.backward();
-    opt.step(scheduledLr(optimizer.lr, schedule, s)).dispose();
-    if (s % recordEvery === 0 || s === steps - 1)
-      history.push({ step: s, losses: [...(await perSeed.read())] });
-    model.zeroGrad();
-    ctx.endStep();
-  }
+  await run.trainer.run();
+  const rows = await recorder.rows();
   const ms = performance.now() - t0;
-  opt.dispose();
+  const history = rows.flatMap((losses, step) => (losses && recorded(step) ? [{ step, losses }] : []));
+  const ctx = run.ctx;
   const final = await model.evaluate(train);
   const ranked = seeds
     .map((seed, index) => ({ index, seed, loss: final[index]! }))

@@ -6,8 +6,8 @@
 
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import type { VerifyReport, VerifyResult } from "../../src/verify/run";
-import { runVerifyPage } from "./verify-page";
+import { runVerifyPage } from "../../tests/headless/verify-page";
+import type { VerifyReport, VerifyResult } from "../verify/run";
 
 const USAGE = `Usage: npm run verify -- [--filter TEXT] [--json FILE]
 
