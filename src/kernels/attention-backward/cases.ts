@@ -6,25 +6,12 @@
 // are compared.
 
 import type { BackendName } from "../../backend/contract";
+import { type AttentionSpec, describeSpec, specOptions } from "../attention/cases";
 import { attentionCpu } from "../attention/reference";
 import { ATTENTION_FUSED_MAX_D, attentionDims } from "../attention/shape";
 import { fallbackCount, type Input, input, makeCase, type VerifyCase, variantsToCheck } from "../case";
 
-interface Spec {
-  name: string;
-  B: number;
-  H: number;
-  T: number;
-  S: number;
-  d: number;
-  causal?: boolean;
-  /** Explicit scale (default 1/sqrt(d)). */
-  scale?: number;
-  /** q and k drawn from [-range, range] (default 1). */
-  range?: number;
-}
-
-export const ATTENTION_BACKWARD_SPECS: Spec[] = [
+export const ATTENTION_BACKWARD_SPECS: AttentionSpec[] = [
   // One key: P = 1 and dS = dout·v − dout·out = 0, so dq and dk are rounding noise around 0 and dv = dout.
   { name: "1x1x1 d=1", B: 1, H: 1, T: 1, S: 1, d: 1 },
   { name: "causal 1x1x1 d=3", B: 1, H: 1, T: 1, S: 1, d: 3, causal: true },
@@ -63,23 +50,14 @@ export const ATTENTION_BACKWARD_SPECS: Spec[] = [
   { name: "causal long T=S=203 d=8", B: 1, H: 1, T: 203, S: 203, d: 8, causal: true },
 ];
 
-function dims(s: Spec): string {
-  const extra = [s.causal ? "causal" : "", s.scale !== undefined ? `scale=${s.scale}` : ""];
-  return [`B=${s.B} H=${s.H} T=${s.T} S=${s.S} d=${s.d}`, ...extra.filter(Boolean)].join(" ");
-}
-
-function options(s: Spec): { causal: boolean; scale?: number } {
-  return { causal: !!s.causal, ...(s.scale !== undefined ? { scale: s.scale } : {}) };
-}
-
 /** q, k, v and dout from seeds; out and lse from the CPU forward (float32, like a real forward's). */
-export function attentionBackwardInputs(s: Spec, seed: number): Record<string, Input> {
+export function attentionBackwardInputs(s: AttentionSpec, seed: number): Record<string, Input> {
   const r = s.range ?? 1;
   const q = input([s.B, s.H, s.T, s.d], 700 + seed, -r, r);
   const k = input([s.B, s.H, s.S, s.d], 800 + seed, -r, r);
   const v = input([s.B, s.H, s.S, s.d], 900 + seed);
   const dout = input([s.B, s.H, s.T, s.d], 1000 + seed);
-  const fw = attentionCpu(q.data, k.data, v.data, attentionDims(q.shape, k.shape, v.shape, options(s)));
+  const fw = attentionCpu(q.data, k.data, v.data, attentionDims(q.shape, k.shape, v.shape, specOptions(s)));
   return {
     q,
     k,
@@ -100,7 +78,7 @@ export function attentionBackwardCases(backend: BackendName = "webgpu"): VerifyC
           kernel: "attentionBackward",
           variant,
           name: s.name,
-          shape: dims(s),
+          shape: describeSpec(s),
           // Each gradient is a sum of products of weights P (relative error that of the recomputed score,
           // a few eps·scale·Σ|q·k|: ~1e-6 for unit inputs, ~1e-5 at scores of ±30) with dP − delta, q, k or
           // dout (O(1); dP up to Σ|dout·v| <= d). The sums cancel (Σⱼ dSᵢⱼ = 0), so results near 0 are common
@@ -113,7 +91,7 @@ export function attentionBackwardCases(backend: BackendName = "webgpu"): VerifyC
           inputs: () => attentionBackwardInputs(s, i),
           apply: (be, t) => {
             const before = fallbackCount(be, "attentionBackward fused->unfused");
-            const g = be.attentionBackward(t.q!, t.k!, t.v!, t.out!, t.lse!, t.dout!, options(s));
+            const g = be.attentionBackward(t.q!, t.k!, t.v!, t.out!, t.lse!, t.dout!, specOptions(s));
             // A fused request above the head-size limit must run unfused and say so in `fallbacks`.
             if (
               be.name === "webgpu" &&

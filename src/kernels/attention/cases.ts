@@ -8,7 +8,8 @@ import type { BackendName } from "../../backend/contract";
 import { fallbackCount, input, makeCase, type VerifyCase, variantsToCheck } from "../case";
 import { ATTENTION_FUSED_MAX_D } from "./shape";
 
-interface Spec {
+/** One attention shape: the forward's and the backward's cases are built from such lists. */
+export interface AttentionSpec {
   name: string;
   B: number;
   H: number;
@@ -22,7 +23,7 @@ interface Spec {
   range?: number;
 }
 
-const SPECS: Spec[] = [
+const SPECS: AttentionSpec[] = [
   { name: "1x1x1 d=1", B: 1, H: 1, T: 1, S: 1, d: 1 },
   { name: "causal 1x1x1 d=3", B: 1, H: 1, T: 1, S: 1, d: 3, causal: true },
   { name: "odd T=7 d=5", B: 1, H: 1, T: 7, S: 7, d: 5 },
@@ -59,9 +60,13 @@ const SPECS: Spec[] = [
   { name: "causal long T=S=203 d=8", B: 1, H: 1, T: 203, S: 203, d: 8, causal: true },
 ];
 
-function dims(s: Spec): string {
+export function describeSpec(s: AttentionSpec): string {
   const extra = [s.causal ? "causal" : "", s.scale !== undefined ? `scale=${s.scale}` : ""];
   return [`B=${s.B} H=${s.H} T=${s.T} S=${s.S} d=${s.d}`, ...extra.filter(Boolean)].join(" ");
+}
+
+export function specOptions(s: AttentionSpec): { causal: boolean; scale?: number } {
+  return { causal: !!s.causal, ...(s.scale !== undefined ? { scale: s.scale } : {}) };
 }
 
 export function attentionCases(backend: BackendName = "webgpu"): VerifyCase[] {
@@ -75,7 +80,7 @@ export function attentionCases(backend: BackendName = "webgpu"): VerifyCase[] {
           kernel: "attention",
           variant,
           name: s.name,
-          shape: dims(s),
+          shape: describeSpec(s),
           // out is a convex combination of v rows in [-1, 1], so its error is that of the weights. A score's
           // f32 error is a few eps·scale·Σ|q·k|, and exp turns it into the same relative error of a weight:
           // at most ~1e-6 for unit inputs (scale·Σ|q·k| <= sqrt(d) <= 11.4), ~1.5e-5 for the large-score
@@ -91,10 +96,7 @@ export function attentionCases(backend: BackendName = "webgpu"): VerifyCase[] {
           }),
           apply: (be, t) => {
             const before = fallbackCount(be, "attention fused->unfused");
-            const res = be.attention(t.q!, t.k!, t.v!, {
-              causal: !!s.causal,
-              ...(s.scale !== undefined ? { scale: s.scale } : {}),
-            });
+            const res = be.attention(t.q!, t.k!, t.v!, specOptions(s));
             // A fused request above the head-size limit must run unfused and say so in `fallbacks`.
             if (
               be.name === "webgpu" &&
