@@ -75,7 +75,7 @@ async function run(): Promise<void> {
       backends.set(key, be);
       return be;
     },
-    cpu: new CpuBackend(),
+    cpu: CpuBackend.reference(),
     tfjs,
     quick,
   };

@@ -7,9 +7,11 @@
 // autodiff records for that forward.
 
 import type { Backend, Tensor } from "../../src/backend/contract";
-import { attentionCpu } from "../../src/kernels/attention-cpu";
-import { attentionDims } from "../../src/kernels/attention-shape";
-import { ATTENTION_VARIANT_NAMES } from "../../src/verify/cases/attention";
+import { attentionCpu } from "../../src/kernels/attention/reference";
+import {
+  ATTENTION_VARIANTS as ATTENTION_VARIANT_NAMES,
+  attentionDims,
+} from "../../src/kernels/attention/shape";
 import type { Expected, Group, RunnerSpec } from "../lib/harness";
 import { tf } from "../lib/tfjs";
 import { type BenchContext, type Input, oursCpu, oursGpu, randomInput, tfjsRunners } from "./common";

@@ -1,10 +1,9 @@
 // matmul: square sizes and tall/skinny shapes; every WGSL variant, our CPU reference (small sizes: it is the
 // clear m-n-k loop) and the fast i-k-j CPU variant, against tf.matMul on webgpu, cpu and wasm.
 
-import { matmulCpu } from "../../src/kernels/matmul-cpu";
-import { matmulCpuFast } from "../../src/kernels/matmul-cpu-fast";
-import { matmulDims } from "../../src/kernels/matmul-shape";
-import { MATMUL_VARIANT_NAMES } from "../../src/verify/cases/matmul";
+import { matmulCpuFast } from "../../src/kernels/matmul/fast";
+import { matmulCpu } from "../../src/kernels/matmul/reference";
+import { MATMUL_GPU_VARIANTS as MATMUL_VARIANT_NAMES, matmulDims } from "../../src/kernels/matmul/shape";
 import type { Expected, Group, RunnerSpec } from "../lib/harness";
 import { tf } from "../lib/tfjs";
 import { type BenchContext, oursCpu, oursGpu, plainCpu, randomInput, tfjsRunners } from "./common";

@@ -1,7 +1,7 @@
 // softmax over the last axis of [rows, width]: both WGSL variants and our CPU reference against tf.softmax.
 
-import { softmaxCpu } from "../../src/kernels/softmax-cpu";
-import { SOFTMAX_VARIANT_NAMES } from "../../src/verify/cases/softmax";
+import { softmaxCpu } from "../../src/kernels/softmax/reference";
+import { SOFTMAX_VARIANTS as SOFTMAX_VARIANT_NAMES } from "../../src/kernels/softmax/shape";
 import type { Group, RunnerSpec } from "../lib/harness";
 import { tf } from "../lib/tfjs";
 import { type BenchContext, oursCpu, oursGpu, randomInput, tfjsRunners } from "./common";

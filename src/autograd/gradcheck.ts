@@ -1,6 +1,6 @@
 // Gradient checking by central finite differences: the analytic gradients of backward() against
 // (L(x + h) − L(x − h)) / 2h for every input element. Run it on a float64 CPU backend
-// (`new CpuBackend({ precision: "f64" })`), where a step of h = 1e-6 leaves truncation and rounding errors
+// (`CpuBackend.reference("f64")`), where a step of h = 1e-6 leaves truncation and rounding errors
 // near 1e-9, so a tolerance of 1e-6 separates a right gradient from a wrong one by orders of magnitude.
 
 import type { Backend } from "../backend/contract";

@@ -4,10 +4,15 @@
 // Tensors are handles to storage owned by their backend (a Float32Array on the CPU, a GPUBuffer on WebGPU);
 // data stays where it is between ops and is copied to the CPU only by `read`.
 
-import type { MatmulOptions } from "../kernels/matmul-shape";
+import type { AttentionOptions } from "../kernels/attention/shape";
+import type { BinaryOp, UnaryOp } from "../kernels/elementwise/shape";
+import type { MatmulArgsOf } from "../kernels/matmul/shape";
+import type { AdamParams, ClipOf, SgdParams } from "../kernels/optim/shape";
+import type { SoftmaxOptions } from "../kernels/softmax/shape";
 import type { Shape } from "../kernels/validate";
 
-export type { Shape };
+// Option types live with their op (src/kernels/<op>/shape.ts); they are re-exported here for the layers above.
+export type { AdamParams, AttentionOptions, BinaryOp, SgdParams, Shape, SoftmaxOptions, UnaryOp };
 export type BackendName = "cpu" | "webgpu";
 
 export interface Tensor {
@@ -20,17 +25,7 @@ export interface Tensor {
   readonly disposed: boolean;
 }
 
-export interface MatmulArgs extends MatmulOptions {
-  /** [N], added to every output row. */
-  bias?: Tensor;
-}
-
-export interface AttentionOptions {
-  /** Query i sees keys j <= i + (S - T) (aligned at the end, so T = S gives the usual lower triangle). */
-  causal?: boolean;
-  /** Multiplies Q·Kᵀ; defaults to 1/sqrt(d). */
-  scale?: number;
-}
+export type MatmulArgs = MatmulArgsOf<Tensor>;
 
 export interface AttentionResult {
   /** [B, H, T, d] */
@@ -38,9 +33,6 @@ export interface AttentionResult {
   /** [B, H, T]: log Σⱼ exp(sᵢⱼ) per query row (natural log, after scale and mask); -Infinity for a fully masked row. */
   lse: Tensor;
 }
-
-export type UnaryOp = "relu" | "sigmoid" | "tanh" | "exp" | "neg";
-export type BinaryOp = "add" | "sub" | "mul";
 
 export interface LayerNormResult {
   /** Same shape as x. */
@@ -63,42 +55,15 @@ export interface AttentionGrads {
   dv: Tensor;
 }
 
-export interface SgdParams {
-  lr: number;
-  /** 0 for plain SGD. */
-  momentum: number;
-  /** L2 penalty added to the gradient (coupled), 0 for none. */
-  weightDecay: number;
-}
-
-export interface AdamParams {
-  lr: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  /** Decoupled weight decay (AdamW): p -= lr·wd·p. 0 gives Adam. */
-  weightDecay: number;
-  /** 1-based step number, for bias correction. */
-  step: number;
-}
-
-/**
- * Gradient clipping for the optimizer steps, evaluated on the device without a readback: the kernel reads
- * `sumSq` (a [1] tensor holding Σ g² over every gradient, from `sumSquares`), scales each gradient by
- * min(1, maxNorm / (sqrt(sumSq) + 1e-6)), and leaves parameters and state untouched when sumSq is not finite.
- */
-export interface ClipArgs {
-  sumSq: Tensor;
-  /** Infinity: no clipping, only the non-finite guard. */
-  maxNorm: number;
-}
+/** Clipping by global norm and the non-finite guard of the optimizer steps (see kernels/optim/shape.ts). */
+export type ClipArgs = ClipOf<Tensor>;
 
 /** Counts an op's use of the CPU on a WebGPU backend (a shape beyond a kernel's limits), by op name. */
 export type FallbackCounts = Record<string, number>;
 
 export interface Backend {
   readonly name: BackendName;
-  /** Human-readable: the adapter for WebGPU, "JavaScript (float64 accumulation)" for the CPU. */
+  /** Human-readable: the adapter for WebGPU, the configuration for the CPU. */
   readonly description: string;
 
   tensor(data: Float32Array | Float64Array | readonly number[], shape: Shape): Tensor;
@@ -106,10 +71,15 @@ export interface Backend {
   /** Copy a tensor's values to the CPU. On WebGPU this is the synchronisation point that surfaces kernel errors. */
   read(t: Tensor): Promise<Float32Array>;
 
-  /** a·b with optional transposes and bias; see kernels/matmul-shape.ts for the shapes. */
+  /** a·b with optional transposes and bias; see kernels/matmul/shape.ts for the shapes. */
   matmul(a: Tensor, b: Tensor, args?: MatmulArgs): Tensor;
   /** Softmax over the last axis. Rows of all -Infinity give all zeros. */
   softmax(x: Tensor): Tensor;
+  /**
+   * softmax(scale·x) over the last axis with an optional causal mask (kernels/softmax/shape.ts), and each row's
+   * log Σⱼ exp(scale·xⱼ) over the kept entries, -Infinity when none: the unfused attention's softmax.
+   */
+  softmaxLse(x: Tensor, opts?: SoftmaxOptions): { y: Tensor; lse: Tensor };
   /** dx = y ⊙ (dy − Σ(dy ⊙ y)) per row, from the softmax output y. */
   softmaxBackward(y: Tensor, dy: Tensor): Tensor;
   /** Scaled dot-product attention; q [B, H, T, d], k and v [B, H, S, d]. */
@@ -141,11 +111,17 @@ export interface Backend {
   /** LayerNorm over the last axis with gamma, beta of shape [C]. */
   layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps: number): LayerNormResult;
   layerNormBackward(x: Tensor, gamma: Tensor, mean: Tensor, rstd: Tensor, dy: Tensor): LayerNormGrads;
-  /** table [V, C], ids [...] holding integer values in [0, V) stored as f32 → [..., C]. Out-of-range ids throw on the CPU and give zeros on the GPU. */
+  /**
+   * table [V, C], ids [...] holding integer values stored as f32 → [..., C]. An id that is not an integer in
+   * [0, V) gives a row of zeros on every backend (a CPU backend built with `checkIndices` throws instead).
+   */
   embedding(table: Tensor, ids: Tensor): Tensor;
-  /** dtable [V, C]: dy [..., C] scatter-added at ids (deterministic: no float atomics). */
+  /** dtable [V, C]: dy [..., C] scatter-added at ids (deterministic: no float atomics); bad ids add nothing. */
   embeddingBackward(ids: Tensor, dy: Tensor, vocab: number): Tensor;
-  /** Mean over rows of −log softmax(logits)[target]; logits [N, C], targets [N] (f32 integers) → loss [] and probs [N, C]. */
+  /**
+   * Mean over rows of −log softmax(logits)[target]; logits [N, C], targets [N] (f32 integers) → loss [] and
+   * probs [N, C]. A target outside [0, C) adds 0 to the loss (and no one-hot to the backward's gradient).
+   */
   crossEntropy(logits: Tensor, targets: Tensor): { loss: Tensor; probs: Tensor };
   /** dlogits = (probs − onehot(targets)) · dloss / N, with dloss a [] tensor. */
   crossEntropyBackward(probs: Tensor, targets: Tensor, dloss: Tensor): Tensor;
@@ -190,3 +166,40 @@ export interface Backend {
 
   readonly fallbacks: FallbackCounts;
 }
+
+/** The ops a backend's table implements: every method of the contract but storage (tensor, zeros, read, reshape, copyInto). */
+export type OpName = Exclude<
+  keyof Backend,
+  "name" | "description" | "fallbacks" | "tensor" | "zeros" | "read" | "reshape" | "copyInto"
+>;
+
+/**
+ * Each op's argument names, in order, for error messages ("matmul: argument 'b' ..."). An options object's
+ * tensors are named by their key ("bias"), or "name.key" when the name is not "opts" ("clip.sumSq").
+ */
+export const OP_ARGS: Record<OpName, readonly string[]> = {
+  matmul: ["a", "b", "opts"],
+  softmax: ["x"],
+  softmaxLse: ["x", "opts"],
+  softmaxBackward: ["y", "dy"],
+  attention: ["q", "k", "v", "opts"],
+  permute: ["x", "perm"],
+  unary: ["op", "x"],
+  unaryBackward: ["op", "x", "y", "dy"],
+  binary: ["op", "a", "b"],
+  affine: ["x", "alpha", "beta"],
+  sumTo: ["x", "shape"],
+  sum: ["x", "axis"],
+  layerNorm: ["x", "gamma", "beta", "eps"],
+  layerNormBackward: ["x", "gamma", "mean", "rstd", "dy"],
+  embedding: ["table", "ids"],
+  embeddingBackward: ["ids", "dy", "vocab"],
+  crossEntropy: ["logits", "targets"],
+  crossEntropyBackward: ["probs", "targets", "dloss"],
+  mse: ["pred", "target"],
+  mseBackward: ["pred", "target", "dloss"],
+  attentionBackward: ["q", "k", "v", "out", "lse", "dout", "opts"],
+  sumSquares: ["xs"],
+  sgdStep: ["params", "grads", "momenta", "hp", "clip"],
+  adamStep: ["params", "grads", "m", "v", "hp", "clip"],
+};

@@ -1,11 +1,10 @@
 // A tensor whose values live in a Float32Array (or a Float64Array on a float64 CPU backend, used for gradient
-// checks). Ops allocate their outputs with the precision of their inputs (`alloc`). Reshapes share the array.
+// checks). It is a `Host` (shape + data), so the CPU references take it as it is; their outputs take the precision of
+// their inputs (`alloc`). Reshapes share the array.
 
 import type { FloatArray } from "../kernels/float-array";
-import { type Shape, ShapeError, sizeOf } from "../kernels/validate";
+import { type Shape, sizeOf } from "../kernels/validate";
 import type { Tensor } from "./contract";
-
-export { alloc, allocFrom, type FloatArray } from "../kernels/float-array";
 
 export class CpuTensor implements Tensor {
   readonly backend = "cpu" as const;
@@ -32,11 +31,4 @@ export class CpuTensor implements Tensor {
   dispose(): void {
     this._data = null;
   }
-}
-
-export function asCpu(op: string, arg: string, t: Tensor): CpuTensor {
-  if (!(t instanceof CpuTensor)) {
-    throw new ShapeError(op, arg, "must be a tensor of the cpu backend", `a ${t.backend} tensor`);
-  }
-  return t;
 }

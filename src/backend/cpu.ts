@@ -1,283 +1,108 @@
-// The CPU backend: the reference implementation of every op. Plain TypeScript, float64 accumulation.
+// The CPU backend: plain TypeScript, float64 accumulation, as a table from op name to CPU entry. Configurations:
+// the default runs the fastest verified variant of each op (today the ikj4 matmul); `CpuBackend.reference()` runs
+// the reference of every op, the spec `verify` and the gradient checks compare against (in float64 storage for
+// gradient checks: `reference("f64")`). `checkIndices` (a debug mode) throws on an out-of-range embedding id or
+// class target instead of giving zeros as every backend does.
 
-import { attentionBackwardCpu } from "../kernels/attention-backward-cpu";
-import { attentionBackwardDims } from "../kernels/attention-backward-shape";
-import { attentionCpu } from "../kernels/attention-cpu";
-import { attentionDims } from "../kernels/attention-shape";
-import { matmulCpu } from "../kernels/matmul-cpu";
-import { matmulDims } from "../kernels/matmul-shape";
-import { softmaxBackwardCpu, softmaxCpu } from "../kernels/softmax-cpu";
-import {
-  type SoftmaxInternals,
-  type SoftmaxLaunch,
-  type SoftmaxOptions,
-  softmaxBackwardDims,
-  softmaxDims,
-} from "../kernels/softmax-shape";
-import { checkData, checkShape, type Shape, ShapeError, sizeOf } from "../kernels/validate";
-import type {
-  AdamParams,
-  AttentionGrads,
-  AttentionOptions,
-  AttentionResult,
-  Backend,
-  BinaryOp,
-  ClipArgs,
-  LayerNormGrads,
-  LayerNormResult,
-  MatmulArgs,
-  SgdParams,
-  Tensor,
-  UnaryOp,
-} from "./contract";
-import * as ew from "./cpu-ops/elementwise";
-import * as layers from "./cpu-ops/layers";
-import * as optim from "./cpu-ops/optim";
-import { asCpu, CpuTensor, type FloatArray } from "./cpu-tensor";
+import * as attention from "../kernels/attention/reference";
+import * as attentionBackward from "../kernels/attention-backward/reference";
+import * as crossEntropy from "../kernels/cross-entropy/reference";
+import * as elementwise from "../kernels/elementwise/reference";
+import * as embedding from "../kernels/embedding/reference";
+import type { CpuOpContext, Host } from "../kernels/float-array";
+import * as layerNorm from "../kernels/layernorm/reference";
+import * as matmul from "../kernels/matmul/reference";
+import * as mse from "../kernels/mse/reference";
+import * as optim from "../kernels/optim/reference";
+import * as softmax from "../kernels/softmax/reference";
+import type { CpuVariants } from "../kernels/variants";
+import type { Backend } from "./contract";
+import { CpuTensor } from "./cpu-tensor";
+import { type OpTable, type Storage, TableBackend } from "./table";
 
-export class CpuBackend implements Backend, SoftmaxInternals {
-  readonly name = "cpu" as const;
-  readonly description = "JavaScript (float64 accumulation)";
-  readonly fallbacks = {};
+export const CPU_OPS: OpTable<CpuOpContext, Host> = {
+  matmul: matmul.matmul,
+  softmax: softmax.softmax,
+  softmaxLse: softmax.softmaxLse,
+  softmaxBackward: softmax.softmaxBackward,
+  attention: attention.attention,
+  attentionBackward: attentionBackward.attentionBackward,
+  permute: elementwise.permute,
+  unary: elementwise.unary,
+  unaryBackward: elementwise.unaryBackward,
+  binary: elementwise.binary,
+  affine: elementwise.affine,
+  sumTo: elementwise.sumTo,
+  sum: elementwise.sum,
+  layerNorm: layerNorm.layerNorm,
+  layerNormBackward: layerNorm.layerNormBackward,
+  embedding: embedding.embedding,
+  embeddingBackward: embedding.embeddingBackward,
+  crossEntropy: crossEntropy.crossEntropy,
+  crossEntropyBackward: crossEntropy.crossEntropyBackward,
+  mse: mse.mse,
+  mseBackward: mse.mseBackward,
+  sumSquares: optim.sumSquares,
+  sgdStep: optim.sgdStep,
+  adamStep: optim.adamStep,
+};
+
+/** The reference of every op: what the other variants are verified against. */
+export const CPU_REFERENCE: CpuVariants = { matmul: "reference" };
+/** The fastest verified variant of every op: the default. */
+export const CPU_FASTEST: CpuVariants = { matmul: "ikj4" };
+
+export interface CpuOptions {
   /** "f64" stores tensors as Float64Array: for gradient checks by finite differences. */
+  precision?: "f32" | "f64";
+  variants?: Partial<CpuVariants>;
+  /** Throw on an embedding id or class target outside [0, limit) (a debug mode). */
+  checkIndices?: boolean;
+}
+
+/** Values in a Float32Array (or Float64Array); a result of the table is wrapped where it is a fresh host array. */
+function storage(precision: "f32" | "f64"): Storage<CpuTensor> {
+  const wrap = (x: unknown): unknown => {
+    if (!x || typeof x !== "object" || x instanceof CpuTensor) return x;
+    if ("data" in x && "shape" in x) return new CpuTensor([...(x as Host).shape], (x as Host).data);
+    return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, wrap(v)]));
+  };
+  return {
+    name: "cpu",
+    is: (t): t is CpuTensor => t instanceof CpuTensor,
+    make: (data, shape) =>
+      new CpuTensor(shape, precision === "f64" ? Float64Array.from(data) : Float32Array.from(data)),
+    read: async (t) => Float32Array.from(t.data),
+    view: (t, shape) => new CpuTensor(shape, t.data),
+    copy: (dst, src) => dst.data.set(src.data),
+    wrap,
+  };
+}
+
+export class CpuBackend extends TableBackend<CpuTensor, CpuOpContext> implements Backend, CpuOpContext {
   readonly precision: "f32" | "f64";
+  variants: CpuVariants;
+  readonly checkIndices: boolean;
 
-  constructor(opts: { precision?: "f32" | "f64" } = {}) {
-    this.precision = opts.precision ?? "f32";
+  constructor(opts: CpuOptions = {}) {
+    const precision = opts.precision ?? "f32";
+    super(storage(precision), CPU_OPS);
+    this.precision = precision;
+    this.variants = { ...CPU_FASTEST, ...opts.variants };
+    this.checkIndices = opts.checkIndices ?? false;
   }
 
-  tensor(data: FloatArray | readonly number[], shape: Shape): Tensor {
-    checkShape("tensor", "shape", shape);
-    checkData("tensor", "data", data as ArrayLike<number>, shape);
-    return new CpuTensor(
-      [...shape],
-      this.precision === "f64" ? Float64Array.from(data) : Float32Array.from(data),
-    );
+  /** The reference configuration: every op's reference variant, float64 accumulation. */
+  static reference(precision: "f32" | "f64" = "f32"): CpuBackend {
+    return new CpuBackend({ precision, variants: CPU_REFERENCE });
   }
 
-  zeros(shape: Shape): Tensor {
-    checkShape("zeros", "shape", shape);
-    const n = sizeOf(shape);
-    return new CpuTensor([...shape], this.precision === "f64" ? new Float64Array(n) : new Float32Array(n));
+  get description(): string {
+    const v = this.variants.matmul === "reference" ? "reference" : `matmul ${this.variants.matmul}`;
+    return `JavaScript (float64 accumulation, ${v})`;
   }
 
-  async read(t: Tensor): Promise<Float32Array> {
-    return Float32Array.from(asCpu("read", "t", t).data);
-  }
-
-  matmul(a: Tensor, b: Tensor, args: MatmulArgs = {}): Tensor {
-    const A = asCpu("matmul", "a", a);
-    const B = asCpu("matmul", "b", b);
-    const bias = args.bias ? asCpu("matmul", "bias", args.bias) : undefined;
-    const d = matmulDims(A.shape, B.shape, args, bias?.shape);
-    return new CpuTensor(d.out, matmulCpu(A.data, B.data, d, args, bias?.data));
-  }
-
-  softmax(x: Tensor): Tensor {
-    const X = asCpu("softmax", "x", x);
-    const { rows, cols } = softmaxDims("softmax", "x", X.shape);
-    return new CpuTensor([...X.shape], softmaxCpu(X.data, rows, cols));
-  }
-
-  softmaxBackward(y: Tensor, dy: Tensor): Tensor {
-    return this.softmaxBackwardWith(y, dy, {});
-  }
-
-  /** Internal (SoftmaxInternals): the launch settings mean nothing on the CPU. */
-  softmaxBackwardWith(y: Tensor, dy: Tensor, _launch: SoftmaxLaunch): Tensor {
-    const Y = asCpu("softmaxBackward", "y", y);
-    const DY = asCpu("softmaxBackward", "dy", dy);
-    const { rows, cols } = softmaxBackwardDims(Y.shape, DY.shape);
-    return new CpuTensor([...Y.shape], softmaxBackwardCpu(Y.data, DY.data, rows, cols));
-  }
-
-  /** Internal (SoftmaxInternals): softmax with scale and causal mask, and each row's log-sum-exp. */
-  softmaxWithLse(x: Tensor, opts: SoftmaxOptions & SoftmaxLaunch): { y: Tensor; lse: Tensor } {
-    const X = asCpu("softmax", "x", x);
-    const { rows, cols } = softmaxDims("softmax", "x", X.shape);
-    const lse = new Float32Array(rows);
-    const y = softmaxCpu(X.data, rows, cols, { ...opts, lse });
-    return { y: new CpuTensor([...X.shape], y), lse: new CpuTensor(X.shape.slice(0, -1), lse) };
-  }
-
-  attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOptions = {}): AttentionResult {
-    const Q = asCpu("attention", "q", q);
-    const K = asCpu("attention", "k", k);
-    const V = asCpu("attention", "v", v);
-    const d = attentionDims(Q.shape, K.shape, V.shape, opts);
-    const r = attentionCpu(Q.data, K.data, V.data, d);
-    return { out: new CpuTensor(d.out, r.out), lse: new CpuTensor(d.lse, r.lse) };
-  }
-
-  // ---- shape and elementwise ----
-
-  reshape(x: Tensor, shape: Shape): Tensor {
-    const X = asCpu("reshape", "x", x);
-    checkShape("reshape", "shape", shape);
-    if (sizeOf(shape) !== X.size) {
-      throw new ShapeError(
-        "reshape",
-        "shape",
-        `must have ${X.size} elements like [${X.shape.join(", ")}]`,
-        `[${shape.join(", ")}]`,
-      );
-    }
-    return new CpuTensor([...shape], X.data);
-  }
-
-  permute(x: Tensor, perm: readonly number[]): Tensor {
-    return ew.permute(asCpu("permute", "x", x), perm);
-  }
-
-  unary(op: UnaryOp, x: Tensor): Tensor {
-    return ew.unary(op, asCpu(op, "x", x));
-  }
-
-  unaryBackward(op: UnaryOp, x: Tensor, y: Tensor, dy: Tensor): Tensor {
-    const name = `${op}Backward`;
-    return ew.unaryBackward(op, asCpu(name, "x", x), asCpu(name, "y", y), asCpu(name, "dy", dy));
-  }
-
-  binary(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
-    return ew.binary(op, asCpu(op, "a", a), asCpu(op, "b", b));
-  }
-
-  affine(x: Tensor, alpha: number, beta: number): Tensor {
-    return ew.affine(asCpu("affine", "x", x), alpha, beta);
-  }
-
-  sumTo(x: Tensor, shape: Shape): Tensor {
-    return ew.sumTo(asCpu("sumTo", "x", x), shape);
-  }
-
-  sum(x: Tensor, axis: number): Tensor {
-    return ew.sum(asCpu("sum", "x", x), axis);
-  }
-
-  // ---- layers and losses ----
-
-  layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps: number): LayerNormResult {
-    const op = "layerNorm";
-    return layers.layerNorm(asCpu(op, "x", x), asCpu(op, "gamma", gamma), asCpu(op, "beta", beta), eps);
-  }
-
-  layerNormBackward(x: Tensor, gamma: Tensor, mean: Tensor, rstd: Tensor, dy: Tensor): LayerNormGrads {
-    const op = "layerNormBackward";
-    return layers.layerNormBackward(
-      asCpu(op, "x", x),
-      asCpu(op, "gamma", gamma),
-      asCpu(op, "mean", mean),
-      asCpu(op, "rstd", rstd),
-      asCpu(op, "dy", dy),
-    );
-  }
-
-  embedding(table: Tensor, ids: Tensor): Tensor {
-    return layers.embedding(asCpu("embedding", "table", table), asCpu("embedding", "ids", ids));
-  }
-
-  embeddingBackward(ids: Tensor, dy: Tensor, vocab: number): Tensor {
-    const op = "embeddingBackward";
-    return layers.embeddingBackward(asCpu(op, "ids", ids), asCpu(op, "dy", dy), vocab);
-  }
-
-  crossEntropy(logits: Tensor, targets: Tensor): { loss: Tensor; probs: Tensor } {
-    const op = "crossEntropy";
-    return layers.crossEntropy(asCpu(op, "logits", logits), asCpu(op, "targets", targets));
-  }
-
-  crossEntropyBackward(probs: Tensor, targets: Tensor, dloss: Tensor): Tensor {
-    const op = "crossEntropyBackward";
-    return layers.crossEntropyBackward(
-      asCpu(op, "probs", probs),
-      asCpu(op, "targets", targets),
-      asCpu(op, "dloss", dloss),
-    );
-  }
-
-  mse(pred: Tensor, target: Tensor): Tensor {
-    return layers.mse(asCpu("mse", "pred", pred), asCpu("mse", "target", target));
-  }
-
-  mseBackward(pred: Tensor, target: Tensor, dloss: Tensor): Tensor {
-    const op = "mseBackward";
-    return layers.mseBackward(
-      asCpu(op, "pred", pred),
-      asCpu(op, "target", target),
-      asCpu(op, "dloss", dloss),
-    );
-  }
-
-  attentionBackward(
-    q: Tensor,
-    k: Tensor,
-    v: Tensor,
-    out: Tensor,
-    lse: Tensor,
-    dout: Tensor,
-    opts: AttentionOptions = {},
-  ): AttentionGrads {
-    const op = "attentionBackward";
-    const [Q, K, V] = [asCpu(op, "q", q), asCpu(op, "k", k), asCpu(op, "v", v)];
-    const [O, L, DO] = [asCpu(op, "out", out), asCpu(op, "lse", lse), asCpu(op, "dout", dout)];
-    const d = attentionBackwardDims(Q.shape, K.shape, V.shape, O.shape, L.shape, DO.shape, opts);
-    const r = attentionBackwardCpu(Q.data, K.data, V.data, O.data, L.data, DO.data, d);
-    return {
-      dq: new CpuTensor([...Q.shape], r.dq),
-      dk: new CpuTensor([...K.shape], r.dk),
-      dv: new CpuTensor([...V.shape], r.dv),
-    };
-  }
-
-  // ---- optimizers ----
-
-  sumSquares(xs: readonly Tensor[]): Tensor {
-    return optim.sumSquares(xs.map((x, i) => asCpu("sumSquares", `xs[${i}]`, x)));
-  }
-
-  sgdStep(
-    params: readonly Tensor[],
-    grads: readonly Tensor[],
-    momenta: readonly Tensor[],
-    hp: SgdParams,
-    clip?: ClipArgs,
-  ): void {
-    const op = "sgdStep";
-    const list = (name: string, ts: readonly Tensor[]) => ts.map((t, i) => asCpu(op, `${name}[${i}]`, t));
-    optim.sgdStep(
-      list("params", params),
-      list("grads", grads),
-      list("momenta", momenta),
-      hp,
-      clip && { sumSq: asCpu(op, "clip.sumSq", clip.sumSq), maxNorm: clip.maxNorm },
-    );
-  }
-
-  adamStep(
-    params: readonly Tensor[],
-    grads: readonly Tensor[],
-    m: readonly Tensor[],
-    v: readonly Tensor[],
-    hp: AdamParams,
-    clip?: ClipArgs,
-  ): void {
-    const op = "adamStep";
-    const list = (name: string, ts: readonly Tensor[]) => ts.map((t, i) => asCpu(op, `${name}[${i}]`, t));
-    optim.adamStep(
-      list("params", params),
-      list("grads", grads),
-      list("m", m),
-      list("v", v),
-      hp,
-      clip && { sumSq: asCpu(op, "clip.sumSq", clip.sumSq), maxNorm: clip.maxNorm },
-    );
-  }
-
-  copyInto(dst: Tensor, src: Tensor): void {
-    const D = asCpu("copyInto", "dst", dst);
-    const S = asCpu("copyInto", "src", src);
-    if (D.size !== S.size)
-      throw new ShapeError("copyInto", "src", `must have ${D.size} elements`, `${S.size}`);
-    D.data.set(S.data);
+  protected context(): CpuOpContext {
+    return this;
   }
 }

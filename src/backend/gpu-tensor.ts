@@ -2,7 +2,7 @@
 // the last tensor using it is disposed.
 
 import type { GpuRuntime } from "../gpu/runtime";
-import { type Shape, ShapeError, sizeOf } from "../kernels/validate";
+import { type Shape, sizeOf } from "../kernels/validate";
 import type { Tensor } from "./contract";
 
 interface Storage {
@@ -50,11 +50,4 @@ export class GpuTensor implements Tensor {
     this.storage = null;
     if (--s.refs === 0) this.rt.pool.release(s.buffer);
   }
-}
-
-export function asGpu(op: string, arg: string, t: Tensor): GpuTensor {
-  if (!(t instanceof GpuTensor)) {
-    throw new ShapeError(op, arg, "must be a tensor of the webgpu backend", `a ${t.backend} tensor`);
-  }
-  return t;
 }

@@ -13,7 +13,7 @@ export type BackendChoice = "auto" | "webgpu" | "cpu";
 export const BACKEND_CHOICES: readonly BackendChoice[] = ["auto", "webgpu", "cpu"];
 
 export interface BackendOptions {
-  /** Kernel variants to force on WebGPU, e.g. `{ matmul: "naive" }` (the CPU backend has none). */
+  /** Kernel variants to force on WebGPU, e.g. `{ matmul: "naive" }` (the CPU backend runs its fastest verified variants). */
   variants?: Partial<KernelVariants>;
   powerPreference?: GPUPowerPreference;
 }

@@ -1,6 +1,19 @@
 // CPU references work on float32 arrays, or float64 ones for gradient checks; outputs take their inputs' precision.
 
+import type { Shape } from "./validate";
+import type { CpuVariants } from "./variants";
+
 export type FloatArray = Float32Array | Float64Array;
+
+/** Values on the host with their shape: what every CPU reference takes and returns (a CPU tensor is one). */
+export interface Host {
+  readonly shape: Shape;
+  readonly data: FloatArray;
+}
+
+export function host(shape: Shape, data: FloatArray): Host {
+  return { shape: [...shape], data };
+}
 
 /** `n` zeros with the precision of `like`. */
 export function alloc(like: FloatArray, n: number): FloatArray {
@@ -10,4 +23,11 @@ export function alloc(like: FloatArray, n: number): FloatArray {
 /** A copy of `values` with the precision of `like`. */
 export function allocFrom(like: FloatArray, values: ArrayLike<number>): FloatArray {
   return like instanceof Float64Array ? Float64Array.from(values) : Float32Array.from(values);
+}
+
+/** What a backend gives an op's CPU entry: the variants in force, and whether to refuse out-of-range indices. */
+export interface CpuOpContext {
+  readonly variants: CpuVariants;
+  /** Debug mode: throw on an embedding id or class target outside [0, limit) instead of giving zeros. */
+  readonly checkIndices: boolean;
 }

@@ -76,3 +76,38 @@ export function checkNumber(op: string, arg: string, value: number, positive = f
     );
   }
 }
+
+/** x viewed as rows × C, C = the last dimension (>= 1). */
+export interface RowDims {
+  rows: number;
+  C: number;
+}
+
+export function rowDims(op: string, arg: string, x: Shape): RowDims {
+  const C = x[x.length - 1];
+  if (C === undefined || C < 1) {
+    throw new ShapeError(op, arg, "must have rank >= 1 and a last dimension >= 1", fmt(x));
+  }
+  return { rows: sizeOf(x) / C, C };
+}
+
+/** A one-element tensor ([] or [1]) holding the upstream gradient of a scalar loss. */
+export function checkScalar(op: string, arg: string, shape: Shape): void {
+  if (sizeOf(shape) !== 1)
+    throw new ShapeError(op, arg, "must be a one-element tensor ([] or [1])", fmt(shape));
+}
+
+/** Whether v is an integer in [0, limit): a valid embedding id or class target. */
+export function validIndex(v: number, limit: number): boolean {
+  return Number.isInteger(v) && v >= 0 && v < limit;
+}
+
+/** Every value an integer in [0, limit); throws naming the first bad value and its index. */
+export function checkIndices(op: string, arg: string, values: ArrayLike<number>, limit: number): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!validIndex(v, limit)) {
+      throw new ShapeError(op, arg, `must hold integers in [0, ${limit})`, `${v} at index ${i}`);
+    }
+  }
+}

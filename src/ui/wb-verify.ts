@@ -3,8 +3,8 @@
 
 import { css, html, LitElement } from "lit";
 import { WebGPUBackend } from "../backend/webgpu";
-import type { VerifyCase } from "../verify/case";
-import { allCases } from "../verify/cases/index";
+import type { VerifyCase } from "../kernels/case";
+import { allCases } from "../kernels/index";
 import { type VerifyReport, type VerifyResult, verifyAll } from "../verify/run";
 
 export interface VerifyState {

@@ -1,11 +1,16 @@
-// Runs verification cases on a WebGPU backend against the CPU reference and reports one row per case.
+// Runs verification cases on a backend (WebGPU, or the CPU's fast variants) against the CPU reference
+// configuration and reports one row per case.
 
-import type { Tensor } from "../backend/contract";
+import type { Backend, Tensor } from "../backend/contract";
 import { CpuBackend } from "../backend/cpu";
 import type { WebGPUBackend } from "../backend/webgpu";
 import type { AdapterSummary } from "../gpu/device";
-import type { VerifyCase } from "./case";
+import type { VerifyCase } from "../kernels/case";
+import type { Launch } from "../kernels/launch";
 import { compare } from "./compare";
+
+/** A backend whose variants (and, on WebGPU, launch options) a case may set for its run. */
+export type Configurable = Backend & { variants: object; launch?: Launch };
 
 export interface VerifyResult {
   id: string;
@@ -27,7 +32,7 @@ export interface VerifyReport {
   results: VerifyResult[];
 }
 
-async function evaluate(c: VerifyCase, backend: CpuBackend | WebGPUBackend): Promise<Float32Array[]> {
+async function evaluate(c: VerifyCase, backend: Backend): Promise<Float32Array[]> {
   const made: Tensor[] = [];
   try {
     const inputs: Record<string, Tensor> = {};
@@ -48,16 +53,17 @@ async function evaluate(c: VerifyCase, backend: CpuBackend | WebGPUBackend): Pro
 
 export async function verifyCase(
   c: VerifyCase,
-  gpu: WebGPUBackend,
-  cpu = new CpuBackend(),
+  under: Configurable,
+  cpu = CpuBackend.reference(),
 ): Promise<VerifyResult> {
   const row = { id: c.id, kernel: c.kernel, variant: c.variant, shape: c.shape, atol: c.atol, rtol: c.rtol };
-  const saved = gpu.variants;
+  const saved = { variants: under.variants, launch: under.launch };
   const t0 = performance.now();
   try {
-    gpu.variants = { ...saved, ...c.force };
+    under.variants = { ...saved.variants, ...c.force };
+    if (saved.launch) under.launch = c.launch ?? {};
     const ref = await evaluate(c, cpu);
-    const got = await evaluate(c, gpu);
+    const got = await evaluate(c, under);
     let maxAbsErr = 0;
     let maxRelErr = 0;
     let detail: string | undefined;
@@ -86,7 +92,8 @@ export async function verifyCase(
       detail: `${err.name}: ${err.message}`,
     };
   } finally {
-    gpu.variants = saved;
+    under.variants = saved.variants;
+    if (saved.launch) under.launch = saved.launch;
   }
 }
 
@@ -95,7 +102,7 @@ export async function verifyAll(
   gpu: WebGPUBackend,
   onResult?: (r: VerifyResult, done: number, total: number) => void,
 ): Promise<VerifyReport> {
-  const cpu = new CpuBackend();
+  const cpu = CpuBackend.reference();
   const results: VerifyResult[] = [];
   for (const c of cases) {
     const r = await verifyCase(c, gpu, cpu);

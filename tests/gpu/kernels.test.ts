@@ -2,7 +2,7 @@
 // and compared with the CPU reference. A case with no result is a failure: nothing here is skipped.
 
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { allCases } from "../../src/verify/cases/index";
+import { allCases } from "../../src/kernels/index";
 import type { VerifyReport, VerifyResult } from "../../src/verify/run";
 import type { Session } from "../headless/browser";
 import { runVerifyPage } from "../headless/verify-page";

@@ -3,12 +3,12 @@
 
 import { describe, expect, test } from "vitest";
 import { CpuBackend } from "../../src/backend/cpu";
-import { attentionBackwardCpu } from "../../src/kernels/attention-backward-cpu";
-import { attentionCpu } from "../../src/kernels/attention-cpu";
-import { type AttentionDims, attentionDims } from "../../src/kernels/attention-shape";
+import { attentionCpu } from "../../src/kernels/attention/reference";
+import { type AttentionDims, attentionDims } from "../../src/kernels/attention/shape";
+import { attentionBackwardCases } from "../../src/kernels/attention-backward/cases";
+import { attentionBackwardCpu } from "../../src/kernels/attention-backward/reference";
 import { ShapeError } from "../../src/kernels/validate";
 import { Rng } from "../../src/util/rng";
-import { attentionBackwardCases } from "../../src/verify/cases/attention-backward";
 
 interface Problem {
   q: Float64Array;

@@ -3,11 +3,11 @@
 
 import { describe, expect, test } from "vitest";
 import { CpuBackend } from "../../src/backend/cpu";
-import { attentionCpu } from "../../src/kernels/attention-cpu";
-import { attentionDims } from "../../src/kernels/attention-shape";
+import { attentionCases } from "../../src/kernels/attention/cases";
+import { attentionCpu } from "../../src/kernels/attention/reference";
+import { attentionDims } from "../../src/kernels/attention/shape";
 import { ShapeError } from "../../src/kernels/validate";
 import { Rng } from "../../src/util/rng";
-import { attentionCases } from "../../src/verify/cases/attention";
 
 const be = new CpuBackend();
 

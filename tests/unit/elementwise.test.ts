@@ -5,7 +5,7 @@
 import { describe, expect, test } from "vitest";
 import type { Tensor, UnaryOp } from "../../src/backend/contract";
 import { CpuBackend } from "../../src/backend/cpu";
-import { unaryFn } from "../../src/backend/cpu-ops/elementwise";
+import { unaryFn } from "../../src/kernels/elementwise/reference";
 import { ShapeError } from "../../src/kernels/validate";
 import { Rng } from "../../src/util/rng";
 

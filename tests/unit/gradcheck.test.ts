@@ -10,7 +10,7 @@ import { AttentionMixture, MultiHeadAttention, TransformerBlock } from "../../sr
 import { Embedding, LayerNorm, Linear, MLP } from "../../src/nn/layers";
 import { Rng } from "../../src/util/rng";
 
-const be = new CpuBackend({ precision: "f64" });
+const be = CpuBackend.reference("f64");
 
 function rand(shape: number[], seed: number, lo = -1, hi = 1): GradInput {
   const n = shape.reduce((a, b) => a * b, 1);

@@ -7,6 +7,8 @@ import { CpuBackend } from "../../src/backend/cpu";
 import { Rng } from "../../src/util/rng";
 
 const be = new CpuBackend();
+/** The debug mode that refuses out-of-range ids and targets (the default gives zeros, like every backend). */
+const checked = new CpuBackend({ checkIndices: true });
 const read = (t: Tensor) => be.read(t);
 
 function rand(n: number, seed: number, lo = -1, hi = 1): Float32Array {
@@ -190,7 +192,8 @@ describe("embedding", () => {
     expect(dtable[4 * C]).toBeCloseTo(dy[0]! + dy[2 * C]! + dy[4 * C]!, 6);
   });
 
-  test("a bad id throws naming its value and index", () => {
+  test("with checkIndices, a bad id throws naming its value and index", () => {
+    const be = checked;
     const table = be.zeros([4, 2]);
     expect(() => be.embedding(table, be.tensor([1, 4, 0], [3]))).toThrow(
       "embedding: argument 'ids' must hold integers in [0, 4), got 4 at index 1",
@@ -201,6 +204,14 @@ describe("embedding", () => {
     );
     expect(() => be.embeddingBackward(be.tensor([0], [1]), be.zeros([2, 2]), 4)).toThrow("argument 'dy'");
     expect(() => be.embeddingBackward(be.tensor([0], [1]), be.zeros([1, 2]), 0)).toThrow("argument 'vocab'");
+  });
+
+  test("an id outside [0, V) gives a row of zeros and adds nothing to dtable", async () => {
+    const table = be.tensor([1, 2, 3, 4, 5, 6], [3, 2]);
+    const ids = be.tensor([2, -1, 3, 0.5, Number.NaN, 0], [6]);
+    expect(Array.from(await read(be.embedding(table, ids)))).toEqual([5, 6, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2]);
+    const dy = be.tensor([1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6], [6, 2]);
+    expect(Array.from(await read(be.embeddingBackward(ids, dy, 3)))).toEqual([6, 6, 0, 0, 1, 1]);
   });
 });
 
@@ -232,9 +243,22 @@ describe("crossEntropy", () => {
     expectClose(await read(d), want, 1e-6, 1e-5);
   });
 
+  test("a target outside [0, C) adds 0 to the loss and no one-hot (with checkIndices: throws)", async () => {
+    // Row 0: logits [0, 0] and target 0 give ln 2; row 1's target 2 is out of range: mean (ln 2 + 0) / 2.
+    const logits = be.tensor([0, 0, 1, 3], [2, 2]);
+    const r = be.crossEntropy(logits, be.tensor([0, 2], [2]));
+    expect((await read(r.loss))[0]).toBeCloseTo(Math.LN2 / 2, 7);
+    // dlogits = (probs − onehot)·dloss/N with dloss 1, N 2: row 1 is probs/2 alone.
+    const d = await read(be.crossEntropyBackward(r.probs, be.tensor([0, 2], [2]), be.tensor([1], [])));
+    const p1 = 1 / (1 + Math.exp(2));
+    expectClose(d, [-0.25, 0.25, p1 / 2, (1 - p1) / 2], 1e-7, 1e-6);
+    expect(() => checked.crossEntropy(checked.zeros([2, 3]), checked.tensor([0, 3], [2]))).toThrow(
+      "got 3 at index 1",
+    );
+  });
+
   test("argument checks", () => {
     const logits = be.zeros([2, 3]);
-    expect(() => be.crossEntropy(logits, be.tensor([0, 3], [2]))).toThrow("got 3 at index 1");
     expect(() => be.crossEntropy(logits, be.zeros([3]))).toThrow("argument 'targets' must have shape [2]");
     expect(() => be.crossEntropy(be.zeros([6]), be.zeros([6]))).toThrow("argument 'logits'");
     expect(() => be.crossEntropyBackward(logits, be.zeros([2]), be.zeros([2]))).toThrow("argument 'dloss'");

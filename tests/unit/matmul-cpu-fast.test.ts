@@ -2,9 +2,9 @@
 // remainder path (M and K not multiples of 4), transposes, batches, a broadcast operand and a bias.
 
 import { describe, expect, test } from "vitest";
-import { matmulCpu } from "../../src/kernels/matmul-cpu";
-import { matmulCpuFast } from "../../src/kernels/matmul-cpu-fast";
-import { type MatmulOptions, matmulDims } from "../../src/kernels/matmul-shape";
+import { matmulCpuFast } from "../../src/kernels/matmul/fast";
+import { matmulCpu } from "../../src/kernels/matmul/reference";
+import { type MatmulOptions, matmulDims } from "../../src/kernels/matmul/shape";
 import { Rng } from "../../src/util/rng";
 
 interface Spec {

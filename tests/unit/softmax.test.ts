@@ -3,11 +3,11 @@
 
 import { describe, expect, test } from "vitest";
 import { CpuBackend } from "../../src/backend/cpu";
-import { softmaxBackwardCpu, softmaxCpu } from "../../src/kernels/softmax-cpu";
-import { keptColumns } from "../../src/kernels/softmax-shape";
+import { softmaxCases } from "../../src/kernels/softmax/cases";
+import { softmaxBackwardCpu, softmaxCpu } from "../../src/kernels/softmax/reference";
+import { keptColumns } from "../../src/kernels/softmax/shape";
 import { ShapeError } from "../../src/kernels/validate";
 import { Rng } from "../../src/util/rng";
-import { softmaxCases } from "../../src/verify/cases/softmax";
 
 const f32 = (xs: number[]) => Float32Array.from(xs);
 
@@ -167,8 +167,8 @@ describe("softmax ops on the CPU backend", () => {
     );
   });
 
-  test("softmaxWithLse returns y and lse of shape [...lead]", async () => {
-    const r = be.softmaxWithLse(be.tensor([0, Math.LN2, 0, 0], [1, 2, 2]), { causalT: 2 });
+  test("softmaxLse returns y and lse of shape [...lead]", async () => {
+    const r = be.softmaxLse(be.tensor([0, Math.LN2, 0, 0], [1, 2, 2]), { causalT: 2 });
     expect(r.lse.shape).toEqual([1, 2]);
     expectClose(await be.read(r.y), [1, 0, 0.5, 0.5], 1e-7);
     expectClose(await be.read(r.lse), [0, Math.LN2], 1e-6);

@@ -1,0 +1,98 @@
+// The CPU reference of the attention backward, written for clarity with float64 accumulation: the spec the
+// WGSL kernels are checked against. Outputs take the precision of q (float64 on the gradient-check backend).
+//
+// Per (batch, head), with sᵢⱼ = scale·qᵢ·kⱼ and the forward's saved lseᵢ, the softmax weights are recomputed
+// rather than stored:
+//   Pᵢⱼ  = exp(sᵢⱼ − lseᵢ) for a key j that query i sees, else 0
+//   Dᵢ   = Σ_c doutᵢc·outᵢc            (= Σⱼ Pᵢⱼ·dPᵢⱼ, the softmax backward's row term)
+//   dPᵢⱼ = doutᵢ·vⱼ
+//   dSᵢⱼ = Pᵢⱼ·(dPᵢⱼ − Dᵢ)             (the gradient with respect to the scores sᵢⱼ)
+//   dq = scale·dS·K,  dk = scale·dSᵀ·Q,  dv = Pᵀ·dout
+// A fully masked row (no visible key, lse = -Infinity) has no weights: it contributes nothing, and its dq
+// row is 0. Its lse is never used in an exponent.
+
+import { type AttentionDims, type AttentionOptions, visibleKeys } from "../attention/shape";
+import { alloc, type FloatArray, type Host, host } from "../float-array";
+import { attentionBackwardDims } from "./shape";
+
+/** The op's CPU entry. */
+export function attentionBackward(
+  _k: unknown,
+  q: Host,
+  k: Host,
+  v: Host,
+  out: Host,
+  lse: Host,
+  dout: Host,
+  opts: AttentionOptions = {},
+): { dq: Host; dk: Host; dv: Host } {
+  const d = attentionBackwardDims(q.shape, k.shape, v.shape, out.shape, lse.shape, dout.shape, opts);
+  const r = attentionBackwardCpu(q.data, k.data, v.data, out.data, lse.data, dout.data, d);
+  return { dq: host(q.shape, r.dq), dk: host(k.shape, r.dk), dv: host(v.shape, r.dv) };
+}
+
+export interface AttentionBackwardCpuResult {
+  /** [B, H, T, d] */
+  dq: FloatArray;
+  /** [B, H, S, d] */
+  dk: FloatArray;
+  /** [B, H, S, d] */
+  dv: FloatArray;
+}
+
+export function attentionBackwardCpu(
+  q: FloatArray,
+  k: FloatArray,
+  v: FloatArray,
+  out: FloatArray,
+  lse: FloatArray,
+  dout: FloatArray,
+  dims: AttentionDims,
+): AttentionBackwardCpuResult {
+  const { B, H, T, S, d, scale } = dims;
+  const dq = alloc(q, B * H * T * d);
+  const dk = alloc(q, B * H * S * d);
+  const dv = alloc(q, B * H * S * d);
+  // float64 accumulators: one query row of dq, and every key row of dk and dv of the current (batch, head).
+  const dqRow = new Float64Array(d);
+  const dkAcc = new Float64Array(S * d);
+  const dvAcc = new Float64Array(S * d);
+  for (let bh = 0; bh < B * H; bh++) {
+    const qBase = bh * T * d;
+    const kvBase = bh * S * d;
+    dkAcc.fill(0);
+    dvAcc.fill(0);
+    for (let i = 0; i < T; i++) {
+      const n = visibleKeys(dims, i);
+      const L = lse[bh * T + i]!;
+      // dq's row stays 0 (alloc zeroes it).
+      if (n === 0 || !Number.isFinite(L)) continue;
+      const qi = qBase + i * d;
+      let D = 0;
+      for (let c = 0; c < d; c++) D += dout[qi + c]! * out[qi + c]!;
+      dqRow.fill(0);
+      for (let j = 0; j < n; j++) {
+        const kj = kvBase + j * d;
+        let s = 0;
+        let dp = 0;
+        for (let c = 0; c < d; c++) {
+          s += q[qi + c]! * k[kj + c]!;
+          dp += dout[qi + c]! * v[kj + c]!;
+        }
+        const p = Math.exp(scale * s - L);
+        const ds = p * (dp - D);
+        for (let c = 0; c < d; c++) {
+          dqRow[c]! += ds * k[kj + c]!;
+          dkAcc[j * d + c]! += ds * q[qi + c]!;
+          dvAcc[j * d + c]! += p * dout[qi + c]!;
+        }
+      }
+      for (let c = 0; c < d; c++) dq[qi + c] = scale * dqRow[c]!;
+    }
+    for (let e = 0; e < S * d; e++) {
+      dk[kvBase + e] = scale * dkAcc[e]!;
+      dv[kvBase + e] = dvAcc[e]!;
+    }
+  }
+  return { dq, dk, dv };
+}

@@ -1,0 +1,71 @@
+// The CPU reference of scaled dot-product attention, written for clarity with float64 accumulation: the
+// spec the fused and unfused WGSL paths are checked against. Per query row it computes every score, subtracts
+// the row maximum before exponentiating (exact in real arithmetic, and keeps exp from overflowing for large
+// scores), and returns the log-sum-exp the backward pass needs. Outputs take the precision of q (float64 on
+// the gradient-check backend, float32 otherwise).
+
+import { alloc, type FloatArray, type Host, host } from "../float-array";
+import { type AttentionDims, type AttentionOptions, attentionDims, visibleKeys } from "./shape";
+
+/** The op's CPU entry. */
+export function attention(
+  _k: unknown,
+  q: Host,
+  k: Host,
+  v: Host,
+  opts: AttentionOptions = {},
+): { out: Host; lse: Host } {
+  const d = attentionDims(q.shape, k.shape, v.shape, opts);
+  const r = attentionCpu(q.data, k.data, v.data, d);
+  return { out: host(d.out, r.out), lse: host(d.lse, r.lse) };
+}
+
+export interface AttentionCpuResult {
+  /** [B, H, T, d] */
+  out: FloatArray;
+  /** [B, H, T]; -Infinity for a row that sees no key. */
+  lse: FloatArray;
+}
+
+export function attentionCpu(
+  q: FloatArray,
+  k: FloatArray,
+  v: FloatArray,
+  dims: AttentionDims,
+): AttentionCpuResult {
+  const { B, H, T, S, d, scale } = dims;
+  const out = alloc(q, B * H * T * d);
+  const lse = alloc(q, B * H * T);
+  const scores = new Float64Array(S);
+  const acc = new Float64Array(d);
+  for (let bh = 0; bh < B * H; bh++) {
+    const qBase = bh * T * d;
+    const kvBase = bh * S * d;
+    for (let i = 0; i < T; i++) {
+      const row = bh * T + i;
+      const n = visibleKeys(dims, i);
+      if (n === 0) {
+        // Fully masked: the empty sum. out stays 0.
+        lse[row] = -Infinity;
+        continue;
+      }
+      let max = -Infinity;
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let c = 0; c < d; c++) s += q[qBase + i * d + c]! * k[kvBase + j * d + c]!;
+        scores[j] = s * scale;
+        if (scores[j]! > max) max = scores[j]!;
+      }
+      let sum = 0;
+      acc.fill(0);
+      for (let j = 0; j < n; j++) {
+        const p = Math.exp(scores[j]! - max);
+        sum += p;
+        for (let c = 0; c < d; c++) acc[c]! += p * v[kvBase + j * d + c]!;
+      }
+      for (let c = 0; c < d; c++) out[qBase + i * d + c] = acc[c]! / sum;
+      lse[row] = max + Math.log(sum);
+    }
+  }
+  return { out, lse };
+}

@@ -1,0 +1,35 @@
+// Every op of the contract, one folder each (shape.ts, reference.ts, gpu.ts, cases.ts, fast.ts where a fast CPU
+// variant exists), listed here once with its verification cases, in a stable order: the list `npm test`,
+// `npm run verify` and the verify page share.
+
+import type { BackendName } from "../backend/contract";
+import { attentionCases } from "./attention/cases";
+import { attentionBackwardCases } from "./attention-backward/cases";
+import type { VerifyCase } from "./case";
+import { crossEntropyCases } from "./cross-entropy/cases";
+import { elementwiseCases } from "./elementwise/cases";
+import { embeddingCases } from "./embedding/cases";
+import { layerNormCases } from "./layernorm/cases";
+import { matmulCases } from "./matmul/cases";
+import { mseCases } from "./mse/cases";
+import { optimCases } from "./optim/cases";
+import { softmaxCases } from "./softmax/cases";
+
+/** Per op folder, its cases for one backend (an op with one variant on a backend has none there but the reference's). */
+export const OPS: readonly { folder: string; cases: (backend: BackendName) => VerifyCase[] }[] = [
+  { folder: "matmul", cases: matmulCases },
+  { folder: "softmax", cases: softmaxCases },
+  { folder: "attention", cases: attentionCases },
+  { folder: "attention-backward", cases: attentionBackwardCases },
+  { folder: "elementwise", cases: (b) => (b === "webgpu" ? elementwiseCases() : []) },
+  { folder: "layernorm", cases: (b) => (b === "webgpu" ? layerNormCases() : []) },
+  { folder: "embedding", cases: (b) => (b === "webgpu" ? embeddingCases() : []) },
+  { folder: "cross-entropy", cases: (b) => (b === "webgpu" ? crossEntropyCases() : []) },
+  { folder: "mse", cases: (b) => (b === "webgpu" ? mseCases() : []) },
+  { folder: "optim", cases: (b) => (b === "webgpu" ? optimCases() : []) },
+];
+
+/** Every case of every op for `backend`: each variant it has beside the CPU reference. */
+export function allCases(backend: BackendName = "webgpu"): VerifyCase[] {
+  return OPS.flatMap((op) => op.cases(backend));
+}
