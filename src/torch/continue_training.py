@@ -3,6 +3,9 @@
     python3 src/torch/continue_training.py relu10.safetensors --steps 200 --out relu10-more.safetensors
     torchrun --nproc_per_node=2 src/torch/continue_training.py relu10.safetensors --steps 200 --out ...
 
+(With Debian 12's PyTorch 1.13 on Python 3.11, torchrun's default output settings fail while it parses them,
+"AttributeError: 'NoneType' object has no attribute 'get'"; add `--redirects 1 --tee 1` before the script.)
+
 Loads an exported file into its twin (workbench_torch.py), prints its outputs on a few inputs (--inputs, or the
 first rows of the training data), trains it further with AdamW on the data the workbench trained it on (carried
 in the file's workbench.data), printing the loss, and writes the result back as safetensors for the workbench.
@@ -10,7 +13,8 @@ in the file's workbench.data), printing the loss, and writes the result back as 
 Under torchrun the model is wrapped in DistributedDataParallel (NCCL when CUDA is available, else gloo on the
 CPU); the training rows are split across the processes (row r, r + N, r + 2N, ... to process r), each of which
 takes its full share per step (regressions) or a random batch of it (the transformer). Gradients are averaged
-over processes, so every process holds the same weights; process 0 writes the file.
+over processes, so every process holds the same weights; process 0 writes the file. The loss printed each step is
+the mean over processes.
 The optimizer starts fresh: the workbench's Adam state does not travel with the weights.
 """
 
@@ -94,6 +98,7 @@ def main():
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=args.weight_decay)
     gen = torch.Generator().manual_seed(args.seed * 1000 + rank)
     losses = []
+    local_losses = []
     for s in range(args.steps):
         if isinstance(model, wt.Transformer):
             pick = torch.randint(n, (args.batch,), generator=gen).to(device)
@@ -104,9 +109,14 @@ def main():
         opt.zero_grad()
         loss.backward()
         opt.step()
-        losses.append(loss.item())
+        mean = loss.detach().clone()
+        if world > 1:
+            torch.distributed.all_reduce(mean)
+            mean /= world
+        local_losses.append(loss.item())
+        losses.append(mean.item())
         if (s + 1) % args.every == 0 or s + 1 == args.steps:
-            say(f"step {step0 + s + 1}  loss {loss.item():.6g}")
+            say(f"step {step0 + s + 1}  loss {mean.item():.6g}")
 
     loss1 = full_loss()
     after = outputs()
@@ -126,6 +136,7 @@ def main():
             "loss_before": loss0,
             "loss_after": loss1,
             "losses": losses,
+            "local_losses": local_losses,
             "outputs_before": before.tolist(),
             "outputs_after": after.tolist(),
             "weights": {k: v.detach().cpu().flatten().tolist() for k, v in model.state_dict().items()},
