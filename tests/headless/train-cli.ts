@@ -8,6 +8,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { CpuBackend } from "../../src/backend/cpu";
+import { exportTrained } from "../../src/io/torch-file";
+import { torchFileToWeights } from "../../src/io/torch-weights-file";
 import { MODELS } from "../../src/models/registry";
 import { type RunOptions, type RunProgress, type RunResult, runModel } from "../../src/run/run-model";
 import { readWeights } from "../../src/run/run-weights";
@@ -127,7 +129,7 @@ function summary(r: RunResult, reason: string): string[] {
   return lines.map(([k, v]) => `${k.padEnd(13)}${v}`);
 }
 
-function writeFile(file: string, text: string): string {
+function writeFile(file: string, text: string | Uint8Array): string {
   const path = resolve(file);
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, text);
@@ -156,7 +158,9 @@ export async function trainMain(argv: readonly string[], io: Io = consoleIo): Pr
   if (args.load) {
     let text: string;
     try {
-      text = readFileSync(args.load, "utf8");
+      text = args.load.endsWith(".safetensors")
+        ? JSON.stringify(torchFileToWeights(new CpuBackend(), readFileSync(args.load), args.model).file)
+        : readFileSync(args.load, "utf8");
     } catch (e) {
       io.err(`train: cannot read --load ${args.load}: ${(e as Error).message}`);
       return 1;
@@ -220,5 +224,10 @@ export async function trainMain(argv: readonly string[], io: Io = consoleIo): Pr
     io.out(`json written to ${writeFile(args.json, `${JSON.stringify(json, null, 2)}\n`)}`);
   }
   if (args.save) io.out(`weights written to ${writeFile(args.save, JSON.stringify(outcome.result.weights))}`);
+  if (args.export) {
+    const seed = outcome.result.report.seed;
+    const e = await exportTrained(new CpuBackend(), outcome.result.weights, args.model, { seed });
+    io.out(`safetensors (seed ${seed}) written to ${writeFile(args.export, e.bytes)}`);
+  }
   return 0;
 }
