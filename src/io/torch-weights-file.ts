@@ -12,7 +12,8 @@ import { pageOf } from "../run/run-weights";
 import type { SavedRun } from "../ui/protocol";
 import { SAVED_JOB_VERSION } from "../ui/store";
 import { toWeightsFile, type WeightsFile } from "../ui/weights-file";
-import { readTorchFile, TorchFileError } from "./torch-file";
+import { readSafetensors, SafetensorsError } from "./safetensors";
+import { exportTrained, readTorchFile, TorchFileError } from "./torch-file";
 
 export interface ConvertedWeights {
   file: WeightsFile;
@@ -73,4 +74,31 @@ export function torchFileToWeights(backend: Backend, bytes: Uint8Array, model: s
   } finally {
     for (const p of m.parameters()) p.free();
   }
+}
+
+/** The model a safetensors file names in its metadata, or null (a file PyTorch wrote without it). */
+export function torchFileModel(bytes: Uint8Array): string | null {
+  try {
+    return readSafetensors(bytes).metadata["workbench.model"] ?? null;
+  } catch (e) {
+    if (e instanceof SafetensorsError) throw new TorchFileError(e.message);
+    throw e;
+  }
+}
+
+/** One safetensors file per run of a weights file (the experts page saves three), each run's best seed. */
+export async function torchDownloads(
+  backend: Backend,
+  file: WeightsFile,
+): Promise<{ filename: string; bytes: Uint8Array; seed: number }[]> {
+  const out: { filename: string; bytes: Uint8Array; seed: number }[] = [];
+  for (const run of file.runs) {
+    const e = await exportTrained(backend, file, run.name);
+    out.push({
+      filename: `${run.name}-step${file.step}-seed${e.seed}.safetensors`,
+      bytes: e.bytes,
+      seed: e.seed,
+    });
+  }
+  return out;
 }

@@ -15,10 +15,11 @@ import {
   trainingLoss,
 } from "../../src/io/torch-file";
 import { torchNameOf } from "../../src/io/torch-layout";
-import { torchFileToWeights } from "../../src/io/torch-weights-file";
+import { torchDownloads, torchFileModel, torchFileToWeights } from "../../src/io/torch-weights-file";
 import { MODEL_NAMES, type ModelName, modelEntry } from "../../src/models/registry";
 import type { Module } from "../../src/nn/module";
 import { runModel } from "../../src/run/run-model";
+import { parseWeightsFile } from "../../src/ui/weights-file";
 
 const backend = new CpuBackend();
 
@@ -153,6 +154,33 @@ describe("one seed of a K-seed run", () => {
     const t = modelEntry("transformer").build(new Context(backend), 2);
     const tf = torchFileToWeights(backend, await exportModel("transformer", t, info), "transformer").file;
     expect(Object.keys(tf.runs[0]!.params)[0]).toBe("0.tokens.table");
+  });
+});
+
+describe("the pages' Download for PyTorch and safetensors load", () => {
+  it("downloads one file per run (each its best seed), which loads back as that page's weights file", async () => {
+    // Three experts models in one file, as the experts page saves them.
+    const runs = await Promise.all(
+      (["experts-attention", "experts-relu7", "experts-relu43"] as const).map(async (m) => {
+        const r = await runModel(backend, { model: m, steps: 20, seeds: 2, progressMs: 1e9 });
+        return { file: r.weights, seed: r.report.seed };
+      }),
+    );
+    const file = { ...runs[0]!.file, runs: runs.map((r) => r.file.runs[0]!) };
+    const downloads = await torchDownloads(backend, file);
+    expect(downloads.map((d) => d.filename)).toEqual(
+      runs.map((r, i) => `${file.runs[i]!.name}-step20-seed${r.seed}.safetensors`),
+    );
+    const relu7 = downloads[1]!.bytes;
+    expect(torchFileModel(relu7)).toBe("experts-relu7");
+    const saved = parseWeightsFile(
+      JSON.stringify(torchFileToWeights(backend, relu7, "experts-relu7").file),
+      "experts",
+    );
+    expect(saved.spec.model).toBe("experts");
+    expect(saved.runs.map((r) => r.name)).toEqual(["experts-relu7"]);
+    expect(saved.step).toBe(20);
+    expect(() => torchFileModel(relu7.subarray(0, 4))).toThrow(/truncated file/);
   });
 });
 
