@@ -16,6 +16,7 @@ export interface TrainArgs {
   json?: string;
   save?: string;
   load?: string;
+  export?: string;
 }
 
 export type ParseResult =
@@ -42,6 +43,7 @@ export const FLAGS = [
   "--json FILE",
   "--save FILE",
   "--load FILE",
+  "--export FILE",
   "--help",
 ];
 
@@ -53,7 +55,7 @@ export function usage(): string {
     return `  ${n.padEnd(width)}  ${e.description} (${e.params} parameters; ${t.steps} steps at lr ${t.optimizer.lr}${e.batchable ? "" : "; seeds not batched"})`;
   });
   return `Usage: npm run train -- MODEL [--backend webgpu|cpu|auto] [--steps N] [--seed S] [--seeds K] [--lr X]
-                          [--json FILE] [--save FILE] [--load FILE]
+                          [--json FILE] [--save FILE] [--load FILE] [--export FILE]
 
 Trains one model of the workbench and prints its progress and a summary.
 
@@ -65,7 +67,9 @@ Trains one model of the workbench and prints its progress and a summary.
   --lr X        learning rate (default: the model's); the model's schedule, if any, is stretched to N steps
   --json FILE   write the result as JSON
   --save FILE   write the trained weights (the workbench pages' weights file format)
-  --load FILE   start from weights saved by --save or by the model's page (same model and --seeds)
+  --load FILE   start from weights saved by --save or by the model's page (same model and --seeds), or from a
+                .safetensors file (--export, or PyTorch's; one seed: --seeds 1)
+  --export FILE write the best seed as safetensors for PyTorch (src/torch/continue_training.py continues it)
   --help        this text
 
 Models:
@@ -125,7 +129,7 @@ export function parseTrainArgs(argv: readonly string[]): ParseResult {
         break;
       }
       default:
-        out[name.slice(2) as "json" | "save" | "load"] = value;
+        out[name.slice(2) as "json" | "save" | "load" | "export"] = value;
     }
   }
   if (model === undefined) return err("no model given");

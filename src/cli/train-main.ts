@@ -11,10 +11,12 @@ import { dirname, resolve } from "node:path";
 import { findChromium } from "../../tests/headless/chromium.mjs";
 import { runTrainPage } from "../../tests/headless/train-in-page";
 import { CpuBackend } from "../backend/cpu";
+import { exportTrained } from "../io/torch-file";
 import { MODELS } from "../models/registry";
 import { runModel } from "../run/run-model";
 import type { RunOptions, RunProgress, RunResult } from "../run/run-types";
 import { readWeights } from "../run/run-weights";
+import { torchFileToWeights } from "../run/torch-weights";
 import { parseTrainArgs, type TrainArgs, usage, validChoices } from "./train-args";
 
 export interface Io {
@@ -97,7 +99,7 @@ function summary(r: RunResult, reason: string): string[] {
   return lines.map(([k, v]) => `${k.padEnd(13)}${v}`);
 }
 
-function writeFile(file: string, text: string): string {
+function writeFile(file: string, text: string | Uint8Array): string {
   const path = resolve(file);
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, text);
@@ -126,7 +128,9 @@ export async function trainMain(argv: readonly string[], io: Io = consoleIo): Pr
   if (args.load) {
     let text: string;
     try {
-      text = readFileSync(args.load, "utf8");
+      text = args.load.endsWith(".safetensors")
+        ? JSON.stringify(torchFileToWeights(new CpuBackend(), readFileSync(args.load), args.model).file)
+        : readFileSync(args.load, "utf8");
     } catch (e) {
       io.err(`train: cannot read --load ${args.load}: ${(e as Error).message}`);
       return 1;
@@ -192,5 +196,10 @@ export async function trainMain(argv: readonly string[], io: Io = consoleIo): Pr
     io.out(`json written to ${writeFile(args.json, `${JSON.stringify(json, null, 2)}\n`)}`);
   }
   if (args.save) io.out(`weights written to ${writeFile(args.save, JSON.stringify(outcome.result.weights))}`);
+  if (args.export) {
+    const seed = outcome.result.report.seed;
+    const e = await exportTrained(new CpuBackend(), outcome.result.weights, args.model, { seed });
+    io.out(`safetensors (seed ${seed}) written to ${writeFile(args.export, e.bytes)}`);
+  }
   return 0;
 }

@@ -3,9 +3,11 @@
 // A page subclass says which model it trains and renders its own views of the snapshot.
 
 import { css, html, LitElement, nothing } from "lit";
+import { CpuBackend } from "../backend/cpu";
 import type { SettingName } from "../io/settings";
 import type { JobKind, JobSpec, TrainSettings } from "../io/types";
 import { parseWeightsFile, toWeightsFile, WeightsFileError } from "../io/weights";
+import { torchDownloads, torchFileModel, torchFileToWeights } from "../run/torch-weights";
 import { PALETTE } from "./plot-base";
 import { TrainingController } from "./training-controller";
 import type { LossSeries } from "./wb-loss-chart";
@@ -71,9 +73,32 @@ export abstract class TrainingPage extends LitElement {
     setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
   }
 
-  private onLoad(e: CustomEvent<{ text: string }>): void {
+  /** One safetensors file per model trained (its best seed), for the PyTorch twin (src/torch). */
+  private async onSaveTorch(): Promise<void> {
     try {
-      const saved = parseWeightsFile(e.detail.text, this.training.kind);
+      const files = await torchDownloads(new CpuBackend(), toWeightsFile(await this.training.exportRun()));
+      for (const f of files) {
+        const a = document.createElement("a");
+        a.href = URL.createObjectURL(new Blob([f.bytes as BlobPart], { type: "application/octet-stream" }));
+        a.download = f.filename;
+        a.click();
+        setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+      }
+    } catch (err) {
+      this.fileError = (err as Error).message;
+      this.requestUpdate();
+    }
+  }
+
+  private onLoad(e: CustomEvent<{ text?: string; bytes?: Uint8Array }>): void {
+    try {
+      let text = e.detail.text ?? "";
+      if (e.detail.bytes) {
+        // A safetensors file (ours, or PyTorch's): as a weights file of one seed of the model it names.
+        const model = torchFileModel(e.detail.bytes) ?? this.model;
+        text = JSON.stringify(torchFileToWeights(new CpuBackend(), e.detail.bytes, model).file);
+      }
+      const saved = parseWeightsFile(text, this.training.kind);
       if (!this.acceptsModel(saved.spec.model)) {
         throw new WeightsFileError(`this page has no model '${saved.spec.model}'`);
       }
@@ -117,6 +142,7 @@ export abstract class TrainingPage extends LitElement {
       @wb-resume=${() => t.resume()}
       @wb-reset=${() => t.reset()}
       @wb-save=${() => this.onSave()}
+      @wb-save-torch=${() => this.onSaveTorch()}
       @wb-load=${this.onLoad}
       @wb-continue-cpu=${() => t.continueOnCpu()}
     ></wb-trainer-panel>`;

@@ -4,7 +4,8 @@
 // Events (all bubble and cross shadow roots):
 //   wb-start {settings}   the form was valid; nothing is sent when a field is refused (its message shows at it)
 //   wb-pause, wb-resume, wb-reset, wb-save, wb-continue-cpu
-//   wb-load {text, name}  a weights file was chosen
+//   wb-load {text, name}  a weights file was chosen; {bytes, name} for a .safetensors file
+//   wb-save-torch         "Download for PyTorch" (safetensors)
 
 import { css, html, LitElement, nothing, type PropertyValues } from "lit";
 import { BACKEND_CHOICES } from "../backend/select";
@@ -125,7 +126,9 @@ export class WbTrainerPanel extends LitElement {
     const input = e.target as HTMLInputElement;
     const file = input.files?.[0];
     if (!file) return;
-    this.emit("wb-load", { text: await file.text(), name: file.name });
+    if (file.name.endsWith(".safetensors"))
+      this.emit("wb-load", { bytes: new Uint8Array(await file.arrayBuffer()), name: file.name });
+    else this.emit("wb-load", { text: await file.text(), name: file.name });
     input.value = "";
   }
 
@@ -174,7 +177,8 @@ export class WbTrainerPanel extends LitElement {
           <button type="button" ?disabled=${s !== "paused"} @click=${() => this.emit("wb-resume")}>Resume</button>
           <button type="button" ?disabled=${!hasRun} @click=${() => this.emit("wb-reset")}>Reset</button>
           <button type="button" ?disabled=${!hasRun || s === "starting"} @click=${() => this.emit("wb-save")}>Save weights</button>
-          <label class="file">Load weights <input type="file" accept=".json,application/json" ?disabled=${running} @change=${this.onFile} /></label>
+          <button type="button" ?disabled=${!hasRun || s === "starting"} @click=${() => this.emit("wb-save-torch")}>Download for PyTorch</button>
+          <label class="file">Load weights <input type="file" accept=".json,application/json,.safetensors" ?disabled=${running} @change=${this.onFile} /></label>
           <span class="state" data-state=${s}>${s}</span>
         </div>
       </form>

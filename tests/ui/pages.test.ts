@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { resolve } from "node:path";
 import type { ElementHandle } from "puppeteer";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { readSafetensors } from "../../src/io/safetensors";
 import { openPage, type Session } from "../headless/browser";
 
 const SHOTS = resolve(import.meta.dirname, "../../test-results/screenshots");
@@ -278,6 +279,39 @@ describe("form and failures", () => {
     expect((await probe()).step).toBe(30);
     const eq = await deep("wb-grain-page >>> wb-model-view >>> pre.eq");
     expect(await eq.evaluate((e) => e.textContent)).toMatch(/^y = .*x·z/);
+    expect(s.errors).toEqual([]);
+  });
+
+  test("Download for PyTorch writes a safetensors file of the best seed, which loads back", async () => {
+    rmSync(DOWNLOADS, { recursive: true, force: true });
+    mkdirSync(DOWNLOADS, { recursive: true });
+    const cdp = await s.page.createCDPSession();
+    await cdp.send("Browser.setDownloadBehavior", { behavior: "allow", downloadPath: DOWNLOADS });
+    await visit("/demos/grain/?stage=relu2");
+    await fill("steps", "25");
+    await fill("seeds", "2");
+    await clickButton("Start");
+    await waitState(["done"]);
+    await clickButton("Download for PyTorch");
+    const found = () => readdirSync(DOWNLOADS).find((f) => /^relu2-step25-seed[12]\.safetensors$/.test(f));
+    for (let i = 0; i < 100 && !found(); i++) await new Promise((r) => setTimeout(r, 100));
+    const name = found()!;
+    expect(name).toBeDefined();
+    const file = readSafetensors(readFileSync(resolve(DOWNLOADS, name)));
+    expect(file.metadata["workbench.model"]).toBe("relu2");
+    expect(file.metadata["workbench.seeds"]).toBe("best of 2 (1..2) by training loss");
+    expect([...file.tensors.keys()].sort()).toEqual([
+      "mlp.0.bias",
+      "mlp.0.weight",
+      "mlp.1.bias",
+      "mlp.1.weight",
+    ]);
+    await clickButton("Reset");
+    await waitState(["idle"]);
+    const input = (await deep("wb-trainer-panel >>> input[type=file]")) as ElementHandle<HTMLInputElement>;
+    await input.uploadFile(resolve(DOWNLOADS, name));
+    await waitState(["done"], 30_000);
+    expect((await probe()).step).toBe(25);
     expect(s.errors).toEqual([]);
   });
 

@@ -1,0 +1,379 @@
+// A registry model's weights as a safetensors file for its PyTorch twin (src/torch/workbench_torch.py), and back.
+//
+// Export: one seed's parameters under the twin's state_dict keys and layouts (torch-layout.ts), and metadata that
+// lets the twin rebuild the model and continue training it, every value a string:
+//   format                   "pt"
+//   workbench.version        the file version below
+//   workbench.model          the registry name ("relu10", "transformer", ...)
+//   workbench.config         the twin's constructor arguments, JSON (twinConfig)
+//   workbench.step           training steps done
+//   workbench.seed           the seed of these weights; workbench.seeds: how many were trained, how it was chosen
+//   workbench.lr             the learning rate the run used
+//   workbench.train_loss     the training objective at these weights on all the training data (objectiveLoss)
+//   workbench.data           the training data as JSON, so PyTorch continues on exactly the rows trained on:
+//                            regression {"x": [[features]], "y": [...], "labels": [...]}, transformer
+//                            {"ids": [[tokens]], "answers": [...]}
+// Import: the file's model, names, shapes and dtypes checked against the model before one value is written.
+
+import { Context } from "../autograd/variable";
+import type { Backend } from "../backend/contract";
+import { recipeData } from "../data/recipe";
+import { meanSquaredError } from "../data/regression";
+import { type ModelName, modelEntry, regressionTrainData } from "../models/registry";
+import {
+  featurize,
+  LinearModel,
+  MixtureModel,
+  predictions,
+  type RegressionModel,
+  ReluModel,
+  regressionBatch,
+} from "../models/regression";
+import { recipeLoss } from "../models/sequence-tasks";
+import { SwitchModel } from "../models/switch";
+import { Transformer } from "../models/transformer";
+import type { Linear } from "../nn/layers";
+import type { Module } from "../nn/module";
+import { readSafetensors, SafetensorsError, writeSafetensors } from "./safetensors";
+import { fromTorch, type Tensor32, torchNameOf, toTorch } from "./torch-layout";
+
+/** Version of the workbench's metadata entries. */
+export const TORCH_FILE_VERSION = 1;
+
+export class TorchFileError extends Error {
+  override name = "TorchFileError";
+}
+
+/** The twin's constructor arguments (workbench_torch.py `build_model`). */
+export type TwinConfig =
+  | { kind: "linear"; features: string; in_features: number }
+  | { kind: "mlp"; sizes: number[] }
+  | { kind: "mixture"; in_features: number; experts: number }
+  | { kind: "switch"; grains: number; class_weight: number }
+  | {
+      kind: "transformer";
+      vocab: number;
+      context: number;
+      width: number;
+      heads: number;
+      layers: number;
+      hidden: number;
+    };
+
+export function twinConfig(model: Module): TwinConfig {
+  if (model instanceof LinearModel)
+    return { kind: "linear", features: model.features, in_features: model.featureCount };
+  if (model instanceof ReluModel) return { kind: "mlp", sizes: [...model.mlp.sizes] };
+  if (model instanceof MixtureModel)
+    return { kind: "mixture", in_features: model.values.inFeatures, experts: model.values.outFeatures };
+  if (model instanceof SwitchModel)
+    return { kind: "switch", grains: model.grains, class_weight: model.classWeight };
+  if (model instanceof Transformer) {
+    const { vocab, context, width, heads, layers, hidden } = model.config;
+    return { kind: "transformer", vocab, context, width, heads, layers, hidden };
+  }
+  throw new TorchFileError(`no PyTorch twin for ${model.constructor.name}`);
+}
+
+// ---- one seed out of a trained run (the pages' and the CLI's weights files) ----
+
+/** A run as the weights files hold it (ui/weights-file.ts): parameters named as the training module names them. */
+export interface TrainedRun {
+  name: string;
+  params: Record<string, { shape: readonly number[]; data: ArrayLike<number> }>;
+}
+
+/** The parts of a weights file an export reads. */
+export interface TrainedWeights {
+  step: number;
+  settings: { seed: number; seeds?: number; lr?: number };
+  runs: readonly TrainedRun[];
+}
+
+const tensor = (shape: readonly number[], data: ArrayLike<number>): Tensor32 => ({
+  shape: [...shape],
+  data: Float32Array.from(data),
+});
+
+/** A model's parameters by name → the Variable's name, for the layers of a plan. */
+function nameOf(model: Module): Map<unknown, string> {
+  return new Map(model.namedParameters().map(([n, v]) => [v, n]));
+}
+
+/** Seeds a run holds: the leading axis of a batched model's "w0", or the bank's "0.", "1.", … prefixes. */
+export function seedsInRun(run: TrainedRun): number {
+  const w0 = run.params["w0"];
+  if (w0) return w0.shape[0]!;
+  return new Set(Object.keys(run.params).map((n) => n.split(".")[0])).size;
+}
+
+/**
+ * Seed k's parameters, named as the standalone model names them. A batched run (models/batched.ts) stores layer i
+ * as "w{i}" [K, in+1, out] (rows 0..in−1 the weight, row `in` the bias); a bank stores model k under "k.".
+ */
+export function seedParams(run: TrainedRun, model: Module, k: number): Map<string, Tensor32> {
+  const out = new Map<string, Tensor32>();
+  const K = seedsInRun(run);
+  if (!(Number.isInteger(k) && k >= 0 && k < K))
+    throw new TorchFileError(`run '${run.name}' holds ${K} seed(s); there is no seed index ${k}`);
+  if (run.params["w0"]) {
+    const plan = (model as RegressionModel).plan?.();
+    if (!plan) throw new TorchFileError(`run '${run.name}' is batched but its model cannot be`);
+    const layers: Linear[] = plan.kind === "chain" ? plan.layers : [plan.values, plan.scores];
+    const names = nameOf(model);
+    layers.forEach((l, i) => {
+      const w = run.params[`w${i}`];
+      const I = l.inFeatures;
+      const O = l.outFeatures;
+      if (w?.shape.length !== 3 || w.shape[1] !== I + 1 || w.shape[2] !== O)
+        throw new TorchFileError(`run '${run.name}': 'w${i}' should be [${K}, ${I + 1}, ${O}]`);
+      const block = Float32Array.from(w.data).subarray(k * (I + 1) * O, (k + 1) * (I + 1) * O);
+      out.set(names.get(l.weight)!, tensor([I, O], block.subarray(0, I * O)));
+      if (l.bias) out.set(names.get(l.bias)!, tensor([O], block.subarray(I * O)));
+    });
+    return out;
+  }
+  const prefix = `${k}.`;
+  for (const [name, p] of Object.entries(run.params))
+    if (name.startsWith(prefix)) out.set(name.slice(prefix.length), tensor(p.shape, p.data));
+  return out;
+}
+
+/** Overwrite a model's parameters with `params`, after checking every name and shape (nothing written on refusal). */
+export function applyParams(model: Module, params: ReadonlyMap<string, Tensor32>): void {
+  const named = model.namedParameters();
+  for (const [name, v] of named) {
+    const p = params.get(name);
+    if (!p) throw new TorchFileError(`no values for parameter '${name}'`);
+    if (p.shape.length !== v.shape.length || p.shape.some((d, i) => d !== v.shape[i]))
+      throw new TorchFileError(
+        `parameter '${name}' has shape [${p.shape.join(", ")}], the model expects [${v.shape.join(", ")}]`,
+      );
+  }
+  const known = new Set(named.map(([n]) => n));
+  for (const name of params.keys())
+    if (!known.has(name)) throw new TorchFileError(`the model has no parameter '${name}'`);
+  for (const [name, v] of named) {
+    const be = v.ctx.backend;
+    const t = be.tensor(params.get(name)!.data, v.shape);
+    be.copyInto(v.value, t);
+    t.dispose();
+  }
+}
+
+/** The training data of a registry model with data seed `dataSeed`, as workbench.data holds it. */
+export function trainingData(name: ModelName, model: Module, dataSeed: number): Record<string, unknown> {
+  const entry = modelEntry(name);
+  if (entry.data === "recipe") {
+    const { train } = recipeData({ seed: dataSeed });
+    return { ids: train.map((s) => s.tokens), answers: train.map((s) => s.answer) };
+  }
+  const d = regressionTrainData(entry.data, dataSeed);
+  const m = model as RegressionModel;
+  const F = m.featureCount;
+  const x = featurize(m.features, d);
+  return {
+    x: Array.from({ length: d.n }, (_, i) => Array.from(x.subarray(i * F, (i + 1) * F))),
+    y: Array.from(d.targets),
+    labels: Array.from(d.labels),
+  };
+}
+
+/** The model's loss on its training data, as the workbench ranks seeds (mean squared error; answer cross-entropy). */
+export async function trainingLoss(name: ModelName, model: Module, dataSeed: number): Promise<number> {
+  const entry = modelEntry(name);
+  const ctx = model.ctx;
+  if (entry.data !== "recipe") {
+    const d = regressionTrainData(entry.data, dataSeed);
+    return meanSquaredError(await predictions(model as RegressionModel, ctx, d), d);
+  }
+  const pool = recipeData({ seed: dataSeed }).train;
+  let sum = 0;
+  for (let i = 0; i < pool.length; i += 1024) {
+    const part = pool.slice(i, i + 1024);
+    try {
+      const l = await ctx.noGrad(() => recipeLoss(model as Transformer, ctx, part)).read();
+      sum += l[0]! * part.length;
+    } finally {
+      ctx.endStep();
+    }
+  }
+  return sum / pool.length;
+}
+
+/**
+ * The training objective at the model's weights on all of its training data, as the twin's `loss` computes it:
+ * the regressions' mean squared error (the switch adds its classifier's cross-entropy), the transformer's answer
+ * cross-entropy.
+ */
+export async function objectiveLoss(name: ModelName, model: Module, dataSeed: number): Promise<number> {
+  const entry = modelEntry(name);
+  if (entry.data === "recipe") return trainingLoss(name, model, dataSeed);
+  const ctx = model.ctx;
+  const m = model as RegressionModel;
+  try {
+    const { x, y, labels } = regressionBatch(ctx, m, regressionTrainData(entry.data, dataSeed));
+    return (await ctx.noGrad(() => m.loss(x, y, labels)).read())[0]!;
+  } finally {
+    ctx.endStep();
+  }
+}
+
+// ---- export ----
+
+export interface ExportInfo {
+  step: number;
+  seed: number;
+  /** How the seed was chosen, e.g. "best of 4 by training loss" or "seed 3 of 4, as asked". */
+  choice: string;
+  lr: number;
+  dataSeed: number;
+  /** The training objective at these weights (objectiveLoss). */
+  trainLoss: number;
+}
+
+/** A single model's safetensors file for its twin. */
+export async function exportModel(name: ModelName, model: Module, info: ExportInfo): Promise<Uint8Array> {
+  const tensors: [string, Tensor32][] = [];
+  for (const [n, v] of model.namedParameters()) tensors.push(toTorch(n, tensor(v.shape, await v.read())));
+  const metadata: Record<string, string> = {
+    format: "pt",
+    "workbench.version": String(TORCH_FILE_VERSION),
+    "workbench.model": name,
+    "workbench.config": JSON.stringify(twinConfig(model)),
+    "workbench.step": String(info.step),
+    "workbench.seed": String(info.seed),
+    "workbench.seeds": info.choice,
+    "workbench.lr": String(info.lr),
+    "workbench.data_seed": String(info.dataSeed),
+    "workbench.train_loss": String(info.trainLoss),
+    "workbench.data": JSON.stringify(trainingData(name, model, info.dataSeed)),
+  };
+  return writeSafetensors(tensors, metadata);
+}
+
+export interface ExportResult {
+  bytes: Uint8Array;
+  seed: number;
+  trainLoss: number;
+  /** Every seed's training loss, in seed order. */
+  losses: { seed: number; loss: number }[];
+}
+
+/**
+ * Export seed `seed` of a trained run (default: the one with the lowest training loss; a non-finite loss never
+ * wins). `runName` picks the run of a file with several (the experts page saves three).
+ */
+export async function exportTrained(
+  backend: Backend,
+  file: TrainedWeights,
+  runName: string,
+  options: { seed?: number } = {},
+): Promise<ExportResult> {
+  const entry = modelEntry(runName);
+  const run = file.runs.find((r) => r.name === runName);
+  if (!run) {
+    const names = file.runs.map((r) => `'${r.name}'`).join(", ") || "none";
+    throw new TorchFileError(`the file has no run of model '${runName}' (its runs: ${names})`);
+  }
+  const K = seedsInRun(run);
+  const base = file.settings.seed;
+  const ctx = new Context(backend);
+  const models = Array.from({ length: K }, (_, k) => {
+    const m = entry.build(ctx, base + k);
+    applyParams(m, seedParams(run, m, k));
+    return m;
+  });
+  try {
+    const losses: { seed: number; loss: number }[] = [];
+    for (let k = 0; k < K; k++)
+      losses.push({ seed: base + k, loss: await trainingLoss(entry.name, models[k]!, base) });
+    let k: number;
+    let choice: string;
+    if (options.seed !== undefined) {
+      k = options.seed - base;
+      if (!(k >= 0 && k < K))
+        throw new TorchFileError(`seed ${options.seed} is not in the file (seeds ${base}..${base + K - 1})`);
+      choice = `seed ${options.seed} of ${K} (${base}..${base + K - 1}), as chosen`;
+    } else {
+      const key = (l: number) => (Number.isFinite(l) ? l : Infinity);
+      k = 0;
+      losses.forEach((l, i) => {
+        if (key(l.loss) < key(losses[k]!.loss)) k = i;
+      });
+      choice = K === 1 ? "1 (the only one)" : `best of ${K} (${base}..${base + K - 1}) by training loss`;
+    }
+    const { seed, loss } = losses[k]!;
+    const bytes = await exportModel(entry.name, models[k]!, {
+      step: file.step,
+      seed,
+      choice,
+      lr: file.settings.lr ?? entry.train.optimizer.lr,
+      dataSeed: base,
+      trainLoss: await objectiveLoss(entry.name, models[k]!, base),
+    });
+    return { bytes, seed, trainLoss: loss, losses };
+  } finally {
+    for (const m of models) for (const p of m.parameters()) p.free();
+  }
+}
+
+// ---- import ----
+
+export interface ImportedWeights {
+  /** Parameters named and laid out as the workbench's model has them. */
+  params: Map<string, Tensor32>;
+  metadata: Record<string, string>;
+  /** Conversions made (F16/BF16 to f32). */
+  notes: string[];
+  /** Training steps the file says were done (0 when it does not say). */
+  step: number;
+}
+
+/**
+ * Read a safetensors file for registry model `name` (written by the export or by PyTorch from the twin's
+ * state_dict) and check it against `model`: the file's model, then every name, shape and dtype, reporting the
+ * first mismatch. Nothing is written to `model`; see applyParams.
+ */
+export function readTorchFile(bytes: Uint8Array | ArrayBuffer, name: string, model: Module): ImportedWeights {
+  let file: ReturnType<typeof readSafetensors>;
+  try {
+    file = readSafetensors(bytes);
+  } catch (e) {
+    if (e instanceof SafetensorsError) throw new TorchFileError(e.message);
+    throw e;
+  }
+  const { tensors, metadata, notes } = file;
+  const fileModel = metadata["workbench.model"];
+  if (fileModel !== undefined && fileModel !== name)
+    throw new TorchFileError(`the file holds weights of model '${fileModel}', not of model '${name}'`);
+  const params = new Map<string, Tensor32>();
+  const expected = new Set<string>();
+  for (const [ours, v] of model.namedParameters()) {
+    const want = torchNameOf(ours, v.shape);
+    expected.add(want.name);
+    const got = tensors.get(want.name);
+    if (!got) throw new TorchFileError(`the file has no tensor '${want.name}' (model '${name}' needs it)`);
+    if (got.shape.length !== want.shape.length || got.shape.some((d, i) => d !== want.shape[i]))
+      throw new TorchFileError(
+        `tensor '${want.name}' has shape [${got.shape.join(", ")}], model '${name}' expects [${want.shape.join(", ")}]`,
+      );
+    params.set(ours, fromTorch(ours, got));
+  }
+  for (const n of tensors.keys())
+    if (!expected.has(n))
+      throw new TorchFileError(`the file has a tensor '${n}' that model '${name}' does not have`);
+  const step = Number(metadata["workbench.step"] ?? 0);
+  return { params, metadata, notes, step: Number.isSafeInteger(step) && step >= 0 ? step : 0 };
+}
+
+/** Read, check and load a safetensors file into `model`; the model is untouched when anything is refused. */
+export function importTorchFile(
+  bytes: Uint8Array | ArrayBuffer,
+  name: string,
+  model: Module,
+): ImportedWeights {
+  const imported = readTorchFile(bytes, name, model);
+  applyParams(model, imported.params);
+  return imported;
+}

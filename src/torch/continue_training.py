@@ -1,0 +1,151 @@
+"""Continue training a workbench model in PyTorch, on one process or many.
+
+    python3 src/torch/continue_training.py relu10.safetensors --steps 200 --out relu10-more.safetensors
+    torchrun --nproc_per_node=2 src/torch/continue_training.py relu10.safetensors --steps 200 --out ...
+
+(With Debian 12's PyTorch 1.13 on Python 3.11, torchrun's default output settings fail while it parses them,
+"AttributeError: 'NoneType' object has no attribute 'get'"; add `--redirects 1 --tee 1` before the script.)
+
+Loads an exported file into its twin (workbench_torch.py), prints its outputs on a few inputs (--inputs, or the
+first rows of the training data), trains it further with AdamW on the data the workbench trained it on (carried
+in the file's workbench.data), printing the loss, and writes the result back as safetensors for the workbench.
+
+Under torchrun the model is wrapped in DistributedDataParallel (NCCL when CUDA is available, else gloo on the
+CPU); the training rows are split across the processes (row r, r + N, r + 2N, ... to process r), each of which
+takes its full share per step (regressions) or a random batch of it (the transformer). Gradients are averaged
+over processes, so every process holds the same weights; process 0 writes the file. The loss printed each step is
+the mean over processes.
+The optimizer starts fresh: the workbench's Adam state does not travel with the weights.
+"""
+
+import argparse
+import json
+import os
+import sys
+
+import torch
+from torch import nn
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import workbench_torch as wt  # noqa: E402
+
+
+class Objective(nn.Module):
+    """The model's training loss as a module, so DistributedDataParallel sees the whole computation."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, **batch):
+        return self.model.loss(**batch)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("file", help="a safetensors file exported by the workbench")
+    p.add_argument("--steps", type=int, default=100, help="training steps (default 100)")
+    p.add_argument("--lr", type=float, default=None, help="AdamW learning rate (default: the workbench run's)")
+    p.add_argument("--weight-decay", type=float, default=0.0, help="AdamW weight decay (default 0: the same objective)")
+    p.add_argument("--batch", type=int, default=32, help="transformer sentences per process and step (default 32)")
+    p.add_argument("--inputs", help="JSON list of input rows to print outputs for (features, or token ids)")
+    p.add_argument("--out", help="write the trained model here (safetensors)")
+    p.add_argument("--report", help="write outputs, losses and weights as JSON (one file per process under torchrun)")
+    p.add_argument("--every", type=int, default=10, help="print the loss every this many steps (default 10)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the transformer's batch sampling (default 0)")
+    args = p.parse_args()
+
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    rank = int(os.environ.get("RANK", "0"))
+    cuda = torch.cuda.is_available()
+    if world > 1:
+        torch.distributed.init_process_group("nccl" if cuda else "gloo")
+    local = int(os.environ.get("LOCAL_RANK", "0"))
+    device = torch.device(f"cuda:{local}" if cuda else "cpu")
+    say = print if rank == 0 else (lambda *a, **k: None)
+
+    model, meta = wt.load(args.file)
+    model.to(device)
+    name = meta.get("workbench.model", "?")
+    step0 = int(meta.get("workbench.step", "0"))
+    lr = args.lr if args.lr is not None else float(meta.get("workbench.lr", "0.01"))
+    data = {k: v.to(device) for k, v in wt.training_data(meta).items()}
+    first = next(iter(data.values()))
+    rows = json.loads(args.inputs) if args.inputs else first[:4].tolist()
+    inputs = wt.model_inputs(model, rows).to(device)
+
+    def full_loss():
+        with torch.no_grad():
+            return model.loss(**data).item()
+
+    def outputs():
+        with torch.no_grad():
+            return model(inputs).cpu()
+
+    before = outputs()
+    loss0 = full_loss()
+    say(f"{name}: {sum(t.numel() for t in model.parameters())} parameters, {len(first)} training rows, "
+        f"{world} process(es) on {device.type}")
+    say(f"outputs on {len(rows)} input(s): {before.flatten()[:8].tolist()}")
+    say(f"workbench: step {step0}, training loss {meta.get('workbench.train_loss', '?')}; "
+        f"PyTorch at the loaded weights: {loss0:.6g}")
+
+    shard = {k: v[rank::world] for k, v in data.items()}
+    n = len(next(iter(shard.values())))
+    objective = Objective(model)
+    if world > 1:
+        objective = nn.parallel.DistributedDataParallel(objective, device_ids=[local] if cuda else None)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=args.weight_decay)
+    gen = torch.Generator().manual_seed(args.seed * 1000 + rank)
+    losses = []
+    local_losses = []
+    for s in range(args.steps):
+        if isinstance(model, wt.Transformer):
+            pick = torch.randint(n, (args.batch,), generator=gen).to(device)
+            batch = {k: v[pick] for k, v in shard.items()}
+        else:
+            batch = shard
+        loss = objective(**batch)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        mean = loss.detach().clone()
+        if world > 1:
+            torch.distributed.all_reduce(mean)
+            mean /= world
+        local_losses.append(loss.item())
+        losses.append(mean.item())
+        if (s + 1) % args.every == 0 or s + 1 == args.steps:
+            say(f"step {step0 + s + 1}  loss {mean.item():.6g}")
+
+    loss1 = full_loss()
+    after = outputs()
+    say(f"training loss after {args.steps} steps: {loss1:.6g} (was {loss0:.6g})")
+    say(f"outputs on the same input(s): {after.flatten()[:8].tolist()}")
+    if args.out and rank == 0:
+        cont = f"PyTorch {torch.__version__}: {args.steps} AdamW steps at lr {lr}, {world} process(es)"
+        wt.save(args.out, model, meta, step=step0 + args.steps, train_loss=loss1, continued=cont)
+        say(f"written to {args.out}; load it in the workbench (npm run train -- {name} --load {args.out})")
+    if args.report:
+        path = args.report if world == 1 else f"{args.report}.rank{rank}"
+        report = {
+            "model": name,
+            "world_size": world,
+            "rank": rank,
+            "lr": lr,
+            "loss_before": loss0,
+            "loss_after": loss1,
+            "losses": losses,
+            "local_losses": local_losses,
+            "outputs_before": before.tolist(),
+            "outputs_after": after.tolist(),
+            "weights": {k: v.detach().cpu().flatten().tolist() for k, v in model.state_dict().items()},
+        }
+        with open(path, "w") as f:
+            json.dump(report, f)
+    if world > 1:
+        torch.distributed.destroy_process_group()
+
+
+if __name__ == "__main__":
+    main()
