@@ -18,7 +18,20 @@ export interface WasmContextOptions {
   threads?: number;
   /** Initial memory in 64 KiB pages (it grows on demand). */
   initialPages?: number;
+  /** When ops go to the pool (default DEFAULT_CUTOVER, measured: see the table in ops.ts). */
+  cutover?: Partial<Cutover>;
 }
+
+/** Sizes from which an op is split over the pool. */
+export interface Cutover {
+  /** Multiply-adds × 2 of a matmul or attention pass. */
+  flops: number;
+  /** Elements of a row op (softmax, layer norm). */
+  rowElements: number;
+}
+
+/** Measured on a 2-core machine: see the table in ops.ts. */
+export const DEFAULT_CUTOVER: Cutover = { flops: 2e6, rowElements: 65536 };
 
 export interface WasmContext {
   readonly exports: KernelExports;
@@ -31,6 +44,7 @@ export interface WasmContext {
   /** Why `threads` is what it is. */
   readonly reason: string;
   readonly variant: ModuleVariant;
+  readonly cutover: Cutover;
   /** Per-thread scratch of at least `floats` floats (reallocated when too small). */
   scratch(thread: number, floats: number): WasmBuffer;
   /**
@@ -108,6 +122,7 @@ export async function createWasmContext(opts: WasmContextOptions = {}): Promise<
     threads,
     reason,
     variant,
+    cutover: { ...DEFAULT_CUTOVER, ...opts.cutover },
     scratch(thread, floats) {
       const have = scratch[thread];
       if (have && have.length >= floats) return have;

@@ -27,9 +27,8 @@ export class WasmOpError extends Error {
 //   n = 96 (1.8 MFLOP):  1 thread 0.11 ms,  2 threads 0.10 ms
 //   n = 128 (4.2 MFLOP): 1 thread 0.25 ms,  2 threads 0.17 ms
 // so the pool starts paying at about 2 MFLOP; attention (the same kind of arithmetic) uses the same cut, and
-// the row ops (a few flops per element, memory bound) need about 64 K elements.
-export const POOL_MIN_FLOPS = 2e6;
-export const POOL_MIN_ROW_ELEMENTS = 65536;
+// the row ops (a few flops per element, memory bound) need about 64 K elements. The values live in
+// DEFAULT_CUTOVER (context.ts); a context may override them (tests force the pool on small shapes).
 
 function need(op: string, arg: string, buf: WasmBuffer | undefined, n: number): WasmBuffer {
   if (!buf) throw new WasmOpError(op, arg, "is missing");
@@ -143,7 +142,7 @@ export function wasmMatmul(
     const pack = ctx.arena.alloc(per * entries);
     try {
       e.matmulPackB(b.ptr, pack.ptr, K, N, sBk, sBn, strideB, 0, entries);
-      const pooled = 2 * batch * M * N * K >= POOL_MIN_FLOPS;
+      const pooled = 2 * batch * M * N * K >= ctx.cutover.flops;
       await rowsOp(ctx, op, "matmulRows", batch * M, pooled, 4, (r0, r1) => [
         a.ptr,
         pack.ptr,
@@ -216,7 +215,7 @@ export function wasmAttention(
   need(op, "lse", lse, BH * T);
   return ctx.serial(async () => {
     const scr = scratchPtrs(ctx, ctx.exports.attentionScratchFloats(d));
-    const pooled = 4 * BH * T * S * d * (s.causal ? 0.5 : 1) >= POOL_MIN_FLOPS;
+    const pooled = 4 * BH * T * S * d * (s.causal ? 0.5 : 1) >= ctx.cutover.flops;
     await rowsOp(
       ctx,
       op,
@@ -280,7 +279,7 @@ export function wasmAttentionBackward(
     try {
       const scr = scratchPtrs(ctx, e.attentionScratchFloats(d));
       e.attentionDelta(out.ptr, dout.ptr, delta.ptr, d, 0, BH * T);
-      const pooled = 8 * BH * T * S * d * (s.causal ? 0.5 : 1) >= POOL_MIN_FLOPS;
+      const pooled = 8 * BH * T * S * d * (s.causal ? 0.5 : 1) >= ctx.cutover.flops;
       const c = s.causal ? 1 : 0;
       await rowsOp(
         ctx,
@@ -357,7 +356,7 @@ export function wasmSoftmax(
   need(op, "x", x, rows * cols);
   need(op, "y", y, rows * cols);
   return ctx.serial(() =>
-    rowsOp(ctx, op, "softmax", rows, rows * cols >= POOL_MIN_ROW_ELEMENTS, 1, (r0, r1) => [
+    rowsOp(ctx, op, "softmax", rows, rows * cols >= ctx.cutover.rowElements, 1, (r0, r1) => [
       x.ptr,
       y.ptr,
       cols,
@@ -383,7 +382,7 @@ export function wasmSoftmaxBackward(
   need(op, "dy", dy, rows * cols);
   need(op, "dx", dx, rows * cols);
   return ctx.serial(() =>
-    rowsOp(ctx, op, "softmaxBackward", rows, rows * cols >= POOL_MIN_ROW_ELEMENTS, 1, (r0, r1) => [
+    rowsOp(ctx, op, "softmaxBackward", rows, rows * cols >= ctx.cutover.rowElements, 1, (r0, r1) => [
       y.ptr,
       dy.ptr,
       dx.ptr,
@@ -419,7 +418,7 @@ export function wasmLayerNorm(
   need(op, "mean", mean, rows);
   need(op, "rstd", rstd, rows);
   return ctx.serial(() =>
-    rowsOp(ctx, op, "layerNorm", rows, rows * C >= POOL_MIN_ROW_ELEMENTS, 1, (r0, r1) => [
+    rowsOp(ctx, op, "layerNorm", rows, rows * C >= ctx.cutover.rowElements, 1, (r0, r1) => [
       x.ptr,
       gamma.ptr,
       beta.ptr,
