@@ -109,7 +109,7 @@ export class WorkerPool {
       const w = await spawn(
         (msg) => {
           if (msg.type === "ready") resolve();
-          if (msg.type === "error") pool?.errors.push(`worker ${i + 1}: ${msg.message}`);
+          if (msg.type === "error") pool?.errors.push(msg.message ?? "no message");
         },
         (why) => {
           reject(new Error(`worker ${i + 1} ${why} while starting`));

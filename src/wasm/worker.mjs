@@ -18,8 +18,9 @@ function start({ module, memory, ctl, index, names }) {
   // [function index, argument count, arguments...].
   const i32 = new Int32Array(memory.buffer, ctl, 4);
   const slot = new Float64Array(memory.buffer, ctl + 64 + index * 256, 32);
-  post({ type: "ready" });
+  // Read the generation before saying ready: the first op may bump it as soon as "ready" arrives.
   let seen = Atomics.load(i32, 0);
+  post({ type: "ready" });
   for (;;) {
     Atomics.wait(i32, 0, seen);
     const gen = Atomics.load(i32, 0);
