@@ -69,7 +69,10 @@ async function loadTfjs(): Promise<{ tf: Tf; note: string } | { error: string }>
     wasm.setThreadsCount(1);
     if (!(await tf.setBackend("wasm"))) return { error: "tf.setBackend('wasm') returned false" };
     const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
-    return { tf, note: `tfjs ${tf.version_core}, wasm backend, ${wasm.getThreadsCount()} thread, SIMD ${simd}` };
+    return {
+      tf,
+      note: `tfjs ${tf.version_core}, wasm backend, ${wasm.getThreadsCount()} thread, SIMD ${simd}`,
+    };
   } catch (e) {
     return { error: (e as Error).message };
   }
