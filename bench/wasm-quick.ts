@@ -11,7 +11,7 @@
 import { availableParallelism, cpus } from "node:os";
 import { matmulCpuFast } from "../src/kernels/matmul-cpu-fast";
 import { Rng } from "../src/util/rng";
-import { createWasmContext, type WasmContext, wasmMatmul } from "../src/wasm";
+import { createWasmContext, type WasmContext, wasmMatmul, wasmSoftmax } from "../src/wasm";
 
 interface Impl {
   name: string;
@@ -103,7 +103,7 @@ function median(xs: number[]): number {
 }
 
 const one = await createWasmContext({ threads: 1 });
-const two = await createWasmContext({ threads: 2, cutover: cutover ? { flops: 0 } : {} });
+const two = await createWasmContext({ threads: 2, cutover: cutover ? { flops: 0, rowElements: 0 } : {} });
 const tfjs = cutover ? { error: "not used with --cutover" } : await loadTfjs();
 console.log(
   `CPU: ${cpus()[0]?.model ?? "?"}, ${availableParallelism()} cores; Node ${process.versions.node}; ` +
@@ -153,6 +153,38 @@ for (const n of SIZES) {
   console.log(`${n}³ (${R} repeats): ${cells.join(" | ")} | ${extra.join(", ")}`);
   console.log(`   max |diff| vs ikj4: ${diffs.join(", ")}`);
   for (const im of impls) im.dispose();
+}
+if (cutover) {
+  // Row softmax, rows × cols: where splitting rows over the pool starts paying.
+  for (const [rows, cols] of [
+    [32, 256],
+    [64, 512],
+    [128, 512],
+    [256, 512],
+    [512, 1024],
+  ] as const) {
+    const x = data(rows * cols, rows);
+    const t: number[][] = [[], []];
+    const ctxs = [one, two];
+    const bufs = ctxs.map((ctx) => {
+      const X = ctx.arena.alloc(rows * cols);
+      ctx.arena.view(X).set(x);
+      return { X, Y: ctx.arena.alloc(rows * cols) };
+    });
+    for (let r = 0; r < 41; r++) {
+      for (let j = 0; j < 2; j++) {
+        const k = (j + r) % 2;
+        const t0 = performance.now();
+        await wasmSoftmax(ctxs[k]!, bufs[k]!.X, bufs[k]!.Y, rows, cols);
+        t[k]!.push(performance.now() - t0);
+      }
+    }
+    const [m1, m2] = [median(t[0]!), median(t[1]!)];
+    console.log(
+      `softmax ${rows} × ${cols} (${rows * cols} values, 41 repeats): 1 thread ${m1.toFixed(3)} ms, ` +
+        `2 threads ${m2.toFixed(3)} ms, 2 threads / 1 thread ${(m1 / m2).toFixed(2)}×`,
+    );
+  }
 }
 one.dispose();
 two.dispose();

@@ -31,7 +31,7 @@ export interface Cutover {
 }
 
 /** Measured on a 2-core machine: see the table in ops.ts. */
-export const DEFAULT_CUTOVER: Cutover = { flops: 2e6, rowElements: 65536 };
+export const DEFAULT_CUTOVER: Cutover = { flops: 16e6, rowElements: 262144 };
 
 export interface WasmContext {
   readonly exports: KernelExports;

@@ -20,15 +20,16 @@ export class WasmOpError extends Error {
 
 // ---- when to use the pool --------------------------------------------------------------------------------
 //
-// Measured by bench/wasm-quick.ts --cutover on this 2-core machine (Node 20, 1 worker + main thread), best of 7:
-// the pool costs a fixed ~40-80 µs per op (wake the worker, wait for its done count). Square matmul n³:
-//   n = 32 (65 kFLOP):   1 thread 0.005 ms, 2 threads 0.06 ms
-//   n = 64 (0.5 MFLOP):  1 thread 0.03 ms,  2 threads 0.07 ms
-//   n = 96 (1.8 MFLOP):  1 thread 0.11 ms,  2 threads 0.10 ms
-//   n = 128 (4.2 MFLOP): 1 thread 0.25 ms,  2 threads 0.17 ms
-// so the pool starts paying at about 2 MFLOP; attention (the same kind of arithmetic) uses the same cut, and
-// the row ops (a few flops per element, memory bound) need about 64 K elements. The values live in
-// DEFAULT_CUTOVER (context.ts); a context may override them (tests force the pool on small shapes).
+// Measured with `npx tsx bench/wasm-quick.ts --cutover` on the 2-core development machine (Node 20, main
+// thread + 1 worker, the pool forced on for every size), median of 41 interleaved repeats, while other jobs
+// kept the load average at 7-10 (so the second core was rarely free; on an idle machine the cut is lower).
+// The pool costs a fixed ~30 µs per op (16³: 0.010 ms on 1 thread, 0.040 ms on 2). Square matmul n³:
+//   n = 64  (0.5 MFLOP): 1 thread 0.051 ms, 2 threads 0.088 ms (0.58×)
+//   n = 128 (4.2 MFLOP): 1 thread 0.340 ms, 2 threads 0.505 ms (0.67×)
+//   n = 192 (14 MFLOP):  1 thread 1.105 ms, 2 threads 1.179 ms (0.94×)
+// Row softmax: 131 072 values 0.93 ms vs 1.01 ms (0.92×); 524 288 values 7.1 ms vs 5.9 ms (1.21×).
+// Hence the defaults in DEFAULT_CUTOVER (context.ts): 16 MFLOP for matmul and attention passes, 256 K values
+// for the row ops. A context may override them (the tests force the pool on small shapes).
 
 function need(op: string, arg: string, buf: WasmBuffer | undefined, n: number): WasmBuffer {
   if (!buf) throw new WasmOpError(op, arg, "is missing");
