@@ -10,6 +10,7 @@ export const HEAP_BASE = 65536;
 /** The module's exports: byte addresses (numbers) in, numbers out. */
 export interface KernelExports {
   matmulPackedSize(K: number, N: number): number;
+  matmulScratchFloats(): number;
   matmulPackB(...args: number[]): void;
   matmulRows(...args: number[]): void;
   attentionScratchFloats(d: number): number;

@@ -144,9 +144,11 @@ export function wasmMatmul(
     try {
       e.matmulPackB(b.ptr, pack.ptr, K, N, sBk, sBn, strideB, 0, entries);
       const pooled = 2 * batch * M * N * K >= ctx.cutover.flops;
-      await rowsOp(ctx, op, "matmulRows", batch * M, pooled, 4, (r0, r1) => [
+      const scr = scratchPtrs(ctx, e.matmulScratchFloats());
+      await rowsOp(ctx, op, "matmulRows", batch * M, pooled, 4, (r0, r1, t) => [
         a.ptr,
         pack.ptr,
+        scr[t]!,
         c.ptr,
         bias ? bias.ptr : 0,
         M,

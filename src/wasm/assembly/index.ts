@@ -3,7 +3,7 @@
 
 export { attentionBackwardDkv, attentionBackwardDq, attentionDelta, attentionForward, attentionScratchFloats } from "./attention";
 export { affine, binary, permute4, sumAxis, sumSquares, unary, unaryBackward } from "./elementwise";
-export { matmulPackB, matmulPackedSize, matmulRows } from "./matmul";
+export { matmulPackB, matmulPackedSize, matmulRows, matmulScratchFloats } from "./matmul";
 export { adamUpdate, sgdUpdate } from "./optim";
 export {
   crossEntropy,

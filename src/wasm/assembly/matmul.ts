@@ -5,7 +5,9 @@
 //                inner loop reads B with two aligned 16-byte loads per k whatever B's layout was;
 //   matmulRows   computes a range of output rows (over batch × M) from A and the packed B.
 // The inner kernel keeps a 4×8 block of C in eight f32x4 registers (4 rows × 2 vectors) and updates it with
-// one broadcast of A per row and two vectors of B per k: 16 multiply-adds for 6 loads. K is cut into blocks
+// one broadcast of A per row and two vectors of B per k: 16 multiply-adds for 6 loads. The 4 rows of A are
+// first copied k-major into a per-thread scratch (16 bytes per k), so the kernel reads A contiguously whatever
+// its layout (and rows 4 KiB apart do not fight over the same cache sets). K is cut into blocks
 // of KC so a panel stays in L1 while every row block of the range reuses it; columns are cut into groups of
 // NC so the group of panels (KC × NC floats) stays in L2.
 //
@@ -14,6 +16,11 @@
 
 const KC: i32 = 256;
 const NC: i32 = 256;
+
+/** Floats of per-thread scratch matmulRows needs (4 rows × KC of packed A). */
+export function matmulScratchFloats(): i32 {
+  return KC << 2;
+}
 
 /** Floats of packed B for one batch entry: K rows × (N rounded up to 8). */
 export function matmulPackedSize(K: i32, N: i32): i32 {
@@ -111,21 +118,10 @@ function finish(c: usize, lo: v128, hi: v128, cols: i32): void {
 }
 
 /**
- * 4 rows × 8 columns over kc steps. a: A(m, k0); da: bytes between the rows (m → m+1); ka: bytes per k step.
+ * 4 rows × 8 columns over kc steps. ap: A's 4 rows packed k-major ([a0k, a1k, a2k, a3k] per k, 16 bytes);
  * bp: packed panel at k0. c: C(m, n0); ldc: bytes per C row. bias: bias + n0·4 or 0.
  */
-function micro4(
-  a: usize,
-  da: usize,
-  ka: usize,
-  bp: usize,
-  kc: i32,
-  c: usize,
-  ldc: usize,
-  bias: usize,
-  first: bool,
-  cols: i32,
-): void {
+function micro4(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, bias: usize, first: bool, cols: i32): void {
   const c1 = c + ldc;
   const c2 = c1 + ldc;
   const c3 = c2 + ldc;
@@ -137,100 +133,95 @@ function micro4(
   let y2 = startHi(c2, bias, first, cols);
   let x3 = startLo(c3, bias, first, cols);
   let y3 = startHi(c3, bias, first, cols);
-  let a0 = a;
+  let a = ap;
   let p = bp;
   const end = bp + (<usize>kc << 5);
-  if (ka == 4) {
-    // A row-major: each row advances 4 bytes per k; unrolled by 4 with constant offsets.
-    const a1o = da;
-    const end4 = bp + (<usize>(kc & ~3) << 5);
-    while (p < end4) {
-      let b0 = v128.load(p);
-      let b1 = v128.load(p, 16);
-      let s = v128.load32_splat(a0);
-      x0 = f32x4.add(x0, f32x4.mul(s, b0));
-      y0 = f32x4.add(y0, f32x4.mul(s, b1));
-      s = v128.load32_splat(a0 + a1o);
-      x1 = f32x4.add(x1, f32x4.mul(s, b0));
-      y1 = f32x4.add(y1, f32x4.mul(s, b1));
-      s = v128.load32_splat(a0 + 2 * a1o);
-      x2 = f32x4.add(x2, f32x4.mul(s, b0));
-      y2 = f32x4.add(y2, f32x4.mul(s, b1));
-      s = v128.load32_splat(a0 + 3 * a1o);
-      x3 = f32x4.add(x3, f32x4.mul(s, b0));
-      y3 = f32x4.add(y3, f32x4.mul(s, b1));
-
-      b0 = v128.load(p, 32);
-      b1 = v128.load(p, 48);
-      s = v128.load32_splat(a0, 4);
-      x0 = f32x4.add(x0, f32x4.mul(s, b0));
-      y0 = f32x4.add(y0, f32x4.mul(s, b1));
-      s = v128.load32_splat(a0 + a1o, 4);
-      x1 = f32x4.add(x1, f32x4.mul(s, b0));
-      y1 = f32x4.add(y1, f32x4.mul(s, b1));
-      s = v128.load32_splat(a0 + 2 * a1o, 4);
-      x2 = f32x4.add(x2, f32x4.mul(s, b0));
-      y2 = f32x4.add(y2, f32x4.mul(s, b1));
-      s = v128.load32_splat(a0 + 3 * a1o, 4);
-      x3 = f32x4.add(x3, f32x4.mul(s, b0));
-      y3 = f32x4.add(y3, f32x4.mul(s, b1));
-
-      b0 = v128.load(p, 64);
-      b1 = v128.load(p, 80);
-      s = v128.load32_splat(a0, 8);
-      x0 = f32x4.add(x0, f32x4.mul(s, b0));
-      y0 = f32x4.add(y0, f32x4.mul(s, b1));
-      s = v128.load32_splat(a0 + a1o, 8);
-      x1 = f32x4.add(x1, f32x4.mul(s, b0));
-      y1 = f32x4.add(y1, f32x4.mul(s, b1));
-      s = v128.load32_splat(a0 + 2 * a1o, 8);
-      x2 = f32x4.add(x2, f32x4.mul(s, b0));
-      y2 = f32x4.add(y2, f32x4.mul(s, b1));
-      s = v128.load32_splat(a0 + 3 * a1o, 8);
-      x3 = f32x4.add(x3, f32x4.mul(s, b0));
-      y3 = f32x4.add(y3, f32x4.mul(s, b1));
-
-      b0 = v128.load(p, 96);
-      b1 = v128.load(p, 112);
-      s = v128.load32_splat(a0, 12);
-      x0 = f32x4.add(x0, f32x4.mul(s, b0));
-      y0 = f32x4.add(y0, f32x4.mul(s, b1));
-      s = v128.load32_splat(a0 + a1o, 12);
-      x1 = f32x4.add(x1, f32x4.mul(s, b0));
-      y1 = f32x4.add(y1, f32x4.mul(s, b1));
-      s = v128.load32_splat(a0 + 2 * a1o, 12);
-      x2 = f32x4.add(x2, f32x4.mul(s, b0));
-      y2 = f32x4.add(y2, f32x4.mul(s, b1));
-      s = v128.load32_splat(a0 + 3 * a1o, 12);
-      x3 = f32x4.add(x3, f32x4.mul(s, b0));
-      y3 = f32x4.add(y3, f32x4.mul(s, b1));
-      a0 += 16;
-      p += 128;
-    }
-  }
-  // Remaining steps (and every step for a transposed A, whose 4 rows are contiguous and advance ka per k).
-  while (p < end) {
-    const b0 = v128.load(p);
-    const b1 = v128.load(p, 16);
-    let s = v128.load32_splat(a0);
+  const end2 = bp + (<usize>(kc & ~1) << 5);
+  while (p < end2) {
+    let b0 = v128.load(p);
+    let b1 = v128.load(p, 16);
+    let s = v128.load32_splat(a);
     x0 = f32x4.add(x0, f32x4.mul(s, b0));
     y0 = f32x4.add(y0, f32x4.mul(s, b1));
-    s = v128.load32_splat(a0 + da);
+    s = v128.load32_splat(a, 4);
     x1 = f32x4.add(x1, f32x4.mul(s, b0));
     y1 = f32x4.add(y1, f32x4.mul(s, b1));
-    s = v128.load32_splat(a0 + 2 * da);
+    s = v128.load32_splat(a, 8);
     x2 = f32x4.add(x2, f32x4.mul(s, b0));
     y2 = f32x4.add(y2, f32x4.mul(s, b1));
-    s = v128.load32_splat(a0 + 3 * da);
+    s = v128.load32_splat(a, 12);
     x3 = f32x4.add(x3, f32x4.mul(s, b0));
     y3 = f32x4.add(y3, f32x4.mul(s, b1));
-    a0 += ka;
-    p += 32;
+    b0 = v128.load(p, 32);
+    b1 = v128.load(p, 48);
+    s = v128.load32_splat(a, 16);
+    x0 = f32x4.add(x0, f32x4.mul(s, b0));
+    y0 = f32x4.add(y0, f32x4.mul(s, b1));
+    s = v128.load32_splat(a, 20);
+    x1 = f32x4.add(x1, f32x4.mul(s, b0));
+    y1 = f32x4.add(y1, f32x4.mul(s, b1));
+    s = v128.load32_splat(a, 24);
+    x2 = f32x4.add(x2, f32x4.mul(s, b0));
+    y2 = f32x4.add(y2, f32x4.mul(s, b1));
+    s = v128.load32_splat(a, 28);
+    x3 = f32x4.add(x3, f32x4.mul(s, b0));
+    y3 = f32x4.add(y3, f32x4.mul(s, b1));
+    a += 32;
+    p += 64;
+  }
+  if (p < end) {
+    const b0 = v128.load(p);
+    const b1 = v128.load(p, 16);
+    let s = v128.load32_splat(a);
+    x0 = f32x4.add(x0, f32x4.mul(s, b0));
+    y0 = f32x4.add(y0, f32x4.mul(s, b1));
+    s = v128.load32_splat(a, 4);
+    x1 = f32x4.add(x1, f32x4.mul(s, b0));
+    y1 = f32x4.add(y1, f32x4.mul(s, b1));
+    s = v128.load32_splat(a, 8);
+    x2 = f32x4.add(x2, f32x4.mul(s, b0));
+    y2 = f32x4.add(y2, f32x4.mul(s, b1));
+    s = v128.load32_splat(a, 12);
+    x3 = f32x4.add(x3, f32x4.mul(s, b0));
+    y3 = f32x4.add(y3, f32x4.mul(s, b1));
   }
   finish(c, x0, y0, cols);
   finish(c1, x1, y1, cols);
   finish(c2, x2, y2, cols);
   finish(c3, x3, y3, cols);
+}
+
+/** Copy 4 rows × kc of A (row stride da bytes, k stride ka bytes) into ap, k-major. */
+function packA4(a: usize, da: usize, ka: usize, kc: i32, ap: usize): void {
+  let s = a;
+  let d = ap;
+  const end = ap + (<usize>kc << 4);
+  if (ka == 4) {
+    while (d < end) {
+      store<f32>(d, load<f32>(s));
+      store<f32>(d, load<f32>(s + da), 4);
+      store<f32>(d, load<f32>(s + 2 * da), 8);
+      store<f32>(d, load<f32>(s + 3 * da), 12);
+      s += 4;
+      d += 16;
+    }
+  } else if (da == 4) {
+    // Transposed A: the 4 rows of one k are contiguous.
+    while (d < end) {
+      v128.store(d, v128.load(s));
+      s += ka;
+      d += 16;
+    }
+  } else {
+    while (d < end) {
+      store<f32>(d, load<f32>(s));
+      store<f32>(d, load<f32>(s + da), 4);
+      store<f32>(d, load<f32>(s + 2 * da), 8);
+      store<f32>(d, load<f32>(s + 3 * da), 12);
+      s += ka;
+      d += 16;
+    }
+  }
 }
 
 /** One row × 8 columns (the rows left over when a range is not a multiple of 4). */
@@ -265,11 +256,13 @@ function micro1(a: usize, ka: usize, bp: usize, kc: i32, c: usize, bias: usize, 
 /**
  * Output rows r0..r1 of the batch × M rows of C (row r is batch entry r / M, row r % M). a, c, bias: byte
  * addresses (bias 0 for none); pack: the packed B from matmulPackB; strideA: floats between batch entries of
- * A (0 when A is shared); packStride: packed floats between batch entries of B (0 when B is shared).
+ * A (0 when A is shared); packStride: packed floats between batch entries of B (0 when B is shared);
+ * scratch: matmulScratchFloats() floats of this thread's own.
  */
 export function matmulRows(
   a: usize,
   pack: usize,
+  scratch: usize,
   c: usize,
   bias: usize,
   M: i32,
@@ -308,11 +301,11 @@ export function matmulRows(
         const nEnd = min(N, n0 + NC);
         let m = mStart;
         for (; m + 4 <= mEnd; m += 4) {
-          const am = az + <usize>m * da + <usize>k0 * ka;
+          packA4(az + <usize>m * da + <usize>k0 * ka, da, ka, kc, scratch);
           for (let n = n0; n < nEnd; n += 8) {
             const bp = pz + ((<usize>n * <usize>K + (<usize>k0 << 3)) << 2);
             const bz = bias ? bias + (<usize>n << 2) : 0;
-            micro4(am, da, ka, bp, kc, cz + <usize>m * ldc + (<usize>n << 2), ldc, bz, first, nEnd - n);
+            micro4(scratch, bp, kc, cz + <usize>m * ldc + (<usize>n << 2), ldc, bz, first, nEnd - n);
           }
         }
         for (; m < mEnd; m++) {
