@@ -36,7 +36,11 @@ export function hsum4(a: v128, b: v128, c: v128, d: v128): v128 {
 export function expv(x: v128): v128 {
   const lo = f32x4.splat(-87.33654);
   const xc = f32x4.min(f32x4.max(x, lo), f32x4.splat(88.0));
-  const fx = f32x4.nearest(f32x4.mul(xc, f32x4.splat(1.44269504088896341)));
+  // n = round(x·log2 e) with the 1.5·2²³ trick: adding it rounds to an integer held in the low mantissa bits
+  // (cheaper than nearest + trunc_sat, which x64 has no single instruction for).
+  const magic = f32x4.splat(12582912.0);
+  const t = f32x4.add(f32x4.mul(xc, f32x4.splat(1.44269504088896341)), magic);
+  const fx = f32x4.sub(t, magic);
   let r = f32x4.sub(xc, f32x4.mul(fx, f32x4.splat(0.693359375)));
   r = f32x4.sub(r, f32x4.mul(fx, f32x4.splat(-2.12194440e-4)));
   let y = f32x4.splat(1.9875691500e-4);
@@ -46,7 +50,7 @@ export function expv(x: v128): v128 {
   y = f32x4.add(f32x4.mul(y, r), f32x4.splat(1.6666665459e-1));
   y = f32x4.add(f32x4.mul(y, r), f32x4.splat(5.0000001201e-1));
   y = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(y, r), r), r), f32x4.splat(1.0));
-  const n = i32x4.trunc_sat_f32x4_s(fx);
+  const n = i32x4.sub(t, magic);
   const pow2n = i32x4.shl(i32x4.add(n, i32x4.splat(127)), 23);
   const e = f32x4.mul(y, pow2n);
   return v128.bitselect(f32x4.splat(0), e, f32x4.lt(x, lo));
