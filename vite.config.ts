@@ -9,8 +9,16 @@ for (const name of readdirSync(resolve(import.meta.dirname, "demos"))) {
   if (existsSync(html)) pages[name] = html;
 }
 
+// Cross-origin isolation (COOP + COEP), so pages may share a WebAssembly.Memory with workers
+// (SharedArrayBuffer): the wasm engine's thread pool needs it. Every page loads only same-origin resources.
+const isolation = {
+  "Cross-Origin-Opener-Policy": "same-origin",
+  "Cross-Origin-Embedder-Policy": "require-corp",
+};
+
 export default defineConfig({
-  server: { host: "127.0.0.1", strictPort: false },
+  server: { host: "127.0.0.1", strictPort: false, headers: isolation },
+  preview: { headers: isolation },
   build: { target: "es2022", rollupOptions: { input: pages } },
   worker: { format: "es" },
   test: {

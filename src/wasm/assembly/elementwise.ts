@@ -1,0 +1,209 @@
+// Elementwise kernels: unary ops and their backward, binary ops with suffix broadcasting, affine, the sum over
+// one axis (x viewed as [outer, len, inner]), a rank-4 permute, and the sum of squares. Transcendentals
+// (sigmoid, tanh, exp, gelu) are evaluated in f64 per element and rounded once; the rest in f32 SIMD.
+
+/** Unary op codes (in step with UNARY in src/wasm/ops.ts). */
+const RELU = 0;
+const SIGMOID = 1;
+const TANH = 2;
+const EXP = 3;
+const NEG = 4;
+const GELU = 5;
+
+/** sqrt(2/π), the GELU tanh approximation's constant. */
+const GELU_K: f64 = 0.7978845608028654;
+
+// @ts-ignore: decorator
+@inline
+function sigmoid(x: f64): f64 {
+  if (x >= 0) return 1 / (1 + Math.exp(-x));
+  const e = Math.exp(x);
+  return e / (1 + e);
+}
+
+function scalarUnary(op: i32, x: f64): f64 {
+  if (op == SIGMOID) return sigmoid(x);
+  if (op == TANH) return Math.tanh(x);
+  if (op == EXP) return Math.exp(x);
+  // GELU: 0.5·x·(1 + tanh(k·(x + 0.044715·x³)))
+  return 0.5 * x * (1 + Math.tanh(GELU_K * (x + 0.044715 * x * x * x)));
+}
+
+export function unary(op: i32, x: usize, y: usize, n: i32): void {
+  const n4 = <usize>(n & ~3) << 2;
+  const end = <usize>n << 2;
+  if (op == RELU) {
+    // x > 0 ? x : 0 (NaN gives 0).
+    const z = f32x4.splat(0);
+    for (let o: usize = 0; o < n4; o += 16) {
+      const v = v128.load(x + o);
+      v128.store(y + o, v128.bitselect(v, z, f32x4.gt(v, z)));
+    }
+    for (let o = n4; o < end; o += 4) {
+      const v = load<f32>(x + o);
+      store<f32>(y + o, v > 0 ? v : 0);
+    }
+  } else if (op == NEG) {
+    for (let o: usize = 0; o < n4; o += 16) v128.store(y + o, f32x4.neg(v128.load(x + o)));
+    for (let o = n4; o < end; o += 4) store<f32>(y + o, -load<f32>(x + o));
+  } else {
+    for (let o: usize = 0; o < end; o += 4) store<f32>(y + o, <f32>scalarUnary(op, <f64>load<f32>(x + o)));
+  }
+}
+
+/** dx from x (relu, gelu), y = op(x) (sigmoid, tanh, exp) or neither (neg), and dy. */
+export function unaryBackward(op: i32, x: usize, y: usize, dy: usize, dx: usize, n: i32): void {
+  const n4 = <usize>(n & ~3) << 2;
+  const end = <usize>n << 2;
+  if (op == RELU) {
+    const z = f32x4.splat(0);
+    for (let o: usize = 0; o < n4; o += 16) {
+      const m = f32x4.gt(v128.load(x + o), z);
+      v128.store(dx + o, v128.bitselect(v128.load(dy + o), z, m));
+    }
+    for (let o = n4; o < end; o += 4) store<f32>(dx + o, load<f32>(x + o) > 0 ? load<f32>(dy + o) : 0);
+  } else if (op == NEG) {
+    for (let o: usize = 0; o < n4; o += 16) v128.store(dx + o, f32x4.neg(v128.load(dy + o)));
+    for (let o = n4; o < end; o += 4) store<f32>(dx + o, -load<f32>(dy + o));
+  } else if (op == GELU) {
+    for (let o: usize = 0; o < end; o += 4) {
+      const v = <f64>load<f32>(x + o);
+      const t = Math.tanh(GELU_K * (v + 0.044715 * v * v * v));
+      const dt = (1 - t * t) * GELU_K * (1 + 3 * 0.044715 * v * v);
+      store<f32>(dx + o, <f32>(<f64>load<f32>(dy + o) * (0.5 * (1 + t) + 0.5 * v * dt)));
+    }
+  } else {
+    for (let o: usize = 0; o < end; o += 4) {
+      const yv = <f64>load<f32>(y + o);
+      const g = <f64>load<f32>(dy + o);
+      const d = op == SIGMOID ? g * yv * (1 - yv) : op == TANH ? g * (1 - yv * yv) : g * yv;
+      store<f32>(dx + o, <f32>d);
+    }
+  }
+}
+
+/** Binary op codes (in step with BINARY in src/wasm/ops.ts). */
+const ADD = 0;
+const SUB = 1;
+
+// @ts-ignore: decorator
+@inline
+function vop(op: i32, a: v128, b: v128): v128 {
+  return op == ADD ? f32x4.add(a, b) : op == SUB ? f32x4.sub(a, b) : f32x4.mul(a, b);
+}
+
+// @ts-ignore: decorator
+@inline
+function sop(op: i32, a: f32, b: f32): f32 {
+  return op == ADD ? a + b : op == SUB ? a - b : a * b;
+}
+
+/** out[i] = a[i] op b[i mod period], n a multiple of period. */
+export function binary(op: i32, a: usize, b: usize, out: usize, n: i32, period: i32): void {
+  if (period == 1) {
+    const s = load<f32>(b);
+    const sv = f32x4.splat(s);
+    const n4 = <usize>(n & ~3) << 2;
+    for (let o: usize = 0; o < n4; o += 16) v128.store(out + o, vop(op, v128.load(a + o), sv));
+    for (let o = n4; o < (<usize>n << 2); o += 4) store<f32>(out + o, sop(op, load<f32>(a + o), s));
+    return;
+  }
+  const row = <usize>period << 2;
+  const p4 = <usize>(period & ~3) << 2;
+  for (let base: usize = 0; base < (<usize>n << 2); base += row) {
+    const ar = a + base;
+    const or = out + base;
+    for (let o: usize = 0; o < p4; o += 16) {
+      v128.store(or + o, vop(op, v128.load(ar + o), v128.load(b + o)));
+    }
+    for (let o = p4; o < row; o += 4) store<f32>(or + o, sop(op, load<f32>(ar + o), load<f32>(b + o)));
+  }
+}
+
+/** y = alpha·x + beta. */
+export function affine(x: usize, y: usize, n: i32, alpha: f32, beta: f32): void {
+  const av = f32x4.splat(alpha);
+  const bv = f32x4.splat(beta);
+  const n4 = <usize>(n & ~3) << 2;
+  for (let o: usize = 0; o < n4; o += 16) v128.store(y + o, f32x4.add(f32x4.mul(av, v128.load(x + o)), bv));
+  for (let o = n4; o < (<usize>n << 2); o += 4) store<f32>(y + o, alpha * load<f32>(x + o) + beta);
+}
+
+/** out[o, i] = Σ_k x[o, k, i]: x viewed as [outer, len, inner]. */
+export function sumAxis(x: usize, out: usize, outer: i32, len: i32, inner: i32): void {
+  const row = <usize>inner << 2;
+  const i4 = <usize>(inner & ~3) << 2;
+  for (let o = 0; o < outer; o++) {
+    const dst = out + <usize>o * row;
+    const src = x + <usize>o * <usize>len * row;
+    if (inner == 1) {
+      let a = f32x4.splat(0);
+      const l4 = <usize>(len & ~3) << 2;
+      for (let p: usize = 0; p < l4; p += 16) a = f32x4.add(a, v128.load(src + p));
+      let s =
+        f32x4.extract_lane(a, 0) + f32x4.extract_lane(a, 1) + f32x4.extract_lane(a, 2) + f32x4.extract_lane(a, 3);
+      for (let p = l4; p < (<usize>len << 2); p += 4) s += load<f32>(src + p);
+      store<f32>(dst, s);
+      continue;
+    }
+    memory.fill(dst, 0, row);
+    for (let k = 0; k < len; k++) {
+      const sr = src + <usize>k * row;
+      for (let p: usize = 0; p < i4; p += 16) v128.store(dst + p, f32x4.add(v128.load(dst + p), v128.load(sr + p)));
+      for (let p = i4; p < row; p += 4) store<f32>(dst + p, load<f32>(dst + p) + load<f32>(sr + p));
+    }
+  }
+}
+
+/** Rank-4 permute: output sizes d0..d3, and for each output axis the input stride (in floats) it walks. */
+export function permute4(
+  x: usize,
+  y: usize,
+  d0: i32,
+  d1: i32,
+  d2: i32,
+  d3: i32,
+  s0: i32,
+  s1: i32,
+  s2: i32,
+  s3: i32,
+): void {
+  let o = y;
+  for (let i0 = 0; i0 < d0; i0++) {
+    for (let i1 = 0; i1 < d1; i1++) {
+      for (let i2 = 0; i2 < d2; i2++) {
+        const base = x + (<usize>(i0 * s0 + i1 * s1 + i2 * s2) << 2);
+        if (s3 == 1) {
+          memory.copy(o, base, <usize>d3 << 2);
+          o += <usize>d3 << 2;
+        } else {
+          for (let i3 = 0; i3 < d3; i3++) {
+            store<f32>(o, load<f32>(base + (<usize>(i3 * s3) << 2)));
+            o += 4;
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Σ x² over n floats, accumulated in f64 lanes. */
+export function sumSquares(x: usize, n: i32): f64 {
+  let a = f64x2.splat(0);
+  let b = f64x2.splat(0);
+  const n4 = <usize>(n & ~3) << 2;
+  for (let o: usize = 0; o < n4; o += 16) {
+    const v = v128.load(x + o);
+    const lo = f64x2.promote_low_f32x4(v);
+    const hi = f64x2.promote_low_f32x4(f32x4.shuffle(v, v, 2, 3, 0, 1));
+    a = f64x2.add(a, f64x2.mul(lo, lo));
+    b = f64x2.add(b, f64x2.mul(hi, hi));
+  }
+  const t = f64x2.add(a, b);
+  let s = f64x2.extract_lane(t, 0) + f64x2.extract_lane(t, 1);
+  for (let o = n4; o < (<usize>n << 2); o += 4) {
+    const v = <f64>load<f32>(x + o);
+    s += v * v;
+  }
+  return s;
+}

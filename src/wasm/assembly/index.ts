@@ -1,0 +1,20 @@
+// Entry of the kernel module: every export the host layer (src/wasm/*.ts) calls. Pointers are byte addresses
+// into the (imported) linear memory; the host owns every allocation, so the module has no heap of its own.
+
+export { attentionBackwardDkv, attentionBackwardDq, attentionDelta, attentionForward, attentionScratchFloats } from "./attention";
+export { affine, binary, permute4, sumAxis, sumSquares, unary, unaryBackward } from "./elementwise";
+export { matmulPackB, matmulPackedSize, matmulRows, matmulScratchFloats } from "./matmul";
+export { adamUpdate, sgdUpdate } from "./optim";
+export {
+  crossEntropy,
+  crossEntropyBackward,
+  embedding,
+  embeddingBackward,
+  firstBadIndex,
+  layerNorm,
+  layerNormBackward,
+  mseBackward,
+  softmax,
+  softmaxBackward,
+  sumSquaredError,
+} from "./rows";

@@ -1,0 +1,323 @@
+// Matmul C = op(A)·op(B) (+ bias) in f32 with 128-bit SIMD, for every transposed form and batches.
+//
+// Two steps, so a pool of threads can share the work:
+//   matmulPackB  copies B (any layout) into panels of 8 columns, K×8 floats each, zero-padded past N, so the
+//                inner loop reads B with two aligned 16-byte loads per k whatever B's layout was;
+//   matmulRows   computes a range of output rows (over batch × M) from A and the packed B.
+// The inner kernel keeps a 4×8 block of C in eight f32x4 registers (4 rows × 2 vectors) and updates it with
+// one broadcast of A per row and two vectors of B per k: 16 multiply-adds for 6 loads. The 4 rows of A are
+// first copied k-major into a per-thread scratch (16 bytes per k), so the kernel reads A contiguously whatever
+// its layout (and rows 4 KiB apart do not fight over the same cache sets). K is cut into blocks
+// of KC so a panel stays in L1 while every row block of the range reuses it; columns are cut into groups of
+// NC so the group of panels (KC × NC floats) stays in L2.
+//
+// Element (m, k) of A is a[m·sAm + k·sAk] and (k, n) of B is b[k·sBk + n·sBn] (element strides), so transA
+// is (sAm, sAk) = (1, M) and transB is (sBk, sBn) = (1, K). Pointers are byte addresses in linear memory.
+
+const KC: i32 = 256;
+const NC: i32 = 256;
+
+/** Floats of per-thread scratch matmulRows needs (4 rows × KC of packed A). */
+export function matmulScratchFloats(): i32 {
+  return KC << 2;
+}
+
+/** Floats of packed B for one batch entry: K rows × (N rounded up to 8). */
+export function matmulPackedSize(K: i32, N: i32): i32 {
+  return K * (((N + 7) >> 3) << 3);
+}
+
+/** Pack batch entries z0..z1 of B; entry z starts at b + z·strideB floats and lands at pack + z·packedSize. */
+export function matmulPackB(
+  b: usize,
+  pack: usize,
+  K: i32,
+  N: i32,
+  sBk: i32,
+  sBn: i32,
+  strideB: i32,
+  z0: i32,
+  z1: i32,
+): void {
+  const panels = (N + 7) >> 3;
+  const per = matmulPackedSize(K, N);
+  for (let z = z0; z < z1; z++) {
+    const src = b + (<usize>z * <usize>strideB << 2);
+    const dst0 = pack + (<usize>z * <usize>per << 2);
+    for (let p = 0; p < panels; p++) {
+      const n0 = p << 3;
+      const cols = min(8, N - n0);
+      let dst = dst0 + (<usize>p * <usize>K << 5);
+      if (sBn == 1 && cols == 8) {
+        for (let k = 0; k < K; k++) {
+          const s = src + (<usize>(k * sBk + n0) << 2);
+          v128.store(dst, v128.load(s));
+          v128.store(dst, v128.load(s, 16), 16);
+          dst += 32;
+        }
+      } else {
+        for (let k = 0; k < K; k++) {
+          for (let j = 0; j < 8; j++) {
+            const v: f32 = j < cols ? load<f32>(src + (<usize>(k * sBk + (n0 + j) * sBn) << 2)) : 0;
+            store<f32>(dst + (<usize>j << 2), v);
+          }
+          dst += 32;
+        }
+      }
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function loadPart(p: usize, n: i32): v128 {
+  let v = f32x4.splat(0);
+  if (n > 0) v = f32x4.replace_lane(v, 0, load<f32>(p));
+  if (n > 1) v = f32x4.replace_lane(v, 1, load<f32>(p, 4));
+  if (n > 2) v = f32x4.replace_lane(v, 2, load<f32>(p, 8));
+  if (n > 3) v = f32x4.replace_lane(v, 3, load<f32>(p, 12));
+  return v;
+}
+
+// @ts-ignore: decorator
+@inline
+function storePart(p: usize, v: v128, n: i32): void {
+  if (n > 0) store<f32>(p, f32x4.extract_lane(v, 0));
+  if (n > 1) store<f32>(p, f32x4.extract_lane(v, 1), 4);
+  if (n > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
+  if (n > 3) store<f32>(p, f32x4.extract_lane(v, 3), 12);
+}
+
+/** Initial value of an 8-wide block of C: bias (or 0) on the first k block, else what is stored there. */
+// @ts-ignore: decorator
+@inline
+function startLo(c: usize, bias: usize, first: bool, cols: i32): v128 {
+  if (!first) return cols >= 8 ? v128.load(c) : loadPart(c, cols);
+  if (bias == 0) return f32x4.splat(0);
+  return cols >= 8 ? v128.load(bias) : loadPart(bias, cols);
+}
+
+// @ts-ignore: decorator
+@inline
+function startHi(c: usize, bias: usize, first: bool, cols: i32): v128 {
+  if (!first) return cols >= 8 ? v128.load(c, 16) : loadPart(c + 16, cols - 4);
+  if (bias == 0) return f32x4.splat(0);
+  return cols >= 8 ? v128.load(bias, 16) : loadPart(bias + 16, cols - 4);
+}
+
+// @ts-ignore: decorator
+@inline
+function finish(c: usize, lo: v128, hi: v128, cols: i32): void {
+  if (cols >= 8) {
+    v128.store(c, lo);
+    v128.store(c, hi, 16);
+  } else {
+    storePart(c, lo, cols);
+    storePart(c + 16, hi, cols - 4);
+  }
+}
+
+/**
+ * 4 rows × 8 columns over kc steps. ap: A's 4 rows packed k-major ([a0k, a1k, a2k, a3k] per k, 16 bytes);
+ * bp: packed panel at k0. c: C(m, n0); ldc: bytes per C row. bias: bias + n0·4 or 0.
+ */
+function micro4(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, bias: usize, first: bool, cols: i32): void {
+  const c1 = c + ldc;
+  const c2 = c1 + ldc;
+  const c3 = c2 + ldc;
+  let x0 = startLo(c, bias, first, cols);
+  let y0 = startHi(c, bias, first, cols);
+  let x1 = startLo(c1, bias, first, cols);
+  let y1 = startHi(c1, bias, first, cols);
+  let x2 = startLo(c2, bias, first, cols);
+  let y2 = startHi(c2, bias, first, cols);
+  let x3 = startLo(c3, bias, first, cols);
+  let y3 = startHi(c3, bias, first, cols);
+  let a = ap;
+  let p = bp;
+  const end = bp + (<usize>kc << 5);
+  const end2 = bp + (<usize>(kc & ~1) << 5);
+  while (p < end2) {
+    let b0 = v128.load(p);
+    let b1 = v128.load(p, 16);
+    let s = v128.load32_splat(a);
+    x0 = f32x4.add(x0, f32x4.mul(s, b0));
+    y0 = f32x4.add(y0, f32x4.mul(s, b1));
+    s = v128.load32_splat(a, 4);
+    x1 = f32x4.add(x1, f32x4.mul(s, b0));
+    y1 = f32x4.add(y1, f32x4.mul(s, b1));
+    s = v128.load32_splat(a, 8);
+    x2 = f32x4.add(x2, f32x4.mul(s, b0));
+    y2 = f32x4.add(y2, f32x4.mul(s, b1));
+    s = v128.load32_splat(a, 12);
+    x3 = f32x4.add(x3, f32x4.mul(s, b0));
+    y3 = f32x4.add(y3, f32x4.mul(s, b1));
+    b0 = v128.load(p, 32);
+    b1 = v128.load(p, 48);
+    s = v128.load32_splat(a, 16);
+    x0 = f32x4.add(x0, f32x4.mul(s, b0));
+    y0 = f32x4.add(y0, f32x4.mul(s, b1));
+    s = v128.load32_splat(a, 20);
+    x1 = f32x4.add(x1, f32x4.mul(s, b0));
+    y1 = f32x4.add(y1, f32x4.mul(s, b1));
+    s = v128.load32_splat(a, 24);
+    x2 = f32x4.add(x2, f32x4.mul(s, b0));
+    y2 = f32x4.add(y2, f32x4.mul(s, b1));
+    s = v128.load32_splat(a, 28);
+    x3 = f32x4.add(x3, f32x4.mul(s, b0));
+    y3 = f32x4.add(y3, f32x4.mul(s, b1));
+    a += 32;
+    p += 64;
+  }
+  if (p < end) {
+    const b0 = v128.load(p);
+    const b1 = v128.load(p, 16);
+    let s = v128.load32_splat(a);
+    x0 = f32x4.add(x0, f32x4.mul(s, b0));
+    y0 = f32x4.add(y0, f32x4.mul(s, b1));
+    s = v128.load32_splat(a, 4);
+    x1 = f32x4.add(x1, f32x4.mul(s, b0));
+    y1 = f32x4.add(y1, f32x4.mul(s, b1));
+    s = v128.load32_splat(a, 8);
+    x2 = f32x4.add(x2, f32x4.mul(s, b0));
+    y2 = f32x4.add(y2, f32x4.mul(s, b1));
+    s = v128.load32_splat(a, 12);
+    x3 = f32x4.add(x3, f32x4.mul(s, b0));
+    y3 = f32x4.add(y3, f32x4.mul(s, b1));
+  }
+  finish(c, x0, y0, cols);
+  finish(c1, x1, y1, cols);
+  finish(c2, x2, y2, cols);
+  finish(c3, x3, y3, cols);
+}
+
+/** Copy 4 rows × kc of A (row stride da bytes, k stride ka bytes) into ap, k-major. */
+function packA4(a: usize, da: usize, ka: usize, kc: i32, ap: usize): void {
+  let s = a;
+  let d = ap;
+  const end = ap + (<usize>kc << 4);
+  if (ka == 4) {
+    while (d < end) {
+      store<f32>(d, load<f32>(s));
+      store<f32>(d, load<f32>(s + da), 4);
+      store<f32>(d, load<f32>(s + 2 * da), 8);
+      store<f32>(d, load<f32>(s + 3 * da), 12);
+      s += 4;
+      d += 16;
+    }
+  } else if (da == 4) {
+    // Transposed A: the 4 rows of one k are contiguous.
+    while (d < end) {
+      v128.store(d, v128.load(s));
+      s += ka;
+      d += 16;
+    }
+  } else {
+    while (d < end) {
+      store<f32>(d, load<f32>(s));
+      store<f32>(d, load<f32>(s + da), 4);
+      store<f32>(d, load<f32>(s + 2 * da), 8);
+      store<f32>(d, load<f32>(s + 3 * da), 12);
+      s += ka;
+      d += 16;
+    }
+  }
+}
+
+/** One row × 8 columns (the rows left over when a range is not a multiple of 4). */
+function micro1(a: usize, ka: usize, bp: usize, kc: i32, c: usize, bias: usize, first: bool, cols: i32): void {
+  let x = startLo(c, bias, first, cols);
+  let y = startHi(c, bias, first, cols);
+  let x2 = f32x4.splat(0);
+  let y2 = f32x4.splat(0);
+  let a0 = a;
+  let p = bp;
+  const end = bp + (<usize>kc << 5);
+  const end2 = bp + (<usize>(kc & ~1) << 5);
+  // Two independent chains so the adds do not wait on each other.
+  while (p < end2) {
+    let s = v128.load32_splat(a0);
+    x = f32x4.add(x, f32x4.mul(s, v128.load(p)));
+    y = f32x4.add(y, f32x4.mul(s, v128.load(p, 16)));
+    s = v128.load32_splat(a0 + ka);
+    x2 = f32x4.add(x2, f32x4.mul(s, v128.load(p, 32)));
+    y2 = f32x4.add(y2, f32x4.mul(s, v128.load(p, 48)));
+    a0 += ka << 1;
+    p += 64;
+  }
+  if (p < end) {
+    const s = v128.load32_splat(a0);
+    x = f32x4.add(x, f32x4.mul(s, v128.load(p)));
+    y = f32x4.add(y, f32x4.mul(s, v128.load(p, 16)));
+  }
+  finish(c, f32x4.add(x, x2), f32x4.add(y, y2), cols);
+}
+
+/**
+ * Output rows r0..r1 of the batch × M rows of C (row r is batch entry r / M, row r % M). a, c, bias: byte
+ * addresses (bias 0 for none); pack: the packed B from matmulPackB; strideA: floats between batch entries of
+ * A (0 when A is shared); packStride: packed floats between batch entries of B (0 when B is shared);
+ * scratch: matmulScratchFloats() floats of this thread's own.
+ */
+export function matmulRows(
+  a: usize,
+  pack: usize,
+  scratch: usize,
+  c: usize,
+  bias: usize,
+  M: i32,
+  K: i32,
+  N: i32,
+  sAm: i32,
+  sAk: i32,
+  strideA: i32,
+  packStride: i32,
+  r0: i32,
+  r1: i32,
+): void {
+  const ldc = <usize>N << 2;
+  const da = <usize>sAm << 2;
+  const ka = <usize>sAk << 2;
+  let r = r0;
+  while (r < r1) {
+    const z = r / M;
+    const mStart = r - z * M;
+    const mEnd = min(M, mStart + (r1 - r));
+    const az = a + (<usize>z * <usize>strideA << 2);
+    const pz = pack + (<usize>z * <usize>packStride << 2);
+    const cz = c + (<usize>z * <usize>M * <usize>N << 2);
+    if (K == 0) {
+      // Empty sum: C = bias (or 0).
+      for (let m = mStart; m < mEnd; m++) {
+        for (let n = 0; n < N; n++) {
+          store<f32>(cz + <usize>m * ldc + (<usize>n << 2), bias ? load<f32>(bias + (<usize>n << 2)) : 0);
+        }
+      }
+    }
+    for (let k0 = 0; k0 < K; k0 += KC) {
+      const kc = min(KC, K - k0);
+      const first = k0 == 0;
+      for (let n0 = 0; n0 < N; n0 += NC) {
+        const nEnd = min(N, n0 + NC);
+        let m = mStart;
+        for (; m + 4 <= mEnd; m += 4) {
+          packA4(az + <usize>m * da + <usize>k0 * ka, da, ka, kc, scratch);
+          for (let n = n0; n < nEnd; n += 8) {
+            const bp = pz + ((<usize>n * <usize>K + (<usize>k0 << 3)) << 2);
+            const bz = bias ? bias + (<usize>n << 2) : 0;
+            micro4(scratch, bp, kc, cz + <usize>m * ldc + (<usize>n << 2), ldc, bz, first, nEnd - n);
+          }
+        }
+        for (; m < mEnd; m++) {
+          const am = az + <usize>m * da + <usize>k0 * ka;
+          for (let n = n0; n < nEnd; n += 8) {
+            const bp = pz + ((<usize>n * <usize>K + (<usize>k0 << 3)) << 2);
+            const bz = bias ? bias + (<usize>n << 2) : 0;
+            micro1(am, ka, bp, kc, cz + <usize>m * ldc + (<usize>n << 2), bz, first, nEnd - n);
+          }
+        }
+      }
+    }
+    r += mEnd - mStart;
+  }
+}

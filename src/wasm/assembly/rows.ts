@@ -1,0 +1,320 @@
+// Row-wise kernels in f32 with 128-bit SIMD: softmax and its backward, layer norm forward and backward,
+// softmax cross-entropy and mean squared error with their backwards, embedding lookup and its scatter-add.
+// Rows are the last axis (cols floats each); rN..rM arguments give a range of rows.
+
+import { expv, hmax, hsum } from "./simd";
+
+/** Σ of n floats from p, in f32 lanes. */
+// @ts-ignore: decorator
+@inline
+function rowSum(p: usize, n: i32): f32 {
+  let a = f32x4.splat(0);
+  const n4 = <usize>(n & ~3) << 2;
+  for (let o: usize = 0; o < n4; o += 16) a = f32x4.add(a, v128.load(p + o));
+  let s = hsum(a);
+  for (let o = n4; o < (<usize>n << 2); o += 4) s += load<f32>(p + o);
+  return s;
+}
+
+/** Σ x·y over n floats. */
+// @ts-ignore: decorator
+@inline
+function rowDot(x: usize, y: usize, n: i32): f32 {
+  let a = f32x4.splat(0);
+  const n4 = <usize>(n & ~3) << 2;
+  for (let o: usize = 0; o < n4; o += 16) a = f32x4.add(a, f32x4.mul(v128.load(x + o), v128.load(y + o)));
+  let s = hsum(a);
+  for (let o = n4; o < (<usize>n << 2); o += 4) s += load<f32>(x + o) * load<f32>(y + o);
+  return s;
+}
+
+// @ts-ignore: decorator
+@inline
+function rowMax(p: usize, n: i32): f32 {
+  let a = f32x4.splat(-Infinity);
+  const n4 = <usize>(n & ~3) << 2;
+  for (let o: usize = 0; o < n4; o += 16) a = f32x4.max(a, v128.load(p + o));
+  let m = hmax(a);
+  for (let o = n4; o < (<usize>n << 2); o += 4) m = max(m, load<f32>(p + o));
+  return m;
+}
+
+/** y = e^(x − m) over n floats, returning Σ y. */
+// @ts-ignore: decorator
+@inline
+function expShift(x: usize, y: usize, m: f32, n: i32): f32 {
+  const mv = f32x4.splat(m);
+  let a = f32x4.splat(0);
+  const n4 = <usize>(n & ~3) << 2;
+  for (let o: usize = 0; o < n4; o += 16) {
+    const e = expv(f32x4.sub(v128.load(x + o), mv));
+    v128.store(y + o, e);
+    a = f32x4.add(a, e);
+  }
+  let s = hsum(a);
+  for (let o = n4; o < (<usize>n << 2); o += 4) {
+    const e = f32x4.extract_lane(expv(f32x4.splat(load<f32>(x + o) - m)), 0);
+    store<f32>(y + o, e);
+    s += e;
+  }
+  return s;
+}
+
+// @ts-ignore: decorator
+@inline
+function scaleRow(p: usize, s: f32, n: i32): void {
+  const sv = f32x4.splat(s);
+  const n4 = <usize>(n & ~3) << 2;
+  for (let o: usize = 0; o < n4; o += 16) v128.store(p + o, f32x4.mul(v128.load(p + o), sv));
+  for (let o = n4; o < (<usize>n << 2); o += 4) store<f32>(p + o, load<f32>(p + o) * s);
+}
+
+/** Softmax of rows r0..r1; a row of all −Infinity gives zeros. */
+export function softmax(x: usize, y: usize, cols: i32, r0: i32, r1: i32): void {
+  const row = <usize>cols << 2;
+  for (let r = r0; r < r1; r++) {
+    const xr = x + <usize>r * row;
+    const yr = y + <usize>r * row;
+    const m = rowMax(xr, cols);
+    if (m == -Infinity) {
+      memory.fill(yr, 0, row);
+      continue;
+    }
+    scaleRow(yr, 1 / expShift(xr, yr, m, cols), cols);
+  }
+}
+
+/** dx = y ⊙ (dy − Σ dy ⊙ y) per row. */
+export function softmaxBackward(y: usize, dy: usize, dx: usize, cols: i32, r0: i32, r1: i32): void {
+  const row = <usize>cols << 2;
+  const n4 = <usize>(cols & ~3) << 2;
+  for (let r = r0; r < r1; r++) {
+    const yr = y + <usize>r * row;
+    const gr = dy + <usize>r * row;
+    const xr = dx + <usize>r * row;
+    const dot = rowDot(gr, yr, cols);
+    const dv = f32x4.splat(dot);
+    for (let o: usize = 0; o < n4; o += 16) {
+      v128.store(xr + o, f32x4.mul(v128.load(yr + o), f32x4.sub(v128.load(gr + o), dv)));
+    }
+    for (let o = n4; o < row; o += 4) store<f32>(xr + o, load<f32>(yr + o) * (load<f32>(gr + o) - dot));
+  }
+}
+
+/** y = (x − mean)·rstd·gamma + beta per row (two-pass variance); writes mean and rstd per row. */
+export function layerNorm(
+  x: usize,
+  gamma: usize,
+  beta: usize,
+  y: usize,
+  mean: usize,
+  rstd: usize,
+  C: i32,
+  eps: f32,
+  r0: i32,
+  r1: i32,
+): void {
+  const row = <usize>C << 2;
+  const n4 = <usize>(C & ~3) << 2;
+  for (let r = r0; r < r1; r++) {
+    const xr = x + <usize>r * row;
+    const yr = y + <usize>r * row;
+    const mu = rowSum(xr, C) / <f32>C;
+    const mv = f32x4.splat(mu);
+    let qa = f32x4.splat(0);
+    for (let o: usize = 0; o < n4; o += 16) {
+      const t = f32x4.sub(v128.load(xr + o), mv);
+      qa = f32x4.add(qa, f32x4.mul(t, t));
+    }
+    let q = hsum(qa);
+    for (let o = n4; o < row; o += 4) {
+      const t = load<f32>(xr + o) - mu;
+      q += t * t;
+    }
+    const rs: f32 = 1 / Mathf.sqrt(q / <f32>C + eps);
+    const rv = f32x4.splat(rs);
+    for (let o: usize = 0; o < n4; o += 16) {
+      const t = f32x4.mul(f32x4.sub(v128.load(xr + o), mv), rv);
+      v128.store(yr + o, f32x4.add(f32x4.mul(t, v128.load(gamma + o)), v128.load(beta + o)));
+    }
+    for (let o = n4; o < row; o += 4) {
+      store<f32>(yr + o, (load<f32>(xr + o) - mu) * rs * load<f32>(gamma + o) + load<f32>(beta + o));
+    }
+    store<f32>(mean + (<usize>r << 2), mu);
+    store<f32>(rstd + (<usize>r << 2), rs);
+  }
+}
+
+/**
+ * dx per row, and dgamma, dbeta summed over rows r0..r1 (written, not added to: the caller zeroes nothing).
+ * xh = (x − mean)·rstd, g = dy·gamma: dx = rstd·(g − mean(g) − xh·mean(g·xh)).
+ */
+export function layerNormBackward(
+  x: usize,
+  gamma: usize,
+  mean: usize,
+  rstd: usize,
+  dy: usize,
+  dx: usize,
+  dgamma: usize,
+  dbeta: usize,
+  C: i32,
+  r0: i32,
+  r1: i32,
+): void {
+  const row = <usize>C << 2;
+  const n4 = <usize>(C & ~3) << 2;
+  memory.fill(dgamma, 0, row);
+  memory.fill(dbeta, 0, row);
+  for (let r = r0; r < r1; r++) {
+    const xr = x + <usize>r * row;
+    const gr = dy + <usize>r * row;
+    const dr = dx + <usize>r * row;
+    const mu = load<f32>(mean + (<usize>r << 2));
+    const rs = load<f32>(rstd + (<usize>r << 2));
+    const mv = f32x4.splat(mu);
+    const rv = f32x4.splat(rs);
+    let sg = f32x4.splat(0);
+    let sgx = f32x4.splat(0);
+    for (let o: usize = 0; o < n4; o += 16) {
+      const xh = f32x4.mul(f32x4.sub(v128.load(xr + o), mv), rv);
+      const d = v128.load(gr + o);
+      const g = f32x4.mul(d, v128.load(gamma + o));
+      sg = f32x4.add(sg, g);
+      sgx = f32x4.add(sgx, f32x4.mul(g, xh));
+      v128.store(dgamma + o, f32x4.add(v128.load(dgamma + o), f32x4.mul(d, xh)));
+      v128.store(dbeta + o, f32x4.add(v128.load(dbeta + o), d));
+    }
+    let sgs = hsum(sg);
+    let sgxs = hsum(sgx);
+    for (let o = n4; o < row; o += 4) {
+      const xh = (load<f32>(xr + o) - mu) * rs;
+      const d = load<f32>(gr + o);
+      const g = d * load<f32>(gamma + o);
+      sgs += g;
+      sgxs += g * xh;
+      store<f32>(dgamma + o, load<f32>(dgamma + o) + d * xh);
+      store<f32>(dbeta + o, load<f32>(dbeta + o) + d);
+    }
+    const a = sgs / <f32>C;
+    const b = sgxs / <f32>C;
+    const av = f32x4.splat(a);
+    const bv = f32x4.splat(b);
+    for (let o: usize = 0; o < n4; o += 16) {
+      const xh = f32x4.mul(f32x4.sub(v128.load(xr + o), mv), rv);
+      const g = f32x4.mul(v128.load(gr + o), v128.load(gamma + o));
+      v128.store(dr + o, f32x4.mul(rv, f32x4.sub(f32x4.sub(g, av), f32x4.mul(xh, bv))));
+    }
+    for (let o = n4; o < row; o += 4) {
+      const xh = (load<f32>(xr + o) - mu) * rs;
+      const g = load<f32>(gr + o) * load<f32>(gamma + o);
+      store<f32>(dr + o, rs * (g - a - xh * b));
+    }
+  }
+}
+
+/** Index of the first value of ids[0..n) that is not an integer in [0, limit), or −1. */
+export function firstBadIndex(ids: usize, n: i32, limit: i32): i32 {
+  for (let i = 0; i < n; i++) {
+    const v = load<f32>(ids + (<usize>i << 2));
+    if (!(v >= 0) || v >= <f32>limit || Mathf.floor(v) != v) return i;
+  }
+  return -1;
+}
+
+/** out[i, :] = table[ids[i], :] (ids checked by firstBadIndex first). */
+export function embedding(table: usize, ids: usize, out: usize, C: i32, n: i32): void {
+  const row = <usize>C << 2;
+  for (let i = 0; i < n; i++) {
+    const id = <usize>(<i32>load<f32>(ids + (<usize>i << 2)));
+    memory.copy(out + <usize>i * row, table + id * row, row);
+  }
+}
+
+/** dtable[V, C] = Σ dy[i, :] at ids[i] (in order: deterministic); unused rows are 0. */
+export function embeddingBackward(ids: usize, dy: usize, dtable: usize, V: i32, C: i32, n: i32): void {
+  const row = <usize>C << 2;
+  const n4 = <usize>(C & ~3) << 2;
+  memory.fill(dtable, 0, <usize>V * row);
+  for (let i = 0; i < n; i++) {
+    const dst = dtable + <usize>(<i32>load<f32>(ids + (<usize>i << 2))) * row;
+    const src = dy + <usize>i * row;
+    for (let o: usize = 0; o < n4; o += 16) {
+      v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
+    }
+    for (let o = n4; o < row; o += 4) store<f32>(dst + o, load<f32>(dst + o) + load<f32>(src + o));
+  }
+}
+
+/**
+ * probs = softmax(logits) per row; returns Σ over rows of (m − x_t) + log Σ e^(x − m) (= −log p_t), in f64
+ * (the caller divides by N). Targets checked by firstBadIndex first.
+ */
+export function crossEntropy(logits: usize, targets: usize, probs: usize, C: i32, r0: i32, r1: i32): f64 {
+  const row = <usize>C << 2;
+  let total: f64 = 0;
+  for (let r = r0; r < r1; r++) {
+    const xr = logits + <usize>r * row;
+    const pr = probs + <usize>r * row;
+    const m = rowMax(xr, C);
+    const s = expShift(xr, pr, m, C);
+    scaleRow(pr, 1 / s, C);
+    const t = <usize>(<i32>load<f32>(targets + (<usize>r << 2)));
+    total += <f64>(m - load<f32>(xr + (t << 2))) + Math.log(<f64>s);
+  }
+  return total;
+}
+
+/** dlogits = (probs − onehot(targets))·scale, scale = dloss / N. */
+export function crossEntropyBackward(
+  probs: usize,
+  targets: usize,
+  dlogits: usize,
+  C: i32,
+  scale: f32,
+  r0: i32,
+  r1: i32,
+): void {
+  const row = <usize>C << 2;
+  for (let r = r0; r < r1; r++) {
+    const pr = probs + <usize>r * row;
+    const dr = dlogits + <usize>r * row;
+    memory.copy(dr, pr, row);
+    const t = <usize>(<i32>load<f32>(targets + (<usize>r << 2))) << 2;
+    store<f32>(dr + t, load<f32>(dr + t) - 1);
+    scaleRow(dr, scale, C);
+  }
+}
+
+/** Σ (pred − target)² over n floats, accumulated in f64 lanes. */
+export function sumSquaredError(pred: usize, target: usize, n: i32): f64 {
+  let a = f64x2.splat(0);
+  let b = f64x2.splat(0);
+  const n4 = <usize>(n & ~3) << 2;
+  for (let o: usize = 0; o < n4; o += 16) {
+    const d = f32x4.sub(v128.load(pred + o), v128.load(target + o));
+    const lo = f64x2.promote_low_f32x4(d);
+    const hi = f64x2.promote_low_f32x4(f32x4.shuffle(d, d, 2, 3, 0, 1));
+    a = f64x2.add(a, f64x2.mul(lo, lo));
+    b = f64x2.add(b, f64x2.mul(hi, hi));
+  }
+  const t = f64x2.add(a, b);
+  let s = f64x2.extract_lane(t, 0) + f64x2.extract_lane(t, 1);
+  for (let o = n4; o < (<usize>n << 2); o += 4) {
+    const d = <f64>load<f32>(pred + o) - <f64>load<f32>(target + o);
+    s += d * d;
+  }
+  return s;
+}
+
+/** dpred = (pred − target)·scale, scale = 2·dloss / n. */
+export function mseBackward(pred: usize, target: usize, dpred: usize, n: i32, scale: f32): void {
+  const sv = f32x4.splat(scale);
+  const n4 = <usize>(n & ~3) << 2;
+  for (let o: usize = 0; o < n4; o += 16) {
+    v128.store(dpred + o, f32x4.mul(f32x4.sub(v128.load(pred + o), v128.load(target + o)), sv));
+  }
+  for (let o = n4; o < (<usize>n << 2); o += 4) {
+    store<f32>(dpred + o, (load<f32>(pred + o) - load<f32>(target + o)) * scale);
+  }
+}

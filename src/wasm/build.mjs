@@ -1,0 +1,63 @@
+// Compiles the AssemblyScript kernels (src/wasm/assembly) into two WebAssembly modules in src/wasm/build/:
+//   kernels-threads.wasm  imported shared memory (threads + SIMD), for a pool of workers over one memory;
+//   kernels-single.wasm   imported ordinary memory (SIMD only), for pages that are not cross-origin isolated.
+// Skips the compile when both outputs are newer than every source. Usage: node src/wasm/build.mjs [--force]
+
+import { mkdirSync, readdirSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import asc from "assemblyscript/asc";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const srcDir = join(here, "assembly");
+const outDir = join(here, "build");
+/** Pages of 64 KiB: the memory may grow to 2 GiB. Keep in step with MAX_PAGES in src/wasm/module.ts. */
+const MAX_PAGES = 32768;
+
+const common = [
+  join(srcDir, "index.ts"),
+  "--runtime",
+  "stub",
+  "-O3",
+  "--noAssert",
+  "--importMemory",
+  "--maximumMemory",
+  String(MAX_PAGES),
+  "--use",
+  "abort=",
+];
+
+const variants = [
+  { file: "kernels-threads.wasm", flags: ["--enable", "simd,threads", "--sharedMemory"] },
+  { file: "kernels-single.wasm", flags: ["--enable", "simd"] },
+];
+
+function newestSource() {
+  let t = statSync(new URL(import.meta.url)).mtimeMs;
+  for (const f of readdirSync(srcDir)) t = Math.max(t, statSync(join(srcDir, f)).mtimeMs);
+  return t;
+}
+
+function upToDate(file, since) {
+  try {
+    return statSync(file).mtimeMs > since;
+  } catch {
+    return false;
+  }
+}
+
+const force = process.argv.includes("--force");
+const since = newestSource();
+mkdirSync(outDir, { recursive: true });
+for (const v of variants) {
+  const out = join(outDir, v.file);
+  if (!force && upToDate(out, since)) continue;
+  const t0 = performance.now();
+  const { error, stderr } = await asc.main([...common, ...v.flags, "--outFile", out]);
+  if (error) {
+    console.error(stderr.toString());
+    console.error(`build:wasm: ${v.file} failed: ${error.message}`);
+    process.exit(1);
+  }
+  console.log(`build:wasm: ${v.file} (${(performance.now() - t0).toFixed(0)} ms)`);
+}

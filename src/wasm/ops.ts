@@ -1,0 +1,862 @@
+// Typed functions over the kernel module: each takes the context and buffers in wasm memory (see arena.ts),
+// checks the buffer sizes, and calls the kernels. The large ops (matmul, attention forward and backward, row
+// softmax and its backward, layer norm) are split over the pool's threads by rows when they are big enough and
+// return a Promise; the others run at once on the calling thread and throw if a pooled op is still running.
+//
+// Semantics follow the op contract (src/backend/contract.ts) and the CPU reference; storage is f32 and sums
+// accumulate in f32 SIMD lanes (the sums of squares and the losses' totals in f64).
+
+import type { WasmBuffer } from "./arena";
+import type { WasmContext } from "./context";
+import type { PoolCall } from "./pool";
+
+/** A bad argument to a wasm op: names the op and the argument. */
+export class WasmOpError extends Error {
+  constructor(op: string, arg: string, message: string) {
+    super(`${op}: ${arg} ${message}`);
+    this.name = "WasmOpError";
+  }
+}
+
+// ---- when to use the pool --------------------------------------------------------------------------------
+//
+// Measured with `npx tsx bench/wasm-quick.ts --cutover` on the 2-core development machine (Node 20, main
+// thread + 1 worker, the pool forced on for every size), median of 41 interleaved repeats, while other jobs
+// kept the load average at 7-10 (so the second core was rarely free; on an idle machine the cut is lower).
+// The pool costs a fixed ~30 µs per op (16³: 0.010 ms on 1 thread, 0.040 ms on 2). Square matmul n³:
+//   n = 64  (0.5 MFLOP): 1 thread 0.051 ms, 2 threads 0.088 ms (0.58×)
+//   n = 128 (4.2 MFLOP): 1 thread 0.340 ms, 2 threads 0.505 ms (0.67×)
+//   n = 192 (14 MFLOP):  1 thread 1.105 ms, 2 threads 1.179 ms (0.94×)
+// Row softmax: 131 072 values 0.93 ms vs 1.01 ms (0.92×); 524 288 values 7.1 ms vs 5.9 ms (1.21×).
+// Hence the defaults in DEFAULT_CUTOVER (context.ts): 16 MFLOP for matmul and attention passes, 256 K values
+// for the row ops. A context may override them (the tests force the pool on small shapes).
+
+function need(op: string, arg: string, buf: WasmBuffer | undefined, n: number): WasmBuffer {
+  if (!buf) throw new WasmOpError(op, arg, "is missing");
+  if (buf.length < n) throw new WasmOpError(op, arg, `must hold ${n} values, has ${buf.length}`);
+  return buf;
+}
+
+function idle(ctx: WasmContext, op: string): void {
+  if (ctx.busy) throw new WasmOpError(op, "context", "has a pooled op still running: await it first");
+}
+
+function positive(op: string, name: string, n: number, min = 1): void {
+  if (!Number.isSafeInteger(n) || n < min)
+    throw new WasmOpError(op, name, `must be an integer >= ${min}, got ${n}`);
+}
+
+/** [start, end) ranges covering 0..total in at most `parts` pieces of about equal summed `cost`. */
+export function splitByCost(
+  total: number,
+  parts: number,
+  align: number,
+  cost?: (i: number) => number,
+): [number, number][] {
+  const n = Math.max(1, Math.min(parts, Math.ceil(total / align)));
+  if (n === 1) return [[0, total]];
+  const prefix = new Float64Array(total + 1);
+  for (let i = 0; i < total; i++) prefix[i + 1] = prefix[i]! + (cost ? cost(i) : 1);
+  const out: [number, number][] = [];
+  let start = 0;
+  for (let p = 1; p <= n; p++) {
+    let end = total;
+    if (p < n) {
+      const target = (prefix[total]! * p) / n;
+      let lo = start;
+      let hi = total;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (prefix[mid]! < target) lo = mid + 1;
+        else hi = mid;
+      }
+      end = Math.min(total, Math.max(start, Math.round(lo / align) * align));
+    }
+    if (end > start) out.push([start, end]);
+    start = end;
+  }
+  return out;
+}
+
+/** Run fn over [0, total) on one thread or split over the pool; argsFor builds a call's arguments. */
+async function rowsOp(
+  ctx: WasmContext,
+  op: string,
+  fn: string,
+  total: number,
+  pooled: boolean,
+  align: number,
+  argsFor: (r0: number, r1: number, thread: number) => number[],
+  cost?: (i: number) => number,
+): Promise<void> {
+  const pool = ctx.pool;
+  if (!pooled || !pool || total < 2) {
+    const f = (ctx.exports as unknown as Record<string, (...a: number[]) => void>)[fn]!;
+    f(...argsFor(0, total, 0));
+    return;
+  }
+  const ranges = splitByCost(total, pool.threads, align, cost);
+  const calls: PoolCall[] = ranges.map(([r0, r1], t) => ({ fn, args: argsFor(r0, r1, t) }));
+  await pool.run(op, ctx.exports as unknown as Record<string, unknown>, calls);
+}
+
+// ---- matmul ------------------------------------------------------------------------------------------------
+
+/** The shapes of kernels/matmul-shape.ts (MatmulDims) plus the transposes. */
+export interface MatmulShape {
+  batch: number;
+  M: number;
+  K: number;
+  N: number;
+  /** Floats between batch entries of a and b; 0 when the operand is shared by every entry. */
+  strideA: number;
+  strideB: number;
+  transA?: boolean;
+  transB?: boolean;
+}
+
+/** c[batch, M, N] = op(a)·op(b) (+ bias[N]). */
+export function wasmMatmul(
+  ctx: WasmContext,
+  a: WasmBuffer,
+  b: WasmBuffer,
+  c: WasmBuffer,
+  s: MatmulShape,
+  bias?: WasmBuffer,
+): Promise<void> {
+  const op = "matmul";
+  const { batch, M, K, N, strideA, strideB } = s;
+  positive(op, "batch", batch);
+  positive(op, "M", M);
+  positive(op, "K", K, 0);
+  positive(op, "N", N);
+  need(op, "a", a, strideA ? batch * strideA : M * K);
+  need(op, "b", b, strideB ? batch * strideB : K * N);
+  need(op, "c", c, batch * M * N);
+  if (bias) need(op, "bias", bias, N);
+  return ctx.serial(async () => {
+    const e = ctx.exports;
+    const [sAm, sAk] = s.transA ? [1, M] : [K, 1];
+    const [sBk, sBn] = s.transB ? [1, K] : [N, 1];
+    const per = e.matmulPackedSize(K, N);
+    const entries = strideB ? batch : 1;
+    const pack = ctx.arena.alloc(per * entries);
+    try {
+      e.matmulPackB(b.ptr, pack.ptr, K, N, sBk, sBn, strideB, 0, entries);
+      const pooled = 2 * batch * M * N * K >= ctx.cutover.flops;
+      const scr = scratchPtrs(ctx, e.matmulScratchFloats());
+      await rowsOp(ctx, op, "matmulRows", batch * M, pooled, 4, (r0, r1, t) => [
+        a.ptr,
+        pack.ptr,
+        scr[t]!,
+        c.ptr,
+        bias ? bias.ptr : 0,
+        M,
+        K,
+        N,
+        sAm,
+        sAk,
+        strideA,
+        strideB ? per : 0,
+        r0,
+        r1,
+      ]);
+    } finally {
+      ctx.arena.release(pack);
+    }
+  });
+}
+
+// ---- attention ---------------------------------------------------------------------------------------------
+
+/** q [BH, T, d], k and v [BH, S, d] (BH = batch × heads). */
+export interface AttentionShape {
+  BH: number;
+  T: number;
+  S: number;
+  d: number;
+  scale: number;
+  causal: boolean;
+}
+
+function attentionChecks(op: string, s: AttentionShape): void {
+  positive(op, "BH", s.BH);
+  positive(op, "T", s.T);
+  positive(op, "S", s.S);
+  positive(op, "d", s.d);
+  if (!Number.isFinite(s.scale)) throw new WasmOpError(op, "scale", `must be finite, got ${s.scale}`);
+}
+
+/** Keys query row i sees (the contract's rule). */
+function visibleKeys(s: AttentionShape, i: number): number {
+  return s.causal ? Math.max(0, Math.min(s.S, i + s.S - s.T + 1)) : s.S;
+}
+
+function scratchPtrs(ctx: WasmContext, floats: number): number[] {
+  const out: number[] = [];
+  for (let t = 0; t < ctx.threads; t++) out.push(ctx.scratch(t, floats).ptr);
+  return out;
+}
+
+/** out [BH, T, d] and lse [BH, T] (natural log; −Infinity and out = 0 for a row that sees no key). */
+export function wasmAttention(
+  ctx: WasmContext,
+  q: WasmBuffer,
+  k: WasmBuffer,
+  v: WasmBuffer,
+  out: WasmBuffer,
+  lse: WasmBuffer,
+  s: AttentionShape,
+): Promise<void> {
+  const op = "attention";
+  attentionChecks(op, s);
+  const { BH, T, S, d } = s;
+  need(op, "q", q, BH * T * d);
+  need(op, "k", k, BH * S * d);
+  need(op, "v", v, BH * S * d);
+  need(op, "out", out, BH * T * d);
+  need(op, "lse", lse, BH * T);
+  return ctx.serial(async () => {
+    const scr = scratchPtrs(ctx, ctx.exports.attentionScratchFloats(d));
+    const pooled = 4 * BH * T * S * d * (s.causal ? 0.5 : 1) >= ctx.cutover.flops;
+    await rowsOp(
+      ctx,
+      op,
+      "attentionForward",
+      BH * T,
+      pooled,
+      1,
+      (r0, r1, t) => [
+        q.ptr,
+        k.ptr,
+        v.ptr,
+        out.ptr,
+        lse.ptr,
+        scr[t]!,
+        T,
+        S,
+        d,
+        s.scale,
+        s.causal ? 1 : 0,
+        r0,
+        r1,
+      ],
+      (r) => 1 + visibleKeys(s, r % T),
+    );
+  });
+}
+
+/** dq [BH, T, d], dk and dv [BH, S, d] from the forward's out and lse (delta = rowsum(dout ⊙ out)). */
+export function wasmAttentionBackward(
+  ctx: WasmContext,
+  q: WasmBuffer,
+  k: WasmBuffer,
+  v: WasmBuffer,
+  out: WasmBuffer,
+  lse: WasmBuffer,
+  dout: WasmBuffer,
+  dq: WasmBuffer,
+  dk: WasmBuffer,
+  dv: WasmBuffer,
+  s: AttentionShape,
+): Promise<void> {
+  const op = "attentionBackward";
+  attentionChecks(op, s);
+  const { BH, T, S, d } = s;
+  for (const [name, buf, n] of [
+    ["q", q, BH * T * d],
+    ["k", k, BH * S * d],
+    ["v", v, BH * S * d],
+    ["out", out, BH * T * d],
+    ["lse", lse, BH * T],
+    ["dout", dout, BH * T * d],
+    ["dq", dq, BH * T * d],
+    ["dk", dk, BH * S * d],
+    ["dv", dv, BH * S * d],
+  ] as const) {
+    need(op, name, buf, n);
+  }
+  return ctx.serial(async () => {
+    const e = ctx.exports;
+    const delta = ctx.arena.alloc(BH * T);
+    try {
+      const scr = scratchPtrs(ctx, e.attentionScratchFloats(d));
+      e.attentionDelta(out.ptr, dout.ptr, delta.ptr, d, 0, BH * T);
+      const pooled = 8 * BH * T * S * d * (s.causal ? 0.5 : 1) >= ctx.cutover.flops;
+      const c = s.causal ? 1 : 0;
+      await rowsOp(
+        ctx,
+        op,
+        "attentionBackwardDq",
+        BH * T,
+        pooled,
+        1,
+        (r0, r1, t) => [
+          q.ptr,
+          k.ptr,
+          v.ptr,
+          lse.ptr,
+          dout.ptr,
+          delta.ptr,
+          dq.ptr,
+          scr[t]!,
+          T,
+          S,
+          d,
+          s.scale,
+          c,
+          r0,
+          r1,
+        ],
+        (r) => 1 + visibleKeys(s, r % T),
+      );
+      // Key j is seen by the query rows i >= j − (S − T) (causal) or by all T.
+      await rowsOp(
+        ctx,
+        op,
+        "attentionBackwardDkv",
+        BH * S,
+        pooled,
+        4,
+        (c0, c1) => [
+          q.ptr,
+          k.ptr,
+          v.ptr,
+          lse.ptr,
+          dout.ptr,
+          delta.ptr,
+          dk.ptr,
+          dv.ptr,
+          T,
+          S,
+          d,
+          s.scale,
+          c,
+          c0,
+          c1,
+        ],
+        (j) => 1 + (s.causal ? T - Math.max(0, (j % S) - (S - T)) : T),
+      );
+    } finally {
+      ctx.arena.release(delta);
+    }
+  });
+}
+
+// ---- rows: softmax, layer norm -------------------------------------------------------------------------------
+
+/** Softmax over the last axis (rows × cols); a row of all −Infinity gives zeros. */
+export function wasmSoftmax(
+  ctx: WasmContext,
+  x: WasmBuffer,
+  y: WasmBuffer,
+  rows: number,
+  cols: number,
+): Promise<void> {
+  const op = "softmax";
+  positive(op, "rows", rows);
+  positive(op, "cols", cols);
+  need(op, "x", x, rows * cols);
+  need(op, "y", y, rows * cols);
+  return ctx.serial(() =>
+    rowsOp(ctx, op, "softmax", rows, rows * cols >= ctx.cutover.rowElements, 1, (r0, r1) => [
+      x.ptr,
+      y.ptr,
+      cols,
+      r0,
+      r1,
+    ]),
+  );
+}
+
+/** dx = y ⊙ (dy − Σ dy ⊙ y) per row. */
+export function wasmSoftmaxBackward(
+  ctx: WasmContext,
+  y: WasmBuffer,
+  dy: WasmBuffer,
+  dx: WasmBuffer,
+  rows: number,
+  cols: number,
+): Promise<void> {
+  const op = "softmaxBackward";
+  positive(op, "rows", rows);
+  positive(op, "cols", cols);
+  need(op, "y", y, rows * cols);
+  need(op, "dy", dy, rows * cols);
+  need(op, "dx", dx, rows * cols);
+  return ctx.serial(() =>
+    rowsOp(ctx, op, "softmaxBackward", rows, rows * cols >= ctx.cutover.rowElements, 1, (r0, r1) => [
+      y.ptr,
+      dy.ptr,
+      dx.ptr,
+      cols,
+      r0,
+      r1,
+    ]),
+  );
+}
+
+/** y = (x − mean)·rstd·gamma + beta over the last axis C; writes mean and rstd ([rows] each). */
+export function wasmLayerNorm(
+  ctx: WasmContext,
+  x: WasmBuffer,
+  gamma: WasmBuffer,
+  beta: WasmBuffer,
+  y: WasmBuffer,
+  mean: WasmBuffer,
+  rstd: WasmBuffer,
+  rows: number,
+  C: number,
+  eps: number,
+): Promise<void> {
+  const op = "layerNorm";
+  positive(op, "rows", rows);
+  positive(op, "C", C);
+  if (!(eps >= 0) || !Number.isFinite(eps))
+    throw new WasmOpError(op, "eps", `must be finite and >= 0, got ${eps}`);
+  need(op, "x", x, rows * C);
+  need(op, "gamma", gamma, C);
+  need(op, "beta", beta, C);
+  need(op, "y", y, rows * C);
+  need(op, "mean", mean, rows);
+  need(op, "rstd", rstd, rows);
+  return ctx.serial(() =>
+    rowsOp(ctx, op, "layerNorm", rows, rows * C >= ctx.cutover.rowElements, 1, (r0, r1) => [
+      x.ptr,
+      gamma.ptr,
+      beta.ptr,
+      y.ptr,
+      mean.ptr,
+      rstd.ptr,
+      C,
+      eps,
+      r0,
+      r1,
+    ]),
+  );
+}
+
+/** dx, and dgamma, dbeta [C] summed over rows. One thread. */
+export function wasmLayerNormBackward(
+  ctx: WasmContext,
+  x: WasmBuffer,
+  gamma: WasmBuffer,
+  mean: WasmBuffer,
+  rstd: WasmBuffer,
+  dy: WasmBuffer,
+  dx: WasmBuffer,
+  dgamma: WasmBuffer,
+  dbeta: WasmBuffer,
+  rows: number,
+  C: number,
+): void {
+  const op = "layerNormBackward";
+  idle(ctx, op);
+  positive(op, "rows", rows);
+  positive(op, "C", C);
+  for (const [name, buf, n] of [
+    ["x", x, rows * C],
+    ["gamma", gamma, C],
+    ["mean", mean, rows],
+    ["rstd", rstd, rows],
+    ["dy", dy, rows * C],
+    ["dx", dx, rows * C],
+    ["dgamma", dgamma, C],
+    ["dbeta", dbeta, C],
+  ] as const) {
+    need(op, name, buf, n);
+  }
+  ctx.exports.layerNormBackward(
+    x.ptr,
+    gamma.ptr,
+    mean.ptr,
+    rstd.ptr,
+    dy.ptr,
+    dx.ptr,
+    dgamma.ptr,
+    dbeta.ptr,
+    C,
+    0,
+    rows,
+  );
+}
+
+// ---- embedding and losses -------------------------------------------------------------------------------------
+
+function checkIds(
+  ctx: WasmContext,
+  op: string,
+  arg: string,
+  ids: WasmBuffer,
+  n: number,
+  limit: number,
+): void {
+  const bad = ctx.exports.firstBadIndex(ids.ptr, n, limit);
+  if (bad >= 0) {
+    const value = ctx.arena.view(ids)[bad];
+    throw new WasmOpError(op, arg, `must hold integers in [0, ${limit}), got ${value} at index ${bad}`);
+  }
+}
+
+/** out[n, C] = table[ids[i], :] (ids: n f32 integers in [0, V)). */
+export function wasmEmbedding(
+  ctx: WasmContext,
+  table: WasmBuffer,
+  ids: WasmBuffer,
+  out: WasmBuffer,
+  V: number,
+  C: number,
+  n: number,
+): void {
+  const op = "embedding";
+  idle(ctx, op);
+  positive(op, "V", V);
+  positive(op, "C", C);
+  positive(op, "n", n, 0);
+  need(op, "table", table, V * C);
+  need(op, "ids", ids, n);
+  need(op, "out", out, n * C);
+  checkIds(ctx, op, "ids", ids, n, V);
+  ctx.exports.embedding(table.ptr, ids.ptr, out.ptr, C, n);
+}
+
+/** dtable[V, C] = scatter-add of dy[n, C] at ids (in order: deterministic). */
+export function wasmEmbeddingBackward(
+  ctx: WasmContext,
+  ids: WasmBuffer,
+  dy: WasmBuffer,
+  dtable: WasmBuffer,
+  V: number,
+  C: number,
+  n: number,
+): void {
+  const op = "embeddingBackward";
+  idle(ctx, op);
+  positive(op, "V", V);
+  positive(op, "C", C);
+  positive(op, "n", n, 0);
+  need(op, "ids", ids, n);
+  need(op, "dy", dy, n * C);
+  need(op, "dtable", dtable, V * C);
+  checkIds(ctx, op, "ids", ids, n, V);
+  ctx.exports.embeddingBackward(ids.ptr, dy.ptr, dtable.ptr, V, C, n);
+}
+
+/** loss[0] = mean over rows of −log softmax(logits)[target]; probs [N, C]. */
+export function wasmCrossEntropy(
+  ctx: WasmContext,
+  logits: WasmBuffer,
+  targets: WasmBuffer,
+  probs: WasmBuffer,
+  loss: WasmBuffer,
+  N: number,
+  C: number,
+): void {
+  const op = "crossEntropy";
+  idle(ctx, op);
+  positive(op, "N", N);
+  positive(op, "C", C);
+  need(op, "logits", logits, N * C);
+  need(op, "targets", targets, N);
+  need(op, "probs", probs, N * C);
+  need(op, "loss", loss, 1);
+  checkIds(ctx, op, "targets", targets, N, C);
+  const total = ctx.exports.crossEntropy(logits.ptr, targets.ptr, probs.ptr, C, 0, N);
+  ctx.arena.view(loss)[0] = total / N;
+}
+
+/** dlogits = (probs − onehot(targets))·dloss[0]/N. */
+export function wasmCrossEntropyBackward(
+  ctx: WasmContext,
+  probs: WasmBuffer,
+  targets: WasmBuffer,
+  dloss: WasmBuffer,
+  dlogits: WasmBuffer,
+  N: number,
+  C: number,
+): void {
+  const op = "crossEntropyBackward";
+  idle(ctx, op);
+  positive(op, "N", N);
+  positive(op, "C", C);
+  need(op, "probs", probs, N * C);
+  need(op, "targets", targets, N);
+  need(op, "dloss", dloss, 1);
+  need(op, "dlogits", dlogits, N * C);
+  checkIds(ctx, op, "targets", targets, N, C);
+  const scale = ctx.arena.view(dloss)[0]! / N;
+  ctx.exports.crossEntropyBackward(probs.ptr, targets.ptr, dlogits.ptr, C, scale, 0, N);
+}
+
+/** loss[0] = mean((pred − target)²) over n values. */
+export function wasmMse(
+  ctx: WasmContext,
+  pred: WasmBuffer,
+  target: WasmBuffer,
+  loss: WasmBuffer,
+  n: number,
+): void {
+  const op = "mse";
+  idle(ctx, op);
+  positive(op, "n", n);
+  need(op, "pred", pred, n);
+  need(op, "target", target, n);
+  need(op, "loss", loss, 1);
+  ctx.arena.view(loss)[0] = ctx.exports.sumSquaredError(pred.ptr, target.ptr, n) / n;
+}
+
+/** dpred = 2·(pred − target)·dloss[0]/n. */
+export function wasmMseBackward(
+  ctx: WasmContext,
+  pred: WasmBuffer,
+  target: WasmBuffer,
+  dloss: WasmBuffer,
+  dpred: WasmBuffer,
+  n: number,
+): void {
+  const op = "mseBackward";
+  idle(ctx, op);
+  positive(op, "n", n);
+  need(op, "pred", pred, n);
+  need(op, "target", target, n);
+  need(op, "dloss", dloss, 1);
+  need(op, "dpred", dpred, n);
+  ctx.exports.mseBackward(pred.ptr, target.ptr, dpred.ptr, n, (2 * ctx.arena.view(dloss)[0]!) / n);
+}
+
+// ---- elementwise ------------------------------------------------------------------------------------------
+
+/** The contract's unary ops, plus gelu (tanh approximation). Codes as in assembly/elementwise.ts. */
+export const UNARY = { relu: 0, sigmoid: 1, tanh: 2, exp: 3, neg: 4, gelu: 5 } as const;
+export type WasmUnaryOp = keyof typeof UNARY;
+export const BINARY = { add: 0, sub: 1, mul: 2 } as const;
+export type WasmBinaryOp = keyof typeof BINARY;
+
+function unaryCode(op: string): number {
+  if (!Object.hasOwn(UNARY, op)) {
+    throw new WasmOpError("unary", "op", `must be one of ${Object.keys(UNARY).join(", ")}, got ${op}`);
+  }
+  return UNARY[op as WasmUnaryOp];
+}
+
+export function wasmUnary(ctx: WasmContext, op: WasmUnaryOp, x: WasmBuffer, y: WasmBuffer, n: number): void {
+  const code = unaryCode(op);
+  idle(ctx, op);
+  positive(op, "n", n, 0);
+  need(op, "x", x, n);
+  need(op, "y", y, n);
+  ctx.exports.unary(code, x.ptr, y.ptr, n);
+}
+
+/** dx from x (relu, gelu), y = op(x) (sigmoid, tanh, exp), neither (neg); the unread one may be any buffer. */
+export function wasmUnaryBackward(
+  ctx: WasmContext,
+  op: WasmUnaryOp,
+  x: WasmBuffer,
+  y: WasmBuffer,
+  dy: WasmBuffer,
+  dx: WasmBuffer,
+  n: number,
+): void {
+  const code = unaryCode(op);
+  const name = `${op}Backward`;
+  idle(ctx, name);
+  positive(name, "n", n, 0);
+  if (op === "relu" || op === "gelu") need(name, "x", x, n);
+  if (op === "sigmoid" || op === "tanh" || op === "exp") need(name, "y", y, n);
+  need(name, "dy", dy, n);
+  need(name, "dx", dx, n);
+  ctx.exports.unaryBackward(code, x.ptr, y.ptr, dy.ptr, dx.ptr, n);
+}
+
+/** out[i] = a[i] op b[i mod period]: b's shape a suffix of a's (period = b's size; 1 for a scalar). */
+export function wasmBinary(
+  ctx: WasmContext,
+  op: WasmBinaryOp,
+  a: WasmBuffer,
+  b: WasmBuffer,
+  out: WasmBuffer,
+  n: number,
+  period: number,
+): void {
+  if (!Object.hasOwn(BINARY, op)) {
+    throw new WasmOpError("binary", "op", `must be one of ${Object.keys(BINARY).join(", ")}, got ${op}`);
+  }
+  idle(ctx, op);
+  positive(op, "n", n, 0);
+  positive(op, "period", period);
+  if (n % period !== 0) throw new WasmOpError(op, "period", `must divide n (${n}), got ${period}`);
+  need(op, "a", a, n);
+  need(op, "b", b, period);
+  need(op, "out", out, n);
+  ctx.exports.binary(BINARY[op], a.ptr, b.ptr, out.ptr, n, period);
+}
+
+/** y = alpha·x + beta. */
+export function wasmAffine(
+  ctx: WasmContext,
+  x: WasmBuffer,
+  y: WasmBuffer,
+  n: number,
+  alpha: number,
+  beta: number,
+): void {
+  const op = "affine";
+  idle(ctx, op);
+  positive(op, "n", n, 0);
+  if (!Number.isFinite(alpha)) throw new WasmOpError(op, "alpha", `must be finite, got ${alpha}`);
+  if (!Number.isFinite(beta)) throw new WasmOpError(op, "beta", `must be finite, got ${beta}`);
+  need(op, "x", x, n);
+  need(op, "y", y, n);
+  ctx.exports.affine(x.ptr, y.ptr, n, alpha, beta);
+}
+
+/** out[outer, inner] = Σ over the middle axis of x viewed as [outer, len, inner] (sum and sumTo). */
+export function wasmSumAxis(
+  ctx: WasmContext,
+  x: WasmBuffer,
+  out: WasmBuffer,
+  outer: number,
+  len: number,
+  inner: number,
+): void {
+  const op = "sum";
+  idle(ctx, op);
+  positive(op, "outer", outer);
+  positive(op, "len", len, 0);
+  positive(op, "inner", inner);
+  need(op, "x", x, outer * len * inner);
+  need(op, "out", out, outer * inner);
+  ctx.exports.sumAxis(x.ptr, out.ptr, outer, len, inner);
+}
+
+/** Rank-4 permute (see kernels/elementwise-shape.ts permuteDims: output sizes and input strides per axis). */
+export function wasmPermute4(
+  ctx: WasmContext,
+  x: WasmBuffer,
+  y: WasmBuffer,
+  outDims4: readonly [number, number, number, number],
+  inStrides4: readonly [number, number, number, number],
+): void {
+  const op = "permute";
+  idle(ctx, op);
+  const n = outDims4[0] * outDims4[1] * outDims4[2] * outDims4[3];
+  need(op, "x", x, n);
+  need(op, "y", y, n);
+  ctx.exports.permute4(x.ptr, y.ptr, ...outDims4, ...inStrides4);
+}
+
+// ---- optimizers ---------------------------------------------------------------------------------------------
+
+/** out[0] = Σ x² over every value of every buffer (f64 accumulation, stored as f32). */
+export function wasmSumSquares(ctx: WasmContext, xs: readonly WasmBuffer[], out: WasmBuffer): void {
+  const op = "sumSquares";
+  idle(ctx, op);
+  need(op, "out", out, 1);
+  let s = 0;
+  for (const x of xs) s += ctx.exports.sumSquares(x.ptr, x.length);
+  ctx.arena.view(out)[0] = s;
+}
+
+/** Added to the norm before dividing (as in the CPU reference). */
+const CLIP_EPS = 1e-6;
+
+export interface WasmClip {
+  /** A buffer whose first value is Σ g² over every gradient (from wasmSumSquares). */
+  sumSq: WasmBuffer;
+  /** Infinity: the non-finite guard alone. */
+  maxNorm: number;
+}
+
+/** The clip factor, 1 without clip args, or null when the sum of squares is not finite (skip the step). */
+export function clipScale(ctx: WasmContext, clip: WasmClip | undefined): number | null {
+  if (!clip) return 1;
+  const s = ctx.arena.view(clip.sumSq)[0]!;
+  if (!Number.isFinite(s)) return null;
+  if (clip.maxNorm === Infinity) return 1;
+  return Math.min(1, clip.maxNorm / (Math.sqrt(s) + CLIP_EPS));
+}
+
+function sameLengths(
+  op: string,
+  params: readonly WasmBuffer[],
+  lists: Record<string, readonly WasmBuffer[]>,
+): void {
+  for (const [name, list] of Object.entries(lists)) {
+    if (list.length !== params.length)
+      throw new WasmOpError(
+        op,
+        name,
+        `must list one buffer per parameter (${params.length}), got ${list.length}`,
+      );
+    list.forEach((b, i) => {
+      need(op, `${name}[${i}]`, b, params[i]!.length);
+    });
+  }
+}
+
+/** SGD in place; returns false when the step was skipped by the non-finite guard. */
+export function wasmSgdStep(
+  ctx: WasmContext,
+  params: readonly WasmBuffer[],
+  grads: readonly WasmBuffer[],
+  momenta: readonly WasmBuffer[],
+  hp: { lr: number; momentum: number; weightDecay: number },
+  clip?: WasmClip,
+): boolean {
+  const op = "sgdStep";
+  idle(ctx, op);
+  sameLengths(op, params, { grads, momenta });
+  const scale = clipScale(ctx, clip);
+  if (scale === null) return false;
+  params.forEach((p, i) => {
+    ctx.exports.sgdUpdate(
+      p.ptr,
+      grads[i]!.ptr,
+      momenta[i]!.ptr,
+      p.length,
+      hp.lr,
+      hp.momentum,
+      hp.weightDecay,
+      scale,
+    );
+  });
+  return true;
+}
+
+/** Adam/AdamW in place; returns false when the step was skipped by the non-finite guard. */
+export function wasmAdamStep(
+  ctx: WasmContext,
+  params: readonly WasmBuffer[],
+  grads: readonly WasmBuffer[],
+  m: readonly WasmBuffer[],
+  v: readonly WasmBuffer[],
+  hp: { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; step: number },
+  clip?: WasmClip,
+): boolean {
+  const op = "adamStep";
+  idle(ctx, op);
+  sameLengths(op, params, { grads, m, v });
+  const scale = clipScale(ctx, clip);
+  if (scale === null) return false;
+  const bc1 = 1 - hp.beta1 ** hp.step;
+  const bc2 = 1 - hp.beta2 ** hp.step;
+  params.forEach((p, i) => {
+    ctx.exports.adamUpdate(
+      p.ptr,
+      grads[i]!.ptr,
+      m[i]!.ptr,
+      v[i]!.ptr,
+      p.length,
+      hp.lr,
+      hp.beta1,
+      hp.beta2,
+      hp.eps,
+      hp.weightDecay,
+      bc1,
+      bc2,
+      scale,
+    );
+  });
+  return true;
+}

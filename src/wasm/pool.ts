@@ -1,0 +1,254 @@
+// A pool of workers over one shared WebAssembly.Memory: each worker instantiates the kernel module over that
+// memory and waits on a control block in it. An op is a list of calls (export name + numeric arguments), one
+// per thread: the main thread runs the first itself while the workers run the others, and the op resolves when
+// every worker has counted itself done. Web Workers in the browser, worker_threads in Node.
+//
+// Control block (CONTROL_BYTES, allocated by the caller in the shared memory):
+//   i32 [0] generation (bumped to start an op)  [1] workers done  [2] failing worker + 1, or 0  [3] stop flag
+//   from byte 64: one slot of 32 f64 per worker: [export index, argument count, arguments...]
+
+const GEN = 0;
+const DONE = 1;
+const ERR = 2;
+const STOP = 3;
+const SLOT_BYTES = 256;
+const MAX_ARGS = 30;
+
+export const controlBytes = (workers: number): number => 64 + workers * SLOT_BYTES;
+
+export interface PoolCall {
+  fn: string;
+  args: readonly number[];
+}
+
+/** An op failed on a worker, or a worker died while running it; the message names the op. */
+export class WorkerPoolError extends Error {
+  constructor(
+    readonly op: string,
+    message: string,
+  ) {
+    super(`${op}: ${message}`);
+    this.name = "WorkerPoolError";
+  }
+}
+
+interface PoolWorker {
+  post(msg: unknown): void;
+  terminate(): void;
+}
+
+type WaitAsync = (
+  a: Int32Array,
+  index: number,
+  value: number,
+) => { async: false; value: string } | { async: true; value: Promise<string> };
+
+async function spawn(
+  onMessage: (msg: { type: string; message?: string }) => void,
+  onDeath: (why: string) => void,
+): Promise<PoolWorker> {
+  if (typeof window === "undefined" && typeof process !== "undefined" && process.versions?.node) {
+    const { Worker } = await import("node:worker_threads");
+    const w = new Worker(new URL("./worker.mjs", import.meta.url));
+    w.on("message", onMessage);
+    w.on("error", (e) => onDeath(`threw ${e.message}`));
+    w.on("exit", (code) => onDeath(`exited with code ${code}`));
+    return { post: (m) => w.postMessage(m), terminate: () => void w.terminate() };
+  }
+  const w = new Worker(new URL("./worker.mjs", import.meta.url), { type: "module" });
+  w.onmessage = (e) => onMessage(e.data);
+  w.onerror = (e) => onDeath(`threw ${e.message}`);
+  return { post: (m) => w.postMessage(m), terminate: () => w.terminate() };
+}
+
+export class WorkerPool {
+  private readonly i32: Int32Array;
+  private readonly slots: Float64Array[];
+  private readonly index: Map<string, number>;
+  private tail: Promise<void> = Promise.resolve();
+  private dead: string | null = null;
+  private onDead: (() => void)[] = [];
+  private errors: string[] = [];
+  private running = false;
+
+  private constructor(
+    private readonly workers: PoolWorker[],
+    memory: WebAssembly.Memory,
+    ctl: number,
+    names: readonly string[],
+  ) {
+    this.i32 = new Int32Array(memory.buffer, ctl, 4);
+    this.slots = workers.map((_, i) => new Float64Array(memory.buffer, ctl + 64 + i * SLOT_BYTES, 32));
+    this.index = new Map(names.map((n, i) => [n, i]));
+  }
+
+  /**
+   * Start `workers` workers (so `workers + 1` threads with the main one). `ctl` is the address of
+   * controlBytes(workers) bytes in `memory`; `names` lists every export a call may name.
+   */
+  static async create(
+    module: WebAssembly.Module,
+    memory: WebAssembly.Memory,
+    ctl: number,
+    workers: number,
+    names: readonly string[],
+  ): Promise<WorkerPool> {
+    new Int32Array(memory.buffer, ctl, controlBytes(workers) / 4).fill(0);
+    let pool: WorkerPool | null = null;
+    const ready: Promise<void>[] = [];
+    const list: PoolWorker[] = [];
+    for (let i = 0; i < workers; i++) {
+      let resolve!: () => void;
+      let reject!: (e: Error) => void;
+      ready.push(
+        new Promise<void>((res, rej) => {
+          resolve = res;
+          reject = rej;
+        }),
+      );
+      const w = await spawn(
+        (msg) => {
+          if (msg.type === "ready") resolve();
+          if (msg.type === "error") pool?.errors.push(msg.message ?? "no message");
+        },
+        (why) => {
+          reject(new Error(`worker ${i + 1} ${why} while starting`));
+          pool?.died(`worker ${i + 1} ${why}`);
+        },
+      );
+      list.push(w);
+    }
+    pool = new WorkerPool(list, memory, ctl, names);
+    for (const w of list) w.post({ type: "start", module, memory, ctl, index: list.indexOf(w), names });
+    try {
+      await Promise.all(ready);
+    } catch (e) {
+      pool.terminate();
+      throw e;
+    }
+    return pool;
+  }
+
+  /** Threads an op can use: the workers and the main thread. */
+  get threads(): number {
+    return this.workers.length + 1;
+  }
+
+  /** Why the pool can no longer run ops, or null while it can. */
+  get broken(): string | null {
+    return this.dead;
+  }
+
+  /** True while an op runs (no other op may touch the memory meanwhile). */
+  get busy(): boolean {
+    return this.running;
+  }
+
+  private died(why: string): void {
+    if (this.dead) return;
+    this.dead = why;
+    for (const f of this.onDead) f();
+  }
+
+  /**
+   * Run calls[0] on this thread and calls[1..] on workers 1.. (at most `threads` calls). Ops queue: each
+   * starts when the previous has finished. `main` reads the exports of this thread's instance.
+   */
+  run(op: string, main: Record<string, unknown>, calls: readonly PoolCall[]): Promise<void> {
+    const next = this.tail.then(() => this.runNow(op, main, calls));
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+
+  private async runNow(op: string, main: Record<string, unknown>, calls: readonly PoolCall[]): Promise<void> {
+    if (this.dead) throw new WorkerPoolError(op, `the worker pool is down (${this.dead})`);
+    if (calls.length > this.threads)
+      throw new WorkerPoolError(op, `${calls.length} calls for ${this.threads} threads`);
+    this.running = true;
+    try {
+      this.workers.forEach((_, w) => {
+        const call = calls[w + 1];
+        const slot = this.slots[w]!;
+        if (!call) {
+          slot[0] = -1;
+          return;
+        }
+        const f = this.index.get(call.fn);
+        if (f === undefined) throw new WorkerPoolError(op, `no kernel export named ${call.fn}`);
+        if (call.args.length > MAX_ARGS)
+          throw new WorkerPoolError(op, `${call.fn}: more than ${MAX_ARGS} arguments`);
+        slot[0] = f;
+        slot[1] = call.args.length;
+        slot.set(call.args, 2);
+      });
+      this.errors = [];
+      Atomics.store(this.i32, DONE, 0);
+      Atomics.store(this.i32, ERR, 0);
+      Atomics.add(this.i32, GEN, 1);
+      Atomics.notify(this.i32, GEN);
+      let mainError: unknown = null;
+      const first = calls[0];
+      if (first) {
+        try {
+          (main[first.fn] as (...a: number[]) => void)(...first.args);
+        } catch (e) {
+          mainError = e;
+        }
+      }
+      await this.waitDone(op);
+      if (mainError)
+        throw new WorkerPoolError(op, `failed on the main thread: ${(mainError as Error).message}`);
+      const failed = Atomics.load(this.i32, ERR);
+      if (failed !== 0) {
+        // The worker posts its message before counting itself done; give it a moment to arrive.
+        for (let i = 0; i < 20 && this.errors.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+        throw new WorkerPoolError(
+          op,
+          `failed on worker ${failed}: ${this.errors.join("; ") || "no message"}`,
+        );
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async waitDone(op: string): Promise<void> {
+    const n = this.workers.length;
+    const waitAsync = (Atomics as unknown as { waitAsync?: WaitAsync }).waitAsync;
+    let fire!: () => void;
+    const death = new Promise<never>((_, reject) => {
+      fire = () => reject(new WorkerPoolError(op, `${this.dead} while running it`));
+    });
+    death.catch(() => undefined);
+    this.onDead.push(fire);
+    try {
+      for (;;) {
+        if (this.dead) await death;
+        const d = Atomics.load(this.i32, DONE);
+        if (d >= n) return;
+        if (waitAsync) {
+          const r = waitAsync(this.i32, DONE, d);
+          if (r.async) await Promise.race([r.value, death]);
+        } else {
+          await Promise.race([new Promise((r) => setTimeout(r, 0)), death]);
+        }
+      }
+    } finally {
+      this.onDead = this.onDead.filter((f) => f !== fire);
+    }
+  }
+
+  /** Stop every worker; the pool runs no more ops. */
+  terminate(): void {
+    if (!this.dead) this.dead = "the pool was terminated";
+    Atomics.store(this.i32, STOP, 1);
+    Atomics.add(this.i32, GEN, 1);
+    Atomics.notify(this.i32, GEN);
+    for (const w of this.workers) w.terminate();
+  }
+
+  /** Kill one worker as a crash would (for tests of the failure path). */
+  killWorker(i: number): void {
+    this.workers[i]?.terminate();
+  }
+}

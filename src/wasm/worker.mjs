@@ -1,0 +1,52 @@
+// A kernel worker of the pool (src/wasm/pool.ts): a Web Worker in the browser, a worker_threads Worker in
+// Node. It instantiates the kernel module over the pool's shared memory, then sleeps on the control block
+// until the main thread bumps the generation counter; it runs the call written in its slot, counts itself
+// done, and sleeps again. A kernel that throws (a trap) sets the error word and posts the message.
+
+let port = null;
+if (typeof self === "undefined" || typeof self.postMessage !== "function") {
+  const { parentPort } = await import("node:worker_threads");
+  port = parentPort;
+}
+
+const post = (msg) => (port ? port.postMessage(msg) : self.postMessage(msg));
+
+function start({ module, memory, ctl, index, names }) {
+  const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  const fns = names.map((n) => exports[n]);
+  // Control block (see pool.ts): i32 words [generation, done, error, stop], then one slot of 32 f64 per worker:
+  // [function index, argument count, arguments...].
+  const i32 = new Int32Array(memory.buffer, ctl, 4);
+  const slot = new Float64Array(memory.buffer, ctl + 64 + index * 256, 32);
+  // Read the generation before saying ready: the first op may bump it as soon as "ready" arrives.
+  let seen = Atomics.load(i32, 0);
+  post({ type: "ready" });
+  for (;;) {
+    Atomics.wait(i32, 0, seen);
+    const gen = Atomics.load(i32, 0);
+    if (gen === seen) continue;
+    seen = gen;
+    if (Atomics.load(i32, 3) !== 0) break;
+    const f = slot[0];
+    if (f >= 0) {
+      const n = slot[1];
+      const args = [];
+      for (let i = 0; i < n; i++) args.push(slot[2 + i]);
+      try {
+        fns[f](...args);
+      } catch (e) {
+        Atomics.store(i32, 2, index + 1);
+        post({ type: "error", message: String(e?.message ?? e) });
+      }
+    }
+    Atomics.add(i32, 1, 1);
+    Atomics.notify(i32, 1);
+  }
+  post({ type: "stopped" });
+}
+
+const onMessage = (msg) => {
+  if (msg && msg.type === "start") start(msg);
+};
+if (port) port.on("message", onMessage);
+else self.onmessage = (e) => onMessage(e.data);
