@@ -9,7 +9,8 @@ let session: Session;
 
 beforeAll(async () => {
   session = await openPage("/tests/gpu/training.html");
-  await session.page.waitForSelector("body[data-ready]");
+  // The first load transforms the page's modules: slow on a busy two-core machine.
+  await session.page.waitForSelector("body[data-ready]", { timeout: 180_000 });
 });
 
 afterAll(async () => {
