@@ -23,6 +23,9 @@ import { matmulDims } from "./matmul-shape";
 import { softmaxBackwardGpu, softmaxGpu } from "./softmax-gpu";
 import { ShapeError } from "./validate";
 
+/** P and dS are exactly 0 where masked: those terms must add nothing, whatever k, q or dout hold there. */
+const SKIP_MASKED = { skipZeroA: true };
+
 /** Query rows (dq) or key rows (dkdv) per invocation, and invocations per workgroup (ROWS/KEYS, WG in WGSL). */
 const ROWS = 4;
 const WG = 64;
@@ -151,6 +154,7 @@ function backwardUnfused(
       { transA: true },
       null,
       b.dv,
+      SKIP_MASKED,
     );
     scaleInto(rt, b.v, vScaled, BH * S * d, dims.scale);
     matmulGpu(
@@ -164,7 +168,7 @@ function backwardUnfused(
       scores,
     );
     softmaxBackwardGpu(rt, variants.softmax, probs, scores, dS, BH * T, S);
-    matmulGpu(rt, mm, dS, b.k, matmulDims([BH, T, S], [BH, S, d]), {}, null, b.dq);
+    matmulGpu(rt, mm, dS, b.k, matmulDims([BH, T, S], [BH, S, d]), {}, null, b.dq, SKIP_MASKED);
     matmulGpu(
       rt,
       mm,
@@ -174,6 +178,7 @@ function backwardUnfused(
       { transA: true },
       null,
       b.dk,
+      SKIP_MASKED,
     );
   } finally {
     for (const buf of [scores, probs, dS, vScaled]) rt.pool.release(buf);

@@ -120,7 +120,10 @@ function attentionUnfused(
       ...(dims.causal ? { causalT: T } : {}),
       lse,
     });
-    matmulGpu(rt, variants.matmul, probs, v, matmulDims([BH, T, S], [BH, S, d]), {}, null, out);
+    // Masked weights are exactly 0 and must add nothing, whatever the value rows behind them hold.
+    matmulGpu(rt, variants.matmul, probs, v, matmulDims([BH, T, S], [BH, S, d]), {}, null, out, {
+      skipZeroA: true,
+    });
   } finally {
     // Safe to reuse at once: later writers are queued after the commands above (see gpu/buffers.ts).
     rt.pool.release(scores);

@@ -8,6 +8,7 @@ import { layerCases } from "./layers";
 import { matmulCases } from "./matmul";
 import { optimCases } from "./optim";
 import { softmaxCases } from "./softmax";
+import { edgesMatmulCases } from "./edges-matmul";
 
 export function allCases(): VerifyCase[] {
   return [
@@ -18,5 +19,6 @@ export function allCases(): VerifyCase[] {
     ...elementwiseCases(),
     ...layerCases(),
     ...optimCases(),
+    ...edgesMatmulCases(),
   ];
 }
