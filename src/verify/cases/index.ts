@@ -3,12 +3,13 @@
 import type { VerifyCase } from "../case";
 import { attentionCases } from "./attention";
 import { attentionBackwardCases } from "./attention-backward";
+import { edgesAttentionCases } from "./edges-attention";
+import { edgesMatmulCases } from "./edges-matmul";
 import { elementwiseCases } from "./elementwise";
 import { layerCases } from "./layers";
 import { matmulCases } from "./matmul";
 import { optimCases } from "./optim";
 import { softmaxCases } from "./softmax";
-import { edgesMatmulCases } from "./edges-matmul";
 
 export function allCases(): VerifyCase[] {
   return [
@@ -20,5 +21,6 @@ export function allCases(): VerifyCase[] {
     ...layerCases(),
     ...optimCases(),
     ...edgesMatmulCases(),
+    ...edgesAttentionCases(),
   ];
 }
