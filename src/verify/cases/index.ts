@@ -5,6 +5,7 @@ import { attentionCases } from "./attention";
 import { attentionBackwardCases } from "./attention-backward";
 import { edgesAttentionCases } from "./edges-attention";
 import { edgesMatmulCases } from "./edges-matmul";
+import { edgesSoftmaxCases } from "./edges-softmax";
 import { elementwiseCases } from "./elementwise";
 import { layerCases } from "./layers";
 import { matmulCases } from "./matmul";
@@ -22,5 +23,6 @@ export function allCases(): VerifyCase[] {
     ...optimCases(),
     ...edgesMatmulCases(),
     ...edgesAttentionCases(),
+    ...edgesSoftmaxCases(),
   ];
 }
