@@ -4,6 +4,7 @@ import type { VerifyCase } from "../case";
 import { attentionCases } from "./attention";
 import { attentionBackwardCases } from "./attention-backward";
 import { edgesAttentionCases } from "./edges-attention";
+import { edgesLayerCases } from "./edges-layers";
 import { edgesMatmulCases } from "./edges-matmul";
 import { edgesSoftmaxCases } from "./edges-softmax";
 import { elementwiseCases } from "./elementwise";
@@ -24,5 +25,6 @@ export function allCases(): VerifyCase[] {
     ...edgesMatmulCases(),
     ...edgesAttentionCases(),
     ...edgesSoftmaxCases(),
+    ...edgesLayerCases(),
   ];
 }
