@@ -89,7 +89,8 @@ export function matmulGpu(
     SKIP_ZERO_A: !!internals.skipZeroA,
   };
   if (spec.vec4) {
-    // Pooled buffers are powers of two of at least 256 bytes, so this only trips on a buffer made elsewhere.
+    // Pooled buffers are multiples of 16 bytes (powers of two from 256, or exact sizes rounded to 16 near the
+    // device limit), so this only trips on a buffer made elsewhere.
     for (const [arg, buf] of [
       ["a", a],
       ["b", b],
