@@ -17,7 +17,9 @@
 // Causal mask: query i sees key j when j <= i + (S − T), i.e. from query first_j = j + T − S on; the loop starts
 // at the smallest first_j of the 4 keys. A query whose lse is -Infinity (it sees no key; recognised by its
 // bits, since WGSL lets compilers assume floats are finite) is dead: none of its weights is exponentiated.
-// Only visible (query, key) pairs are exponentiated, with a finite argument s − lse of about <= 0.
+// Non-finite input: a (query, key) pair the mask hides adds nothing, whatever q, k, v and dout hold there
+// (terms with a zero weight are selected, never multiplied in as 0); a query whose lse is NaN makes the keys it
+// sees NaN. Only visible (query, key) pairs are exponentiated, with a finite argument s − lse of about <= 0.
 //
 // Layout: q, dout [BH, T, D]; k, v, dk, dv [BH, S, D]; lse, delta [BH, T] (row-major f32, no padding).
 
@@ -83,10 +85,14 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
     let rb = vec4u(bh * p.T) + vec4u(min(ib, tl));
     let bitsA = vec4u(lse[ra.x], lse[ra.y], lse[ra.z], lse[ra.w]);
     let bitsB = vec4u(lse[rb.x], lse[rb.y], lse[rb.z], lse[rb.w]);
-    let liveA = (ia <= tl) & ((bitsA & vec4u(0x7f800000u)) != vec4u(0x7f800000u));
-    let liveB = (ib <= tl) & ((bitsB & vec4u(0x7f800000u)) != vec4u(0x7f800000u));
-    let lseA = select(vec4f(0.0), bitcast<vec4f>(bitsA), liveA);
-    let lseB = select(vec4f(0.0), bitcast<vec4f>(bitsB), liveB);
+    // Live: in range and lse not -Infinity. A poisoned query (lse NaN or +Infinity) is live and its weights are
+    // NaN, so it makes the keys it sees NaN, as on the CPU; its lse is replaced by 0 meanwhile.
+    let liveA = (ia <= tl) & (bitsA != vec4u(0xff800000u));
+    let liveB = (ib <= tl) & (bitsB != vec4u(0xff800000u));
+    let badA = liveA & ((bitsA & vec4u(0x7f800000u)) == vec4u(0x7f800000u));
+    let badB = liveB & ((bitsB & vec4u(0x7f800000u)) == vec4u(0x7f800000u));
+    let lseA = select(vec4f(0.0), bitcast<vec4f>(bitsA), liveA & !badA);
+    let lseB = select(vec4f(0.0), bitcast<vec4f>(bitsB), liveB & !badB);
     let dA = vec4f(delta[ra.x], delta[ra.y], delta[ra.z], delta[ra.w]);
     let dB = vec4f(delta[rb.x], delta[rb.y], delta[rb.z], delta[rb.w]);
     let idxA = select(vec4i(-1), ia, liveA);
@@ -108,34 +114,56 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
       dpb += chunk_dots(&dout, qb, c, vc);
     }
 
-    // P and dS = P ⊙ (dP − delta); a masked weight is exp(NEG_BIG) = 0, and the outer select makes that exact.
+    // P and dS = P ⊙ (dP − delta). A masked weight (or a -Infinity score) is exactly 0, and so is its dS,
+    // selected rather than multiplied: the hidden q or dout row behind it may hold NaN or Infinity.
     // first >= 0, so a query index of -1 sees no key.
+    let nan = make_nan();
     var pa = mat4x4f();
     var pb = mat4x4f();
     var dsa = mat4x4f();
     var dsb = mat4x4f();
     for (var m: i32 = 0; m < 4; m++) {
-      let visA = vec4i(idxA[m]) >= first;
-      let visB = vec4i(idxB[m]) >= first;
+      let inA = vec4i(idxA[m]) >= first;
+      let inB = vec4i(idxB[m]) >= first;
+      let visA = inA & finite4(sa[m]);
+      let visB = inB & finite4(sb[m]);
       pa[m] = select(vec4f(0.0), exp(select(vec4f(NEG_BIG), sa[m] - lseA[m], visA)), visA);
       pb[m] = select(vec4f(0.0), exp(select(vec4f(NEG_BIG), sb[m] - lseB[m], visB)), visB);
-      dsa[m] = pa[m] * (dpa[m] - dA[m]);
-      dsb[m] = pb[m] * (dpb[m] - dB[m]);
+      pa[m] = select(pa[m], vec4f(nan), inA & vec4<bool>(badA[m]));
+      pb[m] = select(pb[m], vec4f(nan), inB & vec4<bool>(badB[m]));
+      dsa[m] = select(vec4f(0.0), pa[m] * (dpa[m] - dA[m]), nonzero(pa[m]));
+      dsb[m] = select(vec4f(0.0), pb[m] * (dpb[m] - dB[m]), nonzero(pb[m]));
     }
 
     // Column n of paT: key n's weights from queries i0..i0+3, so (dout chunks as columns) · paT adds Σ P·dout
-    // to key n's dv chunk; the same with q chunks and dS for dk.
+    // to key n's dv chunk; the same with q chunks and dS for dk. With a zero weight in the block, term by term.
     let paT = transpose(pa);
     let pbT = transpose(pb);
     let dsaT = transpose(dsa);
     let dsbT = transpose(dsb);
+    let full = all_nonzero(pa) && all_nonzero(pb);
     for (var c: u32 = 0u; c < D4; c++) {
       let qma = chunk_cols(&q, qa, c);
       let qmb = chunk_cols(&q, qb, c);
       let oma = chunk_cols(&dout, qa, c);
       let omb = chunk_cols(&dout, qb, c);
-      dkm[c] += qma * dsaT + qmb * dsbT;
-      dvm[c] += oma * paT + omb * pbT;
+      if (full) {
+        dkm[c] += qma * dsaT + qmb * dsbT;
+        dvm[c] += oma * paT + omb * pbT;
+      } else {
+        dkm[c] += mat4x4f(
+          weighted_cols(qma, dsaT[0]) + weighted_cols(qmb, dsbT[0]),
+          weighted_cols(qma, dsaT[1]) + weighted_cols(qmb, dsbT[1]),
+          weighted_cols(qma, dsaT[2]) + weighted_cols(qmb, dsbT[2]),
+          weighted_cols(qma, dsaT[3]) + weighted_cols(qmb, dsbT[3]),
+        );
+        dvm[c] += mat4x4f(
+          weighted_cols(oma, paT[0]) + weighted_cols(omb, pbT[0]),
+          weighted_cols(oma, paT[1]) + weighted_cols(omb, pbT[1]),
+          weighted_cols(oma, paT[2]) + weighted_cols(omb, pbT[2]),
+          weighted_cols(oma, paT[3]) + weighted_cols(omb, pbT[3]),
+        );
+      }
     }
   }
 

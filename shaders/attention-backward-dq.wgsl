@@ -11,6 +11,10 @@
 //   om[c]  column r = dout[i0 + r][4c..4c+3]          dP of key j:      dp_j = Σ_c v_j chunk · om[c]
 //   acc[c] column r = Σⱼ dSᵣⱼ · k_j[4c..4c+3]         update:  acc[c] += (k chunks as columns) · dSᵀ
 //
+// Non-finite input: a hidden key adds nothing to a row, whatever its k, v hold, and a dead row takes nothing
+// from dout (terms with a zero weight are selected, never multiplied in as 0). A row whose lse is NaN (the
+// forward saw a visible NaN or +Infinity score) gets a NaN dq.
+//
 // Numerics: only visible keys of live rows are exponentiated, and their argument s − lse is finite and about
 // <= 0. A row whose lse is -Infinity (it sees no key) is dead: it gets last = -1, so no key is visible to it,
 // its lse is never used, and its dq is written as 0. Dead rows are recognised by lse's bits, since WGSL lets
@@ -55,10 +59,12 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   // Last visible key per row (inclusive): S - 1, or i + (S - T) with the causal mask; -1 for a dead row and
   // for the rows past T (padding of the last group, never written).
   var last = vec4i(-1);
+  var bad = vec4<bool>(false); // lse NaN or +Infinity (the forward saw a visible NaN): dq is NaN
   for (var r: u32 = 0u; r < nRows; r++) {
     let row = bh * p.T + i0 + r;
     let bits = lse[row];
-    // -Infinity marks a fully masked row.
+    // -Infinity marks a fully masked row; NaN a poisoned one, whose dq is NaN and which is not computed.
+    bad[r] = !is_finite_bits(bits) && bits != NEG_INF_BITS;
     if (is_finite_bits(bits)) {
       for (var c: u32 = 0u; c < D4; c++) {
         qm[c][r] = load_chunk(&q, row * D, c) * p.scale;
@@ -97,33 +103,48 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
       dpb += chunk_dots(&v, kb, c, oc);
     }
 
-    // dS = P ⊙ (dP − delta); a masked weight is exp(NEG_BIG) = 0, and the outer select makes that exact.
+    // dS = P ⊙ (dP − delta). A masked weight (or a -Infinity score) is exactly 0, and so is its dS, selected
+    // rather than multiplied: the hidden v row or dout behind it may hold NaN or Infinity.
+    var pa = mat4x4f();
+    var pb = mat4x4f();
     var dsa = mat4x4f();
     var dsb = mat4x4f();
     for (var n: i32 = 0; n < 4; n++) {
-      let visA = vec4i(j0 + n) <= last;
-      let visB = vec4i(j0 + 4 + n) <= last;
-      let pa = select(vec4f(0.0), exp(select(vec4f(NEG_BIG), sa[n] - lseR, visA)), visA);
-      let pb = select(vec4f(0.0), exp(select(vec4f(NEG_BIG), sb[n] - lseR, visB)), visB);
-      dsa[n] = pa * (dpa[n] - dlt);
-      dsb[n] = pb * (dpb[n] - dlt);
+      let visA = (vec4i(j0 + n) <= last) & finite4(sa[n]);
+      let visB = (vec4i(j0 + 4 + n) <= last) & finite4(sb[n]);
+      pa[n] = select(vec4f(0.0), exp(select(vec4f(NEG_BIG), sa[n] - lseR, visA)), visA);
+      pb[n] = select(vec4f(0.0), exp(select(vec4f(NEG_BIG), sb[n] - lseR, visB)), visB);
+      dsa[n] = select(vec4f(0.0), pa[n] * (dpa[n] - dlt), nonzero(pa[n]));
+      dsb[n] = select(vec4f(0.0), pb[n] * (dpb[n] - dlt), nonzero(pb[n]));
     }
 
-    // Column r of dsaT: row r's dS over keys j0..j0+3, so (k chunks as columns) · dsaT adds Σ dS·k per row.
+    // Column r of dsaT: row r's dS over keys j0..j0+3, so (k chunks as columns) · dsaT adds Σ dS·k per row;
+    // with a zero weight in the block, term by term (a hidden k row may hold NaN).
     let dsaT = transpose(dsa);
     let dsbT = transpose(dsb);
+    let full = all_nonzero(pa) && all_nonzero(pb);
     for (var c: u32 = 0u; c < D4; c++) {
       let kma = chunk_cols(&k, ka, c);
       let kmb = chunk_cols(&k, kb, c);
-      acc[c] += kma * dsaT + kmb * dsbT;
+      if (full) {
+        acc[c] += kma * dsaT + kmb * dsbT;
+      } else {
+        acc[c] += mat4x4f(
+          weighted_cols(kma, dsaT[0]) + weighted_cols(kmb, dsbT[0]),
+          weighted_cols(kma, dsaT[1]) + weighted_cols(kmb, dsbT[1]),
+          weighted_cols(kma, dsaT[2]) + weighted_cols(kmb, dsbT[2]),
+          weighted_cols(kma, dsaT[3]) + weighted_cols(kmb, dsbT[3]),
+        );
+      }
     }
   }
 
-  // Every row of the group is written, dead ones as 0 (their acc never changed).
+  // Every row of the group is written, dead ones as 0 (their acc never changed), poisoned ones as NaN.
+  let nan = make_nan();
   for (var r: u32 = 0u; r < nRows; r++) {
     let row = bh * p.T + i0 + r;
     for (var c: u32 = 0u; c < D4; c++) {
-      store_dq(row * D, c, acc[c][r] * p.scale);
+      store_dq(row * D, c, select(acc[c][r] * p.scale, vec4f(nan), bad[r]));
     }
   }
 }

@@ -14,6 +14,10 @@
 //   qm[c]  column r = q[i0 + r][4c..4c+3] · scale      scores of key j:  s_j += k_j[4c..4c+3] · qm[c]
 //   acc[c] column r = Σ_j p_rj · v_j[4c..4c+3]          update:  acc[c] += (v chunks as columns) · pᵀ
 //
+// Non-finite input: a key the mask hides adds nothing to a row, whatever its k and v rows hold (weights are
+// selected, never multiplied in as 0 where a block holds a zero weight). A visible key with a score of
+// -Infinity is a weight 0 like the mask; one with a NaN or +Infinity score makes the row's out and lse NaN.
+//
 // Numerics: masked scores are never exponentiated. The running max starts at the finite NEG_BIG (not -inf),
 // and every exp() argument is finite and <= 0: p = exp(s - m_new) only for visible keys, and the rescale
 // factor is taken as 0 while a row has seen no key (its acc and l are still 0). A row that sees no key
@@ -71,10 +75,11 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   }
   var m = vec4f(NEG_BIG); // running max per row
   var l = vec4f(0.0); // running sum of exp(s - m) per row
+  var bad = vec4<bool>(false); // a visible score was NaN or +Infinity: the row's out and lse are NaN
 
   for (var j0: i32 = 0; j0 < kEnd; j0 += 8) {
-    // Row offsets of keys j0..j0+7, clamped to the last key in range: a clamped row is real (finite) data whose
-    // scores are masked below, so nothing is read outside the keys and no NaN enters through a zero weight.
+    // Row offsets of keys j0..j0+7, clamped to the last key in range: a clamped row is real data whose
+    // weights are masked below, so nothing is read outside the keys.
     let jl = vec4i(kEnd - 1);
     let ka = vec4u(kvBase) + vec4u(min(vec4i(j0) + vec4i(0, 1, 2, 3), jl)) * D;
     let kb = vec4u(kvBase) + vec4u(min(vec4i(j0) + vec4i(4, 5, 6, 7), jl)) * D;
@@ -88,10 +93,19 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
       sb += chunk_dots(&k, kb, c, qc);
     }
 
+    // A key counts for a row when the mask lets the row see it and its score is finite. A -Infinity score is a
+    // weight 0, like the mask; NaN or +Infinity poisons the row (and is kept out of m, l and acc meanwhile).
+    var keepA = array<vec4<bool>, 4>();
+    var keepB = array<vec4<bool>, 4>();
     var mNew = m;
     for (var n: i32 = 0; n < 4; n++) {
-      sa[n] = select(vec4f(NEG_BIG), sa[n], vec4i(j0 + n) <= last);
-      sb[n] = select(vec4f(NEG_BIG), sb[n], vec4i(j0 + 4 + n) <= last);
+      let inA = vec4i(j0 + n) <= last;
+      let inB = vec4i(j0 + 4 + n) <= last;
+      bad = bad | (inA & poisons4(sa[n])) | (inB & poisons4(sb[n]));
+      keepA[n] = inA & finite4(sa[n]);
+      keepB[n] = inB & finite4(sb[n]);
+      sa[n] = select(vec4f(NEG_BIG), sa[n], keepA[n]);
+      sb[n] = select(vec4f(NEG_BIG), sb[n], keepB[n]);
       mNew = max(mNew, max(sa[n], sb[n]));
     }
     // exp(m - mNew) is 1 when the max did not move; 0 while nothing was seen (acc and l are 0 anyway).
@@ -99,26 +113,45 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
     var pa = mat4x4f();
     var pb = mat4x4f();
     for (var n: i32 = 0; n < 4; n++) {
-      pa[n] = select(vec4f(0.0), exp(sa[n] - mNew), vec4i(j0 + n) <= last);
-      pb[n] = select(vec4f(0.0), exp(sb[n] - mNew), vec4i(j0 + 4 + n) <= last);
+      pa[n] = select(vec4f(0.0), exp(sa[n] - mNew), keepA[n]);
+      pb[n] = select(vec4f(0.0), exp(sb[n] - mNew), keepB[n]);
     }
     l = l * alpha + (pa[0] + pa[1] + pa[2] + pa[3]) + (pb[0] + pb[1] + pb[2] + pb[3]);
     m = mNew;
 
     // Column r of paT: row r's weights of keys j0..j0+3, so (v chunks as columns) · paT adds Σ p·v per row.
+    // With a zero weight in the block (the mask's diagonal, the ragged end, an underflow), each term is
+    // selected instead: a hidden value row holding NaN or Infinity must add nothing.
     let paT = transpose(pa);
     let pbT = transpose(pb);
+    let full = all_nonzero(pa) && all_nonzero(pb);
     for (var c: u32 = 0u; c < D4; c++) {
       let va = chunk_cols(&v, ka, c);
       let vb = chunk_cols(&v, kb, c);
       let a = acc[c];
-      acc[c] = mat4x4f(a[0] * alpha.x, a[1] * alpha.y, a[2] * alpha.z, a[3] * alpha.w) + va * paT + vb * pbT;
+      let scaled = mat4x4f(a[0] * alpha.x, a[1] * alpha.y, a[2] * alpha.z, a[3] * alpha.w);
+      if (full) {
+        acc[c] = scaled + va * paT + vb * pbT;
+      } else {
+        acc[c] = scaled + mat4x4f(
+          weighted_cols(va, paT[0]) + weighted_cols(vb, pbT[0]),
+          weighted_cols(va, paT[1]) + weighted_cols(vb, pbT[1]),
+          weighted_cols(va, paT[2]) + weighted_cols(vb, pbT[2]),
+          weighted_cols(va, paT[3]) + weighted_cols(vb, pbT[3]),
+        );
+      }
     }
   }
 
   for (var r: u32 = 0u; r < nRows; r++) {
     let row = bh * p.T + i0 + r;
-    if (l[r] > 0.0) {
+    if (bad[r]) {
+      let nan = make_nan();
+      for (var c: u32 = 0u; c < D4; c++) {
+        store_out(row * D, c, vec4f(nan));
+      }
+      lse[row] = nan;
+    } else if (l[r] > 0.0) {
       let inv = 1.0 / l[r];
       for (var c: u32 = 0u; c < D4; c++) {
         store_out(row * D, c, acc[c][r] * inv);

@@ -11,25 +11,26 @@
 @group(0) @binding(4) var<uniform> p: MatmulParams;
 
 @compute @workgroup_size(8, 8, 1)
-fn main(@builtin(global_invocation_id) gid: vec3u) {
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let n = gid.x;
   let m = gid.y;
-  let z = gid.z;
   if (m >= p.M || n >= p.N) {
     return;
   }
-  let oa = z * p.strideA;
-  let ob = z * p.strideB;
-  var acc: f32 = 0.0;
-  for (var k: u32 = 0u; k < p.K; k++) {
-    var av: f32 = 0.0;
-    var bv: f32 = 0.0;
-    if (TRANS_A) { av = a[oa + k * p.M + m]; } else { av = a[oa + m * p.K + k]; }
-    if (TRANS_B) { bv = b[ob + n * p.K + k]; } else { bv = b[ob + k * p.N + n]; }
-    acc += av * bv;
+  for (var z: u32 = gid.z; z < p.batch; z += nwg.z) {
+    let oa = z * p.strideA;
+    let ob = z * p.strideB;
+    var acc: f32 = 0.0;
+    for (var k: u32 = 0u; k < p.K; k++) {
+      var av: f32 = 0.0;
+      var bv: f32 = 0.0;
+      if (TRANS_A) { av = a[oa + k * p.M + m]; } else { av = a[oa + m * p.K + k]; }
+      if (TRANS_B) { bv = b[ob + n * p.K + k]; } else { bv = b[ob + k * p.N + n]; }
+      acc += term(av, bv);
+    }
+    if (HAS_BIAS) {
+      acc += bias[n];
+    }
+    c[z * p.M * p.N + m * p.N + n] = acc;
   }
-  if (HAS_BIAS) {
-    acc += bias[n];
-  }
-  c[z * p.M * p.N + m * p.N + n] = acc;
 }

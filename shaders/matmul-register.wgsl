@@ -109,7 +109,21 @@ fn block_b(ob: u32, cols: vec4u, n0: u32, k: u32) -> mat4x4f {
 
 // The outer product b a^T in the layout of the accumulators: column i is b * a[i].
 fn outer(b: vec4f, a: vec4f) -> mat4x4f {
-  return mat4x4f(b * a.x, b * a.y, b * a.z, b * a.w);
+  return mat4x4f(term4(a.x, b), term4(a.y, b), term4(a.z, b), term4(a.w, b));
+}
+
+// bm · am in the layout of the accumulators (column i: Σ_kk bm[kk] · am[i][kk]), each term dropped where
+// SKIP_ZERO_A says so; without it, the plain matrix product.
+fn product(bm: mat4x4f, am: mat4x4f) -> mat4x4f {
+  if (!SKIP_ZERO_A) {
+    return bm * am;
+  }
+  var r = mat4x4f();
+  for (var i: u32 = 0u; i < 4u; i++) {
+    let ai = am[i];
+    r[i] = term4(ai.x, bm[0]) + term4(ai.y, bm[1]) + term4(ai.z, bm[2]) + term4(ai.w, bm[3]);
+  }
+  return r;
 }
 
 // Write block `acc` (column i: row m+i, columns n..n+3) plus the bias row, skipping what lies outside C.
@@ -140,13 +154,19 @@ fn bias_at(cols: vec4u) -> vec4f {
 // the smallest tile gives small matrices the most workgroups. Blocks held in an array indexed by loops, instead
 // of named variables, were 3-5x slower.
 @compute @workgroup_size(4, 4, 1)
-fn main(@builtin(global_invocation_id) gid: vec3u) {
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let m0 = gid.y * 8u;
   let n0 = gid.x * 8u;
-  let z = gid.z;
   if (m0 >= p.M || n0 >= p.N) {
     return;
   }
+  // Batch entries z, z + nwg.z, ...: the grid's z may hold fewer entries than the batch.
+  for (var z: u32 = gid.z; z < p.batch; z += nwg.z) {
+    block(z, m0, n0);
+  }
+}
+
+fn block(z: u32, m0: u32, n0: u32) {
   let lane = vec4u(0u, 1u, 2u, 3u);
   let rowsLo = min(vec4u(m0) + lane, vec4u(p.M - 1u));
   let rowsHi = min(vec4u(m0 + 4u) + lane, vec4u(p.M - 1u));
@@ -168,10 +188,10 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
     let aHi = block_a(oa, rowsHi, m0 + 4u, k);
     let bLo = block_b(ob, colsLo, n0, k);
     let bHi = block_b(ob, colsHi, n0 + 4u, k);
-    acc00 += bLo * aLo;
-    acc01 += bHi * aLo;
-    acc10 += bLo * aHi;
-    acc11 += bHi * aHi;
+    acc00 += product(bLo, aLo);
+    acc01 += product(bHi, aLo);
+    acc10 += product(bLo, aHi);
+    acc11 += product(bHi, aHi);
   }
   for (; k < p.K; k++) {
     let aLo = vec4f(a1(oa, rowsLo.x, k), a1(oa, rowsLo.y, k), a1(oa, rowsLo.z, k), a1(oa, rowsLo.w, k));

@@ -50,10 +50,18 @@ fn main(
   @builtin(workgroup_id) wg: vec3u,
   @builtin(local_invocation_id) lid: vec3u,
   @builtin(local_invocation_index) li: u32,
+  @builtin(num_workgroups) nwg: vec3u,
 ) {
+  // Batch entries z, z + nwg.z, ...: the grid's z may hold fewer entries than the batch. The bound is uniform
+  // across the workgroup, so every invocation reaches the same barriers.
+  for (var z: u32 = wg.z; z < p.batch; z += nwg.z) {
+    tile(z, wg.xy, lid.xy, li);
+  }
+}
+
+fn tile(z: u32, wg: vec2u, lid: vec2u, li: u32) {
   let m0 = wg.y * TILE;
   let n0 = wg.x * TILE;
-  let z = wg.z;
   let oa = z * p.strideA;
   let ob = z * p.strideB;
 
@@ -96,10 +104,10 @@ fn main(
     for (var kk: u32 = 0u; kk < TILE_K; kk++) {
       let av = as_[kk * ROW + lid.y];
       let bv = bs[kk * ROW + lid.x];
-      acc[0] += av.x * bv;
-      acc[1] += av.y * bv;
-      acc[2] += av.z * bv;
-      acc[3] += av.w * bv;
+      acc[0] += term4(av.x, bv);
+      acc[1] += term4(av.y, bv);
+      acc[2] += term4(av.z, bv);
+      acc[3] += term4(av.w, bv);
     }
     // The next iteration overwrites the tiles: every invocation must be done reading them.
     workgroupBarrier();

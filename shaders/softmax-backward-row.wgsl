@@ -1,7 +1,8 @@
 //! use: grid, softmax-rows
 // Backward of softmax over the last axis, one invocation per row, no barriers:
 //   dx_j = y_j · (dy_j − Σ_k dy_k·y_k)
-// from the forward output y. The spec is softmaxBackwardCpu in src/kernels/softmax-cpu.ts; bindings and params
+// from the forward output y. An entry with y_j = 0 (masked, -Infinity or underflowed) is left out of the sum and
+// gets dx_j = 0, whatever dy_j holds (selected on the bits, never multiplied in). The spec is softmaxBackwardCpu in src/kernels/softmax-cpu.ts; bindings and params
 // are shared with softmax-backward-workgroup.wgsl.
 
 @group(0) @binding(0) var<storage, read> y: array<f32>;
@@ -22,9 +23,11 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   let o = r * p.cols;
   var dot: f32 = 0.0;
   for (var j: u32 = 0u; j < p.cols; j++) {
-    dot += dy[o + j] * y[o + j];
+    let yj = y[o + j];
+    dot += select(0.0, dy[o + j] * yj, weight_nonzero(yj));
   }
   for (var j: u32 = 0u; j < p.cols; j++) {
-    dx[o + j] = y[o + j] * (dy[o + j] - dot);
+    let yj = y[o + j];
+    dx[o + j] = select(0.0, yj * (dy[o + j] - dot), weight_nonzero(yj));
   }
 }

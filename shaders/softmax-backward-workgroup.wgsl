@@ -1,7 +1,7 @@
 //! use: grid, softmax-rows
 // Backward of softmax over the last axis, one workgroup of WG invocations per row: the row's Σ dy·y is
 // tree-reduced in workgroup memory, then dx_j = y_j · (dy_j − Σ) is written with coalesced stores.
-// Same bindings and params as softmax-backward-row.wgsl.
+// Same bindings, params and y = 0 rule as softmax-backward-row.wgsl.
 
 override WG: u32 = 128u; // a power of two, <= 256
 
@@ -25,7 +25,8 @@ fn main(
   let o = r * p.cols;
   var dot: f32 = 0.0;
   for (var j: u32 = li; j < p.cols; j += WG) {
-    dot += dy[o + j] * y[o + j];
+    let yj = y[o + j];
+    dot += select(0.0, dy[o + j] * yj, weight_nonzero(yj));
   }
   red[li] = dot;
   workgroupBarrier();
@@ -37,6 +38,7 @@ fn main(
   }
   dot = red[0];
   for (var j: u32 = li; j < p.cols; j += WG) {
-    dx[o + j] = y[o + j] * (dy[o + j] - dot);
+    let yj = y[o + j];
+    dx[o + j] = select(0.0, yj * (dy[o + j] - dot), weight_nonzero(yj));
   }
 }

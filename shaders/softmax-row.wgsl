@@ -5,7 +5,8 @@
 //
 // Row r (of p.rows, each p.cols wide) keeps its first `kept` columns (all of them unless CAUSAL) minus the
 // -Infinity entries; y_j = exp(scale·x_j − m) / Σ exp(scale·x_k − m) over the kept entries, 0 elsewhere.
-// A row with no kept entry gives zeros and lse = -Infinity. The spec is softmaxCpu in src/kernels/softmax-cpu.ts.
+// A row with no kept entry gives zeros and lse = -Infinity. A kept scale·x_j that is NaN or +Infinity poisons the
+// row: its kept entries and lse are NaN, its masked entries 0 (tested on the bits, like -Infinity). The spec is softmaxCpu in src/kernels/softmax-cpu.ts.
 // Bindings and params are shared with softmax-workgroup.wgsl (see src/kernels/softmax-gpu.ts).
 
 override CAUSAL: bool = false; // mask j > i + (cols - causalT), with i = r mod causalT
@@ -21,6 +22,18 @@ override HAS_LSE: bool = false; // write log Σ exp(scale·x) per row
 // (a software adapter runs one workgroup per thread). Chosen per call in src/kernels/softmax-gpu.ts.
 override WG: u32 = 64u;
 
+// NaN in the kept entries of the row at o, 0 in the masked ones, NaN for lse.
+fn write_poisoned(o: u32, kept: u32, r: u32) {
+  var nanBits: u32 = 0x7fc00000u;
+  let nan = bitcast<f32>(nanBits);
+  for (var j: u32 = 0u; j < p.cols; j++) {
+    y[o + j] = select(0.0, nan, j < kept);
+  }
+  if (HAS_LSE) {
+    lse[r] = nanBits;
+  }
+}
+
 @compute @workgroup_size(WG, 1, 1)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   // Workgroups are spread over x and y (rows may exceed 65535 x 64).
@@ -32,11 +45,18 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   let kept = kept_cols(r, p.cols, p.causalT, CAUSAL);
 
   var m: f32 = LOWEST_F32; // the max pass starts at the most negative finite f32
+  var bad = false;
   for (var j: u32 = 0u; j < kept; j++) {
     let v = x[o + j];
     if (!is_neg_inf(v)) {
-      m = max(m, p.scale * v);
+      let z = p.scale * v;
+      bad = bad || poisons(z);
+      m = max(m, select(z, LOWEST_F32, poisons(z)));
     }
+  }
+  if (bad) {
+    write_poisoned(o, kept, r);
+    return;
   }
   var s: f32 = 0.0;
   for (var j: u32 = 0u; j < kept; j++) {

@@ -61,3 +61,39 @@ fn chunk_dots(buf: ptr<storage, array<vec4f>, read>, rows: vec4u, c: u32, m: mat
     load_chunk(buf, rows.w, c) * m,
   );
 }
+
+// Whether a weight is non-zero, on its bits: a NaN weight counts (it must propagate), and the test survives a
+// compiler that assumes floats are finite.
+fn nonzero(w: vec4f) -> vec4<bool> {
+  return (bitcast<vec4u>(w) & vec4u(0x7fffffffu)) != vec4u(0u);
+}
+
+// A score that poisons its row: NaN or +Infinity (every exponent bit set, and not -Infinity, which is a weight 0).
+fn poisons4(s: vec4f) -> vec4<bool> {
+  let bits = bitcast<vec4u>(s);
+  return ((bits & vec4u(0x7f800000u)) == vec4u(0x7f800000u)) & (bits != vec4u(0xff800000u));
+}
+
+// Finite, on the bits.
+fn finite4(s: vec4f) -> vec4<bool> {
+  return (bitcast<vec4u>(s) & vec4u(0x7f800000u)) != vec4u(0x7f800000u);
+}
+
+// Σ_n cols[n]·w[n], each term dropped where its weight is exactly 0: a masked (or -Infinity-scored) key adds
+// nothing, whatever its row holds (0·NaN would be NaN). The slow path of a tile with a zero weight in it.
+fn weighted_cols(cols: mat4x4f, w: vec4f) -> vec4f {
+  let keep = nonzero(w);
+  return select(vec4f(0.0), cols[0] * w.x, keep.x) + select(vec4f(0.0), cols[1] * w.y, keep.y) +
+    select(vec4f(0.0), cols[2] * w.z, keep.z) + select(vec4f(0.0), cols[3] * w.w, keep.w);
+}
+
+// True when every weight of a 4x4 tile is non-zero: the plain matrix product is then exact to use.
+fn all_nonzero(w: mat4x4f) -> bool {
+  return all(nonzero(w[0])) && all(nonzero(w[1])) && all(nonzero(w[2])) && all(nonzero(w[3]));
+}
+
+// A quiet NaN, built at run time (WGSL rejects a NaN constant expression).
+fn make_nan() -> f32 {
+  var bits: u32 = 0x7fc00000u;
+  return bitcast<f32>(bits);
+}

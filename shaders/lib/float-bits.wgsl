@@ -13,6 +13,11 @@ fn is_neg_inf(v: f32) -> bool {
   return bitcast<u32>(v) == NEG_INF_BITS;
 }
 
+// NaN or +Infinity: the values that poison a softmax row (-Infinity is an excluded entry instead).
+fn poisons(v: f32) -> bool {
+  return !is_finite_bits(bitcast<u32>(v)) && !is_neg_inf(v);
+}
+
 // The index an f32 holds (read as its bits) when it is an integer in [0, n), else n: negative, fractional, too
 // large, NaN and ±Infinity all give n.
 fn index_from_bits(bits: u32, n: u32) -> u32 {

@@ -25,3 +25,9 @@ fn kept_cols(r: u32, cols: u32, causal_t: u32, causal: bool) -> u32 {
   }
   return min(cols, lim - causal_t);
 }
+
+// Whether a softmax output takes part in the backward, on its bits: y = 0 (masked, -Infinity, underflowed) does
+// not, whatever dy holds there; NaN does (it propagates).
+fn weight_nonzero(y: f32) -> bool {
+  return (bitcast<u32>(y) & 0x7fffffffu) != 0u;
+}

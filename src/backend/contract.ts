@@ -3,6 +3,32 @@
 //
 // Tensors are handles to storage owned by their backend (a Float32Array on the CPU, a GPUBuffer on WebGPU);
 // data stays where it is between ops and is copied to the CPU only by `read`.
+//
+// ## Numeric range
+// The CPU backend is the reference: it reads and stores f32 but computes in float64. The f32 kernels of every
+// other backend and variant must match it within each verification case's stated tolerance
+// (|got − ref| <= atol + rtol·|ref|) whenever the op's inputs and the intermediates it defines stay finite in
+// f32 (magnitudes below 3.4e38): for matmul each product a·b and each partial sum; for softmax scale·x; for
+// attention the scaled scores scale·q·k and the products with v; for cross-entropy the logits. Outside that
+// range the f32 result may be ±Infinity or NaN where the reference is finite (matmul of [1e30, 1e30] and
+// [1e30, −1e30] is 0 in float64 and NaN in f32; scores near 1e40 overflow). Layer norm is robust beyond it: it
+// scales each row by its largest magnitude, so rows up to the f32 limit normalise as in float64.
+// Subnormals (magnitudes below 2^-126): f32 kernels may flush them to 0, in inputs and results; the
+// verification accepts 0 for a subnormal reference value.
+//
+// ## Non-finite input
+// One behaviour per op, the same on every backend and variant (matmul, softmax and attention are checked by
+// the edge cases in src/kernels/<op>/edge-cases.ts; the layerNorm and crossEntropy rules below are stated, not yet checked by a case):
+// - matmul, elementwise ops, sums, mse: IEEE arithmetic (a NaN or Infinity propagates as its products and sums
+//   dictate; 0·Infinity is NaN).
+// - softmax: see `softmax` and `softmaxBackward`; attention: see `AttentionResult` and `attentionBackward`.
+//   Positions a mask hides contribute nothing to any output, whatever they hold: weights are selected, never
+//   multiplied in as 0.
+// - layerNorm: a row holding NaN or ±Infinity gives non-finite y, mean and rstd for that row (which of NaN or
+//   ±Infinity is not specified); other rows are unaffected.
+// - crossEntropy: a row with a NaN or +Infinity logit makes the loss non-finite; a -Infinity logit is a
+//   probability 0 (an infinite loss when it is the target); rows are independent in probs.
+// - optimizer steps: a non-finite global norm leaves parameters and state untouched (see `ClipArgs`).
 
 import type { AttentionOptions } from "../kernels/attention/shape";
 import type { BinaryOp, UnaryOp } from "../kernels/elementwise/shape";
@@ -27,6 +53,12 @@ export interface Tensor {
 
 export type MatmulArgs = MatmulArgsOf<Tensor>;
 
+/**
+ * Non-finite input: a key hidden from query i (by the causal mask, by a score of -Infinity, or by a weight that
+ * is exactly 0) adds nothing to row i, whatever its k and v rows hold. A visible key whose score is NaN or
+ * +Infinity makes row i's out and lse NaN. NaN or ±Infinity in a visible value row reaches out by IEEE
+ * arithmetic. Other rows are never affected.
+ */
 export interface AttentionResult {
   /** [B, H, T, d] */
   out: Tensor;
@@ -73,14 +105,20 @@ export interface Backend {
 
   /** a·b with optional transposes and bias; see kernels/matmul/shape.ts for the shapes. */
   matmul(a: Tensor, b: Tensor, args?: MatmulArgs): Tensor;
-  /** Softmax over the last axis. Rows of all -Infinity give all zeros. */
+  /**
+   * Softmax over the last axis. -Infinity entries are excluded (weight 0); rows of all -Infinity give all zeros.
+   * A row holding a NaN or +Infinity gives NaN in every entry.
+   */
   softmax(x: Tensor): Tensor;
   /**
    * softmax(scale·x) over the last axis with an optional causal mask (kernels/softmax/shape.ts), and each row's
    * log Σⱼ exp(scale·xⱼ) over the kept entries, -Infinity when none: the unfused attention's softmax.
    */
   softmaxLse(x: Tensor, opts?: SoftmaxOptions): { y: Tensor; lse: Tensor };
-  /** dx = y ⊙ (dy − Σ(dy ⊙ y)) per row, from the softmax output y. */
+  /**
+   * dx = y ⊙ (dy − Σ(dy ⊙ y)) per row, from the softmax output y. Entries with y = 0 (excluded, masked or
+   * underflowed) take no part: they are left out of the sum and get dx = 0, whatever dy holds there.
+   */
   softmaxBackward(y: Tensor, dy: Tensor): Tensor;
   /** Scaled dot-product attention; q [B, H, T, d], k and v [B, H, S, d]. */
   attention(q: Tensor, k: Tensor, v: Tensor, opts?: AttentionOptions): AttentionResult;
@@ -129,7 +167,11 @@ export interface Backend {
   mse(pred: Tensor, target: Tensor): Tensor;
   /** dpred = 2·(pred − target)·dloss / n, with dloss a [] tensor. */
   mseBackward(pred: Tensor, target: Tensor, dloss: Tensor): Tensor;
-  /** Gradients of `attention` from its saved lse and output. */
+  /**
+   * Gradients of `attention` from its saved lse and output. A (query, key) pair that the forward hid adds
+   * nothing, whatever q, k, v and dout hold there; a fully masked row (lse -Infinity) gets dq = 0 and adds
+   * nothing; a row whose lse is NaN gets a NaN dq and makes the dk, dv rows of the keys it sees NaN.
+   */
   attentionBackward(
     q: Tensor,
     k: Tensor,

@@ -42,6 +42,32 @@ export class ErrorSink {
     }
   }
 
+  /**
+   * Run `fn` (a createBuffer) inside an out-of-memory scope; a failure is recorded as
+   * "out of GPU memory: N bytes for LABEL" and thrown at the next check.
+   */
+  allocation<T>(device: GPUDevice, label: string, bytes: number, fn: () => T): T {
+    device.pushErrorScope("out-of-memory");
+    device.pushErrorScope("validation");
+    try {
+      return fn();
+    } finally {
+      const validation = device.popErrorScope();
+      const oom = device.popErrorScope();
+      this.pending.push(
+        Promise.all([validation, oom]).then(([v, o]) => {
+          if (!v && !o) return null;
+          const e = o
+            ? new KernelError(label, `out of GPU memory: ${bytes} bytes for ${label}`)
+            : new KernelError(label, `allocation of ${bytes} bytes failed: ${v!.message}`);
+          this.first ??= e;
+          return e;
+        }),
+      );
+      if (this.pending.length > 256) this.compact();
+    }
+  }
+
   /** Wait for every scope opened so far; throw the first error seen (once). */
   async check(): Promise<void> {
     const all = this.pending;

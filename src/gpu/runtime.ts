@@ -49,7 +49,7 @@ export class GpuRuntime {
 
   constructor(readonly ctx: GpuContext) {
     this.device = ctx.device;
-    this.pool = new BufferPool(this.device);
+    this.pool = new BufferPool(this.device, this.errors);
     this.pipelines = new PipelineCache(this.device, this.errors);
     this.slotBytes = Math.max(256, this.device.limits.minUniformBufferOffsetAlignment);
     this.uniformBuffer = this.device.createBuffer({
@@ -75,9 +75,15 @@ export class GpuRuntime {
     if (this.lostReason) throw new DeviceLostError(this.lostReason);
   }
 
-  /** A pooled storage buffer holding `data` (f32). */
+  /** A pooled storage buffer holding `data` (f32); refused before anything is created past the pool's limit. */
   upload(data: Float32Array, label: string): GPUBuffer {
     this.assertAlive();
+    if (data.byteLength > this.pool.limit) {
+      throw new KernelError(
+        label,
+        `an upload of ${data.byteLength} bytes exceeds the device's buffer limit (${this.pool.limit} bytes, min of maxStorageBufferBindingSize and maxBufferSize); nothing was allocated`,
+      );
+    }
     // The buffer may come back from the pool while queued passes still read its old contents: submit them first.
     this.flush();
     const buffer = this.pool.acquire(data.byteLength, label);

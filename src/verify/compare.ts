@@ -1,5 +1,10 @@
 // Element-wise comparison of a GPU result with the CPU reference: |gpu − ref| <= atol + rtol·|ref|.
 // Non-finite reference values (−Infinity for a fully masked row's log-sum-exp) must be matched exactly.
+// f32 kernels may flush subnormals to zero (backend/contract.ts, "Numeric range"): a subnormal reference value
+// (|ref| < 2^-126) is matched by 0 (of either sign) whatever atol says; any other value by the tolerance.
+
+/** The smallest normal f32, 2^-126. */
+export const F32_MIN_NORMAL = 2 ** -126;
 
 export interface Comparison {
   maxAbsErr: number;
@@ -36,8 +41,9 @@ export function compare(gpu: Float32Array, ref: Float32Array, atol: number, rtol
       margin = ok ? -Infinity : Infinity;
     } else {
       const err = Math.abs(g - r);
-      ok = err <= atol + rtol * Math.abs(r); // false for NaN
-      margin = Number.isNaN(err) ? Infinity : err - (atol + rtol * Math.abs(r));
+      const flushed = g === 0 && Math.abs(r) < F32_MIN_NORMAL;
+      ok = flushed || err <= atol + rtol * Math.abs(r); // false for NaN
+      margin = Number.isNaN(err) ? Infinity : flushed ? -Infinity : err - (atol + rtol * Math.abs(r));
       if (!Number.isNaN(err)) {
         maxAbsErr = Math.max(maxAbsErr, err);
         if (r !== 0) maxRelErr = Math.max(maxRelErr, err / Math.abs(r));

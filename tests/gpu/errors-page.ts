@@ -181,6 +181,24 @@ async function run(): Promise<void> {
     return `[${M}, 1] x [1, ${N}], limit ${max} bytes: ${describe(e)}`;
   });
 
+  await check(
+    "a buffer or upload past the device's buffer limit is refused before anything is created",
+    async () => {
+      const limit = rt.pool.limit;
+      const [allocations, inUse] = [rt.pool.allocations, rt.pool.bytesInUse];
+      const e1 = await thrown(() => rt.pool.acquire(limit + 4, "too-big"));
+      // Only byteLength is read before the refusal, so no gigabyte-sized array is needed.
+      const huge = { byteLength: limit + 4 } as Float32Array;
+      const e2 = await thrown(() => rt.upload(huge, "too-big-upload"));
+      must(e1 instanceof KernelError && e1.message.includes(`(${limit} bytes)`), `pool: ${describe(e1)}`);
+      must(e2 instanceof KernelError && e2.message.includes(`${limit} bytes`), `upload: ${describe(e2)}`);
+      must(rt.pool.allocations === allocations, "a buffer was created");
+      must(rt.pool.bytesInUse === inUse, "bytes in use changed");
+      await rt.sync();
+      return `limit ${limit} bytes: ${describe(e1)} | ${describe(e2)}`;
+    },
+  );
+
   await check("a grid over maxComputeWorkgroupsPerDimension throws naming the limit", async () => {
     const max = rt.limits.maxComputeWorkgroupsPerDimension;
     const x = rt.upload(new Float32Array(4), "grid-x");

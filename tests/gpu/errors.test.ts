@@ -15,6 +15,7 @@ const EXPECTED = [
   "matmul with mismatched K throws ShapeError before any dispatch",
   "a cpu tensor in a webgpu op throws (and the reverse)",
   "an output larger than maxStorageBufferBindingSize is refused naming the limit",
+  "a buffer or upload past the device's buffer limit is refused before anything is created",
   "a grid over maxComputeWorkgroupsPerDimension throws naming the limit",
   "the same through matmul: a [1, 1] x [1, N] grid past the limit (naive variant)",
   "a tensor used after dispose throws",

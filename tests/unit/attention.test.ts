@@ -178,6 +178,90 @@ describe("attention CPU reference", () => {
   });
 });
 
+describe("attention CPU reference: non-finite input and scale", () => {
+  const e = Math.E;
+  const I2 = [1, 0, 0, 1];
+
+  test("a hidden value row holding NaN or Infinity leaves the rows that cannot see it untouched", async () => {
+    // Causal T = S = 2: row 0 sees key 0 only, so v1 = [NaN, Infinity] reaches row 1 alone.
+    const { out, lse } = await run(
+      I2,
+      I2,
+      [1, 2, Number.NaN, Infinity],
+      { q: [1, 1, 2, 2], kv: [1, 1, 2, 2] },
+      {
+        scale: 1,
+        causal: true,
+      },
+    );
+    expect(out.slice(0, 2)).toEqual([1, 2]);
+    expect(Number.isNaN(out[2]!)).toBe(true);
+    expect(out[3]).toBe(Infinity);
+    expectClose(lse, [1, Math.log(1 + e)]);
+  });
+
+  test("a visible NaN or +Infinity score makes the row's out and lse NaN; other rows are untouched", async () => {
+    // Key 1 = [NaN, 0]: row 0 (q0 = [1, 0]) and row 1 (q1 = [0, 1]) both see it (no mask), so both get NaN.
+    // With k1 = [1e300 as f32 = Infinity, 0]: row 0's score is +Infinity (NaN row), row 1's is 0·Inf = NaN.
+    for (const bad of [Number.NaN, Infinity]) {
+      const { out, lse } = await run(I2, [1, 0, bad, 0], [1, 2, 3, 4], { q: [1, 1, 2, 2], kv: [1, 1, 2, 2] });
+      expect(out.every(Number.isNaN)).toBe(true);
+      expect(lse.every(Number.isNaN)).toBe(true);
+    }
+  });
+
+  test("a -Infinity score is a weight 0, whatever the value row holds", async () => {
+    // q = [1, 0]; k0 = [1, 0], k1 = [-Infinity, 0]: score 1 and -Infinity; v1 is NaN and adds nothing.
+    const { out, lse } = await run(
+      [1, 0],
+      [1, 0, -Infinity, 0],
+      [1, 2, Number.NaN, Number.NaN],
+      {
+        q: [1, 1, 1, 2],
+        kv: [1, 1, 2, 2],
+      },
+      { scale: 1 },
+    );
+    expect(out).toEqual([1, 2]);
+    expect(lse).toEqual([1]);
+  });
+
+  test("every visible score -Infinity gives the empty row: out 0, lse -Infinity", async () => {
+    const { out, lse } = await run(
+      [-Infinity],
+      [1, 2],
+      [5, 6],
+      { q: [1, 1, 1, 1], kv: [1, 1, 2, 1] },
+      {
+        scale: 1,
+      },
+    );
+    expect(out).toEqual([0]);
+    expect(lse).toEqual([-Infinity]);
+  });
+
+  test("a negative scale is the positive one on negated queries", async () => {
+    const q = [0.3, -0.8, 0.5, 0.1];
+    const k = [0.2, 0.9, -0.4, 0.6, 0.7, -0.1];
+    const v = [1, 2, 3, 4, 5, 6];
+    const shapes = { q: [1, 1, 2, 2], kv: [1, 1, 3, 2] };
+    const neg = await run(q, k, v, shapes, { scale: -1.5 });
+    const pos = await run(
+      q.map((x) => -x),
+      k,
+      v,
+      shapes,
+      { scale: 1.5 },
+    );
+    expectClose(neg.out, pos.out);
+    expectClose(neg.lse, pos.lse);
+    // Scale 0: uniform weights, out the mean of v, lse log S.
+    const zero = await run(q, k, v, shapes, { scale: 0 });
+    expectClose(zero.out, [3, 4, 3, 4]);
+    expectClose(zero.lse, [Math.log(3), Math.log(3)]);
+  });
+});
+
 describe("attention argument checks", () => {
   const t = (shape: number[]) => be.zeros(shape);
   const q = t([1, 2, 3, 4]);
@@ -191,7 +275,7 @@ describe("attention argument checks", () => {
     ["k", () => be.attention(q, t([1, 1, 5, 4]), t([1, 1, 5, 4]))],
     ["v", () => be.attention(q, kv, t([1, 2, 6, 4]))],
     ["v", () => be.attention(q, kv, t([1, 2, 5, 4, 1]))],
-    ["scale", () => be.attention(q, kv, kv, { scale: 0 })],
+    ["scale", () => be.attention(q, kv, kv, { scale: -Infinity })],
     ["scale", () => be.attention(q, kv, kv, { scale: Number.NaN })],
     ["scale", () => be.attention(q, kv, kv, { scale: Infinity })],
   ])("a bad '%s' is named", (arg, f) => {

@@ -139,9 +139,19 @@ function backwardUnfused(
   const { T, S, d } = dims;
   const BH = dims.B * dims.H;
   const bytes = scoreBytes(rt, "attentionBackward", dims);
-  const mm = (a: GPUBuffer, x: GPUBuffer, sa: number[], sb: number[], o: GPUBuffer, t: "A" | "B" | "") => {
+  // `skip`: the left operand (P or dS) is exactly 0 where masked, and those terms must add nothing, whatever
+  // k, q or dout hold there.
+  const mm = (
+    a: GPUBuffer,
+    x: GPUBuffer,
+    sa: number[],
+    sb: number[],
+    o: GPUBuffer,
+    t: "A" | "B" | "",
+    skip = false,
+  ) => {
     const opts = { transA: t === "A", transB: t === "B" };
-    matmulGpu(rt, variants.matmul, a, x, matmulDims(sa, sb, opts), opts, null, o);
+    matmulGpu(rt, variants.matmul, a, x, matmulDims(sa, sb, opts), opts, null, o, { skipZeroA: skip });
   };
   withScratch(
     rt,
@@ -158,12 +168,12 @@ function backwardUnfused(
               scale: dims.scale,
               ...(dims.causal ? { causalT: T } : {}),
             });
-            mm(probs, b.dout, [BH, T, S], [BH, T, d], b.dv, "A");
+            mm(probs, b.dout, [BH, T, S], [BH, T, d], b.dv, "A", true);
             affineGpu(rt, b.v, vScaled, BH * S * d, dims.scale, 0);
             mm(b.dout, vScaled, [BH, T, d], [BH, S, d], scores, "B");
             softmaxBackwardGpu(rt, variants.softmax, probs, scores, dS, BH * T, S);
-            mm(dS, b.k, [BH, T, S], [BH, S, d], b.dq, "");
-            mm(dS, b.q, [BH, T, S], [BH, T, d], b.dk, "A");
+            mm(dS, b.k, [BH, T, S], [BH, S, d], b.dq, "", true);
+            mm(dS, b.q, [BH, T, S], [BH, T, d], b.dk, "A", true);
           }),
         ),
       ),

@@ -9,7 +9,9 @@
 //   dSᵢⱼ = Pᵢⱼ·(dPᵢⱼ − Dᵢ)             (the gradient with respect to the scores sᵢⱼ)
 //   dq = scale·dS·K,  dk = scale·dSᵀ·Q,  dv = Pᵀ·dout
 // A fully masked row (no visible key, lse = -Infinity) has no weights: it contributes nothing, and its dq
-// row is 0. Its lse is never used in an exponent.
+// row is 0. Its lse is never used in an exponent. A weight of exactly 0 (a -Infinity score, an underflow) adds
+// nothing either, whatever k, v, q and dout hold. A row whose lse is NaN (the forward saw a visible NaN or
+// +Infinity score) has NaN weights: its dq and the dk, dv rows of the keys it sees are NaN.
 
 import { type AttentionDims, type AttentionOptions, visibleKeys } from "../attention/shape";
 import { alloc, type FloatArray, type Host, host } from "../float-array";
@@ -66,7 +68,7 @@ export function attentionBackwardCpu(
       const n = visibleKeys(dims, i);
       const L = lse[bh * T + i]!;
       // dq's row stays 0 (alloc zeroes it).
-      if (n === 0 || !Number.isFinite(L)) continue;
+      if (n === 0 || L === -Infinity) continue;
       const qi = qBase + i * d;
       let D = 0;
       for (let c = 0; c < d; c++) D += dout[qi + c]! * out[qi + c]!;
@@ -79,7 +81,8 @@ export function attentionBackwardCpu(
           s += q[qi + c]! * k[kj + c]!;
           dp += dout[qi + c]! * v[kj + c]!;
         }
-        const p = Math.exp(scale * s - L);
+        const p = Number.isNaN(L) || L === Infinity ? Number.NaN : Math.exp(scale * s - L);
+        if (p === 0) continue;
         const ds = p * (dp - D);
         for (let c = 0; c < d; c++) {
           dqRow[c]! += ds * k[kj + c]!;

@@ -143,7 +143,10 @@ function attentionUnfused(
         ...(dims.causal ? { causalT: T } : {}),
         lse,
       });
-      matmulGpu(rt, variants.matmul, probs, v, matmulDims([BH, T, S], [BH, S, d]), {}, null, out);
+      // Masked weights are exactly 0 and must add nothing, whatever the value rows behind them hold.
+      matmulGpu(rt, variants.matmul, probs, v, matmulDims([BH, T, S], [BH, S, d]), {}, null, out, {
+        skipZeroA: true,
+      });
     }),
   );
 }

@@ -1,7 +1,9 @@
 // The CPU reference of scaled dot-product attention, written for clarity with float64 accumulation: the
 // spec the fused and unfused WGSL paths are checked against. Per query row it computes every score, subtracts
 // the row maximum before exponentiating (exact in real arithmetic, and keeps exp from overflowing for large
-// scores), and returns the log-sum-exp the backward pass needs. Outputs take the precision of q (float64 on
+// scores), and returns the log-sum-exp the backward pass needs. Non-finite input follows the contract
+// (AttentionResult in backend/contract.ts): a hidden key adds nothing, a weight of exactly 0 (a -Infinity score,
+// an underflow) adds nothing, and a visible NaN or +Infinity score makes the row's out and lse NaN. Outputs take the precision of q (float64 on
 // the gradient-check backend, float32 otherwise).
 
 import { alloc, type FloatArray, type Host, host } from "../float-array";
@@ -50,16 +52,32 @@ export function attentionCpu(
         continue;
       }
       let max = -Infinity;
+      let poisoned = false;
       for (let j = 0; j < n; j++) {
         let s = 0;
         for (let c = 0; c < d; c++) s += q[qBase + i * d + c]! * k[kvBase + j * d + c]!;
-        scores[j] = s * scale;
-        if (scores[j]! > max) max = scores[j]!;
+        const x = s * scale;
+        scores[j] = x;
+        if (Number.isNaN(x) || x === Infinity) poisoned = true;
+        else if (x > max) max = x;
+      }
+      if (poisoned) {
+        // A visible NaN or +Infinity score: the whole row is NaN.
+        out.fill(Number.NaN, qBase + i * d, qBase + (i + 1) * d);
+        lse[row] = Number.NaN;
+        continue;
+      }
+      if (max === -Infinity) {
+        // Every visible score is -Infinity: weights 0, as if masked.
+        lse[row] = -Infinity;
+        continue;
       }
       let sum = 0;
       acc.fill(0);
       for (let j = 0; j < n; j++) {
         const p = Math.exp(scores[j]! - max);
+        // A weight of exactly 0 adds nothing, whatever the value row holds.
+        if (p === 0) continue;
         sum += p;
         for (let c = 0; c < d; c++) acc[c]! += p * v[kvBase + j * d + c]!;
       }

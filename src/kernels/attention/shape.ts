@@ -7,7 +7,7 @@
 //   out: [B, H, T, d]
 //   lse: [B, H, T]      log Σⱼ exp(sᵢⱼ), natural log, after scale and mask
 //
-// sᵢⱼ = scale · qᵢ·kⱼ, scale defaulting to 1/sqrt(d). With `causal`, query i sees keys j <= i + (S - T): the
+// sᵢⱼ = scale · qᵢ·kⱼ, scale any finite number (negative and 0 included), defaulting to 1/sqrt(d). With `causal`, query i sees keys j <= i + (S - T): the
 // last query row sees every key, so T = S gives the usual lower triangle and T < S is "T new tokens after
 // S - T cached ones". When T > S the first T - S rows see no key at all: such a fully masked row is defined as
 // out = 0 and lse = -Infinity (the limit of an empty sum), on every backend.
@@ -74,7 +74,9 @@ export function attentionDims(q: Shape, k: Shape, v: Shape, opts: AttentionOptio
     throw new ShapeError("attention", "v", `must have the shape of k ${fmt(k)}`, fmt(v));
   }
   const scale = opts.scale ?? 1 / Math.sqrt(d);
-  checkNumber("attention", "scale", scale, true);
+  // Any finite scale: 0 gives uniform weights, a negative one favours the least similar keys. The kernels'
+  // online softmax starts its running max at a finite floor, so no sign of score is special.
+  checkNumber("attention", "scale", scale);
   return { B, H, T, S, d, scale, causal: !!opts.causal, out: [B, H, T, d], lse: [B, H, T] };
 }
 

@@ -56,6 +56,24 @@ export function matmulAlignment(
   };
 }
 
+/**
+ * Workgroups a batched launch aims at: past this, the grid's z holds fewer entries than the batch and each
+ * workgroup loops over several (z, z + nwg.z, ...). Enough to fill any GPU; on a software adapter, which runs
+ * one workgroup per thread at a cost of about 1 ms each, it keeps a batch of 70,000 small matrices to seconds.
+ */
+export const MATMUL_WORKGROUP_BUDGET = 2048;
+
+/** The grid's z for a batch: the whole batch when it fits the budget and the dimension limit, else fewer. */
+export function matmulGridZ(batch: number, tilesXY: number, maxPerDim: number): number {
+  return Math.max(1, Math.min(batch, maxPerDim, Math.floor(MATMUL_WORKGROUP_BUDGET / Math.max(1, tilesXY))));
+}
+
+/** Internal options of the attention paths; not part of the op contract. */
+export interface MatmulInternals {
+  /** A term whose a element is exactly 0 adds 0 whatever b holds (masked softmax weights times any value). */
+  skipZeroA?: boolean;
+}
+
 export function matmulGpu(
   rt: GpuRuntime,
   variant: MatmulVariant,
@@ -65,6 +83,7 @@ export function matmulGpu(
   opts: MatmulOptions,
   bias: GPUBuffer | null,
   out: GPUBuffer,
+  internals: MatmulInternals = {},
 ): void {
   const spec = MATMUL_VARIANTS[variant];
   const name = `matmul-${variant}`;
@@ -72,9 +91,11 @@ export function matmulGpu(
     TRANS_A: !!opts.transA,
     TRANS_B: !!opts.transB,
     HAS_BIAS: bias !== null,
+    SKIP_ZERO_A: !!internals.skipZeroA,
   };
   if (spec.vec4) {
-    // Pooled buffers are powers of two of at least 256 bytes, so this only trips on a buffer made elsewhere.
+    // Pooled buffers are multiples of 16 bytes (powers of two from 256, or exact sizes rounded to 16 near the
+    // device limit), so this only trips on a buffer made elsewhere.
     for (const [arg, buf] of [
       ["a", a],
       ["b", b],
@@ -84,12 +105,15 @@ export function matmulGpu(
     }
     constants = { ...constants, ...matmulAlignment(d, opts) };
   }
+  const x = Math.ceil(d.N / spec.tileN);
+  const y = Math.ceil(d.M / spec.tileM);
+  const z = matmulGridZ(d.batch, x * y, rt.limits.maxComputeWorkgroupsPerDimension);
   rt.dispatch(
     { name, code: spec.code },
     constants,
     [a, b, bias ?? a, out],
-    [d.M, d.K, d.N, d.strideA, d.strideB],
-    [Math.ceil(d.N / spec.tileN), Math.ceil(d.M / spec.tileM), d.batch],
+    [d.M, d.K, d.N, d.strideA, d.strideB, d.batch],
+    [x, y, d.batch === 0 ? 0 : z],
   );
 }
 

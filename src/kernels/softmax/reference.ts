@@ -8,7 +8,7 @@
 //   y_j = exp(z_j − m) / s, and 0 for dropped entries
 //   lse = m + log s
 // A row with no kept entry (all -Infinity, or all masked) gives y = 0 and lse = -Infinity rather than NaN.
-// +Infinity and NaN are not supported input (see shape.ts).
+// A kept z_j that is NaN or +Infinity makes the row's kept entries and its lse NaN (masked entries stay 0).
 
 import { alloc, type FloatArray, type Host, host } from "../float-array";
 import {
@@ -60,11 +60,18 @@ export function softmaxCpu(
     const o = r * cols;
     const kept = keptColumns(r, cols, opts.causalT);
     let m = -Infinity;
+    let poisoned = false;
     for (let j = 0; j < kept; j++) {
       const v = x[o + j]!;
       // -Infinity is dropped explicitly (not via scale·v), so a zero or negative scale cannot turn it into NaN.
       z[j] = v === -Infinity ? -Infinity : scale * v;
+      if (Number.isNaN(z[j]!) || z[j] === Infinity) poisoned = true;
       if (z[j]! > m) m = z[j]!;
+    }
+    if (poisoned) {
+      y.fill(Number.NaN, o, o + kept);
+      if (opts.lse) opts.lse[r] = Number.NaN;
+      continue;
     }
     if (m === -Infinity) {
       // Nothing kept: y stays 0.
@@ -84,16 +91,17 @@ export function softmaxCpu(
 }
 
 /**
- * Backward of softmax from its output: dx_j = y_j · (dy_j − Σ_k dy_k·y_k) per row. Rows that were fully
- * masked (y = 0) get dx = 0.
+ * Backward of softmax from its output: dx_j = y_j · (dy_j − Σ_k dy_k·y_k) per row. An entry with y_j = 0
+ * (masked, -Infinity, or underflowed) is left out of the sum and gets dx_j = 0, whatever dy_j holds; so rows
+ * that were fully masked get dx = 0.
  */
 export function softmaxBackwardCpu(y: FloatArray, dy: FloatArray, rows: number, cols: number): FloatArray {
   const dx = alloc(y, rows * cols);
   for (let r = 0; r < rows; r++) {
     const o = r * cols;
     let dot = 0;
-    for (let j = 0; j < cols; j++) dot += dy[o + j]! * y[o + j]!;
-    for (let j = 0; j < cols; j++) dx[o + j] = y[o + j]! * (dy[o + j]! - dot);
+    for (let j = 0; j < cols; j++) if (y[o + j] !== 0) dot += dy[o + j]! * y[o + j]!;
+    for (let j = 0; j < cols; j++) dx[o + j] = y[o + j] === 0 ? 0 : y[o + j]! * (dy[o + j]! - dot);
   }
   return dx;
 }

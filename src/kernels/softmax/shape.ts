@@ -5,8 +5,9 @@
 //   y:  same shape as x
 //   backward: y and dy of the same shape, dx of that shape
 //
-// Input values: finite numbers or -Infinity (an excluded entry). +Infinity and NaN are not supported input:
-// the results for a row holding one are unspecified (NaN on both backends in practice).
+// Input values: finite numbers or -Infinity (an excluded entry). A row whose kept entries hold a NaN or +Infinity
+// (after scaling) gives NaN in every kept entry and in its lse, on every backend and variant; masked entries
+// stay 0.
 
 import { checkNumber, checkSameShape, checkShape, type Shape, ShapeError, sizeOf } from "../validate";
 
