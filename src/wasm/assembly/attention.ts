@@ -261,7 +261,9 @@ export function attentionBackwardDq(
     const n = visible(i, T, S, causal);
     const L = load<f32>(lse + (<usize>r << 2));
     zero(acc, d);
-    if (n > 0 && isFinite(L)) {
+    // Only a row that sees no key (lse −Infinity) is skipped: a NaN or +Infinity lse (a visible NaN key)
+    // gives NaN weights, as in the reference.
+    if (n > 0 && L != -Infinity) {
       const D = load<f32>(delta + (<usize>r << 2));
       const Lv = f32x4.splat(L);
       const Dv = f32x4.splat(D);
@@ -327,7 +329,7 @@ export function attentionBackwardDkv(
       const lanes = i32x4(j, j + 1, j + 2, j + 3);
       for (let i = i0; i < T; i++) {
         const L = load<f32>(lb + (<usize>i << 2));
-        if (!isFinite(L)) continue;
+        if (L == -Infinity) continue;
         const qi = qb + <usize>i * row;
         const doi = ob + <usize>i * row;
         const D = load<f32>(db + (<usize>i << 2));
