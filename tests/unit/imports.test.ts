@@ -1,5 +1,6 @@
-// The layering of src/, read from the import lines of every src/**/*.ts file: nothing outside src/ui (and the
-// demos) imports from src/ui, and no file reaches itself through its imports (no cycle).
+// The layering of src/, read from the import lines of every src/**/*.ts file: each folder imports only from the
+// folders above it in the README's layout list, nothing outside src/ui (and the demos) imports from src/ui, and
+// no file reaches itself through its imports (no cycle).
 
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
@@ -90,5 +91,37 @@ describe("src/ layering", () => {
     };
     for (const f of files) visit(f, []);
     expect(cycles).toEqual([]);
+  });
+
+  test("each folder imports only from folders above it in the README's layout list", () => {
+    // The list, read from the README's layout block (the lines that start with a folder name).
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const block = readme.slice(readme.indexOf("## How it is built"));
+    const layout = block.slice(block.indexOf("```") + 3, block.indexOf("```", block.indexOf("```") + 3));
+    const order = [...layout.matchAll(/^(\S+?)\/?\s/gm)].map((m) => m[1]!.replace(/\/<page>$/, ""));
+    expect(order.slice(0, 3)).toEqual(["src/util", "shaders", "src/gpu"]);
+    const folderOf = (f: string) => {
+      const r = rel(f);
+      return order.filter((o) => r === o || r.startsWith(`${o}/`)).sort((a, b) => b.length - a.length)[0];
+    };
+    // Stated in the README: the verification cases of an op drive a whole backend, so they (and the list of them)
+    // may name the contract's types.
+    const allowed = (from: string, to: string) =>
+      /^src\/kernels\/(case|index|[^/]+\/(edge-)?cases)\.ts$/.test(rel(from)) &&
+      rel(to) === "src/backend/contract.ts";
+    const offenders: string[] = [];
+    for (const [f, targets] of graph) {
+      const a = folderOf(f);
+      if (a === undefined) {
+        offenders.push(`${rel(f)}: its folder is not in the README's layout list`);
+        continue;
+      }
+      for (const t of targets) {
+        const b = folderOf(t);
+        if (b !== undefined && order.indexOf(b) > order.indexOf(a) && !allowed(f, t))
+          offenders.push(`${rel(f)} (${a}) → ${rel(t)} (${b})`);
+      }
+    }
+    expect(offenders).toEqual([]);
   });
 });
