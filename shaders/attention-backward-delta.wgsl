@@ -2,7 +2,7 @@
 // attention backward, first pass: the softmax backward's row term delta_i = Σ_c dout[i][c]·out[i][c]
 // (equal to Σⱼ Pᵢⱼ·dPᵢⱼ), one invocation per query row. The dq and dk/dv kernels
 // (attention-backward-dq.wgsl, attention-backward-dkdv.wgsl) read it. A fully masked row has out = 0, so its
-// delta is 0. The spec is attentionBackwardCpu in src/kernels/attention-backward-cpu.ts.
+// delta is 0. The spec is attentionBackwardCpu in src/kernels/attention-backward/reference.ts.
 //
 // Layout: out, dout [rows, D]; delta [rows] (rows = B·H·T, row-major f32).
 

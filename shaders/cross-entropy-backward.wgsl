@@ -2,7 +2,7 @@
 // softmax cross-entropy backward, one invocation per element: dlogits = (probs − onehot(t))·dloss/N.
 // dloss is read on the device (no readback). A target that is not an integer in [0, C) subtracts no one-hot,
 // matching its zero contribution to the forward's loss. The spec is crossEntropyBackward in
-// src/backend/cpu-ops/layers.ts.
+// src/kernels/cross-entropy/reference.ts.
 
 struct Params {
   N: u32,

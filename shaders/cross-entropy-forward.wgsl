@@ -8,7 +8,7 @@
 //
 // Targets are f32 integers read as raw bits; a target that is not an integer in [0, C) adds 0 to the loss sum
 // (the mean still divides by N): a kernel cannot throw, and the CPU reference rejects such targets.
-// The spec is crossEntropy in src/backend/cpu-ops/layers.ts.
+// The spec is crossEntropy in src/kernels/cross-entropy/reference.ts.
 
 struct Params {
   N: u32,

@@ -1,7 +1,7 @@
 //! use: grid
 // y = alpha·x + beta elementwise (alpha and beta passed as f32), one vec4 per invocation (see
 // elementwise-unary.wgsl for why, and for the padding the last vec4 may touch). The spec is affine() in
-// src/backend/cpu-ops/elementwise.ts.
+// src/kernels/elementwise/reference.ts.
 
 struct Params {
   n: u32,

@@ -3,7 +3,7 @@
 // suffix of a's (nb = n for equal shapes, C for a [C] bias, 1 for a scalar). OP: 0 add, 1 sub, 2 mul.
 // One vec4 of a and out per invocation (see elementwise-unary.wgsl for why, and for the padding the last vec4
 // may touch).
-// The spec is binary() in src/backend/cpu-ops/elementwise.ts.
+// The spec is binary() in src/kernels/elementwise/reference.ts.
 
 override OP: u32 = 0u;
 // How b is read: 0 same shape (nb = n), 1 a scalar (nb = 1), 2 whole vec4s (nb a multiple of 4),

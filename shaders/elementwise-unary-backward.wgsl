@@ -2,7 +2,7 @@
 // dx = dy · op'(·) elementwise for the ops of elementwise-unary.wgsl (same OP codes), one vec4 per invocation
 // (see there for why, and for the padding the last vec4 may touch). `src` is x for relu, y = op(x) for
 // sigmoid, tanh and exp, and unused (bound to dy) for neg. The spec is unaryBackward() in
-// src/backend/cpu-ops/elementwise.ts.
+// src/kernels/elementwise/reference.ts.
 
 override OP: u32 = 0u;
 

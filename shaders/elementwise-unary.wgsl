@@ -1,7 +1,7 @@
 //! use: grid
 // y = op(x) elementwise, one vec4 (4 elements) per invocation. OP selects the op (codes in
-// src/kernels/elementwise-shape.ts): 0 relu, 1 sigmoid, 2 tanh, 3 exp, 4 neg.
-// The spec is unary() in src/backend/cpu-ops/elementwise.ts.
+// src/kernels/elementwise/shape.ts): 0 relu, 1 sigmoid, 2 tanh, 3 exp, 4 neg.
+// The spec is unary() in src/kernels/elementwise/reference.ts.
 //
 // vec4 loads and stores: on SwiftShader an affine pass over 1M elements took 20 ms this way against 57 ms
 // one element per invocation (headless Chromium 156), and 16-byte accesses are the fast path on GPUs too.

@@ -5,7 +5,7 @@
 // V·n in the millions (there, sort the ids or use a segmented reduction).
 //
 // Ids that are not integers in [0, V) match no row and are ignored, as in embedding-forward.wgsl. The spec is
-// embeddingBackward in src/backend/cpu-ops/layers.ts.
+// embeddingBackward in src/kernels/embedding/reference.ts.
 
 struct Params {
   n: u32, // number of ids

@@ -4,7 +4,7 @@
 // ids hold integers stored as f32; they are read as raw bits so the validity test cannot be folded away by a
 // compiler that assumes floats are finite. An id that is not an integer in [0, V) (negative, fractional, too
 // large, NaN or ±Infinity) gives a row of zeros: a kernel cannot throw, and the CPU reference rejects such
-// ids before computing. The spec is embedding in src/backend/cpu-ops/layers.ts.
+// ids before computing. The spec is embedding in src/kernels/embedding/reference.ts.
 
 struct Params {
   n: u32, // number of ids

@@ -5,7 +5,7 @@
 //   dx = rstd·(g − Σg/C − xh·Σ(g·xh)/C)
 // Two passes over the row (the two sums, then dx), accumulated in f32. mean and rstd are the forward's saved
 // values. dgamma and dbeta come from layernorm-backward-params.wgsl (a column-wise pass). The spec is
-// layerNormBackward in src/backend/cpu-ops/layers.ts.
+// layerNormBackward in src/kernels/layernorm/reference.ts.
 
 struct Params {
   rows: u32,

@@ -2,7 +2,7 @@
 //   dgamma_j = Σ_r dy[r, j]·xh[r, j],   dbeta_j = Σ_r dy[r, j],   xh = (x − mean_r)·rstd_r
 // Neighbouring invocations read neighbouring columns of the same row (coalesced). No atomics, no barriers; the
 // sums run in row order in f32, so the error grows with the row count (see the tolerance in
-// src/verify/cases/layers.ts). Only C invocations: a real GPU would want the rows split into blocks
+// src/kernels/layernorm/cases.ts). Only C invocations: a real GPU would want the rows split into blocks
 // and a second reduction pass once rows >> C.
 
 struct Params {

@@ -3,7 +3,7 @@
 //
 // Row r of x (p.rows rows of p.C values): y = (x − mean)·rstd·gamma + beta, rstd = 1/sqrt(var + eps) with the
 // biased variance; mean and rstd are saved per row for the backward. The spec is layerNorm in
-// src/backend/cpu-ops/layers.ts.
+// src/kernels/layernorm/reference.ts.
 //
 // Numerics (f32): the row is shifted by its first value x0 before anything is summed, and the variance is a
 // second pass over the centred values. With x = 1000 + noise, d = x − x0 is (nearly) exact, its mean dm carries

@@ -1,7 +1,7 @@
 //! use: matmul-params
 // matmul, naive: one output element per invocation, straight from global memory.
 // Slow everywhere, kept forever as the GPU-side oracle for the faster variants.
-// Bindings and params are shared by every matmul variant (see src/kernels/matmul-gpu.ts).
+// Bindings and params are shared by every matmul variant (see src/kernels/matmul/gpu.ts).
 
 
 @group(0) @binding(0) var<storage, read> a: array<f32>;

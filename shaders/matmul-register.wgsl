@@ -3,7 +3,7 @@
 // straight from global memory. No workgroup memory and no barriers: the fast shape on software adapters, where
 // a barrier costs more than the loads it would save.
 // Bindings, params and TRANS_A / TRANS_B / HAS_BIAS are shared with every matmul variant
-// (src/kernels/matmul-gpu.ts); a and b are read as vec4 arrays, so their buffers must be a multiple of 16 bytes.
+// (src/kernels/matmul/gpu.ts); a and b are read as vec4 arrays, so their buffers must be a multiple of 16 bytes.
 //
 // Per 4-wide step of K an invocation reads two 4x4 blocks of A and two of B (16 vec4 loads) and does 256
 // multiply-adds.
@@ -148,8 +148,8 @@ fn bias_at(cols: vec4u) -> vec4f {
 }
 
 // An invocation computes an 8x8 block of C as four 4x4 blocks (rows lo/hi x columns lo/hi); 4x4 invocations
-// cover a 32x32 tile (tileN = tileM = 32 in matmul-gpu.ts). Measured on SwiftShader (GFLOP per CPU-second,
-// 256^3 and 512^3): 8x8 per invocation is about 1.7x faster than 4x4 (each vec4 read feeds twice the
+// cover a 32x32 tile (tileN = tileM = 32 in src/kernels/matmul/gpu.ts). Measured on SwiftShader (GFLOP per
+// CPU-second, 256^3 and 512^3): 8x8 per invocation is about 1.7x faster than 4x4 (each vec4 read feeds twice the
 // multiply-adds), 4x8 about 1.3x; 4x4, 8x4, 8x8 and 16x4 invocations per workgroup were within noise, and
 // the smallest tile gives small matrices the most workgroups. Blocks held in an array indexed by loops, instead
 // of named variables, were 3-5x slower.

@@ -5,7 +5,7 @@
 // Each staged float is read 16 times from fast memory instead of 16 times from global memory: the recipe that
 // makes matmul fast on real GPUs. On SwiftShader, where barriers are expensive, it measured about 3x slower than
 // matmul-register (and 5-7x faster than matmul-naive) at 256^3 and 512^3.
-// Bindings, params and override constants are shared with every matmul variant (src/kernels/matmul-gpu.ts).
+// Bindings, params and override constants are shared with every matmul variant (src/kernels/matmul/gpu.ts).
 
 
 @group(0) @binding(0) var<storage, read> a: array<f32>;
@@ -14,7 +14,7 @@
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;
 @group(0) @binding(4) var<uniform> p: MatmulParams;
 
-const TILE: u32 = 64u; // rows and columns of C per workgroup (tileM = tileN = 64 in matmul-gpu.ts)
+const TILE: u32 = 64u; // rows and columns of C per workgroup (tileM = tileN = 64 in matmul/gpu.ts)
 const TILE_K: u32 = 16u;
 // A row of the staged tiles holds TILE / 4 = 16 vec4s, padded to 17 so that the staging writes of consecutive
 // invocations (which step along k) fall in different memory banks. 2 * 16 * 17 * 16 B = 8704 B.

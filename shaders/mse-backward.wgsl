@@ -1,6 +1,6 @@
 //! use: grid
 // mse backward, one invocation per element: dpred = 2·(pred − target)·dloss/n, dloss read on the device.
-// The spec is mseBackward in src/backend/cpu-ops/layers.ts.
+// The spec is mseBackward in src/kernels/mse/reference.ts.
 
 struct Params {
   n: u32,

@@ -3,14 +3,14 @@
 // coordinates (c0..c3) over the output dims d reads input element Σ cᵢ·strideᵢ, where strideᵢ is the input
 // stride of the axis output axis i came from. Each invocation writes PER consecutive outputs: it divides its
 // first index into coordinates once and steps the rest with carries, since integer division is slow on some
-// devices (SwiftShader among them). The spec is permute() in src/backend/cpu-ops/elementwise.ts.
+// devices (SwiftShader among them). The spec is permute() in src/kernels/elementwise/reference.ts.
 //
 // Two entry points over the same bindings: `main` moves f32 elements; `main_vec4` moves vec4s when runs of 4
 // outputs are 4 aligned contiguous inputs (the last axis stays last with a size divisible by 4, as in the
 // multi-head split [B, T, H, d] -> [B, H, T, d]), with d.w and the strides counted in vec4s. Each entry point
 // statically uses only its own pair of views (WGSL forbids aliased bindings only within one entry point).
 
-const PER: u32 = 4u; // outputs per invocation (src/backend/webgpu-ops/elementwise.ts sizes the grid by it)
+const PER: u32 = 4u; // outputs per invocation (src/kernels/elementwise/gpu.ts sizes the grid by it)
 
 struct Params {
   n: u32, // elements (or vec4s for main_vec4)

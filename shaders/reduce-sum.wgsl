@@ -2,7 +2,7 @@
 // Sum of x viewed as [outer, len, inner] over the middle axis, split into `chunks` runs of `chunk` elements:
 // the output is [outer, chunks, inner], with element (o, c, i) = Σ x[o, k, i] over k in
 // [c·chunk, min(len, (c+1)·chunk)). With chunk >= len (chunks = 1) this is the whole reduction; a second
-// dispatch with [outer, chunks, inner] as its input finishes a split one (see webgpu-ops/elementwise.ts).
+// dispatch with [outer, chunks, inner] as its input finishes a split one (see src/kernels/elementwise/gpu.ts).
 // One invocation per output element, barrier-free; neighbouring invocations read neighbouring addresses when
 // inner > 1. Accumulates in f32.
 

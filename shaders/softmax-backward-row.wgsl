@@ -2,8 +2,8 @@
 // Backward of softmax over the last axis, one invocation per row, no barriers:
 //   dx_j = y_j · (dy_j − Σ_k dy_k·y_k)
 // from the forward output y. An entry with y_j = 0 (masked, -Infinity or underflowed) is left out of the sum and
-// gets dx_j = 0, whatever dy_j holds (selected on the bits, never multiplied in). The spec is softmaxBackwardCpu in src/kernels/softmax-cpu.ts; bindings and params
-// are shared with softmax-backward-workgroup.wgsl.
+// gets dx_j = 0, whatever dy_j holds (selected on the bits, never multiplied in). The spec is softmaxBackwardCpu
+// in src/kernels/softmax/reference.ts; bindings and params are shared with softmax-backward-workgroup.wgsl.
 
 @group(0) @binding(0) var<storage, read> y: array<f32>;
 @group(0) @binding(1) var<storage, read> dy: array<f32>;
@@ -11,7 +11,7 @@
 @group(0) @binding(3) var<uniform> p: SoftmaxBackwardParams;
 
 // Rows per workgroup: 64 for many rows; fewer when rows are few, so the work still spreads over every core
-// (a software adapter runs one workgroup per thread). Chosen per call in src/kernels/softmax-gpu.ts.
+// (a software adapter runs one workgroup per thread). Chosen per call in src/kernels/softmax/gpu.ts.
 override WG: u32 = 64u;
 
 @compute @workgroup_size(WG, 1, 1)

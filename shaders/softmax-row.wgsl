@@ -6,8 +6,9 @@
 // Row r (of p.rows, each p.cols wide) keeps its first `kept` columns (all of them unless CAUSAL) minus the
 // -Infinity entries; y_j = exp(scale·x_j − m) / Σ exp(scale·x_k − m) over the kept entries, 0 elsewhere.
 // A row with no kept entry gives zeros and lse = -Infinity. A kept scale·x_j that is NaN or +Infinity poisons the
-// row: its kept entries and lse are NaN, its masked entries 0 (tested on the bits, like -Infinity). The spec is softmaxCpu in src/kernels/softmax-cpu.ts.
-// Bindings and params are shared with softmax-workgroup.wgsl (see src/kernels/softmax-gpu.ts).
+// row: its kept entries and lse are NaN, its masked entries 0 (tested on the bits, like -Infinity).
+// The spec is softmaxCpu in src/kernels/softmax/reference.ts.
+// Bindings and params are shared with softmax-workgroup.wgsl (see src/kernels/softmax/gpu.ts).
 
 override CAUSAL: bool = false; // mask j > i + (cols - causalT), with i = r mod causalT
 override HAS_LSE: bool = false; // write log Σ exp(scale·x) per row
@@ -19,7 +20,7 @@ override HAS_LSE: bool = false; // write log Σ exp(scale·x) per row
 @group(0) @binding(3) var<uniform> p: SoftmaxParams;
 
 // Rows per workgroup: 64 for many rows; fewer when rows are few, so the work still spreads over every core
-// (a software adapter runs one workgroup per thread). Chosen per call in src/kernels/softmax-gpu.ts.
+// (a software adapter runs one workgroup per thread). Chosen per call in src/kernels/softmax/gpu.ts.
 override WG: u32 = 64u;
 
 // NaN in the kept entries of the row at o, 0 in the masked ones, NaN for lse.

@@ -1,4 +1,4 @@
-// Strided sum into slots, the building block of the global sum of squares (see src/backend/webgpu-ops/optim.ts).
+// Strided sum into slots, the building block of the global sum of squares (see src/kernels/optim/gpu.ts).
 // Invocation s (s < slots) adds src[s], src[s + slots], src[s + 2·slots], ... (squared when SQUARE) and stores
 // the sum in dst[s], or adds it to dst[s] when `accumulate` is set. Slot s is owned by invocation s alone, and
 // dispatches run in queue order, so no atomics and no barriers are needed; the order of every sum is fixed.

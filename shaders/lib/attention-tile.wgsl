@@ -3,7 +3,7 @@
 // dimension in chunks of 4 (c = 0..D4-1), and streams over the other side's rows 8 at a time. q, k, v and dout
 // are [rows, D] tensors read as vec4s; the helpers below load chunk c of a row starting at element `row`.
 
-const MAX_D4: u32 = 32u; // head size limit: D <= 128 (ATTENTION_FUSED_MAX_D in src/kernels/attention-gpu.ts)
+const MAX_D4: u32 = 32u; // head size limit: D <= 128 (ATTENTION_FUSED_MAX_D in src/kernels/attention/shape.ts)
 const NEG_BIG: f32 = -3.0e38; // the running max's start and the score of a masked key: finite, unlike -inf
 
 override D: u32 = 64u; // head size

@@ -1,5 +1,5 @@
 // softmax-rows: the uniform blocks and the causal mask of the row-softmax kernels; the row and workgroup
-// variants of each direction share bindings and params (src/kernels/softmax-gpu.ts).
+// variants of each direction share bindings and params (src/kernels/softmax/gpu.ts).
 
 struct SoftmaxParams {
   rows: u32,

@@ -17,8 +17,8 @@
 // verification accepts 0 for a subnormal reference value.
 //
 // ## Non-finite input
-// One behaviour per op, the same on every backend and variant (matmul, softmax and attention are checked by
-// the edge cases in src/kernels/<op>/edge-cases.ts; the layerNorm and crossEntropy rules below are stated, not yet checked by a case):
+// One behaviour per op, the same on every backend and variant, checked by the verification cases in
+// src/kernels/<op>/edge-cases.ts (matmul, softmax, attention, attention-backward, layernorm, cross-entropy):
 // - matmul, elementwise ops, sums, mse: IEEE arithmetic (a NaN or Infinity propagates as its products and sums
 //   dictate; 0·Infinity is NaN).
 // - softmax: see `softmax` and `softmaxBackward`; attention: see `AttentionResult` and `attentionBackward`.
@@ -26,8 +26,8 @@
 //   multiplied in as 0.
 // - layerNorm: a row holding NaN or ±Infinity gives non-finite y, mean and rstd for that row (which of NaN or
 //   ±Infinity is not specified); other rows are unaffected.
-// - crossEntropy: a row with a NaN or +Infinity logit makes the loss non-finite; a -Infinity logit is a
-//   probability 0 (an infinite loss when it is the target); rows are independent in probs.
+// - crossEntropy: a row with a NaN or +Infinity logit (and a target in [0, C)) makes the loss non-finite; a
+//   -Infinity logit is a probability 0 (a loss of +Infinity when it is the target); rows are independent in probs.
 // - optimizer steps: a non-finite global norm leaves parameters and state untouched (see `ClipArgs`).
 
 import type { AttentionOptions } from "../kernels/attention/shape";

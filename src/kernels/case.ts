@@ -31,6 +31,11 @@ export interface VerifyCase {
   inputs(): Record<string, Input>;
   /** Apply the op; return the outputs to compare, in a fixed order. */
   apply(backend: Backend, inputs: Record<string, Tensor>): Tensor[];
+  /**
+   * What is compared of output `index`, applied alike to the reference's values and the backend's (default: the
+   * values as they are). For a rule that fixes less than every value: "non-finite" without saying which.
+   */
+  view?(values: Float32Array, index: number): Float32Array;
 }
 
 export function input(shape: number[], seed: number, lo = -1, hi = 1): Input {
@@ -66,6 +71,14 @@ export function fallbackCount(be: Backend, prefix: string): number {
   return Object.entries(be.fallbacks)
     .filter(([key]) => key.startsWith(prefix))
     .reduce((n, [, count]) => n + count, 0);
+}
+
+/**
+ * Every non-finite value as NaN, finite ones untouched: as a case's view, a non-finite reference value then asks
+ * for a non-finite value of any kind (NaN, +Infinity or -Infinity), and a finite one for the same within tolerance.
+ */
+export function nonFiniteAsNaN(values: Float32Array): Float32Array {
+  return values.map((v) => (Number.isFinite(v) ? v : Number.NaN));
 }
 
 /** n integers in [0, limit) as f32; `hot` (if given) is written at every third position to force repeats. */

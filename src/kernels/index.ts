@@ -1,30 +1,45 @@
 // Every op of the contract, one folder each (shape.ts, reference.ts, gpu.ts, cases.ts, fast.ts where a fast CPU
-// variant exists), listed here once with its verification cases, in a stable order: the list `npm test`,
-// `npm run verify` and the verify page share.
+// variant exists, edge-cases.ts where the op has non-finite or range rules to check), listed here once with its
+// verification cases, in a stable order: the list `npm test`, `npm run verify` and the verify page share.
 
 import type { BackendName } from "../backend/contract";
 import { attentionCases } from "./attention/cases";
+import { attentionEdgeCases } from "./attention/edge-cases";
 import { attentionBackwardCases } from "./attention-backward/cases";
+import { attentionBackwardEdgeCases } from "./attention-backward/edge-cases";
 import type { VerifyCase } from "./case";
 import { crossEntropyCases } from "./cross-entropy/cases";
+import { crossEntropyEdgeCases } from "./cross-entropy/edge-cases";
 import { elementwiseCases } from "./elementwise/cases";
 import { embeddingCases } from "./embedding/cases";
 import { layerNormCases } from "./layernorm/cases";
+import { layerNormEdgeCases } from "./layernorm/edge-cases";
 import { matmulCases } from "./matmul/cases";
+import { matmulEdgeCases } from "./matmul/edge-cases";
 import { mseCases } from "./mse/cases";
 import { optimCases } from "./optim/cases";
 import { softmaxCases } from "./softmax/cases";
+import { softmaxEdgeCases } from "./softmax/edge-cases";
 
 /** Per op folder, its cases for one backend (an op with one variant on a backend has none there but the reference's). */
 export const OPS: readonly { folder: string; cases: (backend: BackendName) => VerifyCase[] }[] = [
-  { folder: "matmul", cases: matmulCases },
-  { folder: "softmax", cases: softmaxCases },
-  { folder: "attention", cases: attentionCases },
-  { folder: "attention-backward", cases: attentionBackwardCases },
+  { folder: "matmul", cases: (b) => [...matmulCases(b), ...matmulEdgeCases(b)] },
+  { folder: "softmax", cases: (b) => [...softmaxCases(b), ...softmaxEdgeCases(b)] },
+  { folder: "attention", cases: (b) => [...attentionCases(b), ...attentionEdgeCases(b)] },
+  {
+    folder: "attention-backward",
+    cases: (b) => [...attentionBackwardCases(b), ...attentionBackwardEdgeCases(b)],
+  },
   { folder: "elementwise", cases: (b) => (b === "webgpu" ? elementwiseCases() : []) },
-  { folder: "layernorm", cases: (b) => (b === "webgpu" ? layerNormCases() : []) },
+  {
+    folder: "layernorm",
+    cases: (b) => (b === "webgpu" ? [...layerNormCases(), ...layerNormEdgeCases()] : []),
+  },
   { folder: "embedding", cases: (b) => (b === "webgpu" ? embeddingCases() : []) },
-  { folder: "cross-entropy", cases: (b) => (b === "webgpu" ? crossEntropyCases() : []) },
+  {
+    folder: "cross-entropy",
+    cases: (b) => (b === "webgpu" ? [...crossEntropyCases(), ...crossEntropyEdgeCases()] : []),
+  },
   { folder: "mse", cases: (b) => (b === "webgpu" ? mseCases() : []) },
   { folder: "optim", cases: (b) => (b === "webgpu" ? optimCases() : []) },
 ];

@@ -45,7 +45,7 @@ async function evaluate(c: VerifyCase, backend: Backend): Promise<Float32Array[]
     made.push(...outs);
     const values: Float32Array[] = [];
     for (const o of outs) values.push(await backend.read(o));
-    return values;
+    return c.view ? values.map((v, i) => c.view!(v, i)) : values;
   } finally {
     for (const t of made) t.dispose();
   }

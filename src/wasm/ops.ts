@@ -102,7 +102,7 @@ async function rowsOp(
 
 // ---- matmul ------------------------------------------------------------------------------------------------
 
-/** The shapes of kernels/matmul-shape.ts (MatmulDims) plus the transposes. */
+/** The shapes of kernels/matmul/shape.ts (MatmulDims) plus the transposes. */
 export interface MatmulShape {
   batch: number;
   M: number;
@@ -730,7 +730,7 @@ export function wasmSumAxis(
   ctx.exports.sumAxis(x.ptr, out.ptr, outer, len, inner);
 }
 
-/** Rank-4 permute (see kernels/elementwise-shape.ts permuteDims: output sizes and input strides per axis). */
+/** Rank-4 permute (see kernels/elementwise/shape.ts permuteDims: output sizes and input strides per axis). */
 export function wasmPermute4(
   ctx: WasmContext,
   x: WasmBuffer,

@@ -1,7 +1,11 @@
-// The verification comparison: tolerance, exact non-finite matches, and the subnormal-flush rule.
+// The verification comparison: tolerance, exact non-finite matches, the subnormal-flush rule, and a case's view
+// of its outputs (applied to both sides before comparing).
 
 import { describe, expect, test } from "vitest";
+import { CpuBackend } from "../../src/backend/cpu";
+import { makeCase, nonFiniteAsNaN, type VerifyCase } from "../../src/kernels/case";
 import { compare, F32_MIN_NORMAL } from "../../src/verify/compare";
+import { verifyCase } from "../../src/verify/run";
 
 const f = (xs: number[]) => Float32Array.from(xs);
 
@@ -26,5 +30,39 @@ describe("compare", () => {
     expect(compare(f([sub * 4]), f([sub]), 0, 1e-6).pass).toBe(false);
     // A normal reference is not flushable.
     expect(compare(f([0]), f([F32_MIN_NORMAL * 2]), 0, 1e-6).pass).toBe(false);
+  });
+});
+
+describe("a case's view", () => {
+  // The reference configuration's output is `ref`; the backend under test (the default CPU) returns `got`.
+  function viewCase(ref: number[], got: number[]): VerifyCase {
+    return makeCase({
+      backend: "cpu",
+      kernel: "probe",
+      variant: "ikj4",
+      name: "view",
+      shape: `[${ref.length}]`,
+      atol: 1e-6,
+      rtol: 0,
+      force: {},
+      inputs: () => ({}),
+      apply: (be) => [be.tensor(be === reference ? ref : got, [ref.length])],
+      view: nonFiniteAsNaN,
+    });
+  }
+  const reference = CpuBackend.reference();
+  const under = new CpuBackend();
+
+  test("nonFiniteAsNaN: any non-finite value matches any other, a finite one still needs the tolerance", async () => {
+    const pass = viewCase([Number.NaN, Infinity, -Infinity, 1], [Infinity, Number.NaN, Infinity, 1]);
+    expect((await verifyCase(pass, under, reference)).pass).toBe(true);
+    for (const got of [
+      [0, Infinity, -Infinity, 1],
+      [Number.NaN, Infinity, -Infinity, 1.01],
+      [Number.NaN, Infinity, -Infinity, Infinity],
+    ]) {
+      const r = await verifyCase(viewCase([Number.NaN, Infinity, -Infinity, 1], got), under, reference);
+      expect(r.pass, `got ${got}`).toBe(false);
+    }
   });
 });

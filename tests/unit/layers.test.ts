@@ -114,6 +114,30 @@ describe("layerNorm", () => {
     expect((await read(r.rstd))[0]).toBeGreaterThan(20);
   });
 
+  test("a row holding NaN or ±Infinity: non-finite y, mean and rstd there; the other rows as alone", async () => {
+    const C = 4;
+    const rows = [
+      [0.5, -1, 2, 0.25],
+      [1, Number.NaN, 0, 2],
+      [Infinity, 1, 2, 3],
+      [1, 2, 3, -Infinity],
+      [-0.5, 0.75, 1, -2],
+    ];
+    const gamma = be.tensor([1, 0.5, 1.5, 2], [C]);
+    const beta = be.tensor([0.1, -0.2, 0, 0.3], [C]);
+    const r = be.layerNorm(be.tensor(rows.flat(), [rows.length, C]), gamma, beta, 1e-5);
+    const [y, mean, rstd] = [await read(r.y), await read(r.mean), await read(r.rstd)];
+    for (const bad of [1, 2, 3]) {
+      expect(Array.from(y.subarray(bad * C, (bad + 1) * C)).some(Number.isFinite)).toBe(false);
+      expect(Number.isFinite(mean[bad]!) || Number.isFinite(rstd[bad]!)).toBe(false);
+    }
+    for (const good of [0, 4]) {
+      const alone = be.layerNorm(be.tensor(rows[good]!, [1, C]), gamma, beta, 1e-5);
+      expect(Array.from(y.subarray(good * C, (good + 1) * C))).toEqual(Array.from(await read(alone.y)));
+      expect([mean[good], rstd[good]]).toEqual([(await read(alone.mean))[0], (await read(alone.rstd))[0]]);
+    }
+  });
+
   test("C = 1 gives y = beta", async () => {
     const r = be.layerNorm(be.tensor([5, -2, 7], [3, 1]), be.tensor([2], [1]), be.tensor([0.25], [1]), 1e-5);
     expect(Array.from(await read(r.y))).toEqual([0.25, 0.25, 0.25]);
@@ -241,6 +265,29 @@ describe("crossEntropy", () => {
     const d = be.crossEntropyBackward(f.probs, be.tensor(t, [N]), be.tensor([dloss], []));
     const want = numericGrad((v) => dloss * crossEntropy64(v, t, C), x);
     expectClose(await read(d), want, 1e-6, 1e-5);
+  });
+
+  test("NaN or +Infinity logits make the loss non-finite; -Infinity logits are probabilities 0", async () => {
+    const loss = async (logits: number[][], targets: number[]) =>
+      (
+        await read(
+          be.crossEntropy(be.tensor(logits.flat(), [logits.length, 3]), be.tensor(targets, [logits.length]))
+            .loss,
+        )
+      )[0]!;
+    const ok = [0.5, -1, 2];
+    expect(Number.isFinite(await loss([ok, [1, Number.NaN, 0]], [0, 0]))).toBe(false);
+    expect(Number.isFinite(await loss([ok, [1, Infinity, 0]], [0, 2]))).toBe(false);
+    expect(await loss([ok, [1, -Infinity, 0]], [0, 1])).toBe(Infinity);
+    const r = be.crossEntropy(
+      be.tensor([...ok, 1, -Infinity, 0, Number.NaN, 1, 2], [3, 3]),
+      be.tensor([0, 0, 1], [3]),
+    );
+    const probs = await read(r.probs);
+    expect(probs[4]).toBe(0);
+    // Rows are independent: row 0 as alone, whatever row 2 holds.
+    const alone = await read(be.crossEntropy(be.tensor(ok, [1, 3]), be.tensor([0], [1])).probs);
+    expect(Array.from(probs.subarray(0, 3))).toEqual(Array.from(alone));
   });
 
   test("a target outside [0, C) adds 0 to the loss and no one-hot (with checkIndices: throws)", async () => {
