@@ -6,8 +6,9 @@ import { css, html, LitElement, nothing } from "lit";
 import { CpuBackend } from "../backend/cpu";
 import type { SettingName } from "../io/settings";
 import type { JobKind, JobSpec, TrainSettings } from "../io/types";
-import { parseWeightsFile, toWeightsFile, WeightsFileError } from "../io/weights";
+import { checkWeightsSize, parseWeightsFile, toWeightsFile, WeightsFileError } from "../io/weights";
 import { torchDownloads, torchFileModel, torchFileToWeights } from "../run/torch-weights";
+import { quoted } from "../util/printable";
 import { PALETTE } from "./plot-base";
 import { TrainingController } from "./training-controller";
 import type { LossSeries } from "./wb-loss-chart";
@@ -63,8 +64,14 @@ export abstract class TrainingPage extends LitElement {
   }
 
   private async onSave(): Promise<void> {
-    const job = await this.training.exportRun();
-    const file = toWeightsFile(job);
+    let file: ReturnType<typeof toWeightsFile>;
+    try {
+      file = toWeightsFile(await this.training.exportRun());
+    } catch (err) {
+      this.fileError = (err as Error).message;
+      this.requestUpdate();
+      return;
+    }
     const blob = new Blob([JSON.stringify(file)], { type: "application/json" });
     const a = document.createElement("a");
     a.href = URL.createObjectURL(blob);
@@ -90,8 +97,12 @@ export abstract class TrainingPage extends LitElement {
     }
   }
 
-  private onLoad(e: CustomEvent<{ text?: string; bytes?: Uint8Array }>): void {
+  private onLoad(e: CustomEvent<{ text?: string; bytes?: Uint8Array; name?: string; size?: number }>): void {
     try {
+      checkWeightsSize(
+        e.detail.size ?? e.detail.bytes?.length ?? e.detail.text?.length ?? 0,
+        quoted(e.detail.name ?? "the file"),
+      );
       let text = e.detail.text ?? "";
       if (e.detail.bytes) {
         // A safetensors file (ours, or PyTorch's): as a weights file of one seed of the model it names.
@@ -100,7 +111,7 @@ export abstract class TrainingPage extends LitElement {
       }
       const saved = parseWeightsFile(text, this.training.kind);
       if (!this.acceptsModel(saved.spec.model)) {
-        throw new WeightsFileError(`this page has no model '${saved.spec.model}'`);
+        throw new WeightsFileError(`this page has no model ${quoted(saved.spec.model)}`);
       }
       this.fileError = "";
       this.adoptModel(saved.spec.model);
