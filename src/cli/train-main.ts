@@ -98,6 +98,9 @@ function summary(r: RunResult, reason: string): string[] {
       lines.push([i === 0 ? "attention" : "", row]);
     });
   }
+  rep.warnings.forEach((w, i) => {
+    lines.push([i === 0 ? "WARNING" : "", w]);
+  });
   return lines.map(([k, v]) => `${k.padEnd(13)}${v}`);
 }
 
