@@ -35,10 +35,14 @@ export abstract class TrainingPage extends LitElement {
     return this.training.info?.runs.map((r) => r.name) ?? [this.model];
   }
 
-  /** Test-only: lose the GPU device after this many steps (URL ?lose-device=N). */
-  private loseDeviceAt(): number | undefined {
+  /**
+   * Test-only: lose the GPU device after this many steps (URL ?lose-device=N). Development builds only: the
+   * production build drops this code (import.meta.env.DEV is false there; tests/ui/production-build.test.ts).
+   */
+  private faultInjection(): Pick<JobSpec, "loseDeviceAt"> {
+    if (!import.meta.env.DEV) return {};
     const v = new URLSearchParams(location.search).get("lose-device");
-    return v === null ? undefined : Number(v);
+    return v === null ? {} : { loseDeviceAt: Number(v) };
   }
 
   override connectedCallback(): void {
@@ -53,12 +57,11 @@ export abstract class TrainingPage extends LitElement {
   }
 
   private onStart(e: CustomEvent<{ settings: TrainSettings }>): void {
-    const at = this.loseDeviceAt();
     const spec: JobSpec = {
       kind: this.training.kind,
       model: this.model,
       settings: e.detail.settings,
-      ...(at !== undefined ? { loseDeviceAt: at } : {}),
+      ...(import.meta.env.DEV ? this.faultInjection() : {}),
     };
     this.training.start(spec);
   }
