@@ -4,11 +4,12 @@
 //
 // Runs under tsx, which cannot load `?raw` WGSL imports: only shader-free modules are imported here.
 
-import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus } from "node:os";
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import puppeteer, { type Browser } from "puppeteer";
 import type { ViteDevServer } from "vite";
+import { errorText, prepareOutput, writeFileAtomic } from "../src/cli/safe-files";
+import { printable } from "../src/util/printable";
 import { CHROMIUM_FLAGS, startServer } from "../tests/headless/browser";
 import { findChromium } from "../tests/headless/chromium.mjs";
 import { headerLines, markdownReport, textTable, verdicts, verdictText } from "./lib/report";
@@ -73,15 +74,27 @@ function parseArgs(argv: readonly string[]): Options {
   return opts;
 }
 
-function write(file: string, text: string): void {
-  const path = resolve(file);
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, text);
-  console.log(`written: ${path}`);
+/** Write one report whole (or not at all); false, with the reason printed, when it could not be written. */
+function write(file: string, text: string, flag: string): boolean {
+  try {
+    writeFileAtomic(file, text, flag);
+    console.log(`written: ${printable(resolve(file))}`);
+    return true;
+  } catch (e) {
+    console.error(`bench: ${errorText(e)}`);
+    return false;
+  }
 }
 
 async function main(): Promise<number> {
   const opts = parseArgs(process.argv.slice(2));
+  try {
+    if (opts.json) prepareOutput(opts.json, "--json");
+    if (opts.markdown) prepareOutput(opts.markdown, "--markdown");
+  } catch (e) {
+    console.error(`bench: ${errorText(e)}`);
+    return 2;
+  }
   const executablePath = findChromium();
   if (!executablePath) {
     console.error("bench: no Chromium found: run `node tests/headless/ensure-deps.mjs` or set CHROMIUM_PATH");
@@ -145,17 +158,28 @@ async function main(): Promise<number> {
       for (const k of notRun) console.log(`  ${k.case} ${k.shape} ${k.impl}: ${k.reason}`);
     }
     for (const k of failed) console.log(`FAILED CHECK ${k.case} ${k.shape} ${k.impl}: ${k.reason}`);
-    if (report.results.length === 0 && report.skipped.length === 0) {
-      console.log(opts.filter ? `nothing matches --filter '${opts.filter}'` : "no benchmark ran");
+    let written = true;
+    if (report.results.length === 0) {
+      if (report.skipped.length === 0)
+        console.log(
+          opts.filter ? `nothing matches --filter '${printable(opts.filter)}'` : "no benchmark ran",
+        );
+      // A report without results would replace a good one: nothing is written.
+      for (const [flag, file] of [
+        ["--json", opts.json],
+        ["--markdown", opts.markdown],
+      ] as const)
+        if (file) console.error(`bench: ${flag} ${printable(file)} not written: no benchmark result`);
+    } else {
+      if (opts.json) written = write(opts.json, `${JSON.stringify(report, null, 2)}\n`, "--json") && written;
+      if (opts.markdown) written = write(opts.markdown, markdownReport(report), "--markdown") && written;
     }
-    if (opts.json) write(opts.json, `${JSON.stringify(report, null, 2)}\n`);
-    if (opts.markdown) write(opts.markdown, markdownReport(report));
     console.log(
       `\n${report.results.length} results, ${failed.length} failed checks, ${notRun.length} not run (${elapsed()})`,
     );
-    return failed.length === 0 && report.results.length > 0 ? 0 : 1;
+    return failed.length === 0 && report.results.length > 0 && written ? 0 : 1;
   } catch (e) {
-    console.error(`bench: ${(e as Error).message}`);
+    console.error(`bench: ${errorText(e)}`);
     return 1;
   } finally {
     await browser?.close();

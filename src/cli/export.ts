@@ -3,12 +3,14 @@
 // it: the best by training loss unless --seed names another. Runs in Node on the CPU backend (the losses that rank
 // the seeds are computed there). Exit 0 on success, 1 when reading or converting fails, 2 on bad arguments.
 
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import { CpuBackend } from "../backend/cpu";
 import { exportTrained } from "../io/torch-file";
+import { MAX_WEIGHTS_BYTES } from "../io/weights";
 import { MODEL_NAMES } from "../models/registry";
 import { readWeights } from "../run/run-weights";
+import { printable, quoted } from "../util/printable";
+import { errorText, prepareOutput, readInputFile, writeFileAtomic } from "./safe-files";
 
 export interface Io {
   out: (line: string) => void;
@@ -71,7 +73,7 @@ function modelOf(raw: Record<string, unknown>, asked: string | undefined): strin
   if (asked) return asked;
   const runs = Array.isArray(raw.runs) ? (raw.runs as { name?: unknown }[]) : [];
   if (runs.length === 1 && typeof runs[0]!.name === "string") return runs[0]!.name;
-  const names = runs.map((r) => `'${String(r.name)}'`).join(", ");
+  const names = runs.map((r) => quoted(String(r.name))).join(", ");
   throw new Error(`the file holds ${runs.length} runs (${names}): name one with --model`);
 }
 
@@ -86,12 +88,18 @@ export async function exportMain(argv: readonly string[], io: Io = consoleIo): P
     return 2;
   }
   try {
-    const text = readFileSync(args.load, "utf8");
+    prepareOutput(args.out, "--out");
+  } catch (e) {
+    io.err(`export: ${errorText(e)}`);
+    return 2;
+  }
+  try {
+    const text = await readInputFile(args.load, "--load", MAX_WEIGHTS_BYTES);
     let raw: Record<string, unknown>;
     try {
       raw = JSON.parse(text) as Record<string, unknown>;
     } catch (e) {
-      throw new Error(`not a JSON file (${(e as Error).message})`);
+      throw new Error(`not a JSON file (${printable((e as Error).message)})`);
     }
     const model = modelOf(raw, args.model);
     const { run, step } = readWeights(text, model);
@@ -105,16 +113,15 @@ export async function exportMain(argv: readonly string[], io: Io = consoleIo): P
       args.seed !== undefined ? { seed: args.seed } : {},
     );
     const path = resolve(args.out);
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, result.bytes);
+    writeFileAtomic(path, result.bytes, "--out");
     const of = result.losses.length > 1 ? ` of ${result.losses.length}` : "";
     io.out(
-      `export: ${model}, step ${step}, seed ${result.seed}${of} (training loss ${result.trainLoss.toPrecision(4)}) → ${path} (${result.bytes.length} bytes)`,
+      `export: ${model}, step ${step}, seed ${result.seed}${of} (training loss ${result.trainLoss.toPrecision(4)}) → ${printable(path)} (${result.bytes.length} bytes)`,
     );
-    io.out(`continue in PyTorch: python3 src/torch/continue_training.py ${args.out}`);
+    io.out(`continue in PyTorch: python3 src/torch/continue_training.py ${printable(args.out)}`);
     return 0;
   } catch (e) {
-    io.err(`export: ${args.load}: ${(e as Error).message}`);
+    io.err(`export: ${printable(args.load)}: ${errorText(e)}`);
     return 1;
   }
 }

@@ -4,7 +4,17 @@
 // are read only when they are regular files under a size limit (a FIFO, a device or a 200 MB file is refused
 // before a byte of it is parsed).
 
-import { closeSync, constants, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from "node:fs";
 import { readFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { printable } from "../util/printable";
@@ -62,6 +72,22 @@ export function checkWritable(path: string, what: string): void {
     throw new FileError(`${what} ${shown}: cannot write there (${reason(e)})`);
   }
   rmSync(probe, { force: true });
+}
+
+/** `checkWritable` after creating the path's missing parent folders (a failure to create them names the path). */
+export function prepareOutput(path: string, what: string): void {
+  try {
+    mkdirSync(dirname(resolve(path)), { recursive: true });
+  } catch (e) {
+    throw new FileError(`${what} ${printable(path)}: cannot create its folder (${reason(e)})`);
+  }
+  checkWritable(path, what);
+}
+
+/** An error's message without its stack, each line's control characters escaped (safe for a terminal). */
+export function errorText(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e);
+  return m.split("\n").map(printable).join("\n");
 }
 
 /**

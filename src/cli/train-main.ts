@@ -6,17 +6,19 @@
 // This runs under tsx, which cannot load `?raw` WGSL imports: only shader-free modules are imported here
 // (src/models, src/train, src/backend/cpu.ts; select.ts is used only inside the page).
 
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import { findChromium } from "../../tests/headless/chromium.mjs";
 import { runTrainPage } from "../../tests/headless/train-in-page";
 import { CpuBackend } from "../backend/cpu";
 import { exportTrained } from "../io/torch-file";
+import { MAX_WEIGHTS_BYTES } from "../io/weights";
 import { MODELS } from "../models/registry";
 import { runModel } from "../run/run-model";
 import type { RunOptions, RunProgress, RunResult } from "../run/run-types";
 import { readWeights } from "../run/run-weights";
 import { torchFileToWeights } from "../run/torch-weights";
+import { printable } from "../util/printable";
+import { errorText, prepareOutput, readInputBytes, writeFileAtomic } from "./safe-files";
 import { parseTrainArgs, type TrainArgs, usage, validChoices } from "./train-args";
 
 export interface Io {
@@ -96,14 +98,32 @@ function summary(r: RunResult, reason: string): string[] {
       lines.push([i === 0 ? "attention" : "", row]);
     });
   }
+  rep.warnings.forEach((w, i) => {
+    lines.push([i === 0 ? "WARNING" : "", w]);
+  });
   return lines.map(([k, v]) => `${k.padEnd(13)}${v}`);
 }
 
-function writeFile(file: string, text: string | Uint8Array): string {
-  const path = resolve(file);
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, text);
-  return path;
+/** The outputs a run was asked for, by flag. */
+function outputs(args: TrainArgs): [string, string][] {
+  const list: [string, string | undefined][] = [
+    ["--json", args.json],
+    ["--save", args.save],
+    ["--export", args.export],
+  ];
+  return list.filter((o): o is [string, string] => o[1] !== undefined);
+}
+
+/** Read --load: a regular file under the weights-file limit; a safetensors file converted to a weights file. */
+async function loadText(path: string, model: TrainArgs["model"]): Promise<string> {
+  const bytes = await readInputBytes(path, "--load", MAX_WEIGHTS_BYTES);
+  if (path.endsWith(".safetensors"))
+    return JSON.stringify(torchFileToWeights(new CpuBackend(), bytes, model).file);
+  if (bytes.includes(0))
+    throw new Error(
+      "a binary file, not a weights file (JSON); a safetensors file needs the .safetensors extension",
+    );
+  return new TextDecoder().decode(bytes);
 }
 
 /** Everything `npm run train` does, given its arguments; returns the exit code. */
@@ -125,20 +145,27 @@ export async function trainMain(argv: readonly string[], io: Io = consoleIo): Pr
     ...(args.seeds !== undefined ? { seeds: args.seeds } : {}),
     ...(args.lr !== undefined ? { lr: args.lr } : {}),
   };
+  // Every output path is checked before any work, so a run never trains for minutes and then fails to save.
+  for (const [flag, path] of outputs(args)) {
+    try {
+      prepareOutput(path, flag);
+    } catch (e) {
+      io.err(`train: ${errorText(e)}`);
+      return 2;
+    }
+  }
   if (args.load) {
     let text: string;
     try {
-      text = args.load.endsWith(".safetensors")
-        ? JSON.stringify(torchFileToWeights(new CpuBackend(), readFileSync(args.load), args.model).file)
-        : readFileSync(args.load, "utf8");
+      text = await loadText(args.load, args.model);
     } catch (e) {
-      io.err(`train: cannot read --load ${args.load}: ${(e as Error).message}`);
+      io.err(`train: cannot read --load ${printable(args.load)}: ${errorText(e)}`);
       return 1;
     }
     try {
       readWeights(text, args.model); // format, version and model now; shapes once the model is built
     } catch (e) {
-      io.err(`train: --load ${args.load}: ${(e as Error).message}`);
+      io.err(`train: --load ${printable(args.load)}: ${errorText(e)}`);
       return 1;
     }
     options.weights = text;
@@ -150,7 +177,7 @@ export async function trainMain(argv: readonly string[], io: Io = consoleIo): Pr
   const K = args.seeds ?? 1;
   io.out(
     `train: ${args.model}, ${steps} steps, seed${K > 1 ? `s ${seed}..${seed + K - 1}` : ` ${seed}`}, ` +
-      `lr ${args.lr ?? entry.train.optimizer.lr}${args.load ? `, from ${args.load}` : ""}` +
+      `lr ${args.lr ?? entry.train.optimizer.lr}${args.load ? `, from ${printable(args.load)}` : ""}` +
       `${K > 1 ? " (progress shows the mean loss over the seeds)" : ""}`,
   );
   const onCpu = async (why: string) => {
@@ -185,21 +212,39 @@ export async function trainMain(argv: readonly string[], io: Io = consoleIo): Pr
       } else outcome = await onCpu(`auto: WebGPU is unavailable (${page.reason})`);
     }
   } catch (e) {
-    io.err(`train: ${(e as Error).message}`);
+    io.err(`train: ${errorText(e)}`);
     return 1;
   }
 
   io.out("");
   for (const line of summary(outcome.result, outcome.reason)) io.out(line);
+  // Each output is written on its own (a failing one does not keep the others from being written), whole or not at all.
+  let failed = 0;
+  const write = async (
+    flag: string,
+    path: string,
+    what: string,
+    data: () => Promise<string | Uint8Array>,
+  ) => {
+    try {
+      writeFileAtomic(path, await data(), flag);
+      io.out(`${what} written to ${printable(resolve(path))}`);
+    } catch (e) {
+      failed++;
+      io.err(`train: ${errorText(e)}`);
+    }
+  };
+  const result = outcome.result;
   if (args.json) {
-    const json = { ...outcome.result.report, reason: outcome.reason };
-    io.out(`json written to ${writeFile(args.json, `${JSON.stringify(json, null, 2)}\n`)}`);
+    const json = { ...result.report, reason: outcome.reason };
+    await write("--json", args.json, "json", async () => `${JSON.stringify(json, null, 2)}\n`);
   }
-  if (args.save) io.out(`weights written to ${writeFile(args.save, JSON.stringify(outcome.result.weights))}`);
+  if (args.save) await write("--save", args.save, "weights", async () => JSON.stringify(result.weights));
   if (args.export) {
-    const seed = outcome.result.report.seed;
-    const e = await exportTrained(new CpuBackend(), outcome.result.weights, args.model, { seed });
-    io.out(`safetensors (seed ${seed}) written to ${writeFile(args.export, e.bytes)}`);
+    const seed = result.report.seed;
+    await write("--export", args.export, `safetensors (seed ${seed})`, async () => {
+      return (await exportTrained(new CpuBackend(), result.weights, args.model, { seed })).bytes;
+    });
   }
-  return 0;
+  return failed ? 1 : 0;
 }

@@ -4,10 +4,11 @@
 // This runs under tsx, which cannot load the `?raw` WGSL imports: only modules free of shader imports may be
 // imported here (type imports are erased, so they are fine). The kernels run inside the page.
 
-import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import { runVerifyPage } from "../../tests/headless/verify-page";
+import { printable } from "../util/printable";
 import type { VerifyReport, VerifyResult } from "../verify/run";
+import { errorText, prepareOutput, writeFileAtomic } from "./safe-files";
 
 const USAGE = `Usage: npm run verify -- [--filter TEXT] [--json FILE]
 
@@ -96,6 +97,14 @@ function toJson(report: VerifyReport, chromium: string): string {
 
 async function main(): Promise<number> {
   const opts = parseArgs(process.argv.slice(2));
+  if (opts.json) {
+    try {
+      prepareOutput(opts.json, "--json");
+    } catch (e) {
+      console.error(`verify: ${errorText(e)}`);
+      return 2;
+    }
+  }
   const t0 = Date.now();
   const seconds = () => `${Math.round((Date.now() - t0) / 1000)}s`;
   console.error("verify: starting Vite and headless Chromium...");
@@ -127,19 +136,26 @@ async function main(): Promise<number> {
       const detail = (r.detail ?? "no detail").split("\n").filter((l) => l.trim() !== "");
       console.log(`FAIL ${r.id} (${r.shape}): ${detail.join("\n    ")}`);
     }
-    if (opts.json) {
-      const file = resolve(opts.json);
-      mkdirSync(dirname(file), { recursive: true });
-      writeFileSync(file, `${toJson(report, chromium)}\n`);
-      console.log(`report written to ${file}`);
-    }
+    let writeFailed = false;
     if (!results.length) {
-      console.log(opts.filter ? `no case id contains '${opts.filter}'` : "no verification cases found");
+      console.log(
+        opts.filter ? `no case id contains '${printable(opts.filter)}'` : "no verification cases found",
+      );
+      // An empty report would replace a good one: nothing is written.
+      if (opts.json) console.error(`verify: --json ${printable(opts.json)} not written: no case ran`);
+    } else if (opts.json) {
+      try {
+        writeFileAtomic(opts.json, `${toJson(report, chromium)}\n`, "--json");
+        console.log(`report written to ${printable(resolve(opts.json))}`);
+      } catch (e) {
+        writeFailed = true;
+        console.error(`verify: ${errorText(e)}`);
+      }
     }
     console.log(`${results.length - failed.length} passed, ${failed.length} failed`);
-    return failed.length === 0 && results.length > 0 ? 0 : 1;
+    return failed.length === 0 && results.length > 0 && !writeFailed ? 0 : 1;
   } catch (e) {
-    console.error(`verify: ${(e as Error).message}`);
+    console.error(`verify: ${errorText(e)}`);
     return 1;
   } finally {
     await session?.close();

@@ -27,6 +27,14 @@ export function packParams(fields: readonly Param[]): ArrayBuffer {
   return buf;
 }
 
+/** How long a failed GPU call waits for `device.lost` before deciding the failure was not a lost device. */
+const LOST_GRACE_MS = 1000;
+
+/** A GPU wait (a readback, `sync`) that did not finish within its deadline: the GPU stalled or hung. */
+export class GpuTimeoutError extends Error {
+  override name = "GpuTimeoutError";
+}
+
 /** Dispatches per submitted batch at most (and uniform slots in the shared params buffer). */
 const MAX_BATCH = 128;
 
@@ -37,6 +45,8 @@ export class GpuRuntime {
   readonly pipelines: PipelineCache;
   /** Set once the device is lost; every later call throws a DeviceLostError carrying this reason. */
   lostReason: string | null = null;
+  /** Milliseconds any single wait on the GPU may take before it fails with a GpuTimeoutError. */
+  deadlineMs = 120_000;
   /** Compute passes encoded so far (for "dispatches per training step" figures). */
   dispatchCount = 0;
   /** Compute passes encoded and not yet submitted. */
@@ -75,6 +85,46 @@ export class GpuRuntime {
     if (this.lostReason) throw new DeviceLostError(this.lostReason);
   }
 
+  /**
+   * What a failed GPU call really means. After `device.destroy()` or a GPU-process crash the failure (mapAsync's
+   * AbortError "unmapped before mapping was resolved", an OperationError) may arrive before `device.lost` has
+   * resolved: wait briefly for it, so a lost device always surfaces as a DeviceLostError, whatever came first.
+   */
+  async explain(e: unknown): Promise<unknown> {
+    if (e instanceof DeviceLostError) return e;
+    // A kernel's validation error is reported by an error scope, which a lost device never fills.
+    if (e instanceof KernelError && !this.lostReason) return e;
+    if (!this.lostReason) {
+      await Promise.race([this.ctx.lost, new Promise((r) => setTimeout(r, LOST_GRACE_MS))]);
+      // Let the `lost` handler set the reason if it was the one that settled.
+      await Promise.resolve();
+    }
+    return this.lostReason ? new DeviceLostError(this.lostReason) : e;
+  }
+
+  /** `p`, or a GpuTimeoutError (or the DeviceLostError) when it takes longer than the deadline. */
+  private async withDeadline<T>(p: Promise<T>, what: string): Promise<T> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new GpuTimeoutError(
+              `the GPU did not finish ${what} within ${this.deadlineMs / 1000} s: it stalled or hung`,
+            ),
+          ),
+        this.deadlineMs,
+      );
+    });
+    try {
+      return await Promise.race([p, timeout]);
+    } catch (e) {
+      throw await this.explain(e);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** A pooled storage buffer holding `data` (f32); refused before anything is created past the pool's limit. */
   upload(data: Float32Array, label: string): GPUBuffer {
     this.assertAlive();
@@ -101,19 +151,20 @@ export class GpuRuntime {
       size: Math.ceil(bytes / 4) * 4,
       usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
     });
-    this.batch().copyBufferToBuffer(buffer, 0, staging, 0, staging.size);
-    this.flush();
     try {
-      await Promise.all([this.errors.check(), staging.mapAsync(GPUMapMode.READ)]);
+      this.batch().copyBufferToBuffer(buffer, 0, staging, 0, staging.size);
+      this.flush();
+      const map = staging.mapAsync(GPUMapMode.READ);
+      // If errors.check() throws first, the map's own rejection must not go unhandled.
+      map.catch(() => {});
+      await this.withDeadline(Promise.all([this.errors.check(), map]), `reading back '${buffer.label}'`);
+      return new Float32Array(staging.getMappedRange().slice(0, count * 4));
     } catch (e) {
-      // mapAsync may still be pending if errors.check() threw first; destroy() cancels it and frees the buffer.
+      throw await this.explain(e);
+    } finally {
+      // Cancels a map still pending and frees the buffer.
       staging.destroy();
-      if (this.lostReason) throw new DeviceLostError(this.lostReason);
-      throw e;
     }
-    const out = new Float32Array(staging.getMappedRange().slice(0, count * 4));
-    staging.destroy();
-    return out;
   }
 
   /**
@@ -199,15 +250,22 @@ export class GpuRuntime {
       );
       this.uniformSlots = 0;
     }
-    this.errors.scoped(this.device, kernels || "copy", () => this.device.queue.submit([encoder.finish()]));
+    try {
+      this.errors.scoped(this.device, kernels || "copy", () => this.device.queue.submit([encoder.finish()]));
+    } catch (e) {
+      this.assertAlive();
+      throw e;
+    }
   }
 
   /** Wait for queued work and throw the first kernel error recorded since the last check. */
   async sync(): Promise<void> {
     this.assertAlive();
     this.flush();
-    await this.device.queue.onSubmittedWorkDone();
-    await this.errors.check();
+    await this.withDeadline(
+      this.device.queue.onSubmittedWorkDone().then(() => this.errors.check()),
+      "the queued work",
+    );
     this.assertAlive();
   }
 

@@ -12,6 +12,8 @@
 // refused by name. Everything that could make the file mean something other than what it says is refused with a
 // message naming the problem, before a single value is returned.
 
+import { quoted } from "../util/printable";
+
 /** Headers above this size are refused before they are read (the reference implementation's limit). */
 export const MAX_HEADER_BYTES = 100 * 1024 * 1024;
 
@@ -67,7 +69,7 @@ const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 function checkName(name: string, where: string): void {
   if (name === "") fail(`${where}: a tensor has an empty name`);
   if (name === "__metadata__") fail(`${where}: '__metadata__' is reserved and cannot name a tensor`);
-  if (FORBIDDEN_NAMES.has(name)) fail(`${where}: a tensor named '${name}' is not accepted`);
+  if (FORBIDDEN_NAMES.has(name)) fail(`${where}: a tensor named ${quoted(name)} is not accepted`);
 }
 
 // ---- writing ----
@@ -84,8 +86,8 @@ export function writeSafetensors(
   const header: Record<string, unknown> = {};
   const meta: Record<string, string> = {};
   for (const [k, v] of Object.entries(metadata)) {
-    if (typeof v !== "string") fail(`write: metadata '${k}' must be a string, got ${typeof v}`);
-    if (FORBIDDEN_NAMES.has(k)) fail(`write: metadata key '${k}' is not accepted`);
+    if (typeof v !== "string") fail(`write: metadata ${quoted(k)} must be a string, got ${typeof v}`);
+    if (FORBIDDEN_NAMES.has(k)) fail(`write: metadata key ${quoted(k)} is not accepted`);
     meta[k] = v;
   }
   if (Object.keys(meta).length > 0) header.__metadata__ = meta;
@@ -94,15 +96,16 @@ export function writeSafetensors(
   let offset = 0;
   for (const [name, t] of tensors) {
     checkName(name, "write");
-    if (seen.has(name)) fail(`write: tensor '${name}' appears twice`);
+    if (seen.has(name)) fail(`write: tensor ${quoted(name)} appears twice`);
     seen.add(name);
     if (!t.shape.every((d) => Number.isInteger(d) && d >= 0))
-      fail(`write: tensor '${name}' has a bad shape ${fmtShape(t.shape)}`);
+      fail(`write: tensor ${quoted(name)} has a bad shape ${fmtShape(t.shape)}`);
     const n = sizeOf(t.shape);
     if (t.data.length !== n)
-      fail(`write: tensor '${name}' has ${t.data.length} values for shape ${fmtShape(t.shape)}`);
+      fail(`write: tensor ${quoted(name)} has ${t.data.length} values for shape ${fmtShape(t.shape)}`);
     const bad = t.data.findIndex((x) => !Number.isFinite(x));
-    if (bad >= 0) fail(`write: tensor '${name}' holds a non-finite value (${t.data[bad]}) at index ${bad}`);
+    if (bad >= 0)
+      fail(`write: tensor ${quoted(name)} holds a non-finite value (${t.data[bad]}) at index ${bad}`);
     header[name] = { dtype: "F32", shape: [...t.shape], data_offsets: [offset, offset + 4 * n] };
     offset += 4 * n;
     list.push([name, t]);
@@ -212,7 +215,7 @@ export function readSafetensors(input: Uint8Array | ArrayBuffer): SafetensorsCon
   }
   if (!isObj(header)) return fail("the header is JSON but not an object of tensors");
   const dup = duplicateKey(text);
-  if (dup !== null) fail(`the header names '${dup}' twice`);
+  if (dup !== null) fail(`the header names ${quoted(dup)} twice`);
 
   const metadata: Record<string, string> = {};
   const entries: Entry[] = [];
@@ -222,30 +225,32 @@ export function readSafetensors(input: Uint8Array | ArrayBuffer): SafetensorsCon
     if (name === "__metadata__") {
       if (!isObj(info)) fail("__metadata__ must be an object of strings");
       for (const [k, v] of Object.entries(info as Record<string, unknown>)) {
-        if (typeof v !== "string") fail(`__metadata__ entry '${k}' is not a string`);
-        if (FORBIDDEN_NAMES.has(k)) fail(`__metadata__ key '${k}' is not accepted`);
+        if (typeof v !== "string") fail(`__metadata__ entry ${quoted(k)} is not a string`);
+        if (FORBIDDEN_NAMES.has(k)) fail(`__metadata__ key ${quoted(k)} is not accepted`);
         metadata[k] = v as string;
       }
       continue;
     }
     checkName(name, "read");
-    if (!isObj(info)) return fail(`tensor '${name}': its header entry is not an object`);
+    if (!isObj(info)) return fail(`tensor ${quoted(name)}: its header entry is not an object`);
     const { dtype, shape, data_offsets: offsets } = info;
-    if (typeof dtype !== "string") return fail(`tensor '${name}': dtype missing or not a string`);
-    if (!(dtype in DTYPE_BYTES)) return fail(`tensor '${name}': unknown dtype '${dtype}'`);
+    if (typeof dtype !== "string") return fail(`tensor ${quoted(name)}: dtype missing or not a string`);
+    if (!(dtype in DTYPE_BYTES)) return fail(`tensor ${quoted(name)}: unknown dtype ${quoted(dtype)}`);
     if (dtype !== "F32" && dtype !== "F16" && dtype !== "BF16")
-      return fail(`tensor '${name}' has dtype ${dtype}; the workbench reads F32 (and F16, BF16 as f32)`);
+      return fail(
+        `tensor ${quoted(name)} has dtype ${dtype}; the workbench reads F32 (and F16, BF16 as f32)`,
+      );
     if (!Array.isArray(shape) || !shape.every(isIndex))
-      return fail(`tensor '${name}': shape must be a list of non-negative integers`);
+      return fail(`tensor ${quoted(name)}: shape must be a list of non-negative integers`);
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isIndex))
-      return fail(`tensor '${name}': data_offsets must be [begin, end], two non-negative integers`);
+      return fail(`tensor ${quoted(name)}: data_offsets must be [begin, end], two non-negative integers`);
     const [begin, end] = offsets as [number, number];
     if (end < begin)
-      fail(`tensor '${name}': data_offsets [${begin}, ${end}] are out of order (end before begin)`);
+      fail(`tensor ${quoted(name)}: data_offsets [${begin}, ${end}] are out of order (end before begin)`);
     const want = sizeOf(shape) * DTYPE_BYTES[dtype]!;
     if (end - begin !== want) {
       fail(
-        `tensor '${name}': shape ${fmtShape(shape)} of ${dtype} needs ${want} bytes, data_offsets [${begin}, ${end}] hold ${end - begin}`,
+        `tensor ${quoted(name)}: shape ${fmtShape(shape)} of ${dtype} needs ${want} bytes, data_offsets [${begin}, ${end}] hold ${end - begin}`,
       );
     }
     entries.push({ name, dtype, shape: [...shape], begin, end });
@@ -258,15 +263,16 @@ export function readSafetensors(input: Uint8Array | ArrayBuffer): SafetensorsCon
   let at = 0;
   let prev: Entry | null = null;
   for (const e of entries) {
-    if (e.begin < at) fail(`tensor '${e.name}' overlaps tensor '${prev!.name}' (bytes ${e.begin}..${at})`);
+    if (e.begin < at)
+      fail(`tensor ${quoted(e.name)} overlaps tensor ${quoted(prev!.name)} (bytes ${e.begin}..${at})`);
     if (e.begin > at)
-      fail(`the data has a gap: bytes ${at}..${e.begin} belong to no tensor (before '${e.name}')`);
+      fail(`the data has a gap: bytes ${at}..${e.begin} belong to no tensor (before ${quoted(e.name)})`);
     at = e.end;
     prev = e;
   }
   if (at > dataBytes) {
     fail(
-      `truncated file: tensor '${prev!.name}' ends at data byte ${at}, the file holds ${dataBytes} bytes of data`,
+      `truncated file: tensor ${quoted(prev!.name)} ends at data byte ${at}, the file holds ${dataBytes} bytes of data`,
     );
   }
   if (at < dataBytes) fail(`${dataBytes - at} bytes after the last tensor belong to no tensor`);
@@ -287,8 +293,8 @@ export function readSafetensors(input: Uint8Array | ArrayBuffer): SafetensorsCon
       }
     }
     const bad = data.findIndex((x) => !Number.isFinite(x));
-    if (bad >= 0) fail(`tensor '${e.name}' holds a non-finite value (${data[bad]}) at index ${bad}`);
-    if (e.dtype !== "F32") notes.push(`tensor '${e.name}' was ${e.dtype}, converted to f32`);
+    if (bad >= 0) fail(`tensor ${quoted(e.name)} holds a non-finite value (${data[bad]}) at index ${bad}`);
+    if (e.dtype !== "F32") notes.push(`tensor ${quoted(e.name)} was ${e.dtype}, converted to f32`);
     tensors.set(e.name, { shape: e.shape, data });
   }
   return { tensors, metadata, notes };

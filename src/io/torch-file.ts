@@ -34,6 +34,7 @@ import { SwitchModel } from "../models/switch";
 import { Transformer } from "../models/transformer";
 import type { Linear } from "../nn/layers";
 import type { Module } from "../nn/module";
+import { quoted } from "../util/printable";
 import { readSafetensors, SafetensorsError, writeSafetensors } from "./safetensors";
 import { fromTorch, type Tensor32, torchNameOf, toTorch } from "./torch-layout";
 
@@ -273,7 +274,7 @@ export async function exportTrained(
   const entry = modelEntry(runName);
   const run = file.runs.find((r) => r.name === runName);
   if (!run) {
-    const names = file.runs.map((r) => `'${r.name}'`).join(", ") || "none";
+    const names = file.runs.map((r) => quoted(r.name)).join(", ") || "none";
     throw new TorchFileError(`the file has no run of model '${runName}' (its runs: ${names})`);
   }
   const K = seedsInRun(run);
@@ -346,25 +347,29 @@ export function readTorchFile(bytes: Uint8Array | ArrayBuffer, name: string, mod
   const { tensors, metadata, notes } = file;
   const fileModel = metadata["workbench.model"];
   if (fileModel !== undefined && fileModel !== name)
-    throw new TorchFileError(`the file holds weights of model '${fileModel}', not of model '${name}'`);
+    throw new TorchFileError(`the file holds weights of model ${quoted(fileModel)}, not of model '${name}'`);
   const params = new Map<string, Tensor32>();
   const expected = new Set<string>();
   for (const [ours, v] of model.namedParameters()) {
     const want = torchNameOf(ours, v.shape);
     expected.add(want.name);
     const got = tensors.get(want.name);
-    if (!got) throw new TorchFileError(`the file has no tensor '${want.name}' (model '${name}' needs it)`);
+    if (!got)
+      throw new TorchFileError(`the file has no tensor ${quoted(want.name)} (model '${name}' needs it)`);
     if (got.shape.length !== want.shape.length || got.shape.some((d, i) => d !== want.shape[i]))
       throw new TorchFileError(
-        `tensor '${want.name}' has shape [${got.shape.join(", ")}], model '${name}' expects [${want.shape.join(", ")}]`,
+        `tensor ${quoted(want.name)} has shape [${got.shape.join(", ")}], model '${name}' expects [${want.shape.join(", ")}]`,
       );
     params.set(ours, fromTorch(ours, got));
   }
   for (const n of tensors.keys())
     if (!expected.has(n))
-      throw new TorchFileError(`the file has a tensor '${n}' that model '${name}' does not have`);
-  const step = Number(metadata["workbench.step"] ?? 0);
-  return { params, metadata, notes, step: Number.isSafeInteger(step) && step >= 0 ? step : 0 };
+      throw new TorchFileError(`the file has a tensor ${quoted(n)} that model '${name}' does not have`);
+  const stepText = metadata["workbench.step"] ?? "0";
+  const step = /^\d+$/.test(stepText) ? Number(stepText) : Number.NaN;
+  if (!Number.isSafeInteger(step))
+    throw new TorchFileError(`the metadata's workbench.step is ${quoted(stepText)}, not a whole number >= 0`);
+  return { params, metadata, notes, step };
 }
 
 /** Read, check and load a safetensors file into `model`; the model is untouched when anything is refused. */

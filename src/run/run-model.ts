@@ -9,6 +9,7 @@
 import type { Backend } from "../backend/contract";
 import { modelEntry, RECIPE_BATCH, registrySchedule } from "../models/registry";
 import type { TrainConfig } from "../train/trainer";
+import { healthWarnings } from "./health";
 import { regressionRunner } from "./run-regression";
 import { transformerRunner } from "./run-transformer";
 import type { RunnerConfig, RunOptions, RunProgress, RunReport, RunResult } from "./run-types";
@@ -100,6 +101,13 @@ export async function runModel(
   const k = argBest(finals.map((f) => f.trainLoss));
   const best = finals[k]!;
   const loss = K === 1 ? trainer.history.map((r) => r.loss) : perStep.map((row) => row[k]!);
+  const attention = await runner.attention(k);
+  const warnings = healthWarnings({
+    loss,
+    constantLoss: runner.constantLoss,
+    finalLoss: best.trainLoss,
+    routing: attention && !("grainTokenWeight" in attention) ? (attention as Record<string, number[]>) : null,
+  });
   const report: RunReport = {
     model: entry.name,
     backend: backend.name,
@@ -114,9 +122,10 @@ export async function runModel(
       outOfRangeLoss: best.outOfRangeLoss,
       accuracy: best.accuracy,
     },
-    attention: await runner.attention(k),
+    attention,
     ...(K > 1 ? { seeds: finals } : {}),
     seconds,
+    warnings,
   };
   const weights = await weightsFile(entry.name, trainer.model, (loaded?.step ?? 0) + trainer.step, {
     backend: options.backendChoice ?? backend.name,

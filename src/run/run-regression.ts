@@ -6,6 +6,7 @@ import type { Backend } from "../backend/contract";
 import { expertsData } from "../data/experts";
 import { GRAINS, grainData } from "../data/grain";
 import { grainsOf, regressionEntry } from "../models/registry";
+import { constantLoss } from "./health";
 import type { Attention, Runner, RunnerConfig, SeedFinal } from "./run-types";
 import { type LossCapture, meanGates, SeedTrainer } from "./seeds";
 
@@ -36,6 +37,7 @@ export async function regressionRunner(
   return {
     trainer: run.trainer,
     paramsPerSeed: run.paramsPerSeed,
+    constantLoss: constantLoss(splits.train.targets),
     async finals(): Promise<SeedFinal[]> {
       // Mean squared error of the predictions, as the pages report it (the switch's objective adds a
       // cross-entropy on the grain labels).

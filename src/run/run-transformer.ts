@@ -57,6 +57,8 @@ export async function transformerRunner(
   return {
     trainer,
     paramsPerSeed: bank().models[0]!.parameterCount(),
+    // Cross-entropy has no constant-prediction baseline drawn from the targets here: divergence is still checked.
+    constantLoss: null,
     async finals(): Promise<SeedFinal[]> {
       evals.clear();
       const out: SeedFinal[] = [];

@@ -64,6 +64,8 @@ export interface RunReport {
   seeds?: SeedFinal[];
   /** Wall-clock seconds of the training loop. */
   seconds: number;
+  /** Signs the run collapsed or diverged without going non-finite (src/run/health.ts); empty when healthy. */
+  warnings: string[];
 }
 
 export interface RunResult {
@@ -86,6 +88,8 @@ export interface Runner {
   paramsPerSeed: number;
   /** Final losses of every seed, in seed order. */
   finals(): Promise<SeedFinal[]>;
+  /** The training loss of predicting the mean target (health.ts), or null when the model has no such baseline. */
+  constantLoss: number | null;
   /** The attention summary of seed index k, or null for a model without one. */
   attention(k: number): Promise<Attention | null>;
 }

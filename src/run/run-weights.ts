@@ -29,6 +29,7 @@ import { modelEntry } from "../models/registry";
 import type { Module } from "../nn/module";
 import type { Optimizer } from "../nn/optim";
 import { restoreCheckpoint } from "../train/checkpoint";
+import { quoted } from "../util/printable";
 
 export { type WeightsFile, WeightsFileError };
 
@@ -59,17 +60,17 @@ export function readWeights(text: string, model: string): LoadedWeights {
     // Say which model the file is for in the CLI's words before the page-level check would speak of pages.
     if (typeof r.kind === "string" && r.kind !== kind && typeof r.model === "string") {
       throw new WeightsFileError(
-        `the file holds weights of '${r.model}' (the ${r.kind} page), not of model '${model}'`,
+        `the file holds weights of ${quoted(r.model)} (the ${quoted(r.kind)} page), not of model '${model}'`,
       );
     }
   }
   const saved = parseWeightsFile(text, kind);
   if (saved.spec.model !== fileModel) {
-    throw new WeightsFileError(`the file holds weights of model '${saved.spec.model}', not '${model}'`);
+    throw new WeightsFileError(`the file holds weights of model ${quoted(saved.spec.model)}, not '${model}'`);
   }
   const run = saved.runs.find((r) => r.name === model);
   if (!run) {
-    const names = saved.runs.map((r) => `'${r.name}'`).join(", ") || "none";
+    const names = saved.runs.map((r) => quoted(r.name)).join(", ") || "none";
     throw new WeightsFileError(`the file has no run of model '${model}' (its runs: ${names})`);
   }
   return { run, step: saved.step };

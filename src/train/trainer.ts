@@ -138,9 +138,9 @@ export class Trainer<M extends Module> {
   /** Train until `config.steps` steps are done (or `stop()`); resumable by calling again. */
   async run(hooks: RunHooks = {}): Promise<void> {
     this.stopRequested = false;
-    this.checkpoint ??= await takeCheckpoint(this.step, this.model, this.opt);
     for (;;) {
       try {
+        this.checkpoint ??= await takeCheckpoint(this.step, this.model, this.opt);
         await this.loop(hooks);
         return;
       } catch (e) {
@@ -175,8 +175,12 @@ export class Trainer<M extends Module> {
       loss.backward();
       const sumSq = this.opt.step(lr);
       const read = s % readEvery === 0 || s === steps - 1;
-      if (read) pending.push(this.readRecord(s, loss, sumSq));
-      else sumSq.dispose();
+      if (read) {
+        const record = this.readRecord(s, loss, sumSq);
+        // When an earlier read fails (a lost device), the later ones must not reject unhandled.
+        record.catch(() => {});
+        pending.push(record);
+      } else sumSq.dispose();
       this.model.zeroGrad();
       this.ctx.endStep();
       this.step = s + 1;

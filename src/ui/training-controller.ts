@@ -272,17 +272,18 @@ export class TrainingController implements ReactiveController {
 
   private changed(): void {
     const train0 = this.cols[0] ?? [];
-    window.__wb = {
-      state: this.state,
-      step: this.step,
-      total: this.total,
-      points: this.xs.length,
-      firstLoss: (train0[0] as number | undefined) ?? null,
-      lastLoss: (train0[train0.length - 1] as number | undefined) ?? null,
-      failure: this.failure,
-      backend: this.info?.backend ?? "",
-      snapshots: this.snapshots,
-    };
+    if (import.meta.env.DEV)
+      window.__wb = {
+        state: this.state,
+        step: this.step,
+        total: this.total,
+        points: this.xs.length,
+        firstLoss: (train0[0] as number | undefined) ?? null,
+        lastLoss: (train0[train0.length - 1] as number | undefined) ?? null,
+        failure: this.failure,
+        backend: this.info?.backend ?? "",
+        snapshots: this.snapshots,
+      };
     this.host.requestUpdate();
   }
 

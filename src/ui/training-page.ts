@@ -6,8 +6,9 @@ import { css, html, LitElement, nothing } from "lit";
 import { CpuBackend } from "../backend/cpu";
 import type { SettingName } from "../io/settings";
 import type { JobKind, JobSpec, TrainSettings } from "../io/types";
-import { parseWeightsFile, toWeightsFile, WeightsFileError } from "../io/weights";
+import { checkWeightsSize, parseWeightsFile, toWeightsFile, WeightsFileError } from "../io/weights";
 import { torchDownloads, torchFileModel, torchFileToWeights } from "../run/torch-weights";
+import { quoted } from "../util/printable";
 import { PALETTE } from "./plot-base";
 import { TrainingController } from "./training-controller";
 import type { LossSeries } from "./wb-loss-chart";
@@ -34,10 +35,14 @@ export abstract class TrainingPage extends LitElement {
     return this.training.info?.runs.map((r) => r.name) ?? [this.model];
   }
 
-  /** Test-only: lose the GPU device after this many steps (URL ?lose-device=N). */
-  private loseDeviceAt(): number | undefined {
+  /**
+   * Test-only: lose the GPU device after this many steps (URL ?lose-device=N). Development builds only: the
+   * production build drops this code (import.meta.env.DEV is false there; tests/ui/production-build.test.ts).
+   */
+  private faultInjection(): Pick<JobSpec, "loseDeviceAt"> {
+    if (!import.meta.env.DEV) return {};
     const v = new URLSearchParams(location.search).get("lose-device");
-    return v === null ? undefined : Number(v);
+    return v === null ? {} : { loseDeviceAt: Number(v) };
   }
 
   override connectedCallback(): void {
@@ -52,19 +57,24 @@ export abstract class TrainingPage extends LitElement {
   }
 
   private onStart(e: CustomEvent<{ settings: TrainSettings }>): void {
-    const at = this.loseDeviceAt();
     const spec: JobSpec = {
       kind: this.training.kind,
       model: this.model,
       settings: e.detail.settings,
-      ...(at !== undefined ? { loseDeviceAt: at } : {}),
+      ...(import.meta.env.DEV ? this.faultInjection() : {}),
     };
     this.training.start(spec);
   }
 
   private async onSave(): Promise<void> {
-    const job = await this.training.exportRun();
-    const file = toWeightsFile(job);
+    let file: ReturnType<typeof toWeightsFile>;
+    try {
+      file = toWeightsFile(await this.training.exportRun());
+    } catch (err) {
+      this.fileError = (err as Error).message;
+      this.requestUpdate();
+      return;
+    }
     const blob = new Blob([JSON.stringify(file)], { type: "application/json" });
     const a = document.createElement("a");
     a.href = URL.createObjectURL(blob);
@@ -90,8 +100,12 @@ export abstract class TrainingPage extends LitElement {
     }
   }
 
-  private onLoad(e: CustomEvent<{ text?: string; bytes?: Uint8Array }>): void {
+  private onLoad(e: CustomEvent<{ text?: string; bytes?: Uint8Array; name?: string; size?: number }>): void {
     try {
+      checkWeightsSize(
+        e.detail.size ?? e.detail.bytes?.length ?? e.detail.text?.length ?? 0,
+        quoted(e.detail.name ?? "the file"),
+      );
       let text = e.detail.text ?? "";
       if (e.detail.bytes) {
         // A safetensors file (ours, or PyTorch's): as a weights file of one seed of the model it names.
@@ -100,7 +114,7 @@ export abstract class TrainingPage extends LitElement {
       }
       const saved = parseWeightsFile(text, this.training.kind);
       if (!this.acceptsModel(saved.spec.model)) {
-        throw new WeightsFileError(`this page has no model '${saved.spec.model}'`);
+        throw new WeightsFileError(`this page has no model ${quoted(saved.spec.model)}`);
       }
       this.fileError = "";
       this.adoptModel(saved.spec.model);

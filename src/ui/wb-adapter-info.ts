@@ -33,10 +33,10 @@ export class WbAdapterInfo extends LitElement {
       this.info = gpu.info;
       // Only the adapter's description was wanted: give the device back.
       gpu.device.destroy();
-      window.__adapter = { ok: true, info: gpu.info };
+      if (import.meta.env.DEV) window.__adapter = { ok: true, info: gpu.info };
     } catch (e) {
       this.reason = (e as Error).message;
-      window.__adapter = { ok: false, reason: this.reason };
+      if (import.meta.env.DEV) window.__adapter = { ok: false, reason: this.reason };
     }
   }
 

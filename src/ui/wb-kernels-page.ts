@@ -60,6 +60,7 @@ export class WbKernelsPage extends LitElement {
   }
 
   private publish(): void {
+    if (!import.meta.env.DEV) return;
     window.__bench = {
       state: this.state,
       rows: this.rows,

@@ -4,13 +4,15 @@
 // Events (all bubble and cross shadow roots):
 //   wb-start {settings}   the form was valid; nothing is sent when a field is refused (its message shows at it)
 //   wb-pause, wb-resume, wb-reset, wb-save, wb-continue-cpu
-//   wb-load {text, name}  a weights file was chosen; {bytes, name} for a .safetensors file
+//   wb-load {text, name, size}  a weights file was chosen; {bytes, name, size} for a .safetensors file; {name, size}
+//                        alone when the file is larger than any weights file (it is not read)
 //   wb-save-torch         "Download for PyTorch" (safetensors)
 
 import { css, html, LitElement, nothing, type PropertyValues } from "lit";
 import { BACKEND_CHOICES } from "../backend/select";
 import { type FieldErrors, parseSettings, type SettingName, settingsText } from "../io/settings";
 import type { TrainSettings } from "../io/types";
+import { MAX_WEIGHTS_BYTES } from "../io/weights";
 
 export type PanelState = "idle" | "starting" | "running" | "paused" | "done" | "failed";
 
@@ -126,9 +128,12 @@ export class WbTrainerPanel extends LitElement {
     const input = e.target as HTMLInputElement;
     const file = input.files?.[0];
     if (!file) return;
-    if (file.name.endsWith(".safetensors"))
-      this.emit("wb-load", { bytes: new Uint8Array(await file.arrayBuffer()), name: file.name });
-    else this.emit("wb-load", { text: await file.text(), name: file.name });
+    const size = file.size;
+    // The size is checked before a byte is read: a huge file would stall or kill the page.
+    if (size > MAX_WEIGHTS_BYTES) this.emit("wb-load", { name: file.name, size });
+    else if (file.name.endsWith(".safetensors"))
+      this.emit("wb-load", { bytes: new Uint8Array(await file.arrayBuffer()), name: file.name, size });
+    else this.emit("wb-load", { text: await file.text(), name: file.name, size });
     input.value = "";
   }
 

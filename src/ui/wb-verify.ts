@@ -61,7 +61,7 @@ export class WbVerify extends LitElement {
 
   private publish(s: VerifyState): void {
     this.status = s;
-    window.__verify = s;
+    if (import.meta.env.DEV) window.__verify = s;
   }
 
   async run(): Promise<void> {

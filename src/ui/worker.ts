@@ -174,7 +174,12 @@ async function loop(): Promise<void> {
         trainRate = trainRate === 0 ? r : 0.7 * trainRate + 0.3 * r;
         chunk = Math.max(1, Math.min(500, Math.round(trainRate * 0.1)));
       }
-      if (spec?.loseDeviceAt !== undefined && !deviceLostOnce && step() >= spec.loseDeviceAt) {
+      if (
+        import.meta.env.DEV &&
+        spec?.loseDeviceAt !== undefined &&
+        !deviceLostOnce &&
+        step() >= spec.loseDeviceAt
+      ) {
         deviceLostOnce = true;
         const gpu = backend as unknown as { rt?: { device: GPUDevice } };
         gpu.rt?.device.destroy();

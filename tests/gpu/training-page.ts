@@ -6,6 +6,7 @@ import { CpuBackend } from "../../src/backend/cpu";
 import { WebGPUBackend } from "../../src/backend/webgpu";
 import type { Module } from "../../src/nn/module";
 import { type TrainConfig, Trainer, TrainingError } from "../../src/train/trainer";
+import { Rng } from "../../src/util/rng";
 import { type Family, familyTask } from "./families";
 
 const config = (steps: number): TrainConfig => ({
@@ -90,6 +91,68 @@ const api = {
       finalBackend: t.backend.name,
       lastLoss: t.history.at(-1)?.loss,
     };
+  },
+
+  /**
+   * Device loss at any moment: `trials` runs of `family`, each with `device.destroy()` fired from a timer at a random
+   * moment of the run (most of a step's time here is spent in readbacks), resumed on a new device from the last
+   * checkpoint. Each run's losses are compared by the Node side with an uninterrupted run of the same seed.
+   */
+  async lossAtRandomMoments(
+    family: Family,
+    steps: number,
+    checkpointEvery: number,
+    trials: number,
+    seed: number,
+  ) {
+    const cfg = { ...config(steps), checkpointEvery };
+    const clean = new Trainer<Module>(await WebGPUBackend.create(), familyTask(family), cfg);
+    await clean.run();
+    // The time of a run once the pipelines are compiled: a second uninterrupted run.
+    const again = new Trainer<Module>(await WebGPUBackend.create(), familyTask(family), cfg);
+    // Time per step once the device's pipelines are compiled (the first steps compile them).
+    const stamps: number[] = [];
+    await again.run({ onStep: () => stamps.push(performance.now()) });
+    const stepMs = (stamps.at(-1)! - stamps[4]!) / (stamps.length - 5);
+    const ms = stepMs * steps;
+    const reference = clean.history.map((r) => r.loss);
+    const rng = new Rng(seed);
+    const runs: {
+      delayMs: number;
+      fired: number;
+      recoveries: { fromStep: number; toStep: number; reason: string }[];
+      losses: number[];
+    }[] = [];
+    for (let i = 0; i < trials; i++) {
+      const gpu = await WebGPUBackend.create();
+      const t = new Trainer<Module>(gpu, familyTask(family), cfg);
+      // After a random step, a timer of a random fraction of up to three steps' time: the destroy lands anywhere in
+      // the steps that follow (a dispatch, a submit, a checkpoint, mostly a readback in flight).
+      const after = rng.int(Math.floor(steps / 2));
+      const delayMs = rng.uniform(0, 2 * stepMs);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      let fired = -1;
+      const recoveries: { fromStep: number; toStep: number; reason: string }[] = [];
+      await t.run({
+        onStep: (r) => {
+          if (r.step === after && timer === undefined)
+            timer = setTimeout(() => {
+              fired = t.step;
+              gpu.rt.device.destroy();
+            }, delayMs);
+        },
+        recover: async () => WebGPUBackend.create(),
+        onRecover: (r) => recoveries.push({ fromStep: r.fromStep, toStep: r.toStep, reason: r.reason }),
+      });
+      clearTimeout(timer);
+      runs.push({
+        delayMs: after * (ms / steps) + delayMs,
+        fired,
+        recoveries,
+        losses: t.history.map((r) => r.loss),
+      });
+    }
+    return { reference, ms, runs };
   },
 
   /** Feed a NaN input at step `at`: training must stop naming that step, with finite parameters kept. */

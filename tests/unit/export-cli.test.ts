@@ -71,7 +71,7 @@ describe("npm run export", () => {
     expect(
       await exportMain(["--load", join(dir, "none.json"), "--out", join(dir, "o.safetensors")], io),
     ).toBe(1);
-    expect(io.errors[0]).toMatch(/ENOENT/);
+    expect(io.errors[0]).toMatch(/no such file or folder/);
     const notJson = join(dir, "bad.json");
     writeFileSync(notJson, "{");
     const io2 = quiet();
