@@ -84,6 +84,58 @@ export function softmax(x: usize, y: usize, cols: i32, r0: i32, r1: i32): void {
   }
 }
 
+/**
+ * softmax(scale·x) of rows r0..r1 over each row's kept columns (all of them, or with causalT > 0 the first
+ * i + cols + 1 − causalT for query i = r mod causalT), the others 0; lse[r] = log Σ e^(scale·x) over the kept
+ * columns, −Infinity when none is finite. −Infinity entries stay −Infinity whatever the sign of scale.
+ */
+export function softmaxScaled(
+  x: usize,
+  y: usize,
+  lse: usize,
+  cols: i32,
+  scale: f32,
+  causalT: i32,
+  r0: i32,
+  r1: i32,
+): void {
+  const row = <usize>cols << 2;
+  const sv = f32x4.splat(scale);
+  const ninf = f32x4.splat(-Infinity);
+  for (let r = r0; r < r1; r++) {
+    const xr = x + <usize>r * row;
+    const yr = y + <usize>r * row;
+    let kept = cols;
+    if (causalT > 0) kept = min(cols, max(0, (r % causalT) + cols + 1 - causalT));
+    const n4 = <usize>(kept & ~3) << 2;
+    const nk = <usize>kept << 2;
+    // z = scale·x (−Infinity kept) into y, and its max.
+    let mv = ninf;
+    for (let o: usize = 0; o < n4; o += 16) {
+      const xv = v128.load(xr + o);
+      const z = v128.bitselect(ninf, f32x4.mul(xv, sv), f32x4.eq(xv, ninf));
+      v128.store(yr + o, z);
+      mv = f32x4.max(mv, z);
+    }
+    let m = hmax(mv);
+    for (let o = n4; o < nk; o += 4) {
+      const v = load<f32>(xr + o);
+      const z: f32 = v == -Infinity ? -Infinity : v * scale;
+      store<f32>(yr + o, z);
+      m = max(m, z);
+    }
+    if (m == -Infinity) {
+      memory.fill(yr, 0, row);
+      store<f32>(lse + (<usize>r << 2), -Infinity);
+      continue;
+    }
+    const s = expShift(yr, yr, m, kept);
+    scaleRow(yr, 1 / s, kept);
+    if (nk < row) memory.fill(yr + nk, 0, row - nk);
+    store<f32>(lse + (<usize>r << 2), m + <f32>Math.log(<f64>s));
+  }
+}
+
 /** dx = y ⊙ (dy − Σ dy ⊙ y) per row. */
 export function softmaxBackward(y: usize, dy: usize, dx: usize, cols: i32, r0: i32, r1: i32): void {
   const row = <usize>cols << 2;
@@ -222,22 +274,32 @@ export function firstBadIndex(ids: usize, n: i32, limit: i32): i32 {
   return -1;
 }
 
-/** out[i, :] = table[ids[i], :] (ids checked by firstBadIndex first). */
-export function embedding(table: usize, ids: usize, out: usize, C: i32, n: i32): void {
+/** True when v is an integer in [0, limit) (the contract's valid id or class target). */
+// @ts-ignore: decorator
+@inline
+function validIndex(v: f32, limit: i32): bool {
+  return v >= 0 && v < <f32>limit && Mathf.floor(v) == v;
+}
+
+/** out[i, :] = table[ids[i], :]; an id that is not an integer in [0, V) gives a row of zeros. */
+export function embedding(table: usize, ids: usize, out: usize, V: i32, C: i32, n: i32): void {
   const row = <usize>C << 2;
   for (let i = 0; i < n; i++) {
-    const id = <usize>(<i32>load<f32>(ids + (<usize>i << 2)));
-    memory.copy(out + <usize>i * row, table + id * row, row);
+    const v = load<f32>(ids + (<usize>i << 2));
+    if (validIndex(v, V)) memory.copy(out + <usize>i * row, table + <usize>(<i32>v) * row, row);
+    else memory.fill(out + <usize>i * row, 0, row);
   }
 }
 
-/** dtable[V, C] = Σ dy[i, :] at ids[i] (in order: deterministic); unused rows are 0. */
+/** dtable[V, C] = Σ dy[i, :] at ids[i] (in order: deterministic); unused rows are 0, bad ids add nothing. */
 export function embeddingBackward(ids: usize, dy: usize, dtable: usize, V: i32, C: i32, n: i32): void {
   const row = <usize>C << 2;
   const n4 = <usize>(C & ~3) << 2;
   memory.fill(dtable, 0, <usize>V * row);
   for (let i = 0; i < n; i++) {
-    const dst = dtable + <usize>(<i32>load<f32>(ids + (<usize>i << 2))) * row;
+    const v = load<f32>(ids + (<usize>i << 2));
+    if (!validIndex(v, V)) continue;
+    const dst = dtable + <usize>(<i32>v) * row;
     const src = dy + <usize>i * row;
     for (let o: usize = 0; o < n4; o += 16) {
       v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
@@ -248,7 +310,7 @@ export function embeddingBackward(ids: usize, dy: usize, dtable: usize, V: i32, 
 
 /**
  * probs = softmax(logits) per row; returns Σ over rows of (m − x_t) + log Σ e^(x − m) (= −log p_t), in f64
- * (the caller divides by N). Targets checked by firstBadIndex first.
+ * (the caller divides by N). A target that is not an integer in [0, C) adds 0.
  */
 export function crossEntropy(logits: usize, targets: usize, probs: usize, C: i32, r0: i32, r1: i32): f64 {
   const row = <usize>C << 2;
@@ -259,13 +321,14 @@ export function crossEntropy(logits: usize, targets: usize, probs: usize, C: i32
     const m = rowMax(xr, C);
     const s = expShift(xr, pr, m, C);
     scaleRow(pr, 1 / s, C);
-    const t = <usize>(<i32>load<f32>(targets + (<usize>r << 2)));
-    total += <f64>(m - load<f32>(xr + (t << 2))) + Math.log(<f64>s);
+    const v = load<f32>(targets + (<usize>r << 2));
+    if (!validIndex(v, C)) continue;
+    total += <f64>(m - load<f32>(xr + (<usize>(<i32>v) << 2))) + Math.log(<f64>s);
   }
   return total;
 }
 
-/** dlogits = (probs − onehot(targets))·scale, scale = dloss / N. */
+/** dlogits = (probs − onehot(targets))·scale, scale = dloss / N; a bad target has no one-hot. */
 export function crossEntropyBackward(
   probs: usize,
   targets: usize,
@@ -280,8 +343,11 @@ export function crossEntropyBackward(
     const pr = probs + <usize>r * row;
     const dr = dlogits + <usize>r * row;
     memory.copy(dr, pr, row);
-    const t = <usize>(<i32>load<f32>(targets + (<usize>r << 2))) << 2;
-    store<f32>(dr + t, load<f32>(dr + t) - 1);
+    const v = load<f32>(targets + (<usize>r << 2));
+    if (validIndex(v, C)) {
+      const t = <usize>(<i32>v) << 2;
+      store<f32>(dr + t, load<f32>(dr + t) - 1);
+    }
     scaleRow(dr, scale, C);
   }
 }
