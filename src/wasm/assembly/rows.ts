@@ -171,28 +171,36 @@ export function layerNorm(
   for (let r = r0; r < r1; r++) {
     const xr = x + <usize>r * row;
     const yr = y + <usize>r * row;
-    const mu = rowSum(xr, C) / <f32>C;
-    const mv = f32x4.splat(mu);
+    // Shifted by the row's first value x0 before summing (as shaders/layernorm-forward.wgsl): with x = 1000 +
+    // noise, x − x0 is exact and the centred values (x − x0) − dm keep the noise to full precision.
+    const x0 = load<f32>(xr);
+    const x0v = f32x4.splat(x0);
+    let sa = f32x4.splat(0);
+    for (let o: usize = 0; o < n4; o += 16) sa = f32x4.add(sa, f32x4.sub(v128.load(xr + o), x0v));
+    let sd = hsum(sa);
+    for (let o = n4; o < row; o += 4) sd += load<f32>(xr + o) - x0;
+    const dm = sd / <f32>C;
+    const dmv = f32x4.splat(dm);
     let qa = f32x4.splat(0);
     for (let o: usize = 0; o < n4; o += 16) {
-      const t = f32x4.sub(v128.load(xr + o), mv);
+      const t = f32x4.sub(f32x4.sub(v128.load(xr + o), x0v), dmv);
       qa = f32x4.add(qa, f32x4.mul(t, t));
     }
     let q = hsum(qa);
     for (let o = n4; o < row; o += 4) {
-      const t = load<f32>(xr + o) - mu;
+      const t = load<f32>(xr + o) - x0 - dm;
       q += t * t;
     }
     const rs: f32 = 1 / Mathf.sqrt(q / <f32>C + eps);
     const rv = f32x4.splat(rs);
     for (let o: usize = 0; o < n4; o += 16) {
-      const t = f32x4.mul(f32x4.sub(v128.load(xr + o), mv), rv);
+      const t = f32x4.mul(f32x4.sub(f32x4.sub(v128.load(xr + o), x0v), dmv), rv);
       v128.store(yr + o, f32x4.add(f32x4.mul(t, v128.load(gamma + o)), v128.load(beta + o)));
     }
     for (let o = n4; o < row; o += 4) {
-      store<f32>(yr + o, (load<f32>(xr + o) - mu) * rs * load<f32>(gamma + o) + load<f32>(beta + o));
+      store<f32>(yr + o, (load<f32>(xr + o) - x0 - dm) * rs * load<f32>(gamma + o) + load<f32>(beta + o));
     }
-    store<f32>(mean + (<usize>r << 2), mu);
+    store<f32>(mean + (<usize>r << 2), x0 + dm);
     store<f32>(rstd + (<usize>r << 2), rs);
   }
 }
