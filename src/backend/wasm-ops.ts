@@ -21,11 +21,11 @@ import { layerNormBackwardDims, layerNormDims } from "../kernels/layernorm/shape
 import { matmulDims } from "../kernels/matmul/shape";
 import { mseDims } from "../kernels/mse/shape";
 import {
+  type ClipOf,
   checkAdamParams,
   checkClip,
   checkOptimLists,
   checkSgdParams,
-  type ClipOf,
 } from "../kernels/optim/shape";
 import { checkSoftmaxOptions, softmaxBackwardDims, softmaxDims } from "../kernels/softmax/shape";
 import type { Shape } from "../kernels/validate";
@@ -308,7 +308,12 @@ export const WASM_OPS: OpTable<WasmOpContext, WasmTensor> = {
     checkSgdParams(op, hp);
     checkClip(op, clip);
     checkOptimLists(op, params, { grads, momenta }, ptrOf, clip?.sumSq);
-    const [p, g, m, c] = [params.map((t) => t.buf), grads.map((t) => t.buf), momenta.map((t) => t.buf), clipOf(clip)];
+    const [p, g, m, c] = [
+      params.map((t) => t.buf),
+      grads.map((t) => t.buf),
+      momenta.map((t) => t.buf),
+      clipOf(clip),
+    ];
     k.run(() => {
       wasmSgdStep(k.engine, p, g, m, hp, c);
     });

@@ -177,27 +177,30 @@ export function matmulJob(
     const per = e.matmulPackedSize(K, N);
     const entries = strideB ? batch : 1;
     const pack = ctx.arena.alloc(per * entries);
-    return withCleanup(() => {
-      e.matmulPackB(b.ptr, pack.ptr, K, N, sBk, sBn, strideB, 0, entries);
-      const pooled = 2 * batch * M * N * K >= ctx.cutover.flops;
-      const scr = scratchPtrs(ctx, e.matmulScratchFloats());
-      return rowsOp(ctx, op, "matmulRows", batch * M, pooled, 4, (r0, r1, t) => [
-        a.ptr,
-        pack.ptr,
-        scr[t]!,
-        c.ptr,
-        bias ? bias.ptr : 0,
-        M,
-        K,
-        N,
-        sAm,
-        sAk,
-        strideA,
-        strideB ? per : 0,
-        r0,
-        r1,
-      ]);
-    }, () => ctx.arena.release(pack));
+    return withCleanup(
+      () => {
+        e.matmulPackB(b.ptr, pack.ptr, K, N, sBk, sBn, strideB, 0, entries);
+        const pooled = 2 * batch * M * N * K >= ctx.cutover.flops;
+        const scr = scratchPtrs(ctx, e.matmulScratchFloats());
+        return rowsOp(ctx, op, "matmulRows", batch * M, pooled, 4, (r0, r1, t) => [
+          a.ptr,
+          pack.ptr,
+          scr[t]!,
+          c.ptr,
+          bias ? bias.ptr : 0,
+          M,
+          K,
+          N,
+          sAm,
+          sAk,
+          strideA,
+          strideB ? per : 0,
+          r0,
+          r1,
+        ]);
+      },
+      () => ctx.arena.release(pack),
+    );
   };
 }
 
@@ -475,7 +478,8 @@ export function softmaxLseJob(
   if (!Number.isFinite(scale)) throw new WasmOpError(op, "scale", `must be finite, got ${scale}`);
   if (causalT !== undefined) {
     positive(op, "causalT", causalT);
-    if (rows % causalT !== 0) throw new WasmOpError(op, "causalT", `must divide rows (${rows}), got ${causalT}`);
+    if (rows % causalT !== 0)
+      throw new WasmOpError(op, "causalT", `must divide rows (${rows}), got ${causalT}`);
   }
   need(op, "x", x, rows * cols);
   need(op, "y", y, rows * cols);

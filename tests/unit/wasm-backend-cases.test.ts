@@ -12,8 +12,28 @@ const cases = allCases("wasm");
 describe("wasm backend: the cases of every op", () => {
   test("every op folder has cases on wasm", () => {
     const kernels = new Set(cases.map((c) => c.kernel));
-    for (const k of ["matmul", "softmax", "attention", "attentionBackward", "layerNorm", "embedding", "crossEntropy", "mse", "elementwise", "layerNormBackward", "embeddingBackward", "crossEntropyBackward", "mseBackward", "optim-adam", "optim-sgd", "optim-sum-squares"]) {
-      expect([...kernels].some((x) => x.toLowerCase().startsWith(k.toLowerCase())), k).toBe(true);
+    for (const k of [
+      "matmul",
+      "softmax",
+      "attention",
+      "attentionBackward",
+      "layerNorm",
+      "embedding",
+      "crossEntropy",
+      "mse",
+      "elementwise",
+      "layerNormBackward",
+      "embeddingBackward",
+      "crossEntropyBackward",
+      "mseBackward",
+      "optim-adam",
+      "optim-sgd",
+      "optim-sum-squares",
+    ]) {
+      expect(
+        [...kernels].some((x) => x.toLowerCase().startsWith(k.toLowerCase())),
+        k,
+      ).toBe(true);
     }
   });
 });
