@@ -6,23 +6,21 @@
 // `chooseByTiming` below).
 
 import { acquireGpu, WebGPUUnavailableError } from "../gpu/device";
-import { GpuRuntime } from "../gpu/runtime";
-import { WasmUnavailableError } from "../wasm";
-import type { Backend, BackendName } from "./contract";
+import { type WasmOptions, wasmOrCpu } from "./choice";
+import type { Backend } from "./contract";
 import { CpuBackend } from "./cpu";
-import { WasmBackend } from "./wasm";
 import type { KernelVariants } from "./webgpu";
+
+export { chooseByTiming, type Timing, wasmOrCpu } from "./choice";
 
 export type BackendChoice = "auto" | "webgpu" | "wasm" | "cpu";
 
 export const BACKEND_CHOICES: readonly BackendChoice[] = ["auto", "webgpu", "wasm", "cpu"];
 
-export interface BackendOptions {
+export interface BackendOptions extends WasmOptions {
   /** Kernel variants to force on WebGPU, e.g. `{ matmul: "naive" }` (the CPU backend runs its fastest verified variants). */
   variants?: Partial<KernelVariants>;
   powerPreference?: GPUPowerPreference;
-  /** Threads of the wasm backend (default: every core, when the page can share memory). */
-  threads?: number;
 }
 
 export interface BackendSelection {
@@ -41,52 +39,10 @@ export function parseBackendChoice(text: string | null | undefined): BackendChoi
 
 async function webgpu(opts: BackendOptions): Promise<Backend> {
   const ctx = await acquireGpu(opts.powerPreference ? { powerPreference: opts.powerPreference } : {});
-  // Loaded only once a device exists: the WebGPU backend pulls in every WGSL source, which Node-side tools
-  // (and CPU-only pages) never need.
-  const { WebGPUBackend } = await import("./webgpu");
+  // Loaded only once a device exists: the runtime and the WebGPU backend pull in every WGSL source, which
+  // Node-side tools (the CLI imports this file for the list of choices) and CPU-only pages never need.
+  const [{ GpuRuntime }, { WebGPUBackend }] = await Promise.all([import("../gpu/runtime"), import("./webgpu")]);
   return new WebGPUBackend(new GpuRuntime(ctx), opts.variants ?? {});
-}
-
-/** The wasm backend, or the CPU with the reason the module cannot run here (never silently). */
-export async function wasmOrCpu(
-  opts: BackendOptions = {},
-  why = "the wasm backend was requested",
-): Promise<BackendSelection> {
-  try {
-    const backend = await WasmBackend.create(opts.threads !== undefined ? { threads: opts.threads } : {});
-    return { backend, reason: `${why}: ${backend.description}` };
-  } catch (e) {
-    if (!(e instanceof WasmUnavailableError)) throw e;
-    return { backend: new CpuBackend(), reason: `${why}, but ${e.message}: using the CPU` };
-  }
-}
-
-/** One backend's measured time per training step, or null with why it could not be measured. */
-export interface Timing {
-  backend: BackendName;
-  msPerStep: number | null;
-  /** Why msPerStep is null (unavailable here, failed). */
-  why?: string;
-}
-
-function ms(x: number): string {
-  return x >= 10 ? x.toFixed(0) : x >= 1 ? x.toFixed(1) : x.toPrecision(2);
-}
-
-/**
- * The fastest measured backend and the figures behind it ("wasm 0.3 ms/step, webgpu 13 ms/step: wasm"); the CPU
- * when nothing could be measured.
- */
-export function chooseByTiming(timings: readonly Timing[]): { backend: BackendName; reason: string } {
-  const parts = timings.map((t) =>
-    t.msPerStep === null
-      ? `${t.backend} unavailable (${t.why ?? "not measured"})`
-      : `${t.backend} ${ms(t.msPerStep)} ms/step`,
-  );
-  const measured = timings.filter((t) => t.msPerStep !== null && Number.isFinite(t.msPerStep));
-  if (measured.length === 0) return { backend: "cpu", reason: `${parts.join(", ")}: cpu` };
-  const best = measured.reduce((a, b) => (b.msPerStep! < a.msPerStep! ? b : a));
-  return { backend: best.backend, reason: `${parts.join(", ")}: ${best.backend}` };
 }
 
 export async function createBackend(
