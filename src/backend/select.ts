@@ -41,7 +41,10 @@ async function webgpu(opts: BackendOptions): Promise<Backend> {
   const ctx = await acquireGpu(opts.powerPreference ? { powerPreference: opts.powerPreference } : {});
   // Loaded only once a device exists: the runtime and the WebGPU backend pull in every WGSL source, which
   // Node-side tools (the CLI imports this file for the list of choices) and CPU-only pages never need.
-  const [{ GpuRuntime }, { WebGPUBackend }] = await Promise.all([import("../gpu/runtime"), import("./webgpu")]);
+  const [{ GpuRuntime }, { WebGPUBackend }] = await Promise.all([
+    import("../gpu/runtime"),
+    import("./webgpu"),
+  ]);
   return new WebGPUBackend(new GpuRuntime(ctx), opts.variants ?? {});
 }
 
