@@ -18,7 +18,7 @@ export async function wasmOrCpu(
 ): Promise<{ backend: Backend; reason: string }> {
   try {
     const backend = await WasmBackend.create(opts.threads !== undefined ? { threads: opts.threads } : {});
-    return { backend, reason: `${why}: ${backend.description}` };
+    return { backend, reason: `${why} (${backend.description})` };
   } catch (e) {
     if (!(e instanceof WasmUnavailableError)) throw e;
     return { backend: new CpuBackend(), reason: `${why}, but ${e.message}: using the CPU` };

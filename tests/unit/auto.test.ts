@@ -112,7 +112,7 @@ describe("npm run train -- MODEL --backend auto|wasm --json", () => {
     const w = JSON.parse(readFileSync(wasmJson, "utf8"));
     const c = JSON.parse(readFileSync(cpuJson, "utf8"));
     expect(w).toMatchObject({ backend: "wasm", measured: null });
-    expect(w.reason).toMatch(/the wasm backend was requested: WebAssembly SIMD, \d threads?/);
+    expect(w.reason).toMatch(/the wasm backend was requested \(WebAssembly SIMD, \d threads?/);
     const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
     expect(rel(w.final.trainLoss, c.final.trainLoss)).toBeLessThan(0.01);
   }, 60_000);

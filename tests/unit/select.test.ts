@@ -27,14 +27,14 @@ describe("createBackend", () => {
     (backend as WasmBackend).dispose();
     expect(reason).toMatch(/WebGPU is unavailable/);
     expect(reason).toMatch(/navigator\.gpu is missing: not running in a browser/);
-    expect(reason).toMatch(/using wasm: WebAssembly SIMD, \d+ threads?/);
+    expect(reason).toMatch(/using wasm \(WebAssembly SIMD, \d+ threads? \(\d+ core\(s\)\)\)$/);
   });
 
   test("wasm gives a working wasm backend that says how many threads and why", async () => {
     const { backend, reason } = await createBackend("wasm", { threads: 1 });
     expect(backend.name).toBe("wasm");
     expect(reason).toMatch(
-      /the wasm backend was requested: WebAssembly SIMD, 1 thread \(1 thread\(s\) requested\)/,
+      /the wasm backend was requested \(WebAssembly SIMD, 1 thread \(1 thread\(s\) requested\)\)/,
     );
     const a = backend.tensor([1, 2, 3, 4], [2, 2]);
     const b = backend.tensor([5, 6, 7, 8], [2, 2]);
