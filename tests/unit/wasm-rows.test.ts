@@ -72,7 +72,49 @@ describe("wasm softmax", () => {
   }
 });
 
+describe("wasm softmax backward, masked entries", () => {
+  test("an entry with y = 0 gets dx = 0 and adds nothing to the sum, whatever dy holds there", async () => {
+    const cols = 11;
+    const y = Float32Array.from({ length: 2 * cols }, (_, j) => (j % 3 === 0 ? 0 : 1 / 7));
+    const dy = uniform(2 * cols, 5);
+    for (let j = 0; j < 2 * cols; j += 3) dy[j] = j % 2 ? Number.NaN : Number.POSITIVE_INFINITY;
+    // The spec on the same y with dy = 0 where y = 0: those entries must not matter.
+    const clean = Float32Array.from(dy, (v, j) => (y[j] === 0 ? 0 : v));
+    const want = refData(ref.softmaxBackward(ref.tensor(y, [2, cols]), ref.tensor(clean, [2, cols])));
+    for (const { name, ctx } of list) {
+      const dx = output(ctx, 2 * cols);
+      await wasmSoftmaxBackward(ctx, upload(ctx, y), upload(ctx, dy), dx, 2, cols);
+      expectClose(download(ctx, dx), want, 1e-7, 1e-6, `${name} dx`);
+    }
+  });
+});
+
 describe("wasm layer norm", () => {
+  test("rows of ±1e20 and ±1e37 (whose squares overflow f32) normalise as in float64", async () => {
+    const C = 6;
+    const x = Float32Array.from([1e20, -1e20, 3e19, -2e20, 5e19, 1e20, 1e37, -1e37, 2e37, -3e36, 0, 1e36]);
+    const gamma = Float32Array.from({ length: C }, (_, j) => 0.5 + j / 10);
+    const beta = Float32Array.from({ length: C }, (_, j) => j / 10 - 0.2);
+    const r = ref.layerNorm(ref.tensor(x, [2, C]), ref.tensor(gamma, [C]), ref.tensor(beta, [C]), 1e-5);
+    for (const { name, ctx } of list) {
+      const [y, mean, rstd] = [output(ctx, 2 * C), output(ctx, 2), output(ctx, 2)];
+      await wasmLayerNorm(
+        ctx,
+        upload(ctx, x),
+        upload(ctx, gamma),
+        upload(ctx, beta),
+        y,
+        mean,
+        rstd,
+        2,
+        C,
+        1e-5,
+      );
+      expectClose(download(ctx, y), refData(r.y), 1e-5, 1e-5, `${name} y`);
+      expectClose(download(ctx, rstd), refData(r.rstd), 0, 1e-5, `${name} rstd`);
+    }
+  });
+
   for (const [rows, C] of ROWS) {
     test(`${rows} × ${C}, mean 50 ≫ std`, async () => {
       const x = uniform(rows * C, rows * C, 49, 51);

@@ -136,20 +136,38 @@ export function softmaxScaled(
   }
 }
 
-/** dx = y ⊙ (dy − Σ dy ⊙ y) per row. */
+/**
+ * dx = y ⊙ (dy − Σ dy ⊙ y) per row. An entry with y = 0 (masked, −Infinity or underflowed) is left out of the
+ * sum and gets dx = 0 whatever dy holds there (selected, never multiplied in: dy may be NaN or Infinity).
+ */
 export function softmaxBackward(y: usize, dy: usize, dx: usize, cols: i32, r0: i32, r1: i32): void {
   const row = <usize>cols << 2;
   const n4 = <usize>(cols & ~3) << 2;
+  const z = f32x4.splat(0);
   for (let r = r0; r < r1; r++) {
     const yr = y + <usize>r * row;
     const gr = dy + <usize>r * row;
     const xr = dx + <usize>r * row;
-    const dot = rowDot(gr, yr, cols);
+    let a = z;
+    for (let o: usize = 0; o < n4; o += 16) {
+      const yv = v128.load(yr + o);
+      a = f32x4.add(a, v128.bitselect(f32x4.mul(v128.load(gr + o), yv), z, f32x4.ne(yv, z)));
+    }
+    let dot = hsum(a);
+    for (let o = n4; o < row; o += 4) {
+      const yj = load<f32>(yr + o);
+      if (yj != 0) dot += load<f32>(gr + o) * yj;
+    }
     const dv = f32x4.splat(dot);
     for (let o: usize = 0; o < n4; o += 16) {
-      v128.store(xr + o, f32x4.mul(v128.load(yr + o), f32x4.sub(v128.load(gr + o), dv)));
+      const yv = v128.load(yr + o);
+      const d = f32x4.mul(yv, f32x4.sub(v128.load(gr + o), dv));
+      v128.store(xr + o, v128.bitselect(d, z, f32x4.ne(yv, z)));
     }
-    for (let o = n4; o < row; o += 4) store<f32>(xr + o, load<f32>(yr + o) * (load<f32>(gr + o) - dot));
+    for (let o = n4; o < row; o += 4) {
+      const yj = load<f32>(yr + o);
+      store<f32>(xr + o, yj != 0 ? yj * (load<f32>(gr + o) - dot) : 0);
+    }
   }
 }
 
@@ -181,24 +199,35 @@ export function layerNorm(
     for (let o = n4; o < row; o += 4) sd += load<f32>(xr + o) - x0;
     const dm = sd / <f32>C;
     const dmv = f32x4.splat(dm);
+    // The centred values are divided by a = max(1, max |d|) before squaring (as the WGSL kernel), so a row of
+    // ±1e20, whose squares overflow f32, normalises as in float64: rstd = (1/a)/sqrt(Σ(d/a)²/C + eps/a²).
+    let av = f32x4.splat(1);
+    for (let o: usize = 0; o < n4; o += 16) {
+      av = f32x4.max(av, f32x4.abs(f32x4.sub(f32x4.sub(v128.load(xr + o), x0v), dmv)));
+    }
+    let a = hmax(av);
+    for (let o = n4; o < row; o += 4) a = max(a, Mathf.abs(load<f32>(xr + o) - x0 - dm));
+    const ia: f32 = 1 / a;
+    const iav = f32x4.splat(ia);
     let qa = f32x4.splat(0);
     for (let o: usize = 0; o < n4; o += 16) {
-      const t = f32x4.sub(f32x4.sub(v128.load(xr + o), x0v), dmv);
+      const t = f32x4.mul(f32x4.sub(f32x4.sub(v128.load(xr + o), x0v), dmv), iav);
       qa = f32x4.add(qa, f32x4.mul(t, t));
     }
     let q = hsum(qa);
     for (let o = n4; o < row; o += 4) {
-      const t = load<f32>(xr + o) - x0 - dm;
+      const t = (load<f32>(xr + o) - x0 - dm) * ia;
       q += t * t;
     }
-    const rs: f32 = 1 / Mathf.sqrt(q / <f32>C + eps);
-    const rv = f32x4.splat(rs);
+    const rn: f32 = 1 / Mathf.sqrt(q / <f32>C + eps * ia * ia); // rstd · a
+    const rs: f32 = rn * ia;
     for (let o: usize = 0; o < n4; o += 16) {
-      const t = f32x4.mul(f32x4.sub(f32x4.sub(v128.load(xr + o), x0v), dmv), rv);
+      const t = f32x4.mul(f32x4.mul(f32x4.sub(f32x4.sub(v128.load(xr + o), x0v), dmv), iav), f32x4.splat(rn));
       v128.store(yr + o, f32x4.add(f32x4.mul(t, v128.load(gamma + o)), v128.load(beta + o)));
     }
     for (let o = n4; o < row; o += 4) {
-      store<f32>(yr + o, (load<f32>(xr + o) - x0 - dm) * rs * load<f32>(gamma + o) + load<f32>(beta + o));
+      const t = (load<f32>(xr + o) - x0 - dm) * ia * rn;
+      store<f32>(yr + o, t * load<f32>(gamma + o) + load<f32>(beta + o));
     }
     store<f32>(mean + (<usize>r << 2), x0 + dm);
     store<f32>(rstd + (<usize>r << 2), rs);
