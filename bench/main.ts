@@ -2,6 +2,7 @@
 // cases. Progress and the report are in window.__benchmarks; the page shows the results as a table.
 
 import { CpuBackend } from "../src/backend/cpu";
+import { WasmBackend } from "../src/backend/wasm";
 import { type KernelVariants, WebGPUBackend } from "../src/backend/webgpu";
 import { GpuRuntime } from "../src/gpu/runtime";
 import type { BenchContext } from "./cases/common";
@@ -64,6 +65,14 @@ async function run(): Promise<void> {
   const timer = rt ? GpuTimer.install(rt.device) : null;
   const tfjs = await setupTfjs(rt?.device ?? null, rt?.ctx.adapter.info ?? null);
   for (const [name, why] of Object.entries(tfjs.unavailable)) log(`tfjs ${name} unavailable: ${why}`);
+  let wasm: BenchContext["wasm"];
+  try {
+    wasm = { one: await WasmBackend.create({ threads: 1 }), all: await WasmBackend.create() };
+    log(`wasm: ${wasm.all.description}`);
+  } catch (e) {
+    wasm = { unavailable: (e as Error).message };
+    log(`our wasm backend unavailable: ${wasm.unavailable}`);
+  }
   const backends = new Map<string, WebGPUBackend>();
   const ctx: BenchContext = {
     rt,
@@ -76,6 +85,7 @@ async function run(): Promise<void> {
       return be;
     },
     cpu: CpuBackend.reference(),
+    wasm,
     tfjs,
     quick,
   };
@@ -97,6 +107,10 @@ async function run(): Promise<void> {
     state.done++;
   }
   if (rt) await rt.sync();
+  if (!("unavailable" in wasm)) {
+    wasm.one.dispose();
+    wasm.all.dispose();
+  }
   const info = rt?.ctx.info;
   state.report = {
     adapter: {
@@ -112,6 +126,7 @@ async function run(): Promise<void> {
     skipped,
     quick,
     filter,
+    wasm: "unavailable" in wasm ? null : { threads: wasm.all.threads, reason: wasm.all.engine.reason },
     tfjs: { version: tfjs.version, wasmThreads: tfjs.wasmThreads, wasmSimd: tfjs.wasmSimd },
     seconds: (performance.now() - t0) / 1000,
   };

@@ -14,7 +14,15 @@ import {
 } from "../../src/kernels/attention/shape";
 import type { Expected, Group, RunnerSpec } from "../lib/harness";
 import { tf } from "../lib/tfjs";
-import { type BenchContext, type Input, oursCpu, oursGpu, randomInput, tfjsRunners } from "./common";
+import {
+  type BenchContext,
+  type Input,
+  oursCpu,
+  oursGpu,
+  oursWasmBoth,
+  randomInput,
+  tfjsRunners,
+} from "./common";
 import { type Budget, sampleRows } from "./plan";
 
 /** The CPU reference (float64, one query row at a time) is timed up to this T; above, it would take minutes. */
@@ -65,6 +73,12 @@ export function attentionForwardGroup(ctx: BenchContext, D: Dims, budget: Budget
       ),
     );
   }
+  runners.push(
+    ...oursWasmBoth(ctx, "attention/fused", [q!, k!, v!], (be, [a, b, c]) => {
+      const r = be.attention(a!, b!, c!);
+      return [r.out, r.lse];
+    }),
+  );
   if (D.T <= REFERENCE_MAX_T) {
     runners.push(
       oursCpu(ctx, "attention/reference", [q!, k!, v!], (be, [a, b, c]) => {
@@ -128,6 +142,7 @@ export function attentionBackwardGroup(ctx: BenchContext, D: Dims, budget: Budge
       }),
     );
   }
+  runners.push(...oursWasmBoth(ctx, "attention-backward/fused", [q!, k!, v!, dout], backward, saveForward));
   if (D.T <= REFERENCE_MAX_T) {
     runners.push(oursCpu(ctx, "attention-backward/reference", [q!, k!, v!, dout], backward, saveForward));
   }

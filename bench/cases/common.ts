@@ -3,6 +3,7 @@
 
 import type { Tensor } from "../../src/backend/contract";
 import type { CpuBackend } from "../../src/backend/cpu";
+import type { WasmBackend } from "../../src/backend/wasm";
 import type { KernelVariants, WebGPUBackend } from "../../src/backend/webgpu";
 import type { GpuRuntime } from "../../src/gpu/runtime";
 import { Rng } from "../../src/util/rng";
@@ -15,6 +16,8 @@ export interface BenchContext {
   /** Our WebGPU backend with variants forced (a new backend object on the shared runtime). */
   gpu(force: Partial<KernelVariants>): WebGPUBackend;
   cpu: CpuBackend;
+  /** Our wasm backend on one thread and on every core, or why it is unavailable. */
+  wasm: { one: WasmBackend; all: WasmBackend } | { unavailable: string };
   tfjs: TfSetup;
   quick: boolean;
 }
@@ -123,6 +126,55 @@ export function oursCpu(
       );
     },
   };
+}
+
+/**
+ * Our wasm backend running `op`, on one thread ("ours-wasm-1") or every core ("ours-wasm"): timed from the call
+ * to the end of its queue (`sync`), like a GPU runner's submit and wait, with no readback.
+ */
+export function oursWasm(
+  ctx: BenchContext,
+  threads: "one" | "all",
+  caseName: string,
+  inputs: Input[],
+  op: (be: WasmBackend, xs: Tensor[]) => Tensor[],
+  prep?: (be: WasmBackend, xs: Tensor[]) => Tensor[],
+): RunnerSpec {
+  return {
+    impl: threads === "one" ? "ours-wasm-1" : "ours-wasm",
+    case: caseName,
+    make: () => {
+      const w = ctx.wasm;
+      if ("unavailable" in w) throw new Error(`wasm backend unavailable: ${w.unavailable}`);
+      const be = w[threads];
+      const xs = inputs.map((x) => be.tensor(x.data, x.shape));
+      if (prep) xs.push(...prep(be, xs));
+      return {
+        gpu: false,
+        queued: true,
+        start: () => op(be, xs),
+        wait: () => be.sync(),
+        read: async (h) => Promise.all((h as Tensor[]).map((t) => be.read(t))),
+        free: (h) => {
+          for (const t of h as Tensor[]) t.dispose();
+        },
+        dispose: () => {
+          for (const t of xs) t.dispose();
+        },
+      } satisfies Runner;
+    },
+  };
+}
+
+/** The wasm runner on one thread and on every core. */
+export function oursWasmBoth(
+  ctx: BenchContext,
+  caseName: string,
+  inputs: Input[],
+  op: (be: WasmBackend, xs: Tensor[]) => Tensor[],
+  prep?: (be: WasmBackend, xs: Tensor[]) => Tensor[],
+): RunnerSpec[] {
+  return (["one", "all"] as const).map((t) => oursWasm(ctx, t, caseName, inputs, op, prep));
 }
 
 /** A plain CPU function returning its outputs as arrays. */

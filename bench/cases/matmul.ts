@@ -6,7 +6,15 @@ import { matmulCpu } from "../../src/kernels/matmul/reference";
 import { MATMUL_GPU_VARIANTS as MATMUL_VARIANT_NAMES, matmulDims } from "../../src/kernels/matmul/shape";
 import type { Expected, Group, RunnerSpec } from "../lib/harness";
 import { tf } from "../lib/tfjs";
-import { type BenchContext, oursCpu, oursGpu, plainCpu, randomInput, tfjsRunners } from "./common";
+import {
+  type BenchContext,
+  oursCpu,
+  oursGpu,
+  oursWasmBoth,
+  plainCpu,
+  randomInput,
+  tfjsRunners,
+} from "./common";
 import { type Budget, sampleRows } from "./plan";
 
 const EPS = 2 ** -23;
@@ -32,6 +40,7 @@ export function matmulGroup(ctx: BenchContext, M: number, K: number, N: number, 
   if (small) {
     runners.push(oursCpu(ctx, "matmul/reference", [a, b], (be, [x, y]) => [be.matmul(x!, y!)]));
   }
+  runners.push(...oursWasmBoth(ctx, "matmul/simd", [a, b], (be, [x, y]) => [be.matmul(x!, y!)]));
   runners.push(plainCpu("matmul/ikj4", () => [matmulCpuFast(a.data, b.data, d, {}) as Float32Array]));
   runners.push(...tfjsRunners(ctx, "matmul/tf.matMul", [a, b], ([x, y]) => [tf.matMul(x!, y!)]));
   return {

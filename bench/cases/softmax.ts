@@ -4,7 +4,7 @@ import { softmaxCpu } from "../../src/kernels/softmax/reference";
 import { SOFTMAX_VARIANTS as SOFTMAX_VARIANT_NAMES } from "../../src/kernels/softmax/shape";
 import type { Group, RunnerSpec } from "../lib/harness";
 import { tf } from "../lib/tfjs";
-import { type BenchContext, oursCpu, oursGpu, randomInput, tfjsRunners } from "./common";
+import { type BenchContext, oursCpu, oursGpu, oursWasmBoth, randomInput, tfjsRunners } from "./common";
 import type { Budget } from "./plan";
 
 const EPS = 2 ** -23;
@@ -18,6 +18,7 @@ export function softmaxGroup(ctx: BenchContext, rows: number, width: number, bud
       oursGpu(ctx, `softmax/${variant}`, { softmax: variant }, [x], (be, [t]) => [be.softmax(t!)]),
     );
   }
+  runners.push(...oursWasmBoth(ctx, "softmax/simd", [x], (be, [t]) => [be.softmax(t!)]));
   runners.push(oursCpu(ctx, "softmax/reference", [x], (be, [t]) => [be.softmax(t!)]));
   runners.push(...tfjsRunners(ctx, "softmax/tf.softmax", [x], ([t]) => [tf.softmax(t!)]));
   return {

@@ -113,6 +113,39 @@ function oursRunner(
   };
 }
 
+/** Our training step on the wasm backend, one thread or every core, timed to the end of its queue. */
+function wasmRunner(ctx: BenchContext, name: TrainModel, threads: "one" | "all", steps: number): RunnerSpec {
+  return {
+    impl: threads === "one" ? "ours-wasm-1" : "ours-wasm",
+    case: `train/${name}`,
+    make: () => {
+      const w = ctx.wasm;
+      if ("unavailable" in w) throw new Error(`wasm backend unavailable: ${w.unavailable}`);
+      const be = w[threads];
+      let t = oursTrainer(name, be);
+      return {
+        gpu: false,
+        queued: true,
+        check: async () => {
+          t.dispose();
+          t = oursTrainer(name, be);
+          const out = new Float32Array(CHECK_STEPS);
+          for (let i = 0; i < CHECK_STEPS; i++) out[i] = (await t.one(true)!)[0]!;
+          return [out];
+        },
+        start: () => {
+          for (let i = 0; i < steps; i++) t.one(false);
+          return null;
+        },
+        wait: () => be.sync(),
+        read: async () => [],
+        free: () => {},
+        dispose: () => t.dispose(),
+      } satisfies Runner;
+    },
+  };
+}
+
 function tfRunner(ctx: BenchContext, name: TrainModel, backend: TfBackendName, steps: number): RunnerSpec {
   return {
     impl: TF_IMPL[backend],
@@ -153,6 +186,8 @@ export function trainingGroup(ctx: BenchContext, name: TrainModel, steps: number
   const runners: RunnerSpec[] = [
     oursRunner(ctx, name, true, steps),
     ...(name === "transformer" ? [oursRunner(ctx, name, true, steps, "attention unfused")] : []),
+    wasmRunner(ctx, name, "one", steps),
+    wasmRunner(ctx, name, "all", steps),
     oursRunner(ctx, name, false, steps),
     oursRunner(ctx, name, false, steps, "cpu matmul ikj4"),
     ...(["webgpu", "cpu", "wasm"] as const).map((b) => tfRunner(ctx, name, b, steps)),

@@ -1,6 +1,15 @@
 // What the benchmark page reports and the CLI prints: plain data, shared by both sides (no browser imports).
 
-export const IMPLS = ["ours-webgpu", "ours-cpu", "tfjs-webgpu", "tfjs-cpu", "tfjs-wasm"] as const;
+/** ours-wasm-1: our wasm backend on one thread; ours-wasm: on every core (the pool over shared memory). */
+export const IMPLS = [
+  "ours-webgpu",
+  "ours-wasm-1",
+  "ours-wasm",
+  "ours-cpu",
+  "tfjs-webgpu",
+  "tfjs-cpu",
+  "tfjs-wasm",
+] as const;
 export type ImplName = (typeof IMPLS)[number];
 
 /** GPU time from timestamp queries: the sum over compute passes of (end − begin), same rule for every impl. */
@@ -72,6 +81,8 @@ export interface BenchReport {
   filter: string[];
   /** The variants our WebGPU backend picks by default on this adapter (the ones the targets are judged on). */
   defaults: { matmul: string; softmax: string; attention: string } | null;
+  /** Our wasm backend's threads on every core, and why (null: it could not start here). */
+  wasm: { threads: number; reason: string } | null;
   /** tfjs package version and the wasm backend's thread count. */
   tfjs: { version: string; wasmThreads: number | null; wasmSimd: boolean | null };
   /** Seconds the page spent measuring. */

@@ -39,7 +39,7 @@ import type { Shape } from "../kernels/validate";
 
 // Option types live with their op (src/kernels/<op>/shape.ts); they are re-exported here for the layers above.
 export type { AdamParams, AttentionOptions, BinaryOp, SgdParams, Shape, SoftmaxOptions, UnaryOp };
-export type BackendName = "cpu" | "webgpu";
+export type BackendName = "cpu" | "webgpu" | "wasm";
 
 export interface Tensor {
   readonly shape: Shape;
@@ -95,7 +95,7 @@ export type FallbackCounts = Record<string, number>;
 
 export interface Backend {
   readonly name: BackendName;
-  /** Human-readable: the adapter for WebGPU, the configuration for the CPU. */
+  /** Human-readable: the adapter for WebGPU, the configuration for the CPU, the threads for wasm. */
   readonly description: string;
 
   tensor(data: Float32Array | Float64Array | readonly number[], shape: Shape): Tensor;

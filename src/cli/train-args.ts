@@ -4,7 +4,7 @@
 import { DEFAULT_LIMITS } from "../io/settings";
 import { MODEL_NAMES, MODELS, type ModelName } from "../models/registry";
 
-export type BackendFlag = "auto" | "webgpu" | "cpu";
+export type BackendFlag = "auto" | "webgpu" | "wasm" | "cpu";
 
 export interface TrainArgs {
   model: ModelName;
@@ -24,7 +24,7 @@ export type ParseResult =
   | { kind: "help" }
   | { kind: "error"; message: string };
 
-const BACKENDS: readonly BackendFlag[] = ["auto", "webgpu", "cpu"];
+const BACKENDS: readonly BackendFlag[] = ["auto", "webgpu", "wasm", "cpu"];
 
 /** Upper bounds as the pages' panel has them (io/settings.ts): a slip of the keyboard must not run for days. */
 const INTEGER_FLAGS = {
@@ -35,7 +35,7 @@ const INTEGER_FLAGS = {
 } as const;
 
 export const FLAGS = [
-  "--backend webgpu|cpu|auto",
+  "--backend auto|webgpu|wasm|cpu",
   "--steps N",
   "--seed S",
   "--seeds K",
@@ -54,13 +54,16 @@ export function usage(): string {
     const t = e.train;
     return `  ${n.padEnd(width)}  ${e.description} (${e.params} parameters; ${t.steps} steps at lr ${t.optimizer.lr}${e.batchable ? "" : "; seeds not batched"})`;
   });
-  return `Usage: npm run train -- MODEL [--backend webgpu|cpu|auto] [--steps N] [--seed S] [--seeds K] [--lr X]
+  return `Usage: npm run train -- MODEL [--backend auto|webgpu|wasm|cpu] [--steps N] [--seed S] [--seeds K] [--lr X]
                           [--json FILE] [--save FILE] [--load FILE] [--export FILE]
 
 Trains one model of the workbench and prints its progress and a summary.
 
-  --backend B   auto (default): WebGPU in headless Chromium when an adapter exists, else the CPU in Node;
-                webgpu: headless Chromium, an error if it has no adapter; cpu: the CPU backend in Node
+  --backend B   auto (default): the first run of a model times a few steps on webgpu (headless Chromium)
+                and on wasm (Node), takes the faster and remembers it in
+                node_modules/.cache/webgpu-workbench/auto-backend.json ($WORKBENCH_AUTO_CACHE overrides);
+                webgpu: headless Chromium, an error if it has no adapter; wasm: WebAssembly SIMD on every core
+                in Node (the CPU if the module cannot run); cpu: the CPU backend (JavaScript) in Node
   --steps N     training steps (default: the model's, below); 0 only evaluates (e.g. loaded weights)
   --seed S      base seed of the data and of the first run's weights (default 1)
   --seeds K     train seeds S..S+K-1 at once (batched where the model allows) and report the best (default 1)

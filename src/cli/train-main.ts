@@ -3,21 +3,29 @@
 // through the page harness (tests/headless/train-in-page.ts), which polls it.
 // Exit 0 on success, 1 when training or loading fails (or WebGPU was asked for and is unavailable), 2 on bad input.
 //
+// The wasm path runs in Node too (WebAssembly SIMD over worker_threads). `auto` measures a few steps of the model on
+// webgpu (in the page) and on wasm (here) the first time, picks the faster and remembers it in a cache file
+// (auto-cache.ts); the report's `reason` and `measured` say what ran and why.
+//
 // This runs under tsx, which cannot load `?raw` WGSL imports: only shader-free modules are imported here
-// (src/models, src/train, src/backend/cpu.ts; select.ts is used only inside the page).
+// (src/models, src/train, src/backend/cpu.ts, wasm.ts and select.ts; the WebGPU backend lives only in the page).
 
 import { resolve } from "node:path";
 import { findChromium } from "../../tests/headless/chromium.mjs";
 import { runTrainPage } from "../../tests/headless/train-in-page";
+import { type Timing, wasmOrCpu } from "../backend/choice";
+import type { Backend } from "../backend/contract";
 import { CpuBackend } from "../backend/cpu";
 import { exportTrained } from "../io/torch-file";
 import { MAX_WEIGHTS_BYTES } from "../io/weights";
 import { MODELS } from "../models/registry";
+import { type AutoChoice, autoChoice, autoKey, MEASURE_STEPS, timeCandidate } from "../run/auto";
 import { runModel } from "../run/run-model";
 import type { RunOptions, RunProgress, RunResult } from "../run/run-types";
 import { readWeights } from "../run/run-weights";
 import { torchFileToWeights } from "../run/torch-weights";
 import { printable } from "../util/printable";
+import { autoCachePath, fileCache, machineKey } from "./auto-cache";
 import { errorText, prepareOutput, readInputBytes, writeFileAtomic } from "./safe-files";
 import { parseTrainArgs, type TrainArgs, usage, validChoices } from "./train-args";
 
@@ -49,7 +57,7 @@ function summary(r: RunResult, reason: string): string[] {
     ["model", `${rep.model}: ${e.description}`],
     ["parameters", `${rep.params}${rep.seeds ? " per seed" : ""}`],
     ["backend", `${rep.backend} (${reason})`],
-    ["adapter", rep.adapter ?? "none (CPU)"],
+    ["adapter", rep.adapter ?? `none (${rep.backend})`],
     [
       "time",
       rep.steps === 0
@@ -180,36 +188,65 @@ export async function trainMain(argv: readonly string[], io: Io = consoleIo): Pr
       `lr ${args.lr ?? entry.train.optimizer.lr}${args.load ? `, from ${printable(args.load)}` : ""}` +
       `${K > 1 ? " (progress shows the mean loss over the seeds)" : ""}`,
   );
-  const onCpu = async (why: string) => {
-    io.out(`backend: cpu (${why})`);
-    const result = await runModel(
-      new CpuBackend(),
-      { ...options, backendChoice: args.backend },
-      {
-        onProgress: (p) => io.out(progressLine(p)),
-      },
+  const onNode = async (made: Backend, why: string) => {
+    io.out(`backend: ${made.name} (${why})`);
+    try {
+      const result = await runModel(
+        made,
+        { ...options, backendChoice: args.backend },
+        { onProgress: (p) => io.out(progressLine(p)) },
+      );
+      return { result, reason: why };
+    } finally {
+      (made as { dispose?: () => void }).dispose?.();
+    }
+  };
+  const onCpu = (why: string) => onNode(new CpuBackend(), why);
+  const onWasm = async (why: string) => {
+    const sel = await wasmOrCpu({}, why);
+    return onNode(sel.backend, sel.reason);
+  };
+  type Done = { result: RunResult; reason: string };
+  const onPage = async (why: string): Promise<Done | { unavailable: string }> => {
+    io.out("backend: webgpu in headless Chromium (starting Vite and Chromium...)");
+    const page = await runTrainPage({ ...options, backendChoice: args.backend }, (p) =>
+      io.out(progressLine(p)),
     );
-    return { result, reason: why };
+    if (page.kind === "done") return { result: page.result, reason: why };
+    return { unavailable: page.reason };
   };
 
   let outcome: { result: RunResult; reason: string };
+  let auto: AutoChoice | null = null;
   try {
     if (args.backend === "cpu") outcome = await onCpu("the cpu backend was requested");
-    else if (args.backend === "auto" && !findChromium()) {
-      outcome = await onCpu("auto: no Chromium found for WebGPU (set CHROMIUM_PATH)");
-    } else {
-      io.out("backend: webgpu in headless Chromium (starting Vite and Chromium...)");
-      const page = await runTrainPage({ ...options, backendChoice: args.backend }, (p) =>
-        io.out(progressLine(p)),
+    else if (args.backend === "wasm") outcome = await onWasm("the wasm backend was requested");
+    else if (args.backend === "auto") {
+      const chromium = findChromium();
+      const cachePath = autoCachePath();
+      auto = await autoChoice(
+        autoKey(args.model, K, machineKey(chromium)),
+        fileCache(cachePath),
+        async () => {
+          io.out(
+            `auto: timing ${MEASURE_STEPS} steps of ${args.model} on webgpu and on wasm (the first run here)...`,
+          );
+          return [await timeWebgpu(options, chromium), await timeWasm(options)];
+        },
       );
-      if (page.kind === "done") {
-        const reason =
-          args.backend === "auto" ? "auto: a WebGPU adapter is available" : "webgpu was requested";
-        outcome = { result: page.result, reason };
-      } else if (args.backend === "webgpu") {
-        io.err(`train: WebGPU is unavailable in headless Chromium: ${page.reason}`);
+      io.out(`auto: ${auto.reason}`);
+      if (auto.backend === "webgpu") {
+        const r = await onPage(auto.reason);
+        outcome = "unavailable" in r ? await onWasm(`auto: webgpu became unavailable (${r.unavailable})`) : r;
+      } else if (auto.backend === "wasm") outcome = await onWasm(auto.reason);
+      else outcome = await onCpu(auto.reason);
+    } else {
+      const r = await onPage("webgpu was requested");
+      if ("unavailable" in r) {
+        io.err(`train: WebGPU is unavailable in headless Chromium: ${r.unavailable}`);
         return 1;
-      } else outcome = await onCpu(`auto: WebGPU is unavailable (${page.reason})`);
+      }
+      outcome = r;
     }
   } catch (e) {
     io.err(`train: ${errorText(e)}`);
@@ -236,7 +273,7 @@ export async function trainMain(argv: readonly string[], io: Io = consoleIo): Pr
   };
   const result = outcome.result;
   if (args.json) {
-    const json = { ...result.report, reason: outcome.reason };
+    const json = { ...result.report, reason: outcome.reason, measured: auto?.measured ?? null };
     await write("--json", args.json, "json", async () => `${JSON.stringify(json, null, 2)}\n`);
   }
   if (args.save) await write("--save", args.save, "weights", async () => JSON.stringify(result.weights));
@@ -247,4 +284,25 @@ export async function trainMain(argv: readonly string[], io: Io = consoleIo): Pr
     });
   }
   return failed ? 1 : 0;
+}
+
+/** ms/step of the model on wasm in Node (null with why when the module cannot run here). */
+async function timeWasm(options: RunOptions): Promise<Timing> {
+  const t = await timeCandidate("wasm", async () => (await wasmOrCpu()).backend, options);
+  (t.made as { dispose?: () => void } | undefined)?.dispose?.();
+  return { backend: "wasm", msPerStep: t.msPerStep, ...(t.why ? { why: t.why } : {}) };
+}
+
+/** ms/step of the model on WebGPU in headless Chromium (null with why when there is none or no adapter). */
+async function timeWebgpu(options: RunOptions, chromium: string | null): Promise<Timing> {
+  if (!chromium) return { backend: "webgpu", msPerStep: null, why: "no Chromium found (set CHROMIUM_PATH)" };
+  const { weights: _w, ...rest } = options;
+  let last: RunProgress | null = null;
+  const page = await runTrainPage({ ...rest, steps: MEASURE_STEPS + 1, progressMs: 0 }, (p) => {
+    last = p;
+  });
+  if (page.kind === "unavailable") return { backend: "webgpu", msPerStep: null, why: page.reason };
+  const rate = (last as RunProgress | null)?.stepsPerSecond;
+  if (!rate) return { backend: "webgpu", msPerStep: null, why: "no step rate measured" };
+  return { backend: "webgpu", msPerStep: 1000 / rate };
 }

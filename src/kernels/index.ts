@@ -21,6 +21,11 @@ import { optimCases } from "./optim/cases";
 import { softmaxCases } from "./softmax/cases";
 import { softmaxEdgeCases } from "./softmax/edge-cases";
 
+/** The cases of an op with one variant per backend: none on the CPU (its only variant is the reference), all elsewhere. */
+function single(make: () => VerifyCase[]): (backend: BackendName) => VerifyCase[] {
+  return (b) => (b === "cpu" ? [] : make().map((c) => ({ ...c, backend: b })));
+}
+
 /** Per op folder, its cases for one backend (an op with one variant on a backend has none there but the reference's). */
 export const OPS: readonly { folder: string; cases: (backend: BackendName) => VerifyCase[] }[] = [
   { folder: "matmul", cases: (b) => [...matmulCases(b), ...matmulEdgeCases(b)] },
@@ -30,18 +35,12 @@ export const OPS: readonly { folder: string; cases: (backend: BackendName) => Ve
     folder: "attention-backward",
     cases: (b) => [...attentionBackwardCases(b), ...attentionBackwardEdgeCases(b)],
   },
-  { folder: "elementwise", cases: (b) => (b === "webgpu" ? elementwiseCases() : []) },
-  {
-    folder: "layernorm",
-    cases: (b) => (b === "webgpu" ? [...layerNormCases(), ...layerNormEdgeCases()] : []),
-  },
-  { folder: "embedding", cases: (b) => (b === "webgpu" ? embeddingCases() : []) },
-  {
-    folder: "cross-entropy",
-    cases: (b) => (b === "webgpu" ? [...crossEntropyCases(), ...crossEntropyEdgeCases()] : []),
-  },
-  { folder: "mse", cases: (b) => (b === "webgpu" ? mseCases() : []) },
-  { folder: "optim", cases: (b) => (b === "webgpu" ? optimCases() : []) },
+  { folder: "elementwise", cases: single(elementwiseCases) },
+  { folder: "layernorm", cases: single(() => [...layerNormCases(), ...layerNormEdgeCases()]) },
+  { folder: "embedding", cases: single(embeddingCases) },
+  { folder: "cross-entropy", cases: single(() => [...crossEntropyCases(), ...crossEntropyEdgeCases()]) },
+  { folder: "mse", cases: single(mseCases) },
+  { folder: "optim", cases: single(optimCases) },
 ];
 
 /** Every case of every op for `backend`: each variant it has beside the CPU reference. */

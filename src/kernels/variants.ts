@@ -8,6 +8,8 @@ import { SOFTMAX_VARIANTS } from "./softmax/shape";
 export const VARIANTS = {
   webgpu: { matmul: MATMUL_GPU_VARIANTS, softmax: SOFTMAX_VARIANTS, attention: ATTENTION_VARIANTS },
   cpu: { matmul: MATMUL_CPU_VARIANTS },
+  // One variant each (src/wasm/assembly): register-blocked SIMD matmul, SIMD row softmax, streaming attention.
+  wasm: { matmul: ["simd"], softmax: ["simd"], attention: ["fused"] },
 } as const;
 
 type Choice<L> = { -readonly [K in keyof L]: L[K] extends readonly (infer V)[] ? V : never };

@@ -20,7 +20,7 @@ export interface RunOptions {
   /** At least this many milliseconds between progress reports (default 3000). */
   progressMs?: number;
   /** The backend choice recorded in the saved file's settings (default: the backend's name). */
-  backendChoice?: "auto" | "webgpu" | "cpu";
+  backendChoice?: "auto" | "webgpu" | "wasm" | "cpu";
 }
 
 export interface RunProgress {

@@ -4,6 +4,7 @@
 // bytes and no JSON.
 
 import { type JobKind, SAVED_JOB_VERSION, type SavedJob } from "../io/types";
+import type { AutoCache, AutoRecord } from "../run/auto";
 
 const DB = "webgpu-workbench";
 const STORE = "runs";
@@ -53,4 +54,19 @@ export async function loadRun(kind: JobKind, model: string): Promise<SavedJob | 
 export async function deleteRun(kind: JobKind, model: string): Promise<void> {
   if (typeof indexedDB === "undefined") return;
   await withStore("readwrite", (s) => s.delete(runKey(kind, model)));
+}
+
+/** The `auto` choices (src/run/auto.ts) in the same database, under keys "auto:<model>:<seeds>:<adapter>". */
+export function autoChoiceStore(): AutoCache {
+  return {
+    where: "this browser's IndexedDB",
+    get: async (key) => {
+      if (typeof indexedDB === "undefined") return null;
+      return ((await withStore("readonly", (s) => s.get(key))) as AutoRecord | undefined) ?? null;
+    },
+    set: async (key, record) => {
+      if (typeof indexedDB === "undefined") throw new Error("no IndexedDB here");
+      await withStore("readwrite", (s) => s.put(record, key));
+    },
+  };
 }

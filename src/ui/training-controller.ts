@@ -23,6 +23,8 @@ export interface PageProbe {
   lastLoss: number | null;
   failure: PanelFailure | null;
   backend: string;
+  /** Why that backend (auto's measured figures, a fallback's cause). */
+  reason: string;
   snapshots: number;
 }
 
@@ -282,6 +284,7 @@ export class TrainingController implements ReactiveController {
         lastLoss: (train0[train0.length - 1] as number | undefined) ?? null,
         failure: this.failure,
         backend: this.info?.backend ?? "",
+        reason: this.info?.reason ?? "",
         snapshots: this.snapshots,
       };
     this.host.requestUpdate();

@@ -44,18 +44,20 @@ export class WbAdapterInfo extends LitElement {
     const i = this.info;
     if (i) {
       return html`<div class="ok">
-        <strong>WebGPU adapter found.</strong> Training runs on it by default ("auto").
+        <strong>WebGPU adapter found.</strong> On "auto", the first run of a model times a few steps on it and on the
+        wasm backend (WebAssembly SIMD on every core) and trains on the faster, remembered for later runs.
         <dl>
           <dt>vendor</dt><dd>${i.vendor || "–"}</dd>
           <dt>architecture</dt><dd>${i.architecture || "–"}</dd>
           <dt>description</dt><dd>${i.description || "–"}</dd>
         </dl>
-        ${i.software ? html`<p>This is a software adapter: the GPU is emulated on the CPU, so expect WebGPU to be slower than the CPU backend here.</p>` : nothing}
+        ${i.software ? html`<p>This is a software adapter: the GPU is emulated on the CPU, so expect WebGPU to be slower than the wasm and CPU backends here.</p>` : nothing}
       </div>`;
     }
     if (this.reason) {
       return html`<div class="none" role="status"><strong>WebGPU is unavailable:</strong> ${this.reason}.
-        <p>Every page still works: training uses the CPU backend (plain JavaScript) instead.</p></div>`;
+        <p>Every page still works: training uses the wasm backend (WebAssembly SIMD) instead, or the CPU backend
+        (plain JavaScript) where WebAssembly SIMD is missing.</p></div>`;
     }
     return html`<p>Looking for a WebGPU adapter…</p>`;
   }

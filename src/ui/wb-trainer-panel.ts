@@ -144,7 +144,7 @@ export class WbTrainerPanel extends LitElement {
     const control =
       name === "backend"
         ? html`<select id=${id} .value=${this.text.backend} ?disabled=${busy} @change=${(e: Event) => this.onInput(name, e)}>
-            ${BACKEND_CHOICES.map((c) => html`<option value=${c} ?selected=${c === this.text.backend}>${c === "webgpu" ? "WebGPU" : c === "cpu" ? "CPU" : "auto"}</option>`)}
+            ${BACKEND_CHOICES.map((c) => html`<option value=${c} ?selected=${c === this.text.backend}>${c === "webgpu" ? "WebGPU" : c === "cpu" ? "CPU" : c === "wasm" ? "wasm (WebAssembly SIMD)" : "auto"}</option>`)}
           </select>`
         : html`<input id=${id} name=${name} inputmode="decimal" autocomplete="off" .value=${this.text[name]}
             ?disabled=${busy} aria-invalid=${err ? "true" : "false"} aria-describedby=${`${id}-msg`}

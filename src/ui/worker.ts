@@ -19,6 +19,7 @@ import {
 import { checkShapes } from "../io/weights";
 import { restoreCheckpoint, takeCheckpoint } from "../train/checkpoint";
 import { TrainingError } from "../train/trainer";
+import { autoBackend } from "./auto-backend";
 import { createJob } from "./jobs/index";
 import type { Job } from "./jobs/job";
 import type { FailureKind, FromWorker, SnapshotRequest, ToWorker } from "./protocol";
@@ -60,7 +61,9 @@ async function build(s: JobSpec, restore?: SavedJob, onBackend?: Backend): Promi
   failed = false;
   const selection = onBackend
     ? { backend: onBackend, reason: "continuing on the CPU after a failure" }
-    : await createBackend(s.settings.backend);
+    : s.settings.backend === "auto"
+      ? await autoBackend(s)
+      : await createBackend(s.settings.backend);
   backend = selection.backend;
   job = await createJob(s, backend);
   history = { train: [], test: [] };

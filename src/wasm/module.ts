@@ -24,6 +24,7 @@ export interface KernelExports {
   layerNormBackward(...args: number[]): void;
   firstBadIndex(ids: number, n: number, limit: number): number;
   embedding(...args: number[]): void;
+  softmaxScaled(...args: number[]): void;
   embeddingBackward(...args: number[]): void;
   crossEntropy(...args: number[]): number;
   crossEntropyBackward(...args: number[]): void;

@@ -78,8 +78,32 @@ export function splitByCost(
   return out;
 }
 
-/** Run fn over [0, total) on one thread or split over the pool; argsFor builds a call's arguments. */
-async function rowsOp(
+/** Work that finishes at once (void) or later (a Promise): a pooled op's job. */
+export type Job = () => void | Promise<void>;
+
+/** Run `next` after `r` (at once when r is not a promise). */
+function andThen(r: void | Promise<void>, next: () => void | Promise<void>): void | Promise<void> {
+  return r instanceof Promise ? r.then(next) : next();
+}
+
+/** Run `cleanup` once `run` has finished, whether it returned, threw or rejected. */
+function withCleanup(run: () => void | Promise<void>, cleanup: () => void): void | Promise<void> {
+  let r: void | Promise<void>;
+  try {
+    r = run();
+  } catch (e) {
+    cleanup();
+    throw e;
+  }
+  if (r instanceof Promise) return r.finally(cleanup);
+  cleanup();
+}
+
+/**
+ * Run fn over [0, total) on one thread (at once, returning nothing) or split over the pool (returning the
+ * promise of the pooled op); argsFor builds a call's arguments.
+ */
+function rowsOp(
   ctx: WasmContext,
   op: string,
   fn: string,
@@ -88,7 +112,7 @@ async function rowsOp(
   align: number,
   argsFor: (r0: number, r1: number, thread: number) => number[],
   cost?: (i: number) => number,
-): Promise<void> {
+): void | Promise<void> {
   const pool = ctx.pool;
   if (!pooled || !pool || total < 2) {
     const f = (ctx.exports as unknown as Record<string, (...a: number[]) => void>)[fn]!;
@@ -97,7 +121,7 @@ async function rowsOp(
   }
   const ranges = splitByCost(total, pool.threads, align, cost);
   const calls: PoolCall[] = ranges.map(([r0, r1], t) => ({ fn, args: argsFor(r0, r1, t) }));
-  await pool.run(op, ctx.exports as unknown as Record<string, unknown>, calls);
+  return pool.run(op, ctx.exports as unknown as Record<string, unknown>, calls);
 }
 
 // ---- matmul ------------------------------------------------------------------------------------------------
@@ -124,6 +148,18 @@ export function wasmMatmul(
   s: MatmulShape,
   bias?: WasmBuffer,
 ): Promise<void> {
+  return ctx.serial(matmulJob(ctx, a, b, c, s, bias));
+}
+
+/** wasmMatmul's arguments checked now, its work as a job (for a caller that keeps its own queue). */
+export function matmulJob(
+  ctx: WasmContext,
+  a: WasmBuffer,
+  b: WasmBuffer,
+  c: WasmBuffer,
+  s: MatmulShape,
+  bias?: WasmBuffer,
+): Job {
   const op = "matmul";
   const { batch, M, K, N, strideA, strideB } = s;
   positive(op, "batch", batch);
@@ -134,37 +170,38 @@ export function wasmMatmul(
   need(op, "b", b, strideB ? batch * strideB : K * N);
   need(op, "c", c, batch * M * N);
   if (bias) need(op, "bias", bias, N);
-  return ctx.serial(async () => {
+  return () => {
     const e = ctx.exports;
     const [sAm, sAk] = s.transA ? [1, M] : [K, 1];
     const [sBk, sBn] = s.transB ? [1, K] : [N, 1];
     const per = e.matmulPackedSize(K, N);
     const entries = strideB ? batch : 1;
     const pack = ctx.arena.alloc(per * entries);
-    try {
-      e.matmulPackB(b.ptr, pack.ptr, K, N, sBk, sBn, strideB, 0, entries);
-      const pooled = 2 * batch * M * N * K >= ctx.cutover.flops;
-      const scr = scratchPtrs(ctx, e.matmulScratchFloats());
-      await rowsOp(ctx, op, "matmulRows", batch * M, pooled, 4, (r0, r1, t) => [
-        a.ptr,
-        pack.ptr,
-        scr[t]!,
-        c.ptr,
-        bias ? bias.ptr : 0,
-        M,
-        K,
-        N,
-        sAm,
-        sAk,
-        strideA,
-        strideB ? per : 0,
-        r0,
-        r1,
-      ]);
-    } finally {
-      ctx.arena.release(pack);
-    }
-  });
+    return withCleanup(
+      () => {
+        e.matmulPackB(b.ptr, pack.ptr, K, N, sBk, sBn, strideB, 0, entries);
+        const pooled = 2 * batch * M * N * K >= ctx.cutover.flops;
+        const scr = scratchPtrs(ctx, e.matmulScratchFloats());
+        return rowsOp(ctx, op, "matmulRows", batch * M, pooled, 4, (r0, r1, t) => [
+          a.ptr,
+          pack.ptr,
+          scr[t]!,
+          c.ptr,
+          bias ? bias.ptr : 0,
+          M,
+          K,
+          N,
+          sAm,
+          sAk,
+          strideA,
+          strideB ? per : 0,
+          r0,
+          r1,
+        ]);
+      },
+      () => ctx.arena.release(pack),
+    );
+  };
 }
 
 // ---- attention ---------------------------------------------------------------------------------------------
@@ -208,6 +245,19 @@ export function wasmAttention(
   lse: WasmBuffer,
   s: AttentionShape,
 ): Promise<void> {
+  return ctx.serial(attentionJob(ctx, q, k, v, out, lse, s));
+}
+
+/** wasmAttention's arguments checked now, its work as a job. */
+export function attentionJob(
+  ctx: WasmContext,
+  q: WasmBuffer,
+  k: WasmBuffer,
+  v: WasmBuffer,
+  out: WasmBuffer,
+  lse: WasmBuffer,
+  s: AttentionShape,
+): Job {
   const op = "attention";
   attentionChecks(op, s);
   const { BH, T, S, d } = s;
@@ -216,10 +266,10 @@ export function wasmAttention(
   need(op, "v", v, BH * S * d);
   need(op, "out", out, BH * T * d);
   need(op, "lse", lse, BH * T);
-  return ctx.serial(async () => {
+  return () => {
     const scr = scratchPtrs(ctx, ctx.exports.attentionScratchFloats(d));
     const pooled = 4 * BH * T * S * d * (s.causal ? 0.5 : 1) >= ctx.cutover.flops;
-    await rowsOp(
+    return rowsOp(
       ctx,
       op,
       "attentionForward",
@@ -243,7 +293,7 @@ export function wasmAttention(
       ],
       (r) => 1 + visibleKeys(s, r % T),
     );
-  });
+  };
 }
 
 /** dq [BH, T, d], dk and dv [BH, S, d] from the forward's out and lse (delta = rowsum(dout ⊙ out)). */
@@ -260,6 +310,23 @@ export function wasmAttentionBackward(
   dv: WasmBuffer,
   s: AttentionShape,
 ): Promise<void> {
+  return ctx.serial(attentionBackwardJob(ctx, q, k, v, out, lse, dout, dq, dk, dv, s));
+}
+
+/** wasmAttentionBackward's arguments checked now, its work as a job. */
+export function attentionBackwardJob(
+  ctx: WasmContext,
+  q: WasmBuffer,
+  k: WasmBuffer,
+  v: WasmBuffer,
+  out: WasmBuffer,
+  lse: WasmBuffer,
+  dout: WasmBuffer,
+  dq: WasmBuffer,
+  dk: WasmBuffer,
+  dv: WasmBuffer,
+  s: AttentionShape,
+): Job {
   const op = "attentionBackward";
   attentionChecks(op, s);
   const { BH, T, S, d } = s;
@@ -276,15 +343,15 @@ export function wasmAttentionBackward(
   ] as const) {
     need(op, name, buf, n);
   }
-  return ctx.serial(async () => {
+  return () => {
     const e = ctx.exports;
     const delta = ctx.arena.alloc(BH * T);
-    try {
+    const pooled = 8 * BH * T * S * d * (s.causal ? 0.5 : 1) >= ctx.cutover.flops;
+    const c = s.causal ? 1 : 0;
+    const dqPass = () => {
       const scr = scratchPtrs(ctx, e.attentionScratchFloats(d));
       e.attentionDelta(out.ptr, dout.ptr, delta.ptr, d, 0, BH * T);
-      const pooled = 8 * BH * T * S * d * (s.causal ? 0.5 : 1) >= ctx.cutover.flops;
-      const c = s.causal ? 1 : 0;
-      await rowsOp(
+      return rowsOp(
         ctx,
         op,
         "attentionBackwardDq",
@@ -310,8 +377,10 @@ export function wasmAttentionBackward(
         ],
         (r) => 1 + visibleKeys(s, r % T),
       );
-      // Key j is seen by the query rows i >= j − (S − T) (causal) or by all T.
-      await rowsOp(
+    };
+    // Key j is seen by the query rows i >= j − (S − T) (causal) or by all T.
+    const dkvPass = () =>
+      rowsOp(
         ctx,
         op,
         "attentionBackwardDkv",
@@ -337,10 +406,11 @@ export function wasmAttentionBackward(
         ],
         (j) => 1 + (s.causal ? T - Math.max(0, (j % S) - (S - T)) : T),
       );
-    } finally {
-      ctx.arena.release(delta);
-    }
-  });
+    return withCleanup(
+      () => andThen(dqPass(), dkvPass),
+      () => ctx.arena.release(delta),
+    );
+  };
 }
 
 // ---- rows: softmax, layer norm -------------------------------------------------------------------------------
@@ -353,20 +423,78 @@ export function wasmSoftmax(
   rows: number,
   cols: number,
 ): Promise<void> {
+  return ctx.serial(softmaxJob(ctx, x, y, rows, cols));
+}
+
+/** wasmSoftmax's arguments checked now, its work as a job. */
+export function softmaxJob(ctx: WasmContext, x: WasmBuffer, y: WasmBuffer, rows: number, cols: number): Job {
   const op = "softmax";
   positive(op, "rows", rows);
   positive(op, "cols", cols);
   need(op, "x", x, rows * cols);
   need(op, "y", y, rows * cols);
-  return ctx.serial(() =>
+  return () =>
     rowsOp(ctx, op, "softmax", rows, rows * cols >= ctx.cutover.rowElements, 1, (r0, r1) => [
       x.ptr,
       y.ptr,
       cols,
       r0,
       r1,
-    ]),
-  );
+    ]);
+}
+
+/**
+ * y = softmax(scale·x) per row over the kept columns (all, or with causalT the first i + cols + 1 − causalT
+ * for query i = row mod causalT; the others 0) and lse [rows] = log Σ e^(scale·x) over them (−Infinity when
+ * none): the contract's softmaxLse.
+ */
+export function wasmSoftmaxLse(
+  ctx: WasmContext,
+  x: WasmBuffer,
+  y: WasmBuffer,
+  lse: WasmBuffer,
+  rows: number,
+  cols: number,
+  scale: number,
+  causalT?: number,
+): Promise<void> {
+  return ctx.serial(softmaxLseJob(ctx, x, y, lse, rows, cols, scale, causalT));
+}
+
+/** wasmSoftmaxLse's arguments checked now, its work as a job. */
+export function softmaxLseJob(
+  ctx: WasmContext,
+  x: WasmBuffer,
+  y: WasmBuffer,
+  lse: WasmBuffer,
+  rows: number,
+  cols: number,
+  scale: number,
+  causalT?: number,
+): Job {
+  const op = "softmaxLse";
+  positive(op, "rows", rows);
+  positive(op, "cols", cols);
+  if (!Number.isFinite(scale)) throw new WasmOpError(op, "scale", `must be finite, got ${scale}`);
+  if (causalT !== undefined) {
+    positive(op, "causalT", causalT);
+    if (rows % causalT !== 0)
+      throw new WasmOpError(op, "causalT", `must divide rows (${rows}), got ${causalT}`);
+  }
+  need(op, "x", x, rows * cols);
+  need(op, "y", y, rows * cols);
+  need(op, "lse", lse, rows);
+  return () =>
+    rowsOp(ctx, op, "softmaxScaled", rows, rows * cols >= ctx.cutover.rowElements, 1, (r0, r1) => [
+      x.ptr,
+      y.ptr,
+      lse.ptr,
+      cols,
+      scale,
+      causalT ?? 0,
+      r0,
+      r1,
+    ]);
 }
 
 /** dx = y ⊙ (dy − Σ dy ⊙ y) per row. */
@@ -378,13 +506,25 @@ export function wasmSoftmaxBackward(
   rows: number,
   cols: number,
 ): Promise<void> {
+  return ctx.serial(softmaxBackwardJob(ctx, y, dy, dx, rows, cols));
+}
+
+/** wasmSoftmaxBackward's arguments checked now, its work as a job. */
+export function softmaxBackwardJob(
+  ctx: WasmContext,
+  y: WasmBuffer,
+  dy: WasmBuffer,
+  dx: WasmBuffer,
+  rows: number,
+  cols: number,
+): Job {
   const op = "softmaxBackward";
   positive(op, "rows", rows);
   positive(op, "cols", cols);
   need(op, "y", y, rows * cols);
   need(op, "dy", dy, rows * cols);
   need(op, "dx", dx, rows * cols);
-  return ctx.serial(() =>
+  return () =>
     rowsOp(ctx, op, "softmaxBackward", rows, rows * cols >= ctx.cutover.rowElements, 1, (r0, r1) => [
       y.ptr,
       dy.ptr,
@@ -392,8 +532,7 @@ export function wasmSoftmaxBackward(
       cols,
       r0,
       r1,
-    ]),
-  );
+    ]);
 }
 
 /** y = (x − mean)·rstd·gamma + beta over the last axis C; writes mean and rstd ([rows] each). */
@@ -409,6 +548,22 @@ export function wasmLayerNorm(
   C: number,
   eps: number,
 ): Promise<void> {
+  return ctx.serial(layerNormJob(ctx, x, gamma, beta, y, mean, rstd, rows, C, eps));
+}
+
+/** wasmLayerNorm's arguments checked now, its work as a job. */
+export function layerNormJob(
+  ctx: WasmContext,
+  x: WasmBuffer,
+  gamma: WasmBuffer,
+  beta: WasmBuffer,
+  y: WasmBuffer,
+  mean: WasmBuffer,
+  rstd: WasmBuffer,
+  rows: number,
+  C: number,
+  eps: number,
+): Job {
   const op = "layerNorm";
   positive(op, "rows", rows);
   positive(op, "C", C);
@@ -420,7 +575,7 @@ export function wasmLayerNorm(
   need(op, "y", y, rows * C);
   need(op, "mean", mean, rows);
   need(op, "rstd", rstd, rows);
-  return ctx.serial(() =>
+  return () =>
     rowsOp(ctx, op, "layerNorm", rows, rows * C >= ctx.cutover.rowElements, 1, (r0, r1) => [
       x.ptr,
       gamma.ptr,
@@ -432,8 +587,7 @@ export function wasmLayerNorm(
       eps,
       r0,
       r1,
-    ]),
-  );
+    ]);
 }
 
 /** dx, and dgamma, dbeta [C] summed over rows. One thread. */
@@ -483,7 +637,11 @@ export function wasmLayerNormBackward(
 
 // ---- embedding and losses -------------------------------------------------------------------------------------
 
-function checkIds(
+/**
+ * Throws naming op, argument, value and index when ids[0..n) holds a value that is not an integer in
+ * [0, limit): a debug check (the ops themselves give zeros for such an id, as the contract says).
+ */
+export function wasmCheckIndices(
   ctx: WasmContext,
   op: string,
   arg: string,
@@ -491,6 +649,7 @@ function checkIds(
   n: number,
   limit: number,
 ): void {
+  need(op, arg, ids, n);
   const bad = ctx.exports.firstBadIndex(ids.ptr, n, limit);
   if (bad >= 0) {
     const value = ctx.arena.view(ids)[bad];
@@ -498,7 +657,7 @@ function checkIds(
   }
 }
 
-/** out[n, C] = table[ids[i], :] (ids: n f32 integers in [0, V)). */
+/** out[n, C] = table[ids[i], :]; an id that is not an integer in [0, V) gives a row of zeros. */
 export function wasmEmbedding(
   ctx: WasmContext,
   table: WasmBuffer,
@@ -516,11 +675,10 @@ export function wasmEmbedding(
   need(op, "table", table, V * C);
   need(op, "ids", ids, n);
   need(op, "out", out, n * C);
-  checkIds(ctx, op, "ids", ids, n, V);
-  ctx.exports.embedding(table.ptr, ids.ptr, out.ptr, C, n);
+  ctx.exports.embedding(table.ptr, ids.ptr, out.ptr, V, C, n);
 }
 
-/** dtable[V, C] = scatter-add of dy[n, C] at ids (in order: deterministic). */
+/** dtable[V, C] = scatter-add of dy[n, C] at ids (in order: deterministic); a bad id adds nothing. */
 export function wasmEmbeddingBackward(
   ctx: WasmContext,
   ids: WasmBuffer,
@@ -538,11 +696,10 @@ export function wasmEmbeddingBackward(
   need(op, "ids", ids, n);
   need(op, "dy", dy, n * C);
   need(op, "dtable", dtable, V * C);
-  checkIds(ctx, op, "ids", ids, n, V);
   ctx.exports.embeddingBackward(ids.ptr, dy.ptr, dtable.ptr, V, C, n);
 }
 
-/** loss[0] = mean over rows of −log softmax(logits)[target]; probs [N, C]. */
+/** loss[0] = mean over rows of −log softmax(logits)[target]; probs [N, C]; a bad target adds 0. */
 export function wasmCrossEntropy(
   ctx: WasmContext,
   logits: WasmBuffer,
@@ -560,12 +717,11 @@ export function wasmCrossEntropy(
   need(op, "targets", targets, N);
   need(op, "probs", probs, N * C);
   need(op, "loss", loss, 1);
-  checkIds(ctx, op, "targets", targets, N, C);
   const total = ctx.exports.crossEntropy(logits.ptr, targets.ptr, probs.ptr, C, 0, N);
   ctx.arena.view(loss)[0] = total / N;
 }
 
-/** dlogits = (probs − onehot(targets))·dloss[0]/N. */
+/** dlogits = (probs − onehot(targets))·dloss[0]/N; a bad target has no one-hot. */
 export function wasmCrossEntropyBackward(
   ctx: WasmContext,
   probs: WasmBuffer,
@@ -583,7 +739,6 @@ export function wasmCrossEntropyBackward(
   need(op, "targets", targets, N);
   need(op, "dloss", dloss, 1);
   need(op, "dlogits", dlogits, N * C);
-  checkIds(ctx, op, "targets", targets, N, C);
   const scale = ctx.arena.view(dloss)[0]! / N;
   ctx.exports.crossEntropyBackward(probs.ptr, targets.ptr, dlogits.ptr, C, scale, 0, N);
 }

@@ -54,3 +54,30 @@ test("grain-attention, 100 steps on WebGPU: JSON, attention summary, and the CPU
     `grain-attention 100 steps on ${gpu.adapter}: ${gpu.seconds.toFixed(2)} s, final train loss gpu ${gpu.final.trainLoss} cpu ${cpu.final.trainLoss}`,
   );
 });
+
+test("--backend auto times webgpu (in the page) and wasm (in Node), trains on the faster and reports why", async () => {
+  const json = join(dir, "auto.json");
+  const io = quiet();
+  const before = process.env.WORKBENCH_AUTO_CACHE;
+  process.env.WORKBENCH_AUTO_CACHE = join(dir, "auto-cache.json");
+  try {
+    const argv = ["experts-attention", "--backend", "auto", "--steps", "50", "--json", json];
+    expect(await trainMain(argv, io), io.errors.join("\n")).toBe(0);
+  } finally {
+    if (before === undefined) delete process.env.WORKBENCH_AUTO_CACHE;
+    else process.env.WORKBENCH_AUTO_CACHE = before;
+  }
+  const r = JSON.parse(readFileSync(json, "utf8"));
+  const { webgpu, wasm } = r.measured as { webgpu: number; wasm: number };
+  expect(webgpu).toBeGreaterThan(0);
+  expect(wasm).toBeGreaterThan(0);
+  const winner = webgpu < wasm ? "webgpu" : "wasm";
+  expect(r.backend).toBe(winner);
+  expect(r.reason).toMatch(
+    new RegExp(
+      `^auto, measured now \\(remembered in .*auto-cache\\.json\\): webgpu [\\d.]+ ms/step, wasm [\\d.]+ ms/step: ${winner}`,
+    ),
+  );
+  expect(r.loss).toHaveLength(50);
+  console.log(`experts-attention, auto: ${r.reason}`);
+}, 120_000);

@@ -103,7 +103,7 @@ describe("weights file", () => {
     );
     expect(() => parseWeightsFile(withSettings({ lr: "fast" }), "grain")).toThrow(/lr "fast": not a number/);
     expect(() => parseWeightsFile(withSettings({ steps: 2.5, backend: "gpu" }), "grain")).toThrow(
-      /backend "gpu": choose one of auto, webgpu, cpu; steps 2.5: must be a whole number/,
+      /backend "gpu": choose one of auto, webgpu, wasm, cpu; steps 2.5: must be a whole number/,
     );
     const { batch: _batch, ...noBatch } = f.settings;
     expect(() => parseWeightsFile(JSON.stringify({ ...f, settings: noBatch }), "grain")).toThrow(

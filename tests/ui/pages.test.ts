@@ -315,6 +315,43 @@ describe("form and failures", () => {
     expect(s.errors).toEqual([]);
   });
 
+  test("auto times webgpu and wasm on the first run, trains on the faster and remembers it", async () => {
+    await visit("/demos/grain/?stage=line");
+    await chooseBackend("auto");
+    await fill("steps", "30");
+    await clickButton("Start");
+    await waitState(["done", "failed"]);
+    const p = await probe();
+    expect(p.failure, JSON.stringify(p.failure)).toBeNull();
+    const m =
+      /^auto, measured now \(remembered in this browser's IndexedDB\): webgpu ([\d.]+) ms\/step, wasm ([\d.]+) ms\/step: (webgpu|wasm)$/.exec(
+        p.reason,
+      );
+    expect(m, p.reason).not.toBeNull();
+    const [gpuMs, wasmMs, winner] = [Number(m![1]), Number(m![2]), m![3]];
+    expect(winner).toBe(gpuMs < wasmMs ? "webgpu" : "wasm");
+    expect(p.backend).toBe(winner);
+    console.log(`auto on the grain page (line): ${p.reason}`);
+    const shown = await deep("wb-grain-page >>> wb-trainer-panel");
+    expect(await shown.evaluate((e) => e.shadowRoot!.textContent)).toContain(
+      `Backend: ${winner} (auto, measured now`,
+    );
+    const keys = await s.page.evaluate(
+      () =>
+        new Promise<string[]>((resolve, reject) => {
+          const req = indexedDB.open("webgpu-workbench", 1);
+          req.onsuccess = () => {
+            const get = req.result.transaction("runs").objectStore("runs").getAllKeys();
+            get.onsuccess = () => resolve((get.result as string[]).filter((k) => k.startsWith("auto:")));
+            get.onerror = () => reject(get.error);
+          };
+          req.onerror = () => reject(req.error);
+        }),
+    );
+    expect(keys.some((k) => k.startsWith("auto:line:1:"))).toBe(true);
+    expect(s.errors).toEqual([]);
+  });
+
   test("a lost GPU device is shown, and training goes on on the CPU", async () => {
     await visit("/demos/grain/?stage=plane&lose-device=20");
     await chooseBackend("webgpu");

@@ -82,7 +82,7 @@ describe("argument parser", () => {
     [["line", "--lr", "-0.1"], /--lr must be a number/],
     [["line", "--lr", "abc"], /--lr must be a number/],
     [["line", "--lr", "Infinity"], /--lr must be a number/],
-    [["line", "--backend", "gpu"], /unknown backend 'gpu': expected one of auto, webgpu, cpu/],
+    [["line", "--backend", "gpu"], /unknown backend 'gpu': expected one of auto, webgpu, wasm, cpu/],
   ];
   for (const [argv, message] of bad) {
     test(`refuses ${JSON.stringify(argv)}`, () => {

@@ -16,5 +16,6 @@ export {
   mseBackward,
   softmax,
   softmaxBackward,
+  softmaxScaled,
   sumSquaredError,
 } from "./rows";

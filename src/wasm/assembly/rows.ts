@@ -84,20 +84,90 @@ export function softmax(x: usize, y: usize, cols: i32, r0: i32, r1: i32): void {
   }
 }
 
-/** dx = y ⊙ (dy − Σ dy ⊙ y) per row. */
+/**
+ * softmax(scale·x) of rows r0..r1 over each row's kept columns (all of them, or with causalT > 0 the first
+ * i + cols + 1 − causalT for query i = r mod causalT), the others 0; lse[r] = log Σ e^(scale·x) over the kept
+ * columns, −Infinity when none is finite. −Infinity entries stay −Infinity whatever the sign of scale.
+ */
+export function softmaxScaled(
+  x: usize,
+  y: usize,
+  lse: usize,
+  cols: i32,
+  scale: f32,
+  causalT: i32,
+  r0: i32,
+  r1: i32,
+): void {
+  const row = <usize>cols << 2;
+  const sv = f32x4.splat(scale);
+  const ninf = f32x4.splat(-Infinity);
+  for (let r = r0; r < r1; r++) {
+    const xr = x + <usize>r * row;
+    const yr = y + <usize>r * row;
+    let kept = cols;
+    if (causalT > 0) kept = min(cols, max(0, (r % causalT) + cols + 1 - causalT));
+    const n4 = <usize>(kept & ~3) << 2;
+    const nk = <usize>kept << 2;
+    // z = scale·x (−Infinity kept) into y, and its max.
+    let mv = ninf;
+    for (let o: usize = 0; o < n4; o += 16) {
+      const xv = v128.load(xr + o);
+      const z = v128.bitselect(ninf, f32x4.mul(xv, sv), f32x4.eq(xv, ninf));
+      v128.store(yr + o, z);
+      mv = f32x4.max(mv, z);
+    }
+    let m = hmax(mv);
+    for (let o = n4; o < nk; o += 4) {
+      const v = load<f32>(xr + o);
+      const z: f32 = v == -Infinity ? -Infinity : v * scale;
+      store<f32>(yr + o, z);
+      m = max(m, z);
+    }
+    if (m == -Infinity) {
+      memory.fill(yr, 0, row);
+      store<f32>(lse + (<usize>r << 2), -Infinity);
+      continue;
+    }
+    const s = expShift(yr, yr, m, kept);
+    scaleRow(yr, 1 / s, kept);
+    if (nk < row) memory.fill(yr + nk, 0, row - nk);
+    store<f32>(lse + (<usize>r << 2), m + <f32>Math.log(<f64>s));
+  }
+}
+
+/**
+ * dx = y ⊙ (dy − Σ dy ⊙ y) per row. An entry with y = 0 (masked, −Infinity or underflowed) is left out of the
+ * sum and gets dx = 0 whatever dy holds there (selected, never multiplied in: dy may be NaN or Infinity).
+ */
 export function softmaxBackward(y: usize, dy: usize, dx: usize, cols: i32, r0: i32, r1: i32): void {
   const row = <usize>cols << 2;
   const n4 = <usize>(cols & ~3) << 2;
+  const z = f32x4.splat(0);
   for (let r = r0; r < r1; r++) {
     const yr = y + <usize>r * row;
     const gr = dy + <usize>r * row;
     const xr = dx + <usize>r * row;
-    const dot = rowDot(gr, yr, cols);
+    let a = z;
+    for (let o: usize = 0; o < n4; o += 16) {
+      const yv = v128.load(yr + o);
+      a = f32x4.add(a, v128.bitselect(f32x4.mul(v128.load(gr + o), yv), z, f32x4.ne(yv, z)));
+    }
+    let dot = hsum(a);
+    for (let o = n4; o < row; o += 4) {
+      const yj = load<f32>(yr + o);
+      if (yj != 0) dot += load<f32>(gr + o) * yj;
+    }
     const dv = f32x4.splat(dot);
     for (let o: usize = 0; o < n4; o += 16) {
-      v128.store(xr + o, f32x4.mul(v128.load(yr + o), f32x4.sub(v128.load(gr + o), dv)));
+      const yv = v128.load(yr + o);
+      const d = f32x4.mul(yv, f32x4.sub(v128.load(gr + o), dv));
+      v128.store(xr + o, v128.bitselect(d, z, f32x4.ne(yv, z)));
     }
-    for (let o = n4; o < row; o += 4) store<f32>(xr + o, load<f32>(yr + o) * (load<f32>(gr + o) - dot));
+    for (let o = n4; o < row; o += 4) {
+      const yj = load<f32>(yr + o);
+      store<f32>(xr + o, yj != 0 ? yj * (load<f32>(gr + o) - dot) : 0);
+    }
   }
 }
 
@@ -119,28 +189,47 @@ export function layerNorm(
   for (let r = r0; r < r1; r++) {
     const xr = x + <usize>r * row;
     const yr = y + <usize>r * row;
-    const mu = rowSum(xr, C) / <f32>C;
-    const mv = f32x4.splat(mu);
+    // Shifted by the row's first value x0 before summing (as shaders/layernorm-forward.wgsl): with x = 1000 +
+    // noise, x − x0 is exact and the centred values (x − x0) − dm keep the noise to full precision.
+    const x0 = load<f32>(xr);
+    const x0v = f32x4.splat(x0);
+    let sa = f32x4.splat(0);
+    for (let o: usize = 0; o < n4; o += 16) sa = f32x4.add(sa, f32x4.sub(v128.load(xr + o), x0v));
+    let sd = hsum(sa);
+    for (let o = n4; o < row; o += 4) sd += load<f32>(xr + o) - x0;
+    const dm = sd / <f32>C;
+    const dmv = f32x4.splat(dm);
+    // The centred values are divided by a = max(1, max |d|) before squaring (as the WGSL kernel), so a row of
+    // ±1e20, whose squares overflow f32, normalises as in float64: rstd = (1/a)/sqrt(Σ(d/a)²/C + eps/a²).
+    let av = f32x4.splat(1);
+    for (let o: usize = 0; o < n4; o += 16) {
+      av = f32x4.max(av, f32x4.abs(f32x4.sub(f32x4.sub(v128.load(xr + o), x0v), dmv)));
+    }
+    let a = hmax(av);
+    for (let o = n4; o < row; o += 4) a = max(a, Mathf.abs(load<f32>(xr + o) - x0 - dm));
+    const ia: f32 = 1 / a;
+    const iav = f32x4.splat(ia);
     let qa = f32x4.splat(0);
     for (let o: usize = 0; o < n4; o += 16) {
-      const t = f32x4.sub(v128.load(xr + o), mv);
+      const t = f32x4.mul(f32x4.sub(f32x4.sub(v128.load(xr + o), x0v), dmv), iav);
       qa = f32x4.add(qa, f32x4.mul(t, t));
     }
     let q = hsum(qa);
     for (let o = n4; o < row; o += 4) {
-      const t = load<f32>(xr + o) - mu;
+      const t = (load<f32>(xr + o) - x0 - dm) * ia;
       q += t * t;
     }
-    const rs: f32 = 1 / Mathf.sqrt(q / <f32>C + eps);
-    const rv = f32x4.splat(rs);
+    const rn: f32 = 1 / Mathf.sqrt(q / <f32>C + eps * ia * ia); // rstd · a
+    const rs: f32 = rn * ia;
     for (let o: usize = 0; o < n4; o += 16) {
-      const t = f32x4.mul(f32x4.sub(v128.load(xr + o), mv), rv);
+      const t = f32x4.mul(f32x4.mul(f32x4.sub(f32x4.sub(v128.load(xr + o), x0v), dmv), iav), f32x4.splat(rn));
       v128.store(yr + o, f32x4.add(f32x4.mul(t, v128.load(gamma + o)), v128.load(beta + o)));
     }
     for (let o = n4; o < row; o += 4) {
-      store<f32>(yr + o, (load<f32>(xr + o) - mu) * rs * load<f32>(gamma + o) + load<f32>(beta + o));
+      const t = (load<f32>(xr + o) - x0 - dm) * ia * rn;
+      store<f32>(yr + o, t * load<f32>(gamma + o) + load<f32>(beta + o));
     }
-    store<f32>(mean + (<usize>r << 2), mu);
+    store<f32>(mean + (<usize>r << 2), x0 + dm);
     store<f32>(rstd + (<usize>r << 2), rs);
   }
 }
@@ -222,22 +311,32 @@ export function firstBadIndex(ids: usize, n: i32, limit: i32): i32 {
   return -1;
 }
 
-/** out[i, :] = table[ids[i], :] (ids checked by firstBadIndex first). */
-export function embedding(table: usize, ids: usize, out: usize, C: i32, n: i32): void {
+/** True when v is an integer in [0, limit) (the contract's valid id or class target). */
+// @ts-ignore: decorator
+@inline
+function validIndex(v: f32, limit: i32): bool {
+  return v >= 0 && v < <f32>limit && Mathf.floor(v) == v;
+}
+
+/** out[i, :] = table[ids[i], :]; an id that is not an integer in [0, V) gives a row of zeros. */
+export function embedding(table: usize, ids: usize, out: usize, V: i32, C: i32, n: i32): void {
   const row = <usize>C << 2;
   for (let i = 0; i < n; i++) {
-    const id = <usize>(<i32>load<f32>(ids + (<usize>i << 2)));
-    memory.copy(out + <usize>i * row, table + id * row, row);
+    const v = load<f32>(ids + (<usize>i << 2));
+    if (validIndex(v, V)) memory.copy(out + <usize>i * row, table + <usize>(<i32>v) * row, row);
+    else memory.fill(out + <usize>i * row, 0, row);
   }
 }
 
-/** dtable[V, C] = Σ dy[i, :] at ids[i] (in order: deterministic); unused rows are 0. */
+/** dtable[V, C] = Σ dy[i, :] at ids[i] (in order: deterministic); unused rows are 0, bad ids add nothing. */
 export function embeddingBackward(ids: usize, dy: usize, dtable: usize, V: i32, C: i32, n: i32): void {
   const row = <usize>C << 2;
   const n4 = <usize>(C & ~3) << 2;
   memory.fill(dtable, 0, <usize>V * row);
   for (let i = 0; i < n; i++) {
-    const dst = dtable + <usize>(<i32>load<f32>(ids + (<usize>i << 2))) * row;
+    const v = load<f32>(ids + (<usize>i << 2));
+    if (!validIndex(v, V)) continue;
+    const dst = dtable + <usize>(<i32>v) * row;
     const src = dy + <usize>i * row;
     for (let o: usize = 0; o < n4; o += 16) {
       v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
@@ -248,7 +347,7 @@ export function embeddingBackward(ids: usize, dy: usize, dtable: usize, V: i32, 
 
 /**
  * probs = softmax(logits) per row; returns Σ over rows of (m − x_t) + log Σ e^(x − m) (= −log p_t), in f64
- * (the caller divides by N). Targets checked by firstBadIndex first.
+ * (the caller divides by N). A target that is not an integer in [0, C) adds 0.
  */
 export function crossEntropy(logits: usize, targets: usize, probs: usize, C: i32, r0: i32, r1: i32): f64 {
   const row = <usize>C << 2;
@@ -259,13 +358,14 @@ export function crossEntropy(logits: usize, targets: usize, probs: usize, C: i32
     const m = rowMax(xr, C);
     const s = expShift(xr, pr, m, C);
     scaleRow(pr, 1 / s, C);
-    const t = <usize>(<i32>load<f32>(targets + (<usize>r << 2)));
-    total += <f64>(m - load<f32>(xr + (t << 2))) + Math.log(<f64>s);
+    const v = load<f32>(targets + (<usize>r << 2));
+    if (!validIndex(v, C)) continue;
+    total += <f64>(m - load<f32>(xr + (<usize>(<i32>v) << 2))) + Math.log(<f64>s);
   }
   return total;
 }
 
-/** dlogits = (probs − onehot(targets))·scale, scale = dloss / N. */
+/** dlogits = (probs − onehot(targets))·scale, scale = dloss / N; a bad target has no one-hot. */
 export function crossEntropyBackward(
   probs: usize,
   targets: usize,
@@ -280,8 +380,11 @@ export function crossEntropyBackward(
     const pr = probs + <usize>r * row;
     const dr = dlogits + <usize>r * row;
     memory.copy(dr, pr, row);
-    const t = <usize>(<i32>load<f32>(targets + (<usize>r << 2))) << 2;
-    store<f32>(dr + t, load<f32>(dr + t) - 1);
+    const v = load<f32>(targets + (<usize>r << 2));
+    if (validIndex(v, C)) {
+      const t = <usize>(<i32>v) << 2;
+      store<f32>(dr + t, load<f32>(dr + t) - 1);
+    }
     scaleRow(dr, scale, C);
   }
 }

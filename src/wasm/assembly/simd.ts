@@ -35,7 +35,8 @@ export function hsum4(a: v128, b: v128, c: v128, d: v128): v128 {
 @inline
 export function expv(x: v128): v128 {
   const lo = f32x4.splat(-87.33654);
-  const xc = f32x4.min(f32x4.max(x, lo), f32x4.splat(88.0));
+  // pmax/pmin (one maxps/minps each on x64; a NaN x stays NaN) rather than max/min and their NaN fix-ups.
+  const xc = f32x4.pmin(f32x4.pmax(x, lo), f32x4.splat(88.0));
   // n = round(x·log2 e) with the 1.5·2²³ trick: adding it rounds to an integer held in the low mantissa bits
   // (cheaper than nearest + trunc_sat, which x64 has no single instruction for).
   const magic = f32x4.splat(12582912.0);
