@@ -2,7 +2,9 @@
 // backward (dq by query rows, dk/dv by key rows, weights recomputed from the saved lse) against the float64
 // CPU reference: odd sizes and head dims (1, 5, 7, 33, 65), more keys than one block, causal masks with
 // T < S and T > S (fully masked rows: out 0, lse −Infinity, dq 0), a custom scale, large values, and NaN or
-// ±Infinity in keys and values some rows must not see; with 1 thread and with the 2-thread pool.
+// ±Infinity in keys and values some rows must not see, weights of exactly 0 in front of NaN and Infinity
+// values (they add nothing, in the vector lanes too), a row whose every score is −Infinity (out 0, lse
+// −Infinity); with 1 thread and with the 2-thread pool.
 //
 // Tolerances (inputs in [−1, 1]): out and lse atol 3e-5, rtol 1e-4; gradients atol 2e-4, rtol 1e-3. With
 // values in [−8, 8] (scores up to ±256) every bound is 20× larger: f32 rounding of a score is then ~1e-5.
@@ -34,6 +36,13 @@ interface Spec {
   range?: number;
   /** Write NaN into k and +Infinity into v at this key (in every head). */
   poisonKey?: number;
+  /**
+   * Every third key (0, 3, 6, ...) gets a score of about −2500 from every query (component 0: q = 50, k = −50;
+   * the other keys have k = 0 there): a weight of exactly 0, in float64 too, in front of a value row of NaN and
+   * +Infinity. Query row 0 gets −Infinity in component 1 (where every k is positive): all its scores are
+   * −Infinity. Scale 1.
+   */
+  zeroWeights?: boolean;
 }
 
 const SPECS: Spec[] = [
@@ -46,6 +55,8 @@ const SPECS: Spec[] = [
   { B: 1, H: 2, T: 17, S: 17, d: 16, range: 8 },
   { B: 1, H: 2, T: 12, S: 12, d: 7, causal: true, poisonKey: 5 },
   { B: 1, H: 1, T: 5, S: 9, d: 4, causal: true, poisonKey: 8 },
+  { B: 1, H: 2, T: 37, S: 37, d: 5, causal: true, scale: 1, zeroWeights: true },
+  { B: 1, H: 1, T: 9, S: 70, d: 6, scale: 1, zeroWeights: true },
 ];
 
 function label(s: Spec): string {
@@ -55,6 +66,7 @@ function label(s: Spec): string {
     s.scale ? `scale ${s.scale}` : "",
     s.range ? `values ±${s.range}` : "",
     s.poisonKey !== undefined ? `NaN/Inf at key ${s.poisonKey}` : "",
+    s.zeroWeights ? "zero weights before NaN/Inf values, a row of −Infinity scores" : "",
   ]
     .filter(Boolean)
     .join(" ");
@@ -79,6 +91,19 @@ function inputs(s: Spec) {
         k[at] = Number.NaN;
         v[at] = Number.POSITIVE_INFINITY;
       }
+    }
+  }
+  if (s.zeroWeights) {
+    for (let bh = 0; bh < s.B * s.H; bh++) {
+      for (let j = 0; j < s.S; j++) {
+        const kj = (bh * s.S + j) * s.d;
+        k[kj + 1] = 0.25 + Math.abs(k[kj + 1]!);
+        const hidden = j % 3 === 0;
+        k[kj] = hidden ? -50 : 0;
+        for (let c = 0; hidden && c < s.d; c++) v[kj + c] = c % 2 ? Number.POSITIVE_INFINITY : Number.NaN;
+      }
+      for (let i = 0; i < s.T; i++) q[(bh * s.T + i) * s.d] = 50;
+      q[bh * s.T * s.d + 1] = Number.NEGATIVE_INFINITY;
     }
   }
   return { q, k, v, dout };
@@ -115,6 +140,13 @@ describe("wasm attention forward", () => {
       if (spec.poisonKey !== undefined) {
         // Rows that do not see the poisoned key stay finite: its NaN and Infinity contribute nothing there.
         expect(Number.isFinite(wantOut[0]!)).toBe(true);
+      }
+      if (spec.zeroWeights) {
+        // Row 0 has only −Infinity scores; every other row is finite: the NaN and Infinity behind the zero
+        // weights reach nothing.
+        expect(wantLse[0]).toBe(Number.NEGATIVE_INFINITY);
+        expect(wantOut.slice(0, d).every((x) => x === 0)).toBe(true);
+        expect(wantOut.slice(d, T * d).every(Number.isFinite)).toBe(true);
       }
     });
   }
@@ -166,6 +198,12 @@ describe("wasm attention backward", () => {
         expectClose(download(ctx, dq), refData(g.dq), 2e-4 * f, 1e-3 * f, `${name} dq`);
         expectClose(download(ctx, dk), refData(g.dk), 2e-4 * f, 1e-3 * f, `${name} dk`);
         expectClose(download(ctx, dv), refData(g.dv), 2e-4 * f, 1e-3 * f, `${name} dv`);
+      }
+      if (spec.zeroWeights) {
+        // Every gradient finite (the zero weights keep NaN and Infinity out); the keys nobody weighs get 0.
+        for (const x of [g.dq, g.dk, g.dv]) expect(refData(x).every(Number.isFinite)).toBe(true);
+        const dv0 = refData(g.dv).slice(0, d);
+        expect(dv0.every((x) => x === 0)).toBe(true);
       }
     });
   }

@@ -3,9 +3,12 @@
 // running output acc, rescaled when the max grows); the backward recomputes the weights from the saved lse.
 //
 // Layout: q, out, dq, dout [BH, T, d]; k, v, dk, dv [BH, S, d]; lse, delta [BH, T]. With `causal`, query i
-// sees keys j <= i + (S − T); a row that sees no key gets out = 0 and lse = −Infinity. A key a row does not
-// see is never read by that row in the forward and dq passes; in the dk/dv pass, where four keys are handled
-// together, an unseen key's lane is replaced by 0 with a select (its score may be NaN: never multiplied).
+// sees keys j <= i + (S − T); a row that sees no key (or only −Infinity scores) gets out = 0 and
+// lse = −Infinity. A key a row does not see is never read by that row in the forward and dq passes. A weight
+// that is exactly 0 (a key hidden by the mask, a −Infinity score, an underflow) adds nothing whatever q, k, v
+// and dout hold: four keys at a time go through the vector path only when all four weights are nonzero, else
+// lane by lane with the zero ones left out (never multiplied in as 0: the row behind may hold NaN or Infinity).
+// A row whose lse is NaN or +Infinity has NaN weights in the backward, as in the reference.
 //
 // Every function takes a range of rows (query rows r0..r1 of BH·T, or key rows of BH·S) so a pool can split
 // the work; scratch is a per-thread area of attentionScratchFloats(d) floats.
@@ -122,6 +125,27 @@ function axpy1(acc: usize, s: f32, y: usize, d: i32): void {
   for (let o = d4; o < (<usize>d << 2); o += 4) store<f32>(acc + o, load<f32>(acc + o) + s * load<f32>(y + o));
 }
 
+/** acc += Σₜ p[t]·y_t over the lanes t whose bit is set in `keep` (a 4-bit lane mask; 15 = all four). */
+// @ts-ignore: decorator
+@inline
+function axpy4Keep(acc: usize, p: v128, keep: i32, y0: usize, rowBytes: usize, d: i32): void {
+  if (keep == 15) {
+    axpy4(acc, p, y0, rowBytes, d);
+    return;
+  }
+  if (keep & 1) axpy1(acc, f32x4.extract_lane(p, 0), y0, d);
+  if (keep & 2) axpy1(acc, f32x4.extract_lane(p, 1), y0 + rowBytes, d);
+  if (keep & 4) axpy1(acc, f32x4.extract_lane(p, 2), y0 + 2 * rowBytes, d);
+  if (keep & 8) axpy1(acc, f32x4.extract_lane(p, 3), y0 + 3 * rowBytes, d);
+}
+
+/** The lanes of p that are not exactly 0 (NaN counts as nonzero), as a 4-bit mask. */
+// @ts-ignore: decorator
+@inline
+function nonzero(p: v128): i32 {
+  return i32x4.bitmask(f32x4.ne(p, f32x4.splat(0)));
+}
+
 /** dst = s·src (dst may be src). */
 // @ts-ignore: decorator
 @inline
@@ -194,13 +218,18 @@ export function attentionForward(
       }
       bm = max(bm, hmax(bmv));
       const mNew = max(m, bm);
-      if (mNew > m) {
-        // Rescale what was accumulated under the old max (nothing yet when m = −Infinity: the factor is 0).
+      if (!(mNew <= m)) {
+        // The max grew (or is NaN: a visible NaN score, which makes everything NaN from here on). Rescale what
+        // was accumulated under the old max; a factor of 0 (nothing yet when m = −Infinity, or an underflow)
+        // clears it rather than multiplying: acc may hold Infinity from a value row.
         const corr = exp1(m - mNew);
         l *= corr;
-        scaleTo(acc, acc, corr, d);
+        if (corr == 0) zero(acc, d);
+        else scaleTo(acc, acc, corr, d);
         m = mNew;
       }
+      // Every score so far −Infinity: all weights 0 (e^(−∞ − (−∞)) would be NaN).
+      if (m == -Infinity) continue;
       // Weights p = e^(s − m), their sum, and acc += Σ p·v.
       const mv = f32x4.splat(m);
       let lv = f32x4.splat(0);
@@ -208,14 +237,19 @@ export function attentionForward(
       for (; j + 4 <= jn; j += 4) {
         const p = expv(f32x4.sub(v128.load(sc + (<usize>j << 2)), mv));
         lv = f32x4.add(lv, p);
-        axpy4(acc, p, vj + <usize>j * row, row, d);
+        axpy4Keep(acc, p, nonzero(p), vj + <usize>j * row, row, d);
       }
       for (; j < jn; j++) {
         const p = exp1(load<f32>(sc + (<usize>j << 2)) - m);
         l += p;
-        axpy1(acc, p, vj + <usize>j * row, d);
+        if (p != 0) axpy1(acc, p, vj + <usize>j * row, d);
       }
       l += f32x4.extract_lane(hsum4(lv, lv, lv, lv), 0);
+    }
+    if (m == -Infinity) {
+      zero(oi, d);
+      store<f32>(lse + (<usize>r << 2), -Infinity);
+      continue;
     }
     scaleTo(oi, acc, 1 / l, d);
     store<f32>(lse + (<usize>r << 2), m + Mathf.log(l));
@@ -259,11 +293,12 @@ export function attentionBackwardDq(
     const kb = k + <usize>bh * <usize>S * row;
     const vb = v + <usize>bh * <usize>S * row;
     const n = visible(i, T, S, causal);
-    const L = load<f32>(lse + (<usize>r << 2));
+    const L0 = load<f32>(lse + (<usize>r << 2));
     zero(acc, d);
     // Only a row that sees no key (lse −Infinity) is skipped: a NaN or +Infinity lse (a visible NaN key)
     // gives NaN weights, as in the reference.
-    if (n > 0 && L != -Infinity) {
+    if (n > 0 && L0 != -Infinity) {
+      const L: f32 = L0 == Infinity ? NaN : L0;
       const D = load<f32>(delta + (<usize>r << 2));
       const Lv = f32x4.splat(L);
       const Dv = f32x4.splat(D);
@@ -272,11 +307,12 @@ export function attentionBackwardDq(
         const kj = kb + <usize>j * row;
         const p = expv(f32x4.sub(f32x4.mul(sv, dot4(qi, kj, row, d)), Lv));
         const dp = dot4(doi, vb + <usize>j * row, row, d);
-        axpy4(acc, f32x4.mul(p, f32x4.sub(dp, Dv)), kj, row, d);
+        axpy4Keep(acc, f32x4.mul(p, f32x4.sub(dp, Dv)), nonzero(p), kj, row, d);
       }
       for (; j < n; j++) {
         const kj = kb + <usize>j * row;
         const p = exp1(scale * dot1(qi, kj, d) - L);
+        if (p == 0) continue;
         const dp = dot1(doi, vb + <usize>j * row, d);
         axpy1(acc, p * (dp - D), kj, d);
       }
@@ -328,25 +364,24 @@ export function attentionBackwardDkv(
       const i0 = causal ? max(0, j - (S - T)) : 0;
       const lanes = i32x4(j, j + 1, j + 2, j + 3);
       for (let i = i0; i < T; i++) {
-        const L = load<f32>(lb + (<usize>i << 2));
-        if (L == -Infinity) continue;
+        const L0 = load<f32>(lb + (<usize>i << 2));
+        if (L0 == -Infinity) continue;
+        const L: f32 = L0 == Infinity ? NaN : L0;
         const qi = qb + <usize>i * row;
         const doi = ob + <usize>i * row;
         const D = load<f32>(db + (<usize>i << 2));
         if (four) {
-          let p = expv(f32x4.sub(f32x4.mul(sv, dot4(qi, kj, row, d)), f32x4.splat(L)));
+          const p = expv(f32x4.sub(f32x4.mul(sv, dot4(qi, kj, row, d)), f32x4.splat(L)));
           const dp = dot4(doi, vj, row, d);
-          let ds = f32x4.mul(p, f32x4.sub(dp, f32x4.splat(D)));
-          if (causal) {
-            // Lane t is key j + t: seen by row i when j + t < visible(i).
-            const seen = i32x4.lt_s(lanes, i32x4.splat(visible(i, T, S, causal)));
-            p = v128.bitselect(p, f32x4.splat(0), seen);
-            ds = v128.bitselect(ds, f32x4.splat(0), seen);
-          }
-          axpy4Rows(dvj, p, doi, row, d);
-          axpy4Rows(dkj, ds, qi, row, d);
+          const ds = f32x4.mul(p, f32x4.sub(dp, f32x4.splat(D)));
+          let keep = nonzero(p);
+          // Lane t is key j + t: seen by row i when j + t < visible(i) (an unseen lane's p may be NaN).
+          if (causal) keep &= i32x4.bitmask(i32x4.lt_s(lanes, i32x4.splat(visible(i, T, S, causal))));
+          axpy4RowsKeep(dvj, p, keep, doi, row, d);
+          axpy4RowsKeep(dkj, ds, keep, qi, row, d);
         } else {
           const p = exp1(scale * dot1(qi, kj, d) - L);
+          if (p == 0) continue;
           const dp = dot1(doi, vj, d);
           axpy1(dvj, p, doi, d);
           axpy1(dkj, p * (dp - D), qi, d);
@@ -357,6 +392,20 @@ export function attentionBackwardDkv(
     }
     c += jEnd - jStart;
   }
+}
+
+/** Rows y_t += p[t]·x for the lanes t whose bit is set in `keep` (15 = all four). */
+// @ts-ignore: decorator
+@inline
+function axpy4RowsKeep(y0: usize, p: v128, keep: i32, x: usize, rowBytes: usize, d: i32): void {
+  if (keep == 15) {
+    axpy4Rows(y0, p, x, rowBytes, d);
+    return;
+  }
+  if (keep & 1) axpy1(y0, f32x4.extract_lane(p, 0), x, d);
+  if (keep & 2) axpy1(y0 + rowBytes, f32x4.extract_lane(p, 1), x, d);
+  if (keep & 4) axpy1(y0 + 2 * rowBytes, f32x4.extract_lane(p, 2), x, d);
+  if (keep & 8) axpy1(y0 + 3 * rowBytes, f32x4.extract_lane(p, 3), x, d);
 }
 
 /** Rows y_t (t = 0..3, rowBytes apart) += p[t]·x. */
