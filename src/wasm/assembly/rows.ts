@@ -201,32 +201,33 @@ export function layerNorm(
     const dmv = f32x4.splat(dm);
     // The centred values are divided by a = max(1, max |d|) before squaring (as the WGSL kernel), so a row of
     // ±1e20, whose squares overflow f32, normalises as in float64: rstd = (1/a)/sqrt(Σ(d/a)²/C + eps/a²).
+    // Divided, not multiplied by 1/a: the extra rounding of 1/a puts rstd an ulp off the reference's often
+    // enough to matter to the backward, whose dx = rstd·(g − mean(g) − xh·mean(g·xh)) can cancel to 1/100.
     let av = f32x4.splat(1);
     for (let o: usize = 0; o < n4; o += 16) {
       av = f32x4.max(av, f32x4.abs(f32x4.sub(f32x4.sub(v128.load(xr + o), x0v), dmv)));
     }
     let a = hmax(av);
     for (let o = n4; o < row; o += 4) a = max(a, Mathf.abs(load<f32>(xr + o) - x0 - dm));
-    const ia: f32 = 1 / a;
-    const iav = f32x4.splat(ia);
+    const av1 = f32x4.splat(a);
     let qa = f32x4.splat(0);
     for (let o: usize = 0; o < n4; o += 16) {
-      const t = f32x4.mul(f32x4.sub(f32x4.sub(v128.load(xr + o), x0v), dmv), iav);
+      const t = f32x4.div(f32x4.sub(f32x4.sub(v128.load(xr + o), x0v), dmv), av1);
       qa = f32x4.add(qa, f32x4.mul(t, t));
     }
     let q = hsum(qa);
     for (let o = n4; o < row; o += 4) {
-      const t = (load<f32>(xr + o) - x0 - dm) * ia;
+      const t = (load<f32>(xr + o) - x0 - dm) / a;
       q += t * t;
     }
-    const rn: f32 = 1 / Mathf.sqrt(q / <f32>C + eps * ia * ia); // rstd · a
-    const rs: f32 = rn * ia;
+    const rn: f32 = 1 / Mathf.sqrt(q / <f32>C + eps / (a * a)); // rstd · a
+    const rs: f32 = rn / a;
     for (let o: usize = 0; o < n4; o += 16) {
-      const t = f32x4.mul(f32x4.mul(f32x4.sub(f32x4.sub(v128.load(xr + o), x0v), dmv), iav), f32x4.splat(rn));
+      const t = f32x4.mul(f32x4.div(f32x4.sub(f32x4.sub(v128.load(xr + o), x0v), dmv), av1), f32x4.splat(rn));
       v128.store(yr + o, f32x4.add(f32x4.mul(t, v128.load(gamma + o)), v128.load(beta + o)));
     }
     for (let o = n4; o < row; o += 4) {
-      const t = (load<f32>(xr + o) - x0 - dm) * ia * rn;
+      const t = ((load<f32>(xr + o) - x0 - dm) / a) * rn;
       store<f32>(yr + o, t * load<f32>(gamma + o) + load<f32>(beta + o));
     }
     store<f32>(mean + (<usize>r << 2), x0 + dm);
