@@ -143,7 +143,7 @@ export function unaryBackward(
 ): GpuTensor {
   checkUnaryBackward(op, x.shape, y.shape, dy.shape);
   // The one input the gradient reads besides dy; neg reads none and binds dy in its place.
-  const src = op === "relu" ? x.buffer : op === "neg" ? dy.buffer : y.buffer;
+  const src = op === "relu" || op === "gelu" ? x.buffer : op === "neg" ? dy.buffer : y.buffer;
   return produce(be, `${op}Backward`, [...dy.shape], (dx) =>
     vec4(be, "unaryBackward", { OP: UNARY_CODES[op] }, [src, dy.buffer, dx.buffer], [dy.size], dy.size),
   );
