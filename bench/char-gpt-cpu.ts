@@ -67,16 +67,19 @@ if (process.argv.includes("--run")) {
     charGptTrainConfig(preset.training, 50),
   );
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   await trainer.run({
     onStep: (r) => r.step % 100 === 0 && console.log(`step ${r.step}: loss ${r.loss.toFixed(4)}`),
   });
   const secs = (performance.now() - t0) / 1000;
+  const cu = process.cpuUsage(c0);
+  const cpuSecs = (cu.user + cu.system) / 1e6;
   const val = await evaluateCharGpt(
     trainer.model,
     charGptValidationBatches(data, config.context, preset.training.batch, 16),
   );
   console.log(
-    `run: ${preset.training.steps} steps in ${secs.toFixed(1)} s; val ${val.toFixed(4)} nats/char (bigram ${data.baselines.bigram.toFixed(4)})`,
+    `run: ${preset.training.steps} steps in ${secs.toFixed(1)} s (cpu ${cpuSecs.toFixed(1)} s); val ${val.toFixed(4)} nats/char (bigram ${data.baselines.bigram.toFixed(4)})`,
   );
 } else {
   // Time single steps: a Trainer per configuration advanced one step at a time (config.steps raised by one per

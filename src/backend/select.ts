@@ -3,7 +3,6 @@
 // "webgpu" and "cpu" force one; a forced WebGPU that is unavailable throws rather than silently using the CPU.
 
 import { acquireGpu, WebGPUUnavailableError } from "../gpu/device";
-import { GpuRuntime } from "../gpu/runtime";
 import type { Backend } from "./contract";
 import { CpuBackend } from "./cpu";
 import type { KernelVariants } from "./webgpu";
@@ -34,9 +33,12 @@ export function parseBackendChoice(text: string | null | undefined): BackendChoi
 
 async function webgpu(opts: BackendOptions): Promise<Backend> {
   const ctx = await acquireGpu(opts.powerPreference ? { powerPreference: opts.powerPreference } : {});
-  // Loaded only once a device exists: the WebGPU backend pulls in every WGSL source, which Node-side tools
-  // (and CPU-only pages) never need.
-  const { WebGPUBackend } = await import("./webgpu");
+  // Loaded only once a device exists: the WebGPU backend and the runtime (its pipeline cache holds the WGSL
+  // library) pull in WGSL sources, which Node-side tools (and CPU-only pages) never need.
+  const [{ WebGPUBackend }, { GpuRuntime }] = await Promise.all([
+    import("./webgpu"),
+    import("../gpu/runtime"),
+  ]);
   return new WebGPUBackend(new GpuRuntime(ctx), opts.variants ?? {});
 }
 

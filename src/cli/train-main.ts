@@ -1,4 +1,4 @@
-// `npm run train`: train one model of the workbench from the command line. The CPU path runs src/run/run-model.ts
+// `npm run train`: train one model of the workbench from the command line (char-gpt: train-char-gpt.ts). The CPU path runs src/run/run-model.ts
 // here in Node; the WebGPU path runs the same code in headless Chromium (tests/headless/train.html, train-page.ts)
 // through the page harness (tests/headless/train-in-page.ts), which polls it.
 // Exit 0 on success, 1 when training or loading fails (or WebGPU was asked for and is unavailable), 2 on bad input.
@@ -18,6 +18,7 @@ import type { RunOptions, RunProgress, RunResult } from "../run/run-types";
 import { readWeights } from "../run/run-weights";
 import { torchFileToWeights } from "../run/torch-weights";
 import { parseTrainArgs, type TrainArgs, usage, validChoices } from "./train-args";
+import { charGptMain } from "./train-char-gpt";
 
 export interface Io {
   out: (line: string) => void;
@@ -118,6 +119,7 @@ export async function trainMain(argv: readonly string[], io: Io = consoleIo): Pr
     return 2;
   }
   const args: TrainArgs = parsed.args;
+  if (args.model === "char-gpt") return charGptMain(args, io);
   const options: RunOptions = {
     model: args.model,
     ...(args.steps !== undefined ? { steps: args.steps } : {}),
@@ -172,13 +174,18 @@ export async function trainMain(argv: readonly string[], io: Io = consoleIo): Pr
       outcome = await onCpu("auto: no Chromium found for WebGPU (set CHROMIUM_PATH)");
     } else {
       io.out("backend: webgpu in headless Chromium (starting Vite and Chromium...)");
-      const page = await runTrainPage({ ...options, backendChoice: args.backend }, (p) =>
-        io.out(progressLine(p)),
-      );
+      const page = await runTrainPage({ ...options, backendChoice: args.backend }, (p) => {
+        if (!("valLoss" in p)) io.out(progressLine(p));
+      });
       if (page.kind === "done") {
+        const result = page.result;
+        if ("kind" in result) {
+          io.err("train: the page returned a char-gpt result for another model");
+          return 1;
+        }
         const reason =
           args.backend === "auto" ? "auto: a WebGPU adapter is available" : "webgpu was requested";
-        outcome = { result: page.result, reason };
+        outcome = { result, reason };
       } else if (args.backend === "webgpu") {
         io.err(`train: WebGPU is unavailable in headless Chromium: ${page.reason}`);
         return 1;
