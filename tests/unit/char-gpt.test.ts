@@ -187,5 +187,5 @@ test("a shortened tiny run on names beats the bigram baseline on held-out names"
   expect(data.vocab.unknown(text)).toEqual([]);
 }, 180_000);
 
-// The first 300 of the preset's 600 steps, with the schedule compressed to 300.
+// A quarter of the preset's 1,200 steps, with the schedule compressed to 300.
 const TINY_TEST_STEPS = 300;

@@ -60,7 +60,7 @@ export async function lmJob(spec: JobSpec, backend: Backend): Promise<Job> {
   const config = charGptConfigFor(data.vocab, setup.shape, { seed: s.seed });
   checkCharGptFits(config, setup.training.batch, backend);
   const trainer = new Trainer(backend, charGptTask(data, config, setup.training), {
-    ...charGptTrainConfig(setup.training, backend.name === "webgpu" ? 10 : 1),
+    ...charGptTrainConfig(setup.training, 1),
     checkpointEvery: 100,
   });
   const valBatches = charGptValidationBatches(data, config.context, 32, 8);
