@@ -54,3 +54,27 @@ test("grain-attention, 100 steps on WebGPU: JSON, attention summary, and the CPU
     `grain-attention 100 steps on ${gpu.adapter}: ${gpu.seconds.toFixed(2)} s, final train loss gpu ${gpu.final.trainLoss} cpu ${cpu.final.trainLoss}`,
   );
 });
+
+test("char-gpt on names, 12 steps on WebGPU: the report, and the validation loss of the CPU's run within 1%", async () => {
+  const run = async (backend: string) => {
+    const json = join(dir, `char-gpt-${backend}.json`);
+    const io = quiet();
+    const argv = ["char-gpt", "--dataset", "names", "--steps", "12", "--batch", "8", "--backend", backend];
+    const code = await trainMain([...argv, "--json", json], io);
+    expect(code, io.errors.join("\n")).toBe(0);
+    return JSON.parse(readFileSync(json, "utf8"));
+  };
+  const gpu = await run("webgpu");
+  expect(gpu).toMatchObject({
+    model: "char-gpt",
+    dataset: "names",
+    preset: "tiny",
+    backend: "webgpu",
+    steps: 12,
+  });
+  expect(gpu.adapter.length).toBeGreaterThan(0);
+  expect(gpu.samples).toHaveLength(3);
+  const cpu = await run("cpu");
+  expect(Math.abs(gpu.final.valLoss - cpu.final.valLoss) / cpu.final.valLoss).toBeLessThanOrEqual(0.01);
+  expect(gpu.baselines).toEqual(cpu.baselines);
+}, 300_000);
