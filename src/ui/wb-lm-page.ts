@@ -15,11 +15,11 @@ import type { LossSeries } from "./wb-loss-chart";
 import "./wb-attention-heatmap";
 import "./wb-loss-chart";
 
-/** The corpus and preset choices, as "char-gpt/<dataset>/<preset>". */
+/** The corpus and preset choices, as "char-gpt-<dataset>-<preset>" (jobs/lm-job.ts). */
 export const LM_MODELS = [
-  { model: "char-gpt/names/tiny", label: "first names, tiny (1 layer, width 32)" },
-  { model: "char-gpt/moby-dick/tiny", label: "Moby-Dick, tiny" },
-  { model: "char-gpt/moby-dick/small", label: "Moby-Dick, small (nanoGPT's CPU run: 4 layers, width 128)" },
+  { model: "char-gpt-names-tiny", label: "first names, tiny (1 layer, width 32)" },
+  { model: "char-gpt-moby-dick-tiny", label: "Moby-Dick, tiny" },
+  { model: "char-gpt-moby-dick-small", label: "Moby-Dick, small (nanoGPT's CPU run: 4 layers, width 128)" },
 ];
 
 const LN2 = Math.log(2);
@@ -60,7 +60,7 @@ export class WbLmPage extends TrainingPage {
   }
 
   protected defaults(): TrainSettings {
-    const preset = CHAR_GPT_PRESETS[this.choice.split("/")[2] as "tiny" | "small"];
+    const preset = CHAR_GPT_PRESETS[this.choice.endsWith("-small") ? "small" : "tiny"];
     const t = preset.training;
     return { backend: "auto", lr: t.lr, steps: t.steps, batch: t.batch, seed: 1, seeds: 1 };
   }

@@ -2,15 +2,17 @@
 // in the site menu; the tiny preset on the names corpus trains a few dozen steps in the worker on WebGPU, the
 // training loss falls, the validation loss and the baselines reach the chart, a sample written by the current weights
 // appears (and a prompt outside the vocabulary is refused by name), and the attention heatmaps are drawn per layer
-// and head. The screenshot goes to test-results/screenshots/lm.png (not compared).
+// and head; the weights save to a file and load back (a file of another shape is refused). The screenshot goes to
+// test-results/screenshots/lm.png (not compared).
 
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { ElementHandle } from "puppeteer";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { openPage, type Session } from "../headless/browser";
 
 const SHOTS = resolve(import.meta.dirname, "../../test-results/screenshots");
+const DOWNLOADS = resolve(import.meta.dirname, "../../test-results/downloads-lm");
 let s: Session;
 
 beforeAll(async () => {
@@ -104,5 +106,48 @@ test("lm: the tiny preset trains on WebGPU, the loss falls, samples and heatmaps
     { timeout: 60_000 },
   );
   expect(await textOf("p.error")).toContain("outside the vocabulary: 'A'");
+  expect(s.errors).toEqual([]);
+});
+
+test("lm: the weights save to a file and load back; another shape is refused, naming it", async () => {
+  rmSync(DOWNLOADS, { recursive: true, force: true });
+  mkdirSync(DOWNLOADS, { recursive: true });
+  const cdp = await s.page.createCDPSession();
+  await cdp.send("Browser.setDownloadBehavior", { behavior: "allow", downloadPath: DOWNLOADS });
+  s.errors.length = 0;
+  await (await deep("wb-trainer-panel >>> ::-p-text(Save weights)")).click();
+  const name = "lm-char-gpt-names-tiny-step40.json";
+  for (let i = 0; i < 100 && !existsSync(resolve(DOWNLOADS, name)); i++)
+    await new Promise((r) => setTimeout(r, 100));
+  expect(readdirSync(DOWNLOADS)).toContain(name);
+  const file = JSON.parse(readFileSync(resolve(DOWNLOADS, name), "utf8"));
+  expect(file.runs[0].params["tokens.table"].shape).toEqual([28, 32]);
+  await (await deep("wb-trainer-panel >>> ::-p-text(Reset)")).click();
+  await s.page.waitForFunction(() => window.__wb?.state === "idle");
+  const load = async (content: unknown) => {
+    const path = resolve(DOWNLOADS, "upload.json");
+    writeFileSync(path, JSON.stringify(content));
+    const input = (await deep("wb-trainer-panel >>> input[type=file]")) as ElementHandle<HTMLInputElement>;
+    await input.uploadFile(path);
+  };
+  const wrong = structuredClone(file);
+  wrong.runs[0].params["lnF.gamma"] = { shape: [16], data: new Array(16).fill(1) };
+  await load(wrong);
+  let text = "";
+  for (let i = 0; i < 100 && !/lnF\.gamma/.test(text); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    text = await s.page.evaluate(
+      () =>
+        document
+          .querySelector("wb-lm-page")!
+          .shadowRoot!.querySelector("wb-trainer-panel")!
+          .shadowRoot!.querySelector("p.error")?.textContent ?? "",
+    );
+  }
+  expect(text).toMatch(/lnF\.gamma.*\[16\].*\[32\]/);
+  await load(file);
+  await s.page.waitForFunction(() => window.__wb?.state === "done" && window.__wb.step === 40, {
+    timeout: 60_000,
+  });
   expect(s.errors).toEqual([]);
 });

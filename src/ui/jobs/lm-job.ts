@@ -1,5 +1,5 @@
 // The language-model page's job: the character-level GPT (models/char-gpt.ts) on a text corpus from its npm
-// package (bundled by Vite), one seed. The spec's model is "char-gpt/<dataset>/<preset>"; the panel's rate, steps,
+// package (bundled by Vite), one seed. The spec's model is "char-gpt-<dataset>-<preset>"; the panel's rate, steps,
 // batch and seed replace the preset's (the schedule's warmup and final rate keep the preset's proportions).
 // Held-out loss: fixed validation batches. Snapshots: samples written by the current weights (the page's prompt,
 // temperature, top-k and seed), attention maps per layer and head over a held-out snippet, the baselines, and the
@@ -27,11 +27,11 @@ import { Trainer } from "../../train/trainer";
 import type { LmSnapshot } from "../lm-snapshot";
 import type { Job } from "./job";
 
-/** Parse "char-gpt/<dataset>/<preset>". */
+/** Parse "char-gpt-<dataset>-<preset>" (a name that is also safe in a file name). */
 export function lmModel(model: string): { dataset: DatasetName; preset: CharGptPresetName } {
-  const [name, dataset, preset] = model.split("/");
-  if (name !== "char-gpt" || !dataset || !preset) throw new Error(`lm: unknown model '${model}'`);
-  return { dataset: dataset as DatasetName, preset: preset as CharGptPresetName };
+  const m = /^char-gpt-(names|moby-dick)-(tiny|small)$/.exec(model);
+  if (!m) throw new Error(`lm: unknown model '${model}'`);
+  return { dataset: m[1] as DatasetName, preset: m[2] as CharGptPresetName };
 }
 
 /** Training FLOPs per token: 3 × (2 × the matmul weights + the attention's 2·2·T·C per layer, causal ~half). */
