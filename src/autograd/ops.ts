@@ -85,6 +85,7 @@ export const sigmoid = (x: Variable) => unary("sigmoid", x);
 export const tanh = (x: Variable) => unary("tanh", x);
 export const exp = (x: Variable) => unary("exp", x);
 export const neg = (x: Variable) => unary("neg", x);
+export const gelu = (x: Variable) => unary("gelu", x);
 
 /** alpha·x + beta. */
 export function affine(x: Variable, alpha: number, beta = 0): Variable {

@@ -130,7 +130,7 @@ export interface Backend {
   /** Reorder axes (rank <= 4): out.shape[i] = x.shape[perm[i]]. A copy. */
   permute(x: Tensor, perm: readonly number[]): Tensor;
   unary(op: UnaryOp, x: Tensor): Tensor;
-  /** Gradient of a unary op: relu uses x, sigmoid/tanh/exp use y = op(x), neg uses neither. */
+  /** Gradient of a unary op: relu and gelu use x, sigmoid/tanh/exp use y = op(x), neg uses neither. */
   unaryBackward(op: UnaryOp, x: Tensor, y: Tensor, dy: Tensor): Tensor;
   /**
    * a op b with broadcasting of b over a's leading axes: b.shape must be a suffix of a.shape (same shape,

@@ -1,5 +1,5 @@
 // The CPU backend: plain TypeScript, float64 accumulation, as a table from op name to CPU entry. Configurations:
-// the default runs the fastest verified variant of each op (today the ikj4 matmul); `CpuBackend.reference()` runs
+// the default runs the fastest verified variant of each op (today the ikj4 matmul and the rows4 attention); `CpuBackend.reference()` runs
 // the reference of every op, the spec `verify` and the gradient checks compare against (in float64 storage for
 // gradient checks: `reference("f64")`). `checkIndices` (a debug mode) throws on an out-of-range embedding id or
 // class target instead of giving zeros as every backend does.
@@ -48,9 +48,9 @@ export const CPU_OPS: OpTable<CpuOpContext, Host> = {
 };
 
 /** The reference of every op: what the other variants are verified against. */
-export const CPU_REFERENCE: CpuVariants = { matmul: "reference" };
+export const CPU_REFERENCE: CpuVariants = { matmul: "reference", attention: "reference" };
 /** The fastest verified variant of every op: the default. */
-export const CPU_FASTEST: CpuVariants = { matmul: "ikj4" };
+export const CPU_FASTEST: CpuVariants = { matmul: "ikj4", attention: "rows4" };
 
 export interface CpuOptions {
   /** "f64" stores tensors as Float64Array: for gradient checks by finite differences. */
@@ -98,7 +98,12 @@ export class CpuBackend extends TableBackend<CpuTensor, CpuOpContext> implements
   }
 
   get description(): string {
-    const v = this.variants.matmul === "reference" ? "reference" : `matmul ${this.variants.matmul}`;
+    const { matmul, attention } = this.variants;
+    const fast = [
+      matmul !== "reference" ? `matmul ${matmul}` : "",
+      attention !== "reference" ? `attention ${attention}` : "",
+    ];
+    const v = fast.filter(Boolean).join(", ") || "reference";
     return `JavaScript (float64 accumulation, ${v})`;
   }
 

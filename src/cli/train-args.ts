@@ -17,6 +17,11 @@ export interface TrainArgs {
   save?: string;
   load?: string;
   export?: string;
+  /** char-gpt only. */
+  dataset?: "moby-dick" | "names";
+  preset?: "small" | "tiny";
+  batch?: number;
+  context?: number;
 }
 
 export type ParseResult =
@@ -25,6 +30,12 @@ export type ParseResult =
   | { kind: "error"; message: string };
 
 const BACKENDS: readonly BackendFlag[] = ["auto", "webgpu", "wasm", "cpu"];
+const DATASETS = ["moby-dick", "names"] as const;
+const PRESETS = ["small", "tiny"] as const;
+/** The flags only the character-level GPT takes. */
+const CHAR_GPT_FLAGS = ["--dataset", "--preset", "--batch", "--context"];
+/** Largest context of the character-level GPT: the positions it learns (its page and CLI alike). */
+export const MAX_CONTEXT = 1024;
 
 /** Upper bounds as the pages' panel has them (io/settings.ts): a slip of the keyboard must not run for days. */
 const INTEGER_FLAGS = {
@@ -32,6 +43,8 @@ const INTEGER_FLAGS = {
   "--steps": [0, DEFAULT_LIMITS.steps[1]],
   "--seed": [0, DEFAULT_LIMITS.seed[1]],
   "--seeds": [1, DEFAULT_LIMITS.seeds[1]],
+  "--batch": [1, DEFAULT_LIMITS.batch[1]],
+  "--context": [1, MAX_CONTEXT],
 } as const;
 
 export const FLAGS = [
@@ -44,6 +57,10 @@ export const FLAGS = [
   "--save FILE",
   "--load FILE",
   "--export FILE",
+  "--dataset moby-dick|names",
+  "--preset small|tiny",
+  "--batch N",
+  "--context N",
   "--help",
 ];
 
@@ -56,6 +73,8 @@ export function usage(): string {
   });
   return `Usage: npm run train -- MODEL [--backend auto|webgpu|wasm|cpu] [--steps N] [--seed S] [--seeds K] [--lr X]
                           [--json FILE] [--save FILE] [--load FILE] [--export FILE]
+       npm run train -- char-gpt [--dataset moby-dick|names] [--preset small|tiny] [--batch N] [--context N]
+                          [--backend B] [--steps N] [--seed S] [--lr X] [--json FILE] [--save FILE] [--load FILE]
 
 Trains one model of the workbench and prints its progress and a summary.
 
@@ -73,6 +92,11 @@ Trains one model of the workbench and prints its progress and a summary.
   --load FILE   start from weights saved by --save or by the model's page (same model and --seeds), or from a
                 .safetensors file (--export, or PyTorch's; one seed: --seeds 1)
   --export FILE write the best seed as safetensors for PyTorch (src/torch/continue_training.py continues it)
+  --dataset D   char-gpt: the text, moby-dick (default) or names
+  --preset P    char-gpt: small (nanoGPT's CPU run; default on moby-dick) or tiny (default on names)
+  --batch N     char-gpt: windows per step (default: the preset's); at most ${DEFAULT_LIMITS.batch[1]}
+  --context N   char-gpt: characters per window (default: the preset's); at most ${MAX_CONTEXT}
+                (char-gpt's --save and --load use its own weights file, which \`npm run sample\` reads)
   --help        this text
 
 Models:
@@ -114,14 +138,26 @@ export function parseTrainArgs(argv: readonly string[]): ParseResult {
         break;
       case "--steps":
       case "--seed":
-      case "--seeds": {
+      case "--seeds":
+      case "--batch":
+      case "--context": {
         const [lo, hi] = INTEGER_FLAGS[name];
         const v = int(value);
         if (!(Number.isInteger(v) && v >= lo && v <= hi))
           return err(`${name} must be an integer in [${lo}, ${hi}], got '${value}'`);
-        out[name.slice(2) as "steps" | "seed" | "seeds"] = v;
+        out[name.slice(2) as "steps" | "seed" | "seeds" | "batch" | "context"] = v;
         break;
       }
+      case "--dataset":
+        if (!(DATASETS as readonly string[]).includes(value))
+          return err(`unknown dataset '${value}': expected one of ${DATASETS.join(", ")}`);
+        out.dataset = value as TrainArgs["dataset"];
+        break;
+      case "--preset":
+        if (!(PRESETS as readonly string[]).includes(value))
+          return err(`unknown preset '${value}': expected one of ${PRESETS.join(", ")}`);
+        out.preset = value as TrainArgs["preset"];
+        break;
       case "--lr": {
         const lr = /^[-+0-9.eE]+$/.test(value) ? Number(value) : Number.NaN;
         // Above the panel's bound every model here diverges at once; 0 or less would not train.
@@ -137,6 +173,13 @@ export function parseTrainArgs(argv: readonly string[]): ParseResult {
   }
   if (model === undefined) return err("no model given");
   if (!(MODEL_NAMES as readonly string[]).includes(model)) return err(`unknown model '${model}'`);
+  if (model !== "char-gpt") {
+    const given = CHAR_GPT_FLAGS.find((f) => out[f.slice(2) as keyof TrainArgs] !== undefined);
+    if (given) return err(`${given} applies to char-gpt only`);
+  } else {
+    if (out.export) return err("char-gpt has no PyTorch twin: --export is for the other models");
+    if ((out.seeds ?? 1) !== 1) return err("char-gpt trains one seed per run: --seeds must be 1");
+  }
   return { kind: "ok", args: { backend: "auto", ...out, model: model as ModelName } };
 }
 

@@ -1,4 +1,4 @@
-// `npm run train`: train one model of the workbench from the command line. The CPU path runs src/run/run-model.ts
+// `npm run train`: train one model of the workbench from the command line (char-gpt: train-char-gpt.ts). The CPU path runs src/run/run-model.ts
 // here in Node; the WebGPU path runs the same code in headless Chromium (tests/headless/train.html, train-page.ts)
 // through the page harness (tests/headless/train-in-page.ts), which polls it.
 // Exit 0 on success, 1 when training or loading fails (or WebGPU was asked for and is unavailable), 2 on bad input.
@@ -28,6 +28,7 @@ import { printable } from "../util/printable";
 import { autoCachePath, fileCache, machineKey } from "./auto-cache";
 import { errorText, prepareOutput, readInputBytes, writeFileAtomic } from "./safe-files";
 import { parseTrainArgs, type TrainArgs, usage, validChoices } from "./train-args";
+import { charGptMain } from "./train-char-gpt";
 
 export interface Io {
   out: (line: string) => void;
@@ -146,6 +147,7 @@ export async function trainMain(argv: readonly string[], io: Io = consoleIo): Pr
     return 2;
   }
   const args: TrainArgs = parsed.args;
+  if (args.model === "char-gpt") return charGptMain(args, io);
   const options: RunOptions = {
     model: args.model,
     ...(args.steps !== undefined ? { steps: args.steps } : {}),
@@ -209,11 +211,13 @@ export async function trainMain(argv: readonly string[], io: Io = consoleIo): Pr
   type Done = { result: RunResult; reason: string };
   const onPage = async (why: string): Promise<Done | { unavailable: string }> => {
     io.out("backend: webgpu in headless Chromium (starting Vite and Chromium...)");
-    const page = await runTrainPage({ ...options, backendChoice: args.backend }, (p) =>
-      io.out(progressLine(p)),
-    );
-    if (page.kind === "done") return { result: page.result, reason: why };
-    return { unavailable: page.reason };
+    const page = await runTrainPage({ ...options, backendChoice: args.backend }, (p) => {
+      if (!("valLoss" in p)) io.out(progressLine(p));
+    });
+    if (page.kind === "unavailable") return { unavailable: page.reason };
+    // char-gpt has its own path (train-char-gpt.ts): a result of its kind here is a harness fault.
+    if ("kind" in page.result) throw new Error("the page returned a char-gpt result for another model");
+    return { result: page.result, reason: why };
   };
 
   let outcome: { result: RunResult; reason: string };
@@ -299,7 +303,7 @@ async function timeWebgpu(options: RunOptions, chromium: string | null): Promise
   const { weights: _w, ...rest } = options;
   let last: RunProgress | null = null;
   const page = await runTrainPage({ ...rest, steps: MEASURE_STEPS + 1, progressMs: 0 }, (p) => {
-    last = p;
+    if (!("valLoss" in p)) last = p;
   });
   if (page.kind === "unavailable") return { backend: "webgpu", msPerStep: null, why: page.reason };
   const rate = (last as RunProgress | null)?.stepsPerSecond;

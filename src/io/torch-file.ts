@@ -234,7 +234,16 @@ export interface ExportInfo {
 }
 
 /** A single model's safetensors file for its twin. */
+/** Refuses a model without a PyTorch twin (the character-level GPT), naming it. */
+function checkHasTwin(name: string): void {
+  if (!modelEntry(name).torch)
+    throw new TorchFileError(
+      `'${name}' has no PyTorch twin in src/torch/workbench_torch.py: no safetensors export or import`,
+    );
+}
+
 export async function exportModel(name: ModelName, model: Module, info: ExportInfo): Promise<Uint8Array> {
+  checkHasTwin(name);
   const tensors: [string, Tensor32][] = [];
   for (const [n, v] of model.namedParameters()) tensors.push(toTorch(n, tensor(v.shape, await v.read())));
   const metadata: Record<string, string> = {
@@ -378,6 +387,7 @@ export function importTorchFile(
   name: string,
   model: Module,
 ): ImportedWeights {
+  checkHasTwin(name);
   const imported = readTorchFile(bytes, name, model);
   applyParams(model, imported.params);
   return imported;

@@ -1,13 +1,13 @@
 // The variants of every op that has more than one, per backend: the lists verification runs every case on and a
 // backend can be forced to. Names only (no WGSL), so Node-side tools can list them.
 
-import { ATTENTION_VARIANTS } from "./attention/shape";
+import { ATTENTION_CPU_VARIANTS, ATTENTION_VARIANTS } from "./attention/shape";
 import { MATMUL_CPU_VARIANTS, MATMUL_GPU_VARIANTS } from "./matmul/shape";
 import { SOFTMAX_VARIANTS } from "./softmax/shape";
 
 export const VARIANTS = {
   webgpu: { matmul: MATMUL_GPU_VARIANTS, softmax: SOFTMAX_VARIANTS, attention: ATTENTION_VARIANTS },
-  cpu: { matmul: MATMUL_CPU_VARIANTS },
+  cpu: { matmul: MATMUL_CPU_VARIANTS, attention: ATTENTION_CPU_VARIANTS },
   // One variant each (src/wasm/assembly): register-blocked SIMD matmul, SIMD row softmax, streaming attention.
   wasm: { matmul: ["simd"], softmax: ["simd"], attention: ["fused"] },
 } as const;

@@ -12,6 +12,9 @@ import type { RegressionData } from "../data/regression";
 import type { Module } from "../nn/module";
 import type { OptimizerConfig } from "../nn/optim";
 import type { Schedule } from "../nn/schedule";
+import { CharGPT, type CharGptConfig, charGptParamCount } from "./char-gpt";
+import { CHAR_GPT_PRESETS } from "./char-gpt-presets";
+import { charGptTrainConfig } from "./char-gpt-train";
 import { LinearModel, MixtureModel, type RegressionModel, ReluModel, regressionLoss } from "./regression";
 import { recipeLoss } from "./sequence-tasks";
 import { SwitchModel } from "./switch";
@@ -29,15 +32,16 @@ export const MODEL_NAMES = [
   "experts-relu7",
   "experts-relu43",
   "transformer",
+  "char-gpt",
 ] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
 
 /** Which data set an entry trains on by default. */
-export type DataName = "grain-white" | "grain-two" | "grain-three" | "experts" | "recipe";
+export type DataName = "grain-white" | "grain-two" | "grain-three" | "experts" | "recipe" | "text";
 
-/** The page that trains a model: the grain stages, the five-experts comparison, the transformer. */
-export type PageName = "grain" | "experts" | "transformer";
-export const PAGE_NAMES: readonly PageName[] = ["grain", "experts", "transformer"];
+/** The page that trains a model: the grain stages, the five-experts comparison, the transformer, the language model. */
+export type PageName = "grain" | "experts" | "transformer" | "lm";
+export const PAGE_NAMES: readonly PageName[] = ["grain", "experts", "transformer", "lm"];
 
 /** Same shape as train/trainer.ts TrainTask. */
 export interface ModelTask<M extends Module> {
@@ -71,6 +75,8 @@ export interface ModelEntry<M extends Module = Module> {
   data: DataName;
   /** Whether the many-seeds trainer (batched.ts) can train K seeds of it at once. */
   batchable: boolean;
+  /** Whether src/torch/workbench_torch.py has a twin of it (safetensors export and import, the PyTorch tests). */
+  torch: boolean;
   build(ctx: Context, seed?: number): M;
   task(options?: TaskOptions): ModelTask<M>;
   train: TrainDefaults;
@@ -126,6 +132,7 @@ function regression(
     params,
     data,
     batchable: name !== "switch",
+    torch: true,
     build: (ctx, seed = 1) => make(ctx, seed),
     task: ({ seed = 1, dataSeed = 1 } = {}) => {
       const d = regressionTrainData(data, dataSeed);
@@ -155,6 +162,7 @@ const transformerEntry: ModelEntry<Transformer> = {
   params: transformerParams(transformerConfig()),
   data: "recipe",
   batchable: false,
+  torch: true,
   build: (ctx, seed = 1) => new Transformer(ctx, { seed }),
   task: ({ seed = 1, dataSeed = 1 } = {}) => {
     const { train } = recipeData({ seed: dataSeed });
@@ -169,6 +177,37 @@ const transformerEntry: ModelEntry<Transformer> = {
     optimizer: { kind: "adam", lr: 0.01 },
     schedule: { kind: "cosine", warmup: 20, total: 600, minFactor: 0.1 },
   },
+};
+
+/** Characters in Moby-Dick's vocabulary (src/data/text/corpus.ts; checked in tests/unit/text-corpus.test.ts). */
+export const MOBY_DICK_VOCAB = 81;
+
+/** The character-level GPT with the `small` preset on Moby-Dick (the defaults of `npm run train -- char-gpt`). */
+function charGptDefaults(seed: number): CharGptConfig {
+  return { vocab: MOBY_DICK_VOCAB, ...CHAR_GPT_PRESETS.small.model, tieWeights: true, seed };
+}
+
+const charGptEntry: ModelEntry<CharGPT> = {
+  name: "char-gpt",
+  page: "lm",
+  label: "Character-level GPT",
+  description:
+    "nanoGPT-shaped character model: pre-norm GELU blocks, fused causal attention, tied head; Moby-Dick or first names",
+  params: charGptParamCount(charGptDefaults(1)),
+  data: "text",
+  batchable: false,
+  torch: false,
+  build: (ctx, seed = 1) => new CharGPT(ctx, charGptDefaults(seed)),
+  task: () => {
+    // Its batches come from a corpus loaded from npm packages (asynchronously, by file system or bundler).
+    throw new Error(
+      "char-gpt trains on a loaded text corpus: charGptTask (src/models/char-gpt-train.ts), run by src/run/run-char-gpt.ts",
+    );
+  },
+  train: (() => {
+    const { steps, optimizer, schedule } = charGptTrainConfig(CHAR_GPT_PRESETS.small.training);
+    return { steps, optimizer, ...(schedule ? { schedule } : {}) };
+  })(),
 };
 
 export const MODELS: Record<ModelName, ModelEntry> = {
@@ -265,7 +304,11 @@ export const MODELS: Record<ModelName, ModelEntry> = {
     expertsTraining,
   ),
   transformer: transformerEntry as unknown as ModelEntry,
+  "char-gpt": charGptEntry as unknown as ModelEntry,
 };
+
+/** The models with a PyTorch twin, in registry order. */
+export const TORCH_MODEL_NAMES: readonly ModelName[] = MODEL_NAMES.filter((n) => MODELS[n].torch);
 
 export function modelEntry(name: string): ModelEntry {
   if (!Object.hasOwn(MODELS, name)) {
@@ -288,9 +331,9 @@ export function registrySchedule(name: string, steps: number): Schedule | undefi
   return { ...s, warmup: Math.round(s.warmup * f), total: steps };
 }
 
-/** A regression entry (all but the transformer), typed for the regression helpers. */
+/** A regression entry (all but the transformer and the character-level GPT), typed for the regression helpers. */
 export function regressionEntry(name: string): ModelEntry<RegressionModel> {
   const e = modelEntry(name);
-  if (e.data === "recipe") throw new Error(`model '${name}' is not a regression model`);
+  if (e.data === "recipe" || e.data === "text") throw new Error(`model '${name}' is not a regression model`);
   return e as unknown as ModelEntry<RegressionModel>;
 }

@@ -28,7 +28,7 @@ export class Linear extends Module {
   }
 }
 
-export type Activation = "relu" | "tanh" | "sigmoid";
+export type Activation = "relu" | "tanh" | "sigmoid" | "gelu";
 
 export class MLP extends Module {
   readonly layers: Linear[];

@@ -19,6 +19,8 @@ export interface OptimizerConfig {
   weightDecay?: number;
   /** Clip the global gradient norm to this; Infinity (the default) only guards against non-finite gradients. */
   clipNorm?: number;
+  /** Decay only parameters of rank >= 2 (weight matrices, embedding tables), not biases or LayerNorm gains. */
+  decayMatricesOnly?: boolean;
 }
 
 export class OptimizerError extends Error {
@@ -75,21 +77,36 @@ export class Optimizer {
     const grads = this.params.map((p) => p.grad ?? this.be.zeros(p.shape));
     const sumSq = this.be.sumSquares(grads);
     const clip: ClipArgs = { sumSq, maxNorm: this.config.clipNorm ?? Infinity };
-    const values = this.params.map((p) => p.value);
     this.t++;
-    if (this.config.kind === "adam") {
-      const hp: AdamParams = {
-        lr,
-        beta1: this.config.beta1 ?? 0.9,
-        beta2: this.config.beta2 ?? 0.999,
-        eps: this.config.eps ?? 1e-8,
-        weightDecay: this.config.weightDecay ?? 0,
-        step: this.t,
-      };
-      this.be.adamStep(values, grads, this.state[0]!, this.state[1]!, hp, clip);
+    const wd = this.config.weightDecay ?? 0;
+    // One update per group of parameters sharing a weight decay; every group is clipped by the same global norm.
+    const groups: [number[], number][] = [];
+    if (this.config.decayMatricesOnly && wd > 0) {
+      const idx = this.params.map((_, i) => i);
+      const matrices = idx.filter((i) => this.params[i]!.shape.length >= 2);
+      const others = idx.filter((i) => this.params[i]!.shape.length < 2);
+      if (matrices.length) groups.push([matrices, wd]);
+      if (others.length) groups.push([others, 0]);
     } else {
-      const hp = { lr, momentum: this.config.momentum ?? 0, weightDecay: this.config.weightDecay ?? 0 };
-      this.be.sgdStep(values, grads, this.state[0]!, hp, clip);
+      groups.push([this.params.map((_, i) => i), wd]);
+    }
+    for (const [idx, weightDecay] of groups) {
+      const pick = <T>(xs: readonly T[]) => idx.map((i) => xs[i]!);
+      const values = pick(this.params).map((p) => p.value);
+      if (this.config.kind === "adam") {
+        const hp: AdamParams = {
+          lr,
+          beta1: this.config.beta1 ?? 0.9,
+          beta2: this.config.beta2 ?? 0.999,
+          eps: this.config.eps ?? 1e-8,
+          weightDecay,
+          step: this.t,
+        };
+        this.be.adamStep(values, pick(grads), pick(this.state[0]!), pick(this.state[1]!), hp, clip);
+      } else {
+        const hp = { lr, momentum: this.config.momentum ?? 0, weightDecay };
+        this.be.sgdStep(values, pick(grads), pick(this.state[0]!), hp, clip);
+      }
     }
     grads.forEach((g, i) => {
       if (!this.params[i]!.grad) g.dispose();

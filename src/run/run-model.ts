@@ -7,9 +7,11 @@
 // the lowest final training loss, and lists every seed's final losses.
 
 import type { Backend } from "../backend/contract";
+import type { CorpusSource } from "../data/text/corpus";
 import { modelEntry, RECIPE_BATCH, registrySchedule } from "../models/registry";
 import type { TrainConfig } from "../train/trainer";
 import { healthWarnings } from "./health";
+import { type CharGptProgress, type CharGptRunResult, runCharGpt } from "./run-char-gpt";
 import { regressionRunner } from "./run-regression";
 import { transformerRunner } from "./run-transformer";
 import type { RunnerConfig, RunOptions, RunProgress, RunReport, RunResult } from "./run-types";
@@ -42,12 +44,33 @@ function argBest(values: readonly number[]): number {
   return best;
 }
 
+/**
+ * Any registry model: the character-level GPT through its runner (run-char-gpt.ts, with the corpus from `source`),
+ * every other model through runModel.
+ */
+export async function runAnyModel(
+  backend: Backend,
+  options: RunOptions,
+  hooks: {
+    onProgress?: (p: RunProgress) => void;
+    onCharGptProgress?: (p: CharGptProgress) => void;
+    source?: CorpusSource;
+  } = {},
+): Promise<RunResult | CharGptRunResult> {
+  if (modelEntry(options.model).data !== "text") return runModel(backend, options, hooks);
+  if (!hooks.source) throw new Error(`${options.model}: no corpus source given`);
+  return runCharGpt(backend, options, hooks.source, {
+    ...(hooks.onCharGptProgress ? { onProgress: hooks.onCharGptProgress } : {}),
+  });
+}
+
 export async function runModel(
   backend: Backend,
   options: RunOptions,
   hooks: { onProgress?: (p: RunProgress) => void } = {},
 ): Promise<RunResult> {
   const { entry, steps, seed, seeds: K, lr } = resolveOptions(options);
+  if (entry.data === "text") throw new Error(`${entry.name} trains through runAnyModel (run-char-gpt.ts)`);
   const loaded: LoadedWeights | null = options.weights ? readWeights(options.weights, entry.name) : null;
   const seeds = Array.from({ length: K }, (_, i) => seed + i);
   const schedule = registrySchedule(entry.name, steps);

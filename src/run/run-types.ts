@@ -21,6 +21,15 @@ export interface RunOptions {
   progressMs?: number;
   /** The backend choice recorded in the saved file's settings (default: the backend's name). */
   backendChoice?: "auto" | "webgpu" | "wasm" | "cpu";
+  // ---- char-gpt only (run-char-gpt.ts) ----
+  /** The text corpus (default moby-dick). */
+  dataset?: "moby-dick" | "names";
+  /** The model shape and recipe (default: small on moby-dick, tiny on names). */
+  preset?: "small" | "tiny";
+  /** Windows per step (default: the preset's). */
+  batch?: number;
+  /** Characters per window (default: the preset's). */
+  context?: number;
 }
 
 export interface RunProgress {

@@ -9,6 +9,12 @@ export interface SnapshotRequest {
   seed?: number;
   /** Index into the held-out sentences (transformer page). */
   sentence?: number;
+  /** The language-model page's sample: prompt, characters, temperature, top-k and sampler seed. */
+  prompt?: string;
+  tokens?: number;
+  temperature?: number;
+  topK?: number;
+  sampleSeed?: number;
 }
 
 export type ToWorker =

@@ -18,6 +18,11 @@ export const PAGES: { href: string; title: string; about: string }[] = [
     about: "a small transformer on recipe sentences, its attention per head",
   },
   {
+    href: "/demos/lm/",
+    title: "Language model",
+    about: "a character-level GPT learns to write names or Moby-Dick, with samples as it trains",
+  },
+  {
     href: "/demos/kernels/",
     title: "Kernels",
     about: "every kernel checked against the CPU, and GPU-vs-CPU timings",

@@ -1,5 +1,7 @@
 // What a worker sends a page about its model between training steps (plain data, see protocol.ts).
 
+import type { LmSnapshot } from "./lm-snapshot";
+
 /** One curve or point set of a fit chart, aligned with FitChart.xs (null: no point at that x). */
 export interface FitSeries {
   label: string;
@@ -86,4 +88,4 @@ export interface TransformerSnapshot {
   attention: number[][][][];
 }
 
-export type Snapshot = GrainSnapshot | ExpertsSnapshot | TransformerSnapshot;
+export type Snapshot = GrainSnapshot | ExpertsSnapshot | TransformerSnapshot | LmSnapshot;

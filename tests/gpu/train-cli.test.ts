@@ -81,3 +81,27 @@ test("--backend auto times webgpu (in the page) and wasm (in Node), trains on th
   expect(r.loss).toHaveLength(50);
   console.log(`experts-attention, auto: ${r.reason}`);
 }, 120_000);
+
+test("char-gpt on names, 12 steps on WebGPU: the report, and the validation loss of the CPU's run within 1%", async () => {
+  const run = async (backend: string) => {
+    const json = join(dir, `char-gpt-${backend}.json`);
+    const io = quiet();
+    const argv = ["char-gpt", "--dataset", "names", "--steps", "12", "--batch", "8", "--backend", backend];
+    const code = await trainMain([...argv, "--json", json], io);
+    expect(code, io.errors.join("\n")).toBe(0);
+    return JSON.parse(readFileSync(json, "utf8"));
+  };
+  const gpu = await run("webgpu");
+  expect(gpu).toMatchObject({
+    model: "char-gpt",
+    dataset: "names",
+    preset: "tiny",
+    backend: "webgpu",
+    steps: 12,
+  });
+  expect(gpu.adapter.length).toBeGreaterThan(0);
+  expect(gpu.samples).toHaveLength(3);
+  const cpu = await run("cpu");
+  expect(Math.abs(gpu.final.valLoss - cpu.final.valLoss) / cpu.final.valLoss).toBeLessThanOrEqual(0.01);
+  expect(gpu.baselines).toEqual(cpu.baselines);
+}, 300_000);

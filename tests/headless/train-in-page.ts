@@ -2,15 +2,18 @@
 // on WebGPU there, reports its progress and returns its result; "unavailable" when the page has no adapter or device.
 // `npm run train --backend webgpu|auto` (src/cli/train-main.ts) trains through this.
 
+import type { CharGptProgress, CharGptRunResult } from "../../src/run/run-char-gpt";
 import type { RunOptions, RunProgress, RunResult } from "../../src/run/run-types";
 import { openPage, type Session } from "./browser";
 import type { TrainPageState } from "./train-page";
 
-export type PageOutcome = { kind: "done"; result: RunResult } | { kind: "unavailable"; reason: string };
+export type PageOutcome =
+  | { kind: "done"; result: RunResult | CharGptRunResult }
+  | { kind: "unavailable"; reason: string };
 
 export async function runTrainPage(
   options: RunOptions,
-  onProgress: (p: RunProgress) => void,
+  onProgress: (p: RunProgress | CharGptProgress) => void,
 ): Promise<PageOutcome> {
   let session: Session | undefined;
   try {
@@ -32,7 +35,8 @@ export async function runTrainPage(
         const extra = session.errors.length ? `\npage errors:\n  ${session.errors.join("\n  ")}` : "";
         throw new Error(`${s.error}${extra}`);
       }
-      if (s.state === "done") return { kind: "done", result: JSON.parse(s.result) as RunResult };
+      if (s.state === "done")
+        return { kind: "done", result: JSON.parse(s.result) as RunResult | CharGptRunResult };
     }
   } finally {
     await session?.close();

@@ -21,7 +21,12 @@ import {
   objectiveLoss,
   seedParams,
 } from "../../src/io/torch-file";
-import { MODEL_NAMES, type ModelName, modelEntry, regressionTrainData } from "../../src/models/registry";
+import {
+  type ModelName,
+  modelEntry,
+  regressionTrainData,
+  TORCH_MODEL_NAMES,
+} from "../../src/models/registry";
 import { featurize, type RegressionModel } from "../../src/models/regression";
 import type { Transformer } from "../../src/models/transformer";
 import type { Module } from "../../src/nn/module";
@@ -148,7 +153,7 @@ async function trainAndExport(name: ModelName, steps: number) {
 const stepsFor = (name: ModelName) => (name === "transformer" ? 30 : 60);
 
 describe("workbench ↔ PyTorch", () => {
-  it.each(MODEL_NAMES)(
+  it.each(TORCH_MODEL_NAMES)(
     "%s: same outputs in the twin, 20 PyTorch steps lower the loss, PyTorch's weights import back",
     async (name) => {
       const { model, file, bytes } = await trainAndExport(name, stepsFor(name));

@@ -103,6 +103,7 @@ describe("pages", () => {
       "/demos/grain/",
       "/demos/experts/",
       "/demos/transformer/",
+      "/demos/lm/",
       "/demos/kernels/",
       "/demos/verify/",
     ]);

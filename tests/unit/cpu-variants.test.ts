@@ -1,4 +1,4 @@
-// The CPU backend's variants other than the reference (today the ikj4 matmul, the default) through the same
+// The CPU backend's variants other than the reference (today the ikj4 matmul and the rows4 attention, the default) through the same
 // verification cases as the WebGPU variants, against the reference configuration, with the cases' tolerances.
 
 import { describe, expect, test } from "vitest";
@@ -10,9 +10,11 @@ const cases = allCases("cpu");
 
 describe("CPU variants against the CPU reference", () => {
   test("every CPU variant but the reference has cases, and the default backend runs one of them", () => {
-    expect(new Set(cases.map((c) => `${c.kernel}/${c.variant}`))).toEqual(new Set(["matmul/ikj4"]));
-    expect(new CpuBackend().variants.matmul).toBe("ikj4");
-    expect(CpuBackend.reference().variants.matmul).toBe("reference");
+    expect(new Set(cases.map((c) => `${c.kernel}/${c.variant}`))).toEqual(
+      new Set(["matmul/ikj4", "attention/rows4", "attentionBackward/rows4"]),
+    );
+    expect(new CpuBackend().variants).toEqual({ matmul: "ikj4", attention: "rows4" });
+    expect(CpuBackend.reference().variants).toEqual({ matmul: "reference", attention: "reference" });
   });
 
   const under = new CpuBackend();

@@ -64,6 +64,19 @@ describe("unary", () => {
     closeTo(await values(be.unary("tanh", x)), [Math.tanh(-2), 0, Math.tanh(0.5), Math.tanh(3)], 7);
   });
 
+  test("gelu is the tanh approximation ½x(1 + tanh(√(2/π)(x + 0.044715x³)))", async () => {
+    const xs = [-6, -3, -1, -0.5, 0, 0.5, 1, 3, 6];
+    const direct = xs.map((v) => 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3))));
+    // 1 + tanh(u) cancels for x < 0 in the direct form above: compare with a float64-level absolute tolerance.
+    const got = await values(be.unary("gelu", t(xs, [xs.length])));
+    got.forEach((g, i) => {
+      expect(Math.abs(g - direct[i]!), `gelu(${xs[i]})`).toBeLessThanOrEqual(1e-7 * Math.max(1, Math.abs(g)));
+    });
+    // Saturation: gelu(x) = x for large x, 0 (not NaN) for very negative x, even where x³ overflows f32.
+    const big = await values(be.unary("gelu", t([-1e30, -100, 100, 1e30], [4])));
+    expect(big.map((v) => v + 0)).toEqual([0, 0, 100, 1e30].map(Math.fround));
+  });
+
   test("sigmoid and tanh saturate without NaN", async () => {
     const x = t([-1000, -100, 100, 1000], [4]);
     const s = await values(be.unary("sigmoid", x));
@@ -74,12 +87,12 @@ describe("unary", () => {
   });
 
   test("rejects an unknown op", () => {
-    expect(() => be.unary("gelu" as UnaryOp, t([1], [1]))).toThrow(/unary: argument 'op'/);
+    expect(() => be.unary("swish" as UnaryOp, t([1], [1]))).toThrow(/unary: argument 'op'/);
   });
 });
 
 describe("unaryBackward", () => {
-  const OPS: UnaryOp[] = ["relu", "sigmoid", "tanh", "exp", "neg"];
+  const OPS: UnaryOp[] = ["relu", "sigmoid", "tanh", "exp", "neg", "gelu"];
 
   // d/dx Σ dy·f(x) by central differences in float64 at the (f32) x, against the f32 backward fed with
   // y = f32(f(x)). x in [-4, 4] keeps 1 − y well resolved in f32 (y = sigmoid(4) still has 1 − y = 0.018),

@@ -56,9 +56,9 @@ describe("ops", () => {
     }
   });
 
-  test("relu, sigmoid, tanh, exp, neg, affine", () => {
+  test("relu, sigmoid, tanh, exp, neg, gelu, affine", () => {
     check([awayFromZero([3, 5], 1)], ([x]) => weightedSum(op.relu(x!)));
-    for (const f of [op.sigmoid, op.tanh, op.exp, op.neg])
+    for (const f of [op.sigmoid, op.tanh, op.exp, op.neg, op.gelu])
       check([rand([3, 5], 2, -2, 2)], ([x]) => weightedSum(f(x!)));
     check([rand([7], 3)], ([x]) => weightedSum(op.affine(x!, -2.5, 0.3)));
   });

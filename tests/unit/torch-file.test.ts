@@ -16,7 +16,7 @@ import {
 } from "../../src/io/torch-file";
 import { torchNameOf } from "../../src/io/torch-layout";
 import { parseWeightsFile } from "../../src/io/weights";
-import { MODEL_NAMES, type ModelName, modelEntry } from "../../src/models/registry";
+import { type ModelName, modelEntry, TORCH_MODEL_NAMES } from "../../src/models/registry";
 import type { Module } from "../../src/nn/module";
 import { runModel } from "../../src/run/run-model";
 import { torchDownloads, torchFileModel, torchFileToWeights } from "../../src/run/torch-weights";
@@ -36,7 +36,7 @@ async function exported(name: ModelName, seed = 1): Promise<Uint8Array> {
 }
 
 describe("PyTorch layout", () => {
-  it.each(MODEL_NAMES)(
+  it.each(TORCH_MODEL_NAMES)(
     "%s: every parameter has one PyTorch name; Linear weights are transposed",
     async (name) => {
       const model = modelEntry(name).build(new Context(backend), 3);
@@ -83,7 +83,7 @@ describe("PyTorch layout", () => {
     );
   });
 
-  it.each(MODEL_NAMES)("%s: import restores exactly the exported values", async (name) => {
+  it.each(TORCH_MODEL_NAMES)("%s: import restores exactly the exported values", async (name) => {
     const from = modelEntry(name).build(new Context(backend), 5);
     const bytes = await exportModel(name, from, info);
     const into = modelEntry(name).build(new Context(backend), 6);
@@ -246,5 +246,16 @@ describe("import refuses bad files and leaves the model untouched", () => {
     const nan = good.slice();
     new DataView(nan.buffer).setFloat32(nan.length - 4, Number.NaN, true);
     expect(await refused(nan, "line")).toMatch(/tensor 'linear.bias' holds a non-finite value/);
+  });
+});
+
+describe("a model without a PyTorch twin", () => {
+  it("char-gpt is refused by export and import, naming it", async () => {
+    const model = modelEntry("char-gpt").build(new Context(backend), 1);
+    await expect(exportModel("char-gpt", model, info)).rejects.toThrow(
+      "'char-gpt' has no PyTorch twin in src/torch/workbench_torch.py",
+    );
+    const bytes = await exported("transformer");
+    expect(() => importTorchFile(bytes, "char-gpt", model)).toThrow(TorchFileError);
   });
 });

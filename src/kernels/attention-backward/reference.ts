@@ -14,12 +14,13 @@
 // +Infinity score) has NaN weights: its dq and the dk, dv rows of the keys it sees are NaN.
 
 import { type AttentionDims, type AttentionOptions, visibleKeys } from "../attention/shape";
-import { alloc, type FloatArray, type Host, host } from "../float-array";
+import { alloc, type CpuOpContext, type FloatArray, type Host, host } from "../float-array";
+import { attentionBackwardCpuFast } from "./fast";
 import { attentionBackwardDims } from "./shape";
 
-/** The op's CPU entry. */
+/** The op's CPU entry: dims checked, then the variant in force ("reference" below, or "rows4" in fast.ts). */
 export function attentionBackward(
-  _k: unknown,
+  ctx: CpuOpContext,
   q: Host,
   k: Host,
   v: Host,
@@ -29,7 +30,8 @@ export function attentionBackward(
   opts: AttentionOptions = {},
 ): { dq: Host; dk: Host; dv: Host } {
   const d = attentionBackwardDims(q.shape, k.shape, v.shape, out.shape, lse.shape, dout.shape, opts);
-  const r = attentionBackwardCpu(q.data, k.data, v.data, out.data, lse.data, dout.data, d);
+  const run = ctx.variants.attention === "rows4" ? attentionBackwardCpuFast : attentionBackwardCpu;
+  const r = run(q.data, k.data, v.data, out.data, lse.data, dout.data, d);
   return { dq: host(q.shape, r.dq), dk: host(k.shape, r.dk), dv: host(v.shape, r.dv) };
 }
 

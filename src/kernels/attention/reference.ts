@@ -6,19 +6,21 @@
 // an underflow) adds nothing, and a visible NaN or +Infinity score makes the row's out and lse NaN. Outputs take the precision of q (float64 on
 // the gradient-check backend, float32 otherwise).
 
-import { alloc, type FloatArray, type Host, host } from "../float-array";
+import { alloc, type CpuOpContext, type FloatArray, type Host, host } from "../float-array";
+import { attentionCpuFast } from "./fast";
 import { type AttentionDims, type AttentionOptions, attentionDims, visibleKeys } from "./shape";
 
-/** The op's CPU entry. */
+/** The op's CPU entry: dims checked, then the variant in force ("reference" below, or "rows4" in fast.ts). */
 export function attention(
-  _k: unknown,
+  ctx: CpuOpContext,
   q: Host,
   k: Host,
   v: Host,
   opts: AttentionOptions = {},
 ): { out: Host; lse: Host } {
   const d = attentionDims(q.shape, k.shape, v.shape, opts);
-  const r = attentionCpu(q.data, k.data, v.data, d);
+  const run = ctx.variants.attention === "rows4" ? attentionCpuFast : attentionCpu;
+  const r = run(q.data, k.data, v.data, d);
   return { out: host(d.out, r.out), lse: host(d.lse, r.lse) };
 }
 

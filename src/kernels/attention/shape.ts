@@ -24,6 +24,8 @@ export interface AttentionOptions {
 /** fused: online softmax over key blocks, no T×S matrix in memory; unfused: matmul, softmax, matmul. */
 export const ATTENTION_VARIANTS = ["fused", "unfused"] as const;
 export type AttentionVariant = (typeof ATTENTION_VARIANTS)[number];
+/** reference: one query row at a time (the spec); rows4: 4 query rows per pass over the keys (fast.ts), forward and backward. */
+export const ATTENTION_CPU_VARIANTS = ["reference", "rows4"] as const;
 
 /**
  * Largest head size of the fused kernels, forward and backward: their private arrays hold MAX_D4 = 32 vec4s

@@ -7,7 +7,7 @@ import { crossEntropy } from "./reference";
 
 const U = 2 ** -24;
 const ULP = 2 ** -23;
-const REFERENCE = { variants: { matmul: "reference" as const }, checkIndices: false };
+const REFERENCE = { variants: { matmul: "reference", attention: "reference" } as const, checkIndices: false };
 
 // ---- cross-entropy ---------------------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ import type { BinaryOp, UnaryOp } from "./shape";
 const ULP = 2 ** -23; // f32 machine epsilon: one unit in the last place of a value in [1, 2)
 const FLT_MIN = 1.1754944e-38; // smallest normal f32: GPUs may flush denormal results (sigmoid(−100)) to 0
 
-const UNARY_OPS: UnaryOp[] = ["relu", "sigmoid", "tanh", "exp", "neg"];
+const UNARY_OPS: UnaryOp[] = ["relu", "sigmoid", "tanh", "exp", "neg", "gelu"];
 const BINARY_OPS: BinaryOp[] = ["add", "sub", "mul"];
 
 type Tol = { atol: number; rtol: number };
@@ -26,6 +26,10 @@ const FORWARD_TOL: Record<UnaryOp, Tol> = {
   exp: { atol: FLT_MIN, rtol: 43 * ULP },
   sigmoid: { atol: FLT_MIN, rtol: 46 * ULP },
   tanh: { atol: 4 * ULP, rtol: 36 * ULP },
+  // gelu = x·σ(t), t = 2√(2/π)(x + 0.044715x³): t carries ~5 roundings, σ adds exp's 3 + 2|t| ULP, and the
+  // relative error of σ(t) for t < 0 grows like |t|·(error of t). So |gelu(x)|·(8|t| + 7) ULP bounds the error;
+  // its largest value over x < 0 is 3.3 ULP (at x ≈ −1.09), and for x > 0 σ(t) is within a few ULP of 1.
+  gelu: { atol: 4 * ULP, rtol: 16 * ULP },
 };
 
 // Backward tolerances, from y and dy given exactly: relu, neg and exp are one exact select or one rounded
@@ -37,6 +41,9 @@ const BACKWARD_TOL: Record<UnaryOp, Tol> = {
   exp: { atol: FLT_MIN, rtol: ULP },
   sigmoid: { atol: FLT_MIN, rtol: 2 * ULP },
   tanh: { atol: FLT_MIN, rtol: 2 * ULP },
+  // gelu′ = s + x·s(1 − s)·2u′ recomputes s = σ(t) from x (the forward's error bound above, in both terms, each
+  // of size <= 1.2) and has a zero near x = −0.75, where only an absolute bound holds.
+  gelu: { atol: 32 * ULP, rtol: 16 * ULP },
 };
 
 // WGSL requires correctly rounded f32 +, −, ×; the reference rounds the exact float64 result once, so both
@@ -79,7 +86,8 @@ const UNARY_SHAPES: { name: string; shape: number[] }[] = [
 function unaryCases(): VerifyCase[] {
   const out: VerifyCase[] = [];
   UNARY_OPS.forEach((op, k) => {
-    // exp stays within ±20 (exp(100) overflows f32); the others also see ±50 and ±100.
+    // exp stays within ±20 (exp(100) overflows f32); the others also see ±50 and ±100 (gelu: x³ up to 1e6,
+    // σ saturated, so gelu(x) = x or −0 and gelu′ = 1 or 0).
     const wide = op !== "exp";
     const range = wide ? "x in ±20, ±50, ±100" : "x in ±20";
     UNARY_SHAPES.forEach((s, i) => {

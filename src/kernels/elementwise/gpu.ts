@@ -121,7 +121,7 @@ export function unary<T extends GpuArray>(k: GpuOpContext<T>, op: UnaryOp, x: T)
 export function unaryBackward<T extends GpuArray>(k: GpuOpContext<T>, op: UnaryOp, x: T, y: T, dy: T): T {
   checkUnaryBackward(op, x.shape, y.shape, dy.shape);
   // The one input the gradient reads besides dy; neg reads none and binds dy in its place.
-  const src = op === "relu" ? x.buffer : op === "neg" ? dy.buffer : y.buffer;
+  const src = op === "relu" || op === "gelu" ? x.buffer : op === "neg" ? dy.buffer : y.buffer;
   const bufs = (dx: T) => [src, dy.buffer, dx.buffer];
   return output(k, `${op}Backward`, dy.shape, (dx) =>
     vec4(k.rt, "unaryBackward", { OP: UNARY_CODES[op] }, bufs(dx), [dy.size], dy.size, k.launch),

@@ -23,6 +23,24 @@ export function sigmoid(x: number): number {
   return e / (1 + e);
 }
 
+const GELU_A = Math.sqrt(2 / Math.PI);
+const GELU_B = 0.044715;
+
+/**
+ * GELU, tanh approximation (GPT-2's): ½x(1 + tanh(u)) with u = √(2/π)(x + 0.044715x³), computed as x·σ(2u)
+ * (the same value: 1 + tanh(u) = 2σ(2u)), which keeps its relative accuracy for negative x where 1 + tanh(u)
+ * would cancel.
+ */
+export function gelu(x: number): number {
+  return x * sigmoid(2 * GELU_A * (x + GELU_B * x * x * x));
+}
+
+/** d gelu / dx = s + x·s(1 − s)·2u′ with s = σ(2u) and u′ = √(2/π)(1 + 3·0.044715x²). */
+export function geluGrad(x: number): number {
+  const s = sigmoid(2 * GELU_A * (x + GELU_B * x * x * x));
+  return s + x * s * (1 - s) * 2 * GELU_A * (1 + 3 * GELU_B * x * x);
+}
+
 /** The op on one value, in float64. */
 export function unaryFn(op: UnaryOp): (x: number) => number {
   switch (op) {
@@ -37,6 +55,8 @@ export function unaryFn(op: UnaryOp): (x: number) => number {
       return Math.exp;
     case "neg":
       return (x) => -x;
+    case "gelu":
+      return gelu;
   }
 }
 
@@ -53,6 +73,8 @@ function backwardFn(op: UnaryOp): (x: number, y: number, dy: number) => number {
       return (_x, y, dy) => dy * y;
     case "neg":
       return (_x, _y, dy) => -dy;
+    case "gelu":
+      return (x, _y, dy) => dy * geluGrad(x);
   }
 }
 
@@ -85,7 +107,7 @@ export function unaryBackward(_k: unknown, op: UnaryOp, x: Host, y: Host, dy: Ho
   checkUnaryBackward(op, x.shape, y.shape, dy.shape);
   const f = backwardFn(op);
   // Only the tensor the op reads is touched (the others may have any shape).
-  const xs = op === "relu" ? x.data : null;
+  const xs = op === "relu" || op === "gelu" ? x.data : null;
   const ys = op === "sigmoid" || op === "tanh" || op === "exp" ? y.data : null;
   const g = dy.data;
   const dx = alloc(g, g.length);

@@ -3,11 +3,12 @@
 
 import { checkNumber, checkSameShape, fmt, type Shape, ShapeError, sizeOf } from "../validate";
 
-export type UnaryOp = "relu" | "sigmoid" | "tanh" | "exp" | "neg";
+/** gelu is the tanh approximation, x·σ(2·√(2/π)·(x + 0.044715x³)) = ½x(1 + tanh(√(2/π)(x + 0.044715x³))). */
+export type UnaryOp = "relu" | "sigmoid" | "tanh" | "exp" | "neg" | "gelu";
 export type BinaryOp = "add" | "sub" | "mul";
 
 /** Op codes of the `OP` override in elementwise-unary*.wgsl; the order is the shaders' switch. */
-export const UNARY_CODES: Record<UnaryOp, number> = { relu: 0, sigmoid: 1, tanh: 2, exp: 3, neg: 4 };
+export const UNARY_CODES: Record<UnaryOp, number> = { relu: 0, sigmoid: 1, tanh: 2, exp: 3, neg: 4, gelu: 5 };
 /** Op codes of the `OP` override in elementwise-binary.wgsl. */
 export const BINARY_CODES: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2 };
 
@@ -31,13 +32,13 @@ export function checkBinaryOp(op: BinaryOp): void {
 }
 
 /**
- * The backward reads x for relu, y for sigmoid/tanh/exp and neither for neg; only the tensors it reads must
+ * The backward reads x for relu and gelu, y for sigmoid/tanh/exp and neither for neg; only the tensors it reads must
  * match dy's shape (a caller may pass anything for the others).
  */
 export function checkUnaryBackward(op: UnaryOp, x: Shape, y: Shape, dy: Shape): void {
   checkUnaryOp(op);
   const name = `${op}Backward`;
-  if (op === "relu") checkSameShape(name, "x", x, dy);
+  if (op === "relu" || op === "gelu") checkSameShape(name, "x", x, dy);
   else if (op !== "neg") checkSameShape(name, "y", y, dy);
 }
 

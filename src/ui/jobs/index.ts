@@ -3,6 +3,7 @@
 import type { Backend } from "../../backend/contract";
 import type { JobSpec } from "../../io/types";
 import type { Job } from "./job";
+import { lmJob } from "./lm-job";
 import { expertsJob, grainJob } from "./regression-jobs";
 import { transformerJob } from "./transformer-job";
 
@@ -14,6 +15,8 @@ export function createJob(spec: JobSpec, backend: Backend): Promise<Job> {
       return expertsJob(spec, backend);
     case "transformer":
       return transformerJob(spec, backend);
+    case "lm":
+      return lmJob(spec, backend);
     default:
       throw new Error(`unknown job kind '${String(spec.kind)}'`);
   }

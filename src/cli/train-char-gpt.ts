@@ -1,0 +1,139 @@
+// `npm run train -- char-gpt ...`: the character-level GPT from the command line (train-main.ts hands it over).
+// The CPU path runs src/run/run-char-gpt.ts here in Node on the corpus files of the npm packages; the WebGPU path
+// runs the same code in headless Chromium through the train page. Prints progress (training and validation loss,
+// tokens per second), then a summary; --json writes the report, --save the weights file `npm run sample` reads,
+// --load starts from one (refused, naming the mismatch, when it is of another vocabulary or preset).
+
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { findChromium } from "../../tests/headless/chromium.mjs";
+import { runTrainPage } from "../../tests/headless/train-in-page";
+import { CpuBackend } from "../backend/cpu";
+import { nodeCorpusSource } from "../data/text/sources-node";
+import { type CharGptProgress, type CharGptRunResult, runCharGpt } from "../run/run-char-gpt";
+import type { RunOptions } from "../run/run-types";
+import type { TrainArgs } from "./train-args";
+
+export interface Io {
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+const LN2 = Math.log(2);
+const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : String(x));
+
+export function charGptProgressLine(p: CharGptProgress): string {
+  const width = String(p.steps).length;
+  const eta = p.etaSeconds >= 60 ? `${(p.etaSeconds / 60).toFixed(1)} min` : `${p.etaSeconds.toFixed(0)} s`;
+  return (
+    `step ${String(p.step).padStart(width)}/${p.steps}  train ${f3(p.trainLoss)}  val ${f3(p.valLoss)} nats/char ` +
+    `(${f3(p.valLoss / LN2)} bits)  ${p.tokensPerSecond.toFixed(0)} tokens/s  ETA ${eta}`
+  );
+}
+
+function summary(r: CharGptRunResult, reason: string): string[] {
+  const rep = r.report;
+  const c = rep.config;
+  const lines: [string, string][] = [
+    [
+      "model",
+      `char-gpt, preset ${rep.preset}: ${c.layers} layer${c.layers > 1 ? "s" : ""}, ${c.heads} heads, width ${c.width}, context ${c.context}, ` +
+        `batch ${rep.batch}, head ${c.tieWeights ? "tied to the token embedding" : "untied"}`,
+    ],
+    ["dataset", `${rep.dataset} (vocabulary ${c.vocab} characters)`],
+    ["parameters", String(rep.params)],
+    ["backend", `${rep.backend} (${reason})`],
+    ["adapter", rep.adapter ?? "none (CPU)"],
+    [
+      "time",
+      rep.steps === 0
+        ? "no training (0 steps): evaluation only"
+        : `${rep.steps} steps in ${rep.seconds.toFixed(1)} s, ${rep.tokensPerSecond.toFixed(0)} tokens/s`,
+    ],
+    ["train loss", `${f3(rep.final.trainLoss)} nats/char (${f3(rep.final.trainLoss / LN2)} bits)`],
+    ["val loss", `${f3(rep.final.valLoss)} nats/char (${f3(rep.final.valLoss / LN2)} bits)`],
+    [
+      "baselines",
+      `unigram ${f3(rep.baselines.unigram)}, bigram ${f3(rep.baselines.bigram)} (validation, fitted on the training split)`,
+    ],
+  ];
+  rep.samples.forEach((s, i) => {
+    lines.push([i === 0 ? "samples" : "", JSON.stringify(s)]);
+  });
+  return lines.map(([k, v]) => `${k.padEnd(13)}${v}`);
+}
+
+function writeFile(file: string, text: string): string {
+  const path = resolve(file);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, text);
+  return path;
+}
+
+/** Everything `npm run train -- char-gpt` does after parsing; returns the exit code. */
+export async function charGptMain(args: TrainArgs, io: Io): Promise<number> {
+  const options: RunOptions = {
+    model: "char-gpt",
+    ...(args.steps !== undefined ? { steps: args.steps } : {}),
+    ...(args.seed !== undefined ? { seed: args.seed } : {}),
+    ...(args.lr !== undefined ? { lr: args.lr } : {}),
+    ...(args.dataset ? { dataset: args.dataset } : {}),
+    ...(args.preset ? { preset: args.preset } : {}),
+    ...(args.batch !== undefined ? { batch: args.batch } : {}),
+    ...(args.context !== undefined ? { context: args.context } : {}),
+  };
+  if (args.load) {
+    try {
+      const text = readFileSync(args.load, "utf8");
+      JSON.parse(text);
+      options.weights = text;
+    } catch (e) {
+      io.err(`train: cannot read --load ${args.load}: ${(e as Error).message}`);
+      return 1;
+    }
+  }
+  io.out(
+    `train: char-gpt on ${args.dataset ?? "moby-dick"}, preset ${args.preset ?? (args.dataset === "names" ? "tiny" : "small")}` +
+      `${args.steps !== undefined ? `, ${args.steps} steps` : ""}${args.load ? `, from ${args.load}` : ""}`,
+  );
+  const onProgress = (p: CharGptProgress) => io.out(charGptProgressLine(p));
+  const onCpu = async (why: string) => {
+    io.out(`backend: cpu (${why})`);
+    const result = await runCharGpt(new CpuBackend(), options, nodeCorpusSource, { onProgress });
+    return { result, reason: why };
+  };
+  let outcome: { result: CharGptRunResult; reason: string };
+  try {
+    if (args.backend === "cpu") outcome = await onCpu("the cpu backend was requested");
+    else if (args.backend === "auto" && !findChromium()) {
+      outcome = await onCpu("auto: no Chromium found for WebGPU (set CHROMIUM_PATH)");
+    } else {
+      io.out("backend: webgpu in headless Chromium (starting Vite and Chromium...)");
+      const page = await runTrainPage({ ...options, backendChoice: args.backend }, (p) => {
+        if ("valLoss" in p) onProgress(p);
+      });
+      if (page.kind === "done" && "kind" in page.result && page.result.kind === "char-gpt") {
+        const reason =
+          args.backend === "auto" ? "auto: a WebGPU adapter is available" : "webgpu was requested";
+        outcome = { result: page.result, reason };
+      } else if (page.kind === "done") {
+        io.err("train: the page returned another model's result");
+        return 1;
+      } else if (args.backend === "webgpu") {
+        io.err(`train: WebGPU is unavailable in headless Chromium: ${page.reason}`);
+        return 1;
+      } else outcome = await onCpu(`auto: WebGPU is unavailable (${page.reason})`);
+    }
+  } catch (e) {
+    io.err(`train: ${(e as Error).message}`);
+    return 1;
+  }
+  io.out("");
+  for (const line of summary(outcome.result, outcome.reason)) io.out(line);
+  if (args.json) {
+    const json = { ...outcome.result.report, reason: outcome.reason };
+    io.out(`json written to ${writeFile(args.json, `${JSON.stringify(json, null, 2)}\n`)}`);
+  }
+  if (args.save) io.out(`weights written to ${writeFile(args.save, JSON.stringify(outcome.result.weights))}`);
+  return 0;
+}

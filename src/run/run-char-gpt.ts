@@ -1,0 +1,256 @@
+// One run of the character-level GPT for `npm run train -- char-gpt` (chosen by runAnyModel, run-model.ts): a preset
+// on a corpus, optionally from a saved weights file, trained in chunks with the validation loss on fixed held-out
+// batches after each; then the final training and validation losses, the corpus's unigram and bigram baselines,
+// samples written by the trained weights, and the weights file. No DOM and no shaders: the backend and the corpus
+// source (Node files or Vite imports) come from the caller.
+//
+// Everything a run is given is checked before the first step: the dataset and preset names, the shape (batch,
+// context, heads), the largest tensor a step allocates against the backend's limit, and a weights file's
+// vocabulary and shape against this dataset and preset.
+
+import type { Backend } from "../backend/contract";
+import type { CorpusSource, DatasetName } from "../data/text/corpus";
+import { DATASETS, loadCorpus } from "../data/text/corpus";
+import { DEFAULT_LIMITS } from "../io/settings";
+import { ATTENTION_FUSED_MAX_D } from "../kernels/attention/shape";
+import { type CharGptConfig, charGptParamCount, checkCharGptConfig } from "../models/char-gpt";
+import { CHAR_GPT_PRESETS, type CharGptPresetName, charGptPreset } from "../models/char-gpt-presets";
+import { sampleCharGpt } from "../models/char-gpt-sample";
+import {
+  charGptConfigFor,
+  charGptTask,
+  charGptTrainConfig,
+  charGptValidationBatches,
+  encodeCorpus,
+  evaluateCharGpt,
+} from "../models/char-gpt-train";
+import {
+  type CharGptWeights,
+  checkCharGptWeights,
+  loadCharGpt,
+  saveCharGpt,
+} from "../models/char-gpt-weights";
+import { Trainer } from "../train/trainer";
+import type { RunOptions } from "./run-types";
+
+export interface CharGptProgress {
+  step: number;
+  steps: number;
+  /** Training loss of the last step done (nats per character). */
+  trainLoss: number;
+  /** Validation loss on the fixed held-out batches after `step` steps. */
+  valLoss: number;
+  tokensPerSecond: number;
+  etaSeconds: number;
+}
+
+export interface CharGptReport {
+  model: "char-gpt";
+  dataset: DatasetName;
+  preset: CharGptPresetName;
+  config: CharGptConfig;
+  batch: number;
+  params: number;
+  steps: number;
+  /** Training seconds (evaluations excluded) and the characters trained on per second in them. */
+  seconds: number;
+  tokensPerSecond: number;
+  /** Training loss of every step read back (step, loss). */
+  loss: { step: number; loss: number }[];
+  /** Validation loss after each chunk of steps (step 0: before training). */
+  val: { step: number; loss: number }[];
+  /** Nats per character on fixed batches of each split. */
+  final: { trainLoss: number; valLoss: number };
+  baselines: { unigram: number; bigram: number };
+  samples: string[];
+  backend: string;
+  /** The WebGPU adapter's description; null on the CPU. */
+  adapter: string | null;
+}
+
+export interface CharGptRunResult {
+  kind: "char-gpt";
+  report: CharGptReport;
+  weights: CharGptWeights;
+}
+
+export class CharGptRunError extends Error {
+  override name = "CharGptRunError";
+}
+
+/** Largest typed array V8 allocates (elements): the CPU backend's limit on one tensor. */
+export const CPU_MAX_ELEMENTS = 2 ** 32;
+/** Fixed evaluation batches: this many of EVAL_BATCH windows, from each split. */
+const EVAL_BATCHES = 8;
+const EVAL_BATCH = 32;
+
+/** The backend's limit on one tensor, in bytes, and its name (duck-typed: run/ never imports the WebGPU backend). */
+export function tensorLimit(backend: Backend): { bytes: number; name: string } {
+  const rt = (backend as unknown as { rt?: { limits?: { maxStorageBufferBindingSize?: number } } }).rt;
+  const max = rt?.limits?.maxStorageBufferBindingSize;
+  if (backend.name === "webgpu" && max !== undefined)
+    return { bytes: max, name: `the device's maxStorageBufferBindingSize (${max} bytes)` };
+  return {
+    bytes: CPU_MAX_ELEMENTS * 4,
+    name: `the CPU backend's largest array (${CPU_MAX_ELEMENTS} floats)`,
+  };
+}
+
+/** The largest tensors one training step allocates, by name, in floats. */
+export function largestTensors(c: CharGptConfig, batch: number): [string, number][] {
+  const rows = batch * c.context;
+  const out: [string, number][] = [
+    ["the MLP's hidden activations [batch·context, 4·width]", rows * 4 * c.width],
+    ["the logits [batch·context, vocabulary]", rows * c.vocab],
+  ];
+  // Above the fused kernel's head size, attention runs unfused and keeps the scores [batch, heads, T, T].
+  if (c.width / c.heads > ATTENTION_FUSED_MAX_D)
+    out.push(["the attention scores [batch, heads, context, context]", batch * c.heads * c.context ** 2]);
+  return out;
+}
+
+/** Refuse a batch or context the backend cannot hold, naming the limit, before anything is allocated. */
+export function checkCharGptFits(c: CharGptConfig, batch: number, backend: Backend): void {
+  const [lo, hi] = DEFAULT_LIMITS.batch;
+  if (!(Number.isInteger(batch) && batch >= lo && batch <= hi))
+    throw new CharGptRunError(`char-gpt: batch must be an integer in [${lo}, ${hi}], got ${batch}`);
+  checkCharGptConfig(c);
+  const limit = tensorLimit(backend);
+  for (const [what, floats] of largestTensors(c, batch)) {
+    if (floats * 4 > limit.bytes) {
+      throw new CharGptRunError(
+        `char-gpt: batch ${batch} × context ${c.context} is too large for ${limit.name}: ${what} needs ${floats * 4} bytes`,
+      );
+    }
+  }
+}
+
+/** The run's preset, shape and training recipe from the options (defaults: the small preset on Moby-Dick). */
+export function charGptSetup(o: RunOptions) {
+  const dataset = o.dataset ?? "moby-dick";
+  if (!DATASETS.includes(dataset))
+    throw new CharGptRunError(`char-gpt: unknown dataset '${dataset}': choose one of ${DATASETS.join(", ")}`);
+  const presetName = o.preset ?? (dataset === "names" ? "tiny" : "small");
+  if (!Object.hasOwn(CHAR_GPT_PRESETS, presetName)) {
+    throw new CharGptRunError(
+      `char-gpt: unknown preset '${presetName}': choose one of ${Object.keys(CHAR_GPT_PRESETS).join(", ")}`,
+    );
+  }
+  if ((o.seeds ?? 1) !== 1) throw new CharGptRunError("char-gpt: trains one seed per run (--seeds 1)");
+  const preset = charGptPreset(presetName);
+  const steps = o.steps ?? preset.training.steps;
+  const lr = o.lr ?? preset.training.lr;
+  if (!(Number.isInteger(steps) && steps >= 0))
+    throw new CharGptRunError(`char-gpt: steps must be an integer >= 0, got ${steps}`);
+  if (!(Number.isFinite(lr) && lr > 0))
+    throw new CharGptRunError(`char-gpt: lr must be a number > 0, got ${lr}`);
+  const training = {
+    ...preset.training,
+    steps: Math.max(1, steps),
+    lr,
+    // The decay keeps the preset's ratio of final to peak rate; the warmup stays within the run.
+    minLr: lr * (preset.training.minLr / preset.training.lr),
+    warmup: Math.min(preset.training.warmup, Math.max(0, steps - 1)),
+    batch: o.batch ?? preset.training.batch,
+    dataSeed: o.seed ?? preset.training.dataSeed,
+  };
+  const shape = { ...preset.model, ...(o.context !== undefined ? { context: o.context } : {}) };
+  return { dataset, presetName, steps, training, shape, seed: o.seed ?? 1 };
+}
+
+/** Train the character-level GPT as `options` ask, on `backend`, with the corpus from `source`. */
+export async function runCharGpt(
+  backend: Backend,
+  options: RunOptions,
+  source: CorpusSource,
+  hooks: { onProgress?: (p: CharGptProgress) => void } = {},
+): Promise<CharGptRunResult> {
+  const { dataset, presetName, steps, training, shape, seed } = charGptSetup(options);
+  const data = encodeCorpus(await loadCorpus(dataset, source));
+  const config = charGptConfigFor(data.vocab, shape, { seed });
+  checkCharGptFits(config, training.batch, backend);
+  const file = options.weights ? JSON.parse(options.weights) : null;
+  const expect = {
+    vocab: data.vocab,
+    config: { context: config.context, width: config.width, heads: config.heads, layers: config.layers },
+  };
+  // A file from another vocabulary or shape is refused here, naming the difference, before a step runs.
+  const loaded = file ? checkCharGptWeights(file, expect).weights : null;
+  const valBatches = charGptValidationBatches(data, config.context, EVAL_BATCH, EVAL_BATCHES);
+  const trainBatches = charGptValidationBatches(
+    { ...data, val: data.train },
+    config.context,
+    EVAL_BATCH,
+    EVAL_BATCHES,
+  );
+
+  const task = charGptTask(data, config, training);
+  const trainer = new Trainer(
+    backend,
+    { ...task, build: (ctx) => (file ? loadCharGpt(ctx, file, expect).model : task.build(ctx)) },
+    {
+      ...charGptTrainConfig(training, backend.name === "webgpu" ? 10 : 1),
+      steps: 0,
+      checkpointEvery: 2 ** 30,
+    },
+  );
+  const val = [{ step: 0, loss: await evaluateCharGpt(trainer.model, valBatches) }];
+  const chunk = Math.max(1, Math.ceil(steps / 10));
+  const tokensPerStep = training.batch * config.context;
+  let trainMs = 0;
+  while (trainer.step < steps) {
+    trainer.config.steps = Math.min(steps, trainer.step + chunk);
+    const t0 = performance.now();
+    await trainer.run();
+    trainMs += performance.now() - t0;
+    const valLoss = await evaluateCharGpt(trainer.model, valBatches);
+    val.push({ step: trainer.step, loss: valLoss });
+    const rate = (trainer.step * tokensPerStep) / Math.max(1e-9, trainMs / 1000);
+    hooks.onProgress?.({
+      step: trainer.step,
+      steps,
+      trainLoss: trainer.history.at(-1)?.loss ?? Number.NaN,
+      valLoss,
+      tokensPerSecond: rate,
+      etaSeconds: ((steps - trainer.step) * tokensPerStep) / rate,
+    });
+  }
+  const model = trainer.model;
+  const final = {
+    trainLoss: await evaluateCharGpt(model, trainBatches),
+    valLoss: val.at(-1)!.loss,
+  };
+  const samples: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    samples.push(
+      await sampleCharGpt(model, data.vocab, {
+        prompt: "",
+        tokens: dataset === "names" ? 80 : 200,
+        temperature: 0.8,
+        seed: seed + i,
+        boundary: data.boundary,
+      }),
+    );
+  }
+  const seconds = trainMs / 1000;
+  const report: CharGptReport = {
+    model: "char-gpt",
+    dataset,
+    preset: presetName,
+    config,
+    batch: training.batch,
+    params: charGptParamCount(config),
+    steps,
+    seconds,
+    tokensPerSecond: steps > 0 ? (steps * tokensPerStep) / Math.max(1e-9, seconds) : 0,
+    loss: trainer.history.map((r) => ({ step: r.step, loss: r.loss })),
+    val,
+    final,
+    baselines: { unigram: data.baselines.unigram, bigram: data.baselines.bigram },
+    samples,
+    backend: backend.name,
+    adapter: backend.name === "webgpu" ? backend.description : null,
+  };
+  const weights = await saveCharGpt(model, data.vocab, { dataset, step: (loaded?.step ?? 0) + steps });
+  return { kind: "char-gpt", report, weights };
+}
