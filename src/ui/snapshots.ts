@@ -53,6 +53,8 @@ export interface GrainSnapshot {
   kind: "grain";
   stage: string;
   view: ModelView;
+  /** The least-squares plane's training error on the stage's data (white + brown stages), else null. */
+  planeMse: number | null;
 }
 
 export interface ExpertsSnapshot {

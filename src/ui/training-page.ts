@@ -167,6 +167,10 @@ export abstract class TrainingPage extends LitElement {
     :host { display: block; font: 15px/1.45 system-ui, sans-serif; color: #111; }
     h2 { font-size: 1.1em; margin: 1em 0 0.3em; }
     .hint { color: #555; font-style: italic; margin: 0.2em 0; }
+    .about { font-size: 1.05em; margin: 0.3em 0; max-width: 70em; }
+    .reading { margin: 0.3em 0 0.6em; padding: 0.35em 0.7em; border-left: 4px solid #009e73; background: #f1f8f5; max-width: 70em; }
+    .reading.note { border-color: #e69f00; background: #fdf6e8; }
+    .reading.warn { border-color: #d55e00; background: #fcefe8; }
     pre, code { font-family: ui-monospace, monospace; font-size: 13px; }
     pre.eq { background: #f5f5f5; padding: 0.5em 0.8em; margin: 0.2em 0; white-space: pre-wrap; }
     table { border-collapse: collapse; font-variant-numeric: tabular-nums; font-size: 13px; }

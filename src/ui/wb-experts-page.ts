@@ -6,8 +6,9 @@ import { css, html, nothing } from "lit";
 import type { SettingName } from "../io/settings";
 import type { TrainSettings } from "../io/types";
 import { linearTerms } from "./jobs/equations";
+import { expertsReading } from "./readings";
 import type { ExpertsSnapshot, ModelView } from "./snapshots";
-import { EXPERTS_DEFAULTS } from "./stages";
+import { EXPERTS_ABOUT, EXPERTS_DEFAULTS } from "./stages";
 import { TrainingPage } from "./training-page";
 import "./wb-model-view";
 
@@ -51,7 +52,10 @@ export class WbExpertsPage extends TrainingPage {
   override render() {
     const snap = this.training.snapshot as ExpertsSnapshot | null;
     const ok = snap?.kind === "experts";
+    const reading = ok ? expertsReading(snap) : null;
     return html`
+      <p class="about">${EXPERTS_ABOUT}</p>
+      ${reading ? html`<p class="reading ${reading.tone}" role="status">${reading.text}</p>` : nothing}
       ${this.panel()}
       <div class="top">
         <div>${this.lossChart()}</div>

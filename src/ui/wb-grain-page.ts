@@ -2,9 +2,10 @@
 // trainer panel, train and held-out loss, the data and the model's predictions per grain (also beyond the
 // training range), the learned equations, and the weight each grain gives each expert.
 
-import { css, html } from "lit";
+import { css, html, nothing } from "lit";
 import type { SettingName } from "../io/settings";
 import type { TrainSettings } from "../io/types";
+import { grainReading } from "./readings";
 import type { GrainSnapshot } from "./snapshots";
 import { GRAIN_STAGES, stageInfo } from "./stages";
 import { TrainingPage } from "./training-page";
@@ -54,6 +55,7 @@ export class WbGrainPage extends TrainingPage {
     const info = stageInfo(this.stage);
     const snap = this.training.snapshot as GrainSnapshot | null;
     const view = snap?.kind === "grain" && snap.stage === this.stage ? snap.view : null;
+    const reading = view && snap ? grainReading(snap) : null;
     return html`
       <nav class="stages" aria-label="stages of the grain story">
         ${GRAIN_STAGES.map(
@@ -62,6 +64,7 @@ export class WbGrainPage extends TrainingPage {
         )}
       </nav>
       <p class="about">${info.about}</p>
+      ${reading ? html`<p class="reading ${reading.tone}" role="status">${reading.text}</p>` : nothing}
       <p class="data">Data: ${info.grains.join(" and ")} ${info.grains.length > 1 ? "grains" : "grain"}, x from 1 to 5 cups
         (held-out rows too); the chart also shows rows with x from 5 to 10 cups, which training never sees.</p>
       ${this.panel()}

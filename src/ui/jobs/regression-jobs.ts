@@ -10,6 +10,7 @@ import { registrySchedule, regressionEntry } from "../../models/registry";
 import { SeedTrainer } from "../../run/seeds";
 import type { ExpertsSnapshot, GrainSnapshot } from "../snapshots";
 import { stageInfo } from "../stages";
+import { planeLeastSquaresMse } from "./baseline";
 import { EXPERT_MODELS, regressionBuilder } from "./catalog";
 import { type Job, seedList } from "./job";
 import { type Group, modelView, type PageRun, type Splits } from "./regression-view";
@@ -51,6 +52,7 @@ export async function grainJob(spec: JobSpec, backend: Backend): Promise<Job> {
   const seeds = seedList(seed, count);
   const page = await pageRun(backend, stage.name, ["x", "z"], seeds, splits.train, spec.settings);
   const { run } = page;
+  const planeMse = stage.grains.length === 2 ? planeLeastSquaresMse(splits.train) : null;
   const groups: Group[] = stage.shown.map((name) => {
     const g = GRAINS[grainIndex(name)]!;
     return { name: g.name, label: grainIndex(name), b: g.z, truth: (x) => g.ratio * x };
@@ -64,6 +66,7 @@ export async function grainJob(spec: JobSpec, backend: Backend): Promise<Job> {
         kind: "grain",
         stage: stage.name,
         view: await modelView(page, stage.title.replace(/^\d+\. /, ""), groups, splits, req.seed),
+        planeMse,
       };
     },
   };
