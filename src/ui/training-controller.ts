@@ -5,6 +5,7 @@
 
 import type { ReactiveController, ReactiveControllerHost } from "lit";
 import type { History, JobInfo, JobKind, JobSpec, SavedJob, TestPoint, TrainSettings } from "../io/types";
+import type { SeedPoint } from "./loss-columns";
 import type { Columns } from "./plot-base";
 import type { FromWorker, SnapshotRequest, ToWorker } from "./protocol";
 import type { Snapshot } from "./snapshots";
@@ -47,6 +48,8 @@ export class TrainingController implements ReactiveController {
   persistedStep = 0;
   /** [steps, train per run..., test per run...] for <wb-loss-chart>; a new outer array on every change. */
   lossData: Columns = [[]];
+  /** Every snapshot's per-seed training MSE of each model (regression pages), for the loss chart. */
+  seedPoints: SeedPoint[] = [];
   private snapshots = 0;
 
   private worker: Worker | null = null;
@@ -200,10 +203,32 @@ export class TrainingController implements ReactiveController {
         this.stepsPerSecond = m.stepsPerSecond;
         this.append(m.train, m.test);
         break;
-      case "snapshot":
-        this.snapshot = m.snapshot as Snapshot;
+      case "snapshot": {
+        const snap = m.snapshot as Snapshot;
+        this.snapshot = snap;
         this.snapshots++;
+        const views = snap.kind === "grain" ? [snap.view] : snap.kind === "experts" ? snap.views : [];
+        const last = this.seedPoints[this.seedPoints.length - 1];
+        if (views.length && m.step > 0 && (!last || last.step < m.step - 1)) {
+          this.seedPoints = [
+            ...this.seedPoints,
+            {
+              step: m.step - 1,
+              runs: views.map((v) => ({
+                shown: v.shown,
+                seeds: v.seeds.map((r) => ({ index: r.index, seed: r.seed, train: r.train })),
+              })),
+            },
+          ];
+        } else if (views.length && last && last.step === m.step - 1) {
+          // Another seed asked for at the same step: the same losses, a new seed shown.
+          last.runs.forEach((r, i) => {
+            r.shown = views[i]?.shown ?? r.shown;
+          });
+          this.seedPoints = [...this.seedPoints];
+        }
         break;
+      }
       case "state":
         this.state = m.state;
         this.step = m.step;
@@ -237,6 +262,7 @@ export class TrainingController implements ReactiveController {
 
   private setHistory(h: History, runs: number): void {
     this.runs = runs;
+    this.seedPoints = [];
     this.xs = [];
     this.cols = Array.from({ length: 2 * runs }, () => []);
     this.append(h.train, h.test);

@@ -8,9 +8,9 @@ import type { SettingName } from "../io/settings";
 import type { JobKind, JobSpec, TrainSettings } from "../io/types";
 import { parseWeightsFile, toWeightsFile, WeightsFileError } from "../io/weights";
 import { torchDownloads, torchFileModel, torchFileToWeights } from "../run/torch-weights";
+import { lossColumns } from "./loss-columns";
 import { PALETTE } from "./plot-base";
 import { TrainingController } from "./training-controller";
-import type { LossSeries } from "./wb-loss-chart";
 import "./wb-loss-chart";
 import "./wb-trainer-panel";
 
@@ -148,18 +148,34 @@ export abstract class TrainingPage extends LitElement {
     ></wb-trainer-panel>`;
   }
 
+  /** What the loss chart's losses measure. */
+  protected get metric(): string {
+    return "MSE";
+  }
+
+  /** What a model's training objective is when it is not the mean squared error (the switch adds a cross-entropy). */
+  protected objectiveOf(_name: string): string | null {
+    return null;
+  }
+
   protected lossChart(title = "Loss (mean squared error)") {
     const names = this.runNames();
-    // Same colour per model; held-out dashed.
-    const series: LossSeries[] = [
-      ...names.map((n, i) => ({ label: `${n} train`, color: PALETTE[i % PALETTE.length]! })),
-      ...names.map((n, i) => ({ label: `${n} held-out`, color: PALETTE[i % PALETTE.length]!, dash: [6, 4] })),
-    ];
-    const empty = this.training.lossData[0]!.length === 0;
+    const t = this.training;
+    const seeds = t.info?.seeds.length ?? t.settings?.seeds ?? 1;
+    // Same colour per model; held-out dashed; the seed shown bold, the other seeds thin (one model per page).
+    const { series, data } = lossColumns(t.lossData, t.seedPoints, {
+      names,
+      seeds,
+      objective: (n) => this.objectiveOf(n),
+      otherSeeds: names.length === 1,
+      metric: this.metric,
+      palette: PALETTE,
+    });
+    const empty = t.lossData[0]!.length === 0;
     return html`<section>
       <h2>${title}</h2>
-      ${empty ? html`<p class="hint">Start training to see the losses.</p>` : nothing}
-      <wb-loss-chart .series=${series} .data=${this.training.lossData} log-y ?hidden=${empty}></wb-loss-chart>
+      ${empty ? html`<p class="hint">${t.state === "idle" ? "Start training to see the losses." : "The first losses appear after the first steps."}</p>` : nothing}
+      <wb-loss-chart .series=${series} .data=${data} log-y y-label="loss (log scale)" ?hidden=${empty}></wb-loss-chart>
     </section>`;
   }
 

@@ -42,6 +42,10 @@ export class WbGrainPage extends TrainingPage {
     this.stage = model;
   }
 
+  protected override objectiveOf(name: string): string | null {
+    return name === "switch" ? "MSE + the classifier's cross-entropy on the grain labels" : null;
+  }
+
   private choose(name: string): void {
     if (name === this.stage) return;
     this.stage = name;

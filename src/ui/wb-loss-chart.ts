@@ -5,6 +5,9 @@
 //
 // Columns may hold null where a series has no value (held-out losses are measured less often); the line spans
 // the gap. Set `data` to a new array to redraw; redraws are coalesced to one per animation frame.
+// On a log axis: a tick and a label at every decade (1e-4, 0.001, 0.01, 0.1, 1, 10, …); a loss of 0 (or below the
+// floor) is drawn at the floor, marked with a dot, and its legend value says so. The legend shows each series'
+// latest value while the pointer is off the plot.
 
 import type uPlot from "uplot";
 import { type Columns, PALETTE, PlotElement } from "./plot-base";
@@ -15,7 +18,32 @@ export interface LossSeries {
   color?: string;
   /** Canvas line dash, e.g. [6, 4] for held-out losses. */
   dash?: number[];
+  /** Line width in CSS px (default 1.5). */
+  width?: number;
+  /** Mark every point (series with few points, e.g. one per snapshot). */
+  points?: boolean;
 }
+
+/** Where a log axis draws a loss of 0 or less. */
+export const LOG_FLOOR = 1e-6;
+
+/** A decade's tick label: 1e-4 … 0.001, 0.01, 0.1, 1, 10, 100, 1000, 1e4 …. */
+export function decadeLabel(v: number): string {
+  if (!(v > 0)) return String(v);
+  const e = Math.round(Math.log10(v));
+  if (Math.abs(Math.log10(v) - e) > 1e-6) return "";
+  if (e >= -3 && e <= 3) return String(10 ** e >= 1 ? 10 ** e : Number((10 ** e).toFixed(-e)));
+  return `1e${e}`;
+}
+
+/** Every power of ten from below `min` to above `max`. */
+export function decades(min: number, max: number): number[] {
+  const lo = Math.floor(Math.log10(Math.max(LOG_FLOOR, min)));
+  const hi = Math.ceil(Math.log10(Math.max(LOG_FLOOR, max)));
+  return Array.from({ length: hi - lo + 1 }, (_, i) => 10 ** (lo + i));
+}
+
+const fmt = (v: number) => (Math.abs(v) < 1e-3 && v !== 0 ? v.toExponential(2) : v.toPrecision(4));
 
 export class WbLossChart extends PlotElement {
   static override properties = {
@@ -30,10 +58,13 @@ export class WbLossChart extends PlotElement {
   declare series: LossSeries[];
   /** [steps, ...ys]: columnar, one column per series, all of equal length. */
   declare data: Columns;
-  /** Logarithmic loss axis (losses must then be > 0). */
+  /** Logarithmic loss axis (values of 0 or less are drawn at LOG_FLOOR and marked). */
   declare logY: boolean;
   declare xLabel: string;
   declare yLabel: string;
+
+  /** Per series, the rows whose value was clamped to the floor. */
+  private clamped: Set<number>[] = [];
 
   constructor() {
     super();
@@ -51,26 +82,92 @@ export class WbLossChart extends PlotElement {
   protected columns(): Columns {
     // A data array shorter than the series (before the first point) still needs one column per series.
     const x = this.data[0] ?? [];
-    return [x, ...this.series.map((_, i) => this.data[i + 1] ?? new Array(x.length).fill(null))];
+    const ys = this.series.map((_, i) => this.data[i + 1] ?? new Array(x.length).fill(null));
+    this.clamped = ys.map(() => new Set<number>());
+    if (!this.logY) return [x, ...ys];
+    return [
+      x,
+      ...ys.map((col, si) =>
+        col.map((v, r) => {
+          if (v === null || v === undefined || !(v < LOG_FLOOR)) return v ?? null;
+          if (Number.isNaN(v)) return null;
+          this.clamped[si]!.add(r);
+          return LOG_FLOOR;
+        }),
+      ),
+    ];
+  }
+
+  /** The latest value of series `si` at or before row `idx` (the legend off the plot). */
+  private latest(u: uPlot, si: number, idx: number): { v: number; row: number } | null {
+    const col = u.data[si] as (number | null)[] | undefined;
+    if (!col) return null;
+    for (let r = Math.min(idx, col.length - 1); r >= 0; r--)
+      if (col[r] != null) return { v: col[r]!, row: r };
+    return null;
+  }
+
+  protected override afterData(u: uPlot): void {
+    // Off the plot, the legend shows every series' last value.
+    if (u.cursor.left === undefined || u.cursor.left < 0)
+      u.setLegend({ idx: Math.max(0, u.data[0].length - 1) });
   }
 
   protected options(): Omit<uPlot.Options, "width" | "height"> {
+    const value = (u: uPlot, v: number | null, si: number, idx: number | null) => {
+      const hit =
+        v === null && idx !== null ? this.latest(u, si, idx) : v === null ? null : { v, row: idx ?? -1 };
+      if (!hit) return "–";
+      if (this.clamped[si - 1]?.has(hit.row)) return "0 (at the floor)";
+      return fmt(hit.v);
+    };
+    const logAxis: Partial<uPlot.Axis> = {
+      splits: (u: uPlot) => decades(u.scales.y!.min ?? LOG_FLOOR, u.scales.y!.max ?? 1),
+      values: (_u: uPlot, splits: number[]) => splits.map(decadeLabel),
+    };
     return {
-      scales: { x: { time: false }, y: this.logY ? { distr: 3 } : {} },
+      scales: {
+        x: { time: false },
+        y: this.logY
+          ? {
+              distr: 3,
+              log: 10,
+              // Whole decades, so every tick has a label.
+              range: (_u: uPlot, min: number, max: number) => {
+                const d = decades(min, max);
+                return [d[0]!, d[d.length - 1]!];
+              },
+            }
+          : {},
+      },
       series: [
-        { label: this.xLabel },
+        { label: this.xLabel, value: (_u: uPlot, v: number | null) => (v === null ? "–" : String(v)) },
         ...this.series.map((s, i) => ({
           label: s.label,
           stroke: s.color ?? PALETTE[i % PALETTE.length]!,
-          width: 1.5,
+          width: s.width ?? 1.5,
           spanGaps: true,
-          points: { show: false },
+          points: {
+            show: true,
+            size: s.points ? 5 : 7,
+            // Points only where a value was clamped to the floor (and on series marked `points`).
+            filter: (u: uPlot, si: number) => {
+              const rows = [...(this.clamped[si - 1] ?? [])];
+              if (s.points) {
+                const col = u.data[si] as (number | null)[];
+                col.forEach((v, r) => {
+                  if (v != null) rows.push(r);
+                });
+              }
+              return rows.length ? rows : null;
+            },
+          },
           ...(s.dash ? { dash: s.dash } : {}),
-          value: (_u: uPlot, v: number | null) => (v === null ? "–" : v.toPrecision(4)),
+          value,
         })),
       ],
-      axes: [{ label: this.xLabel }, { label: this.yLabel, size: 60 }],
-      legend: { show: true },
+      axes: [{ label: this.xLabel }, { label: this.yLabel, size: 60, ...(this.logY ? logAxis : {}) }],
+      legend: { show: true, live: true },
     };
   }
 }

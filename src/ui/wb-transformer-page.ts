@@ -64,6 +64,10 @@ export class WbTransformerPage extends TrainingPage {
       </div>`;
   }
 
+  protected override get metric(): string {
+    return "cross-entropy";
+  }
+
   override render() {
     const snap = this.training.snapshot as TransformerSnapshot | null;
     const ok = snap?.kind === "transformer";
