@@ -10,6 +10,7 @@
 
 import { parseSettings, type SettingName } from "./settings";
 import {
+  type History,
   type JobKind,
   type JobSpec,
   SAVED_JOB_VERSION,
@@ -29,6 +30,8 @@ export interface WeightsFile {
   step: number;
   settings: TrainSettings;
   runs: { name: string; params: Record<string, { shape: number[]; data: number[] }> }[];
+  /** The run's loss history, so a loaded file shows its curves (optional; a malformed one is ignored). */
+  history?: History;
 }
 
 export class WeightsFileError extends Error {
@@ -43,6 +46,7 @@ export function toWeightsFile(job: SavedJob): WeightsFile {
     model: job.spec.model,
     step: job.step,
     settings: job.spec.settings,
+    history: job.history,
     runs: job.runs.map((r) => ({
       name: r.name,
       params: Object.fromEntries(
@@ -109,9 +113,26 @@ export function parseWeightsFile(text: string, kind: JobKind): SavedJob {
     spec,
     step,
     runs,
-    history: { train: [], test: [] },
+    history: fileHistory(raw.history, runs.length),
     savedAt: Date.now(),
   };
+}
+
+/** A file's loss history when every point is well formed (one finite loss per run), else none. */
+function fileHistory(raw: unknown, runs: number): History {
+  const none: History = { train: [], test: [] };
+  if (!isObj(raw) || !Array.isArray(raw.train) || !Array.isArray(raw.test)) return none;
+  const points = (xs: unknown[], key: "train" | "test") =>
+    xs.every(
+      (p) =>
+        isObj(p) &&
+        Number.isInteger(p.step) &&
+        Array.isArray(p[key]) &&
+        (p[key] as unknown[]).length === runs &&
+        (p[key] as unknown[]).every((v) => typeof v === "number" && Number.isFinite(v)),
+    );
+  if (!points(raw.train, "train") || !points(raw.test, "test")) return none;
+  return raw as unknown as History;
 }
 
 /** A file's settings, checked field by field with the panel's own rules. */

@@ -151,6 +151,15 @@ export function extrapolationRatios(snap: ExpertsSnapshot): { name: string; rati
 }
 
 export function expertsReading(snap: ExpertsSnapshot): Reading {
+  const attn = snap.views.find((v) => v.gates);
+  if (attn) {
+    const tops = attn.gates!.values.map((w) => w.indexOf(Math.max(...w)));
+    if (new Set(tops).size === 1)
+      return {
+        text: `Attention routes every expert's rows to value ${tops[0]! + 1}: the mixture collapsed to one line (a learning rate too high, or an unlucky seed).`,
+        tone: "warn",
+      };
+  }
   const trains = snap.views.map((v) => ({ name: v.name, train: shownSeed(v).train }));
   const unfit = trains.filter((t) => !(t.train <= FIT_MSE));
   const ratios = extrapolationRatios(snap);
@@ -163,4 +172,32 @@ export function expertsReading(snap: ExpertsSnapshot): Reading {
     text: `${fits} Beyond the training range (x 5-10) attention's error is ${r}.`,
     tone: unfit.length ? "note" : wins ? "ok" : "note",
   };
+}
+
+/**
+ * A warning when the training loss has stopped falling: after at least 10% of the run (and 50 steps), the mean of the
+ * last tenth of the points is no lower than 0.9 × the first point. Null when the loss falls (or too early to say).
+ */
+export function stallWarning(
+  steps: readonly number[],
+  train: readonly (number | null)[],
+  total: number,
+  lr: number,
+): string | null {
+  const pts = steps
+    .map((s, i) => ({ s, v: train[i] }))
+    .filter((p): p is { s: number; v: number } => p.v != null);
+  if (pts.length < 10) return null;
+  const last = pts[pts.length - 1]!;
+  if (last.s < Math.max(50, 0.1 * total)) return null;
+  if (pts.some((p) => !Number.isFinite(p.v)))
+    return `The loss became non-finite: at learning rate ${lr} the steps overshoot; try a lower one.`;
+  const first = pts[0]!.v;
+  const tail = pts.slice(-Math.max(1, Math.floor(pts.length / 10)));
+  const now = tail.reduce((a, p) => a + p.v, 0) / tail.length;
+  if (now < 0.9 * first) return null;
+  return (
+    `The training loss has not fallen (${f(first)} at the start, ${f(now)} now): at learning rate ${lr} the steps ` +
+    "likely overshoot and the units died or the gates saturated; try a lower rate or another seed."
+  );
 }

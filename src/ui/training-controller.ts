@@ -25,6 +25,11 @@ export interface PageProbe {
   failure: PanelFailure | null;
   backend: string;
   snapshots: number;
+  status: string;
+  summary: string;
+  /** Snapshots recorded for the per-seed loss curves. */
+  seedPoints: number;
+  persistedStep: number;
 }
 
 declare global {
@@ -38,6 +43,10 @@ export class TrainingController implements ReactiveController {
   step = 0;
   total = 0;
   stepsPerSecond = 0;
+  /** What is happening now, in words ("building 8 seeds", "compiling kernels: first run only", ""). */
+  status = "";
+  /** When a run ends: steps, time and the whole run's average rate. */
+  summary = "";
   info: JobInfo | null = null;
   spec: JobSpec | null = null;
   failure: PanelFailure | null = null;
@@ -54,7 +63,14 @@ export class TrainingController implements ReactiveController {
 
   private worker: Worker | null = null;
   private autoPaused = false;
+  /** Training time and steps counted between progress messages while running (start-up excluded). */
+  private activeMs = 0;
+  private activeSteps = 0;
+  private lastProgress: { t: number; step: number } | null = null;
+  private startedAt = 0;
+  private firstProgressAt = 0;
   private exportWaiter: ((j: SavedJob) => void) | null = null;
+  private persistWaiter: (() => void) | null = null;
   private runs = 1;
 
   constructor(
@@ -105,6 +121,13 @@ export class TrainingController implements ReactiveController {
     this.total = spec.settings.steps;
     this.stepsPerSecond = 0;
     this.info = null;
+    // "Saved at step N" speaks of this run only: nothing until the worker keeps it (restoreSaved sets its step).
+    this.persistedStep = 0;
+    this.resetRate();
+    const K = spec.settings.seeds;
+    this.status = restore
+      ? `restoring the run at step ${restore.step.toLocaleString("en")}`
+      : `building ${K} seed${K === 1 ? "" : "s"} of ${spec.model} (backend: ${spec.settings.backend})`;
     this.setHistory({ train: [], test: [] }, 1);
     this.send({ type: "start", spec, ...(restore ? { restore } : {}) });
     this.changed();
@@ -112,6 +135,31 @@ export class TrainingController implements ReactiveController {
 
   pause(): void {
     if (this.state === "running") this.send({ type: "pause" });
+  }
+
+  private resetRate(): void {
+    this.activeMs = 0;
+    this.activeSteps = 0;
+    this.lastProgress = null;
+    this.startedAt = performance.now();
+    this.firstProgressAt = 0;
+    this.summary = "";
+  }
+
+  /** Steps per second over the whole run so far (time between progress messages while running). */
+  private countProgress(step: number): void {
+    const now = performance.now();
+    if (!this.firstProgressAt) this.firstProgressAt = now;
+    if (this.lastProgress && step > this.lastProgress.step) {
+      this.activeMs += now - this.lastProgress.t;
+      this.activeSteps += step - this.lastProgress.step;
+    }
+    this.lastProgress = { t: now, step };
+  }
+
+  /** The whole run's average rate (steps/s), once it has one. */
+  get averageRate(): number {
+    return this.activeMs > 0 ? (1000 * this.activeSteps) / this.activeMs : 0;
   }
 
   resume(): void {
@@ -135,6 +183,8 @@ export class TrainingController implements ReactiveController {
     this.snapshot = null;
     this.info = null;
     this.persistedStep = 0;
+    this.status = "";
+    this.summary = "";
     this.setHistory({ train: [], test: [] }, 1);
     this.changed();
     if (model) await deleteRun(this.kind, model);
@@ -149,8 +199,20 @@ export class TrainingController implements ReactiveController {
     return true;
   }
 
-  /** Stop the worker without forgetting the saved run (e.g. when the page switches model). */
-  detach(): void {
+  /**
+   * Stop the worker without forgetting the run (e.g. when the page switches model): a running run is paused first,
+   * which keeps it in IndexedDB, and the worker stops once it says so (or after 3 s).
+   */
+  async detach(): Promise<void> {
+    if (this.worker && this.state === "running") {
+      const kept = new Promise<void>((resolve) => {
+        this.persistWaiter = resolve;
+        setTimeout(resolve, 3000);
+      });
+      this.send({ type: "pause" });
+      await kept;
+      this.persistWaiter = null;
+    }
     this.worker?.terminate();
     this.worker = null;
     this.state = "idle";
@@ -159,6 +221,9 @@ export class TrainingController implements ReactiveController {
     this.info = null;
     this.step = 0;
     this.total = 0;
+    this.status = "";
+    this.summary = "";
+    this.persistedStep = 0;
     this.setHistory({ train: [], test: [] }, 1);
     this.changed();
   }
@@ -185,6 +250,7 @@ export class TrainingController implements ReactiveController {
 
   private onFailure(f: PanelFailure): void {
     this.failure = f;
+    this.status = "";
     this.state = "failed";
     this.changed();
   }
@@ -196,11 +262,19 @@ export class TrainingController implements ReactiveController {
         this.step = m.step;
         this.total = m.total;
         this.setHistory(m.history, m.info.runs.length);
+        if (this.state === "starting")
+          this.status =
+            m.info.backend === "webgpu"
+              ? `compiling kernels and taking step ${(m.step + 1).toLocaleString("en")}: the first run takes longest`
+              : `taking step ${(m.step + 1).toLocaleString("en")} on the ${m.info.backend}`;
         break;
       case "progress":
         this.step = m.step;
         this.total = m.total;
-        this.stepsPerSecond = m.stepsPerSecond;
+        this.countProgress(m.step);
+        // The whole run's average once there is one (it steadies; the worker's own rate follows the last chunks).
+        this.stepsPerSecond = this.averageRate || m.stepsPerSecond;
+        this.status = "";
         this.append(m.train, m.test);
         break;
       case "snapshot": {
@@ -232,6 +306,9 @@ export class TrainingController implements ReactiveController {
       case "state":
         this.state = m.state;
         this.step = m.step;
+        if (m.state !== "running") this.lastProgress = null;
+        if (m.state === "done") this.summary = this.endSummary();
+        if (m.state === "paused" && this.status.startsWith("restoring")) this.status = "";
         break;
       case "failed":
         if (m.kind === "load") {
@@ -250,9 +327,21 @@ export class TrainingController implements ReactiveController {
         return;
       case "persisted":
         this.persistedStep = m.step;
+        this.persistWaiter?.();
         break;
     }
     this.changed();
+  }
+
+  private endSummary(): string {
+    const r = this.averageRate;
+    const start = this.firstProgressAt ? (this.firstProgressAt - this.startedAt) / 1000 : 0;
+    if (!r) return `done at step ${this.step.toLocaleString("en")}`;
+    const secs = this.activeSteps / r;
+    return (
+      `done: ${this.activeSteps.toLocaleString("en")} steps in ${secs.toFixed(1)} s, ${r >= 10 ? Math.round(r) : r.toFixed(1)} steps/s on average` +
+      (start > 0 ? ` (${start.toFixed(1)} s to build and take the first steps)` : "")
+    );
   }
 
   // ---- loss columns ----
@@ -308,6 +397,10 @@ export class TrainingController implements ReactiveController {
       failure: this.failure,
       backend: this.info?.backend ?? "",
       snapshots: this.snapshots,
+      status: this.status,
+      summary: this.summary,
+      seedPoints: this.seedPoints.length,
+      persistedStep: this.persistedStep,
     };
     this.host.requestUpdate();
   }

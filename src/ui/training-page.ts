@@ -10,6 +10,7 @@ import { parseWeightsFile, toWeightsFile, WeightsFileError } from "../io/weights
 import { torchDownloads, torchFileModel, torchFileToWeights } from "../run/torch-weights";
 import { lossColumns } from "./loss-columns";
 import { PALETTE } from "./plot-base";
+import { stallWarning } from "./readings";
 import { TrainingController } from "./training-controller";
 import "./wb-loss-chart";
 import "./wb-trainer-panel";
@@ -45,10 +46,12 @@ export abstract class TrainingPage extends LitElement {
     void this.training.restoreSaved(this.model);
   }
 
-  /** Switch to another model: the current run stays saved; the new model's saved run, if any, comes back. */
-  protected switchModel(): void {
-    this.training.detach();
-    void this.training.restoreSaved(this.model);
+  /** Switch to another model: the current run is kept first; the new model's saved run, if any, comes back. */
+  protected async switchModel(): Promise<void> {
+    const model = this.model;
+    await this.training.detach();
+    // Switched again while the last run was being kept: the latest choice restores.
+    if (model === this.model) await this.training.restoreSaved(model);
   }
 
   private onStart(e: CustomEvent<{ settings: TrainSettings }>): void {
@@ -134,6 +137,8 @@ export abstract class TrainingPage extends LitElement {
       .step=${t.step}
       .total=${t.total}
       .stepsPerSecond=${t.stepsPerSecond}
+      .status=${t.status}
+      .summary=${t.summary}
       .backendInfo=${backendInfo}
       .failure=${t.failure}
       .loadError=${this.fileError || t.loadError}
@@ -172,8 +177,13 @@ export abstract class TrainingPage extends LitElement {
       palette: PALETTE,
     });
     const empty = t.lossData[0]!.length === 0;
+    const stall =
+      t.state === "done" || t.state === "paused" || t.state === "running"
+        ? stallWarning(t.lossData[0] as number[], t.lossData[1] ?? [], t.total, t.settings?.lr ?? 0)
+        : null;
     return html`<section>
       <h2>${title}</h2>
+      ${stall ? html`<p class="reading warn" role="alert">${stall}</p>` : nothing}
       ${empty ? html`<p class="hint">${t.state === "idle" ? "Start training to see the losses." : "The first losses appear after the first steps."}</p>` : nothing}
       <wb-loss-chart .series=${series} .data=${data} log-y y-label="loss (log scale)" ?hidden=${empty}></wb-loss-chart>
     </section>`;

@@ -6,10 +6,12 @@ import { css, html, nothing } from "lit";
 import type { SettingName } from "../io/settings";
 import type { TrainSettings } from "../io/types";
 import { linearTerms } from "./jobs/equations";
+import { expertsPreview } from "./jobs/regression-jobs";
 import { expertsReading } from "./readings";
-import type { ExpertsSnapshot, ModelView } from "./snapshots";
+import type { ExpertsSnapshot, FitChart, ModelView } from "./snapshots";
 import { EXPERTS_ABOUT, EXPERTS_DEFAULTS } from "./stages";
 import { TrainingPage } from "./training-page";
+import "./wb-fit-chart";
 import "./wb-model-view";
 
 const num = (v: number) => (Number.isFinite(v) ? (v < 0.01 ? v.toExponential(1) : v.toFixed(3)) : String(v));
@@ -45,6 +47,18 @@ export class WbExpertsPage extends TrainingPage {
     </table>`;
   }
 
+  private previewSeed = -1;
+  private previewFit: FitChart | null = null;
+
+  private preview(): FitChart {
+    const seed = this.training.settings?.seed ?? 1;
+    if (seed !== this.previewSeed || !this.previewFit) {
+      this.previewSeed = seed;
+      this.previewFit = expertsPreview(seed);
+    }
+    return this.previewFit;
+  }
+
   private onShowSeed(e: CustomEvent<{ index: number }>): void {
     this.training.requestSnapshot({ seed: e.detail.index });
   }
@@ -71,7 +85,15 @@ export class WbExpertsPage extends TrainingPage {
         </div>
       </div>
       <div class="views">
-        ${ok ? snap.views.map((v) => html`<wb-model-view .view=${v} compact x-label="x" @wb-show-seed=${this.onShowSeed}></wb-model-view>`) : nothing}
+        ${
+          ok
+            ? snap.views.map(
+                (v) =>
+                  html`<wb-model-view .view=${v} compact x-label="x" @wb-show-seed=${this.onShowSeed}></wb-model-view>`,
+              )
+            : html`<div><h3>The data</h3><wb-fit-chart class="preview" .fit=${this.preview()} x-label="x" y-label="y"></wb-fit-chart>
+              <p class="hint">Training rows (x 1-5, filled), rows beyond (x 5-10, open) and the five true lines (dashed); each model's fit appears when it trains.</p></div>`
+        }
       </div>
     `;
   }

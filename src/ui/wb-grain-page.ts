@@ -5,10 +5,12 @@
 import { css, html, nothing } from "lit";
 import type { SettingName } from "../io/settings";
 import type { TrainSettings } from "../io/types";
+import { grainPreview } from "./jobs/regression-jobs";
 import { grainReading } from "./readings";
-import type { GrainSnapshot } from "./snapshots";
+import type { FitChart, GrainSnapshot } from "./snapshots";
 import { GRAIN_STAGES, stageInfo } from "./stages";
 import { TrainingPage } from "./training-page";
+import "./wb-fit-chart";
 import "./wb-model-view";
 
 export class WbGrainPage extends TrainingPage {
@@ -52,7 +54,7 @@ export class WbGrainPage extends TrainingPage {
     const url = new URL(location.href);
     url.searchParams.set("stage", name);
     history.replaceState(null, "", url);
-    this.switchModel();
+    void this.switchModel();
   }
 
   override render() {
@@ -76,10 +78,29 @@ export class WbGrainPage extends TrainingPage {
         <div>${this.lossChart()}</div>
         <div>
           <h2>Data and predictions</h2>
-          ${view ? html`<wb-model-view .view=${view} @wb-show-seed=${this.onShowSeed}></wb-model-view>` : html`<p class="hint">The model's fit appears here while it trains.</p>`}
+          ${
+            view
+              ? html`<wb-model-view .view=${view} @wb-show-seed=${this.onShowSeed}></wb-model-view>`
+              : html`<wb-fit-chart class="preview" .fit=${this.preview()}></wb-fit-chart>
+                <p class="hint">The data and the true lines (dashed); the model's curve appears when it trains.</p>`
+          }
         </div>
       </div>
     `;
+  }
+
+  private previewKey = "";
+  private previewFit: FitChart | null = null;
+
+  /** The stage's data and true lines, before any run. */
+  private preview(): FitChart {
+    const seed = this.training.settings?.seed ?? 1;
+    const key = `${this.stage}:${seed}`;
+    if (key !== this.previewKey || !this.previewFit) {
+      this.previewKey = key;
+      this.previewFit = grainPreview(this.stage, seed);
+    }
+    return this.previewFit;
   }
 
   private onShowSeed(e: CustomEvent<{ index: number }>): void {

@@ -43,6 +43,8 @@ export class WbTrainerPanel extends LitElement {
     step: { type: Number },
     total: { type: Number },
     stepsPerSecond: { attribute: false },
+    status: { type: String },
+    summary: { type: String },
     backendInfo: { type: String, attribute: "backend-info" },
     failure: { attribute: false },
     loadError: { attribute: false },
@@ -58,6 +60,10 @@ export class WbTrainerPanel extends LitElement {
   declare step: number;
   declare total: number;
   declare stepsPerSecond: number;
+  /** What is happening before the first step ("building 8 seeds", "compiling kernels …"). */
+  declare status: string;
+  /** The finished run's summary (steps, time, average rate). */
+  declare summary: string;
   declare backendInfo: string;
   declare failure: PanelFailure | null;
   declare loadError: string;
@@ -74,6 +80,8 @@ export class WbTrainerPanel extends LitElement {
     this.step = 0;
     this.total = 0;
     this.stepsPerSecond = 0;
+    this.status = "";
+    this.summary = "";
     this.backendInfo = "";
     this.failure = null;
     this.loadError = "";
@@ -153,15 +161,20 @@ export class WbTrainerPanel extends LitElement {
 
   private progress() {
     const { step, total, stepsPerSecond: r } = this;
-    if (!total) return nothing;
+    const line = this.status
+      ? html`<p class="status" role="status">${this.status}…</p>`
+      : this.summary && this.state === "done"
+        ? html`<p class="status summary" role="status">${this.summary}.</p>`
+        : nothing;
+    if (!total) return line;
     const left = r > 0 && step < total ? (total - step) / r : 0;
     const time = left >= 90 ? `${Math.round(left / 60)} min` : `${Math.ceil(left)} s`;
     return html`<div class="progress" aria-live="polite">
       <progress max=${total} value=${step} aria-label="training progress"></progress>
       <span>step ${step.toLocaleString("en")} / ${total.toLocaleString("en")}</span>
       ${r > 0 ? html`<span>${r >= 10 ? Math.round(r) : r.toFixed(1)} steps/s</span>` : nothing}
-      ${r > 0 && step < total && this.state === "running" ? html`<span>${time} left</span>` : nothing}
-    </div>`;
+      ${r > 0 && step < total && this.state === "running" ? html`<span>about ${time} left</span>` : nothing}
+    </div>${line}`;
   }
 
   override render() {
@@ -212,6 +225,8 @@ export class WbTrainerPanel extends LitElement {
     .file input { width: 13em; font-size: 12px; }
     .file:focus-within { outline: 2px solid #0072b2; }
     .state { margin-left: 0.5em; color: #555; font-style: italic; }
+    .status { margin: 0.2em 0; color: #333; font-size: 13px; }
+    .status.summary { color: #1a5e3a; }
     .progress { display: flex; gap: 1em; align-items: center; margin-top: 0.4em; font-variant-numeric: tabular-nums; }
     progress { width: 14em; }
     .backend { color: #444; font-size: 13px; margin: 0.3em 0; }

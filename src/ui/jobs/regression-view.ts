@@ -56,17 +56,8 @@ export async function seedRows(run: SeedTrainer, splits: Splits): Promise<SeedRo
   return out.sort((a, b) => key(a) - key(b));
 }
 
-/** `shown` asks for a seed by slice index; absent or invalid, the best seed (lowest training loss) is shown. */
-export async function modelView(
-  { name, inputs, run }: PageRun,
-  description: string,
-  groups: Group[],
-  splits: Splits,
-  shown?: number,
-): Promise<ModelView> {
-  const seeds = await seedRows(run, splits);
-  const k = shown !== undefined && shown >= 0 && shown < run.K ? shown : seeds[0]!.index;
-
+/** The data rows (in and beyond the training range) and the true relationship of every group over the x grid. */
+export function dataSeries(groups: Group[], splits: Splits): { xs: number[]; series: FitSeries[] } {
   const dataRows = groups.map((g) => ({
     train: rows(splits.train, g.label),
     oor: rows(splits.outOfRange, g.label),
@@ -75,14 +66,6 @@ export async function modelView(
     (a, b) => a - b,
   );
   const index = new Map(xs.map((x, i) => [x, i]));
-  // One prediction pass over every (x, group) pair: row g·|xs| + i is group g at xs[i].
-  const grid = generateRows(xs.length * groups.length, (r) => {
-    const g = groups[Math.floor(r / xs.length)]!;
-    const x = xs[r % xs.length]!;
-    return [x, g.b, g.truth(x), g.label];
-  });
-  const pred = (await run.predict(grid))[k]!;
-
   const series: FitSeries[] = [];
   groups.forEach((g, gi) => {
     const sparse = (pts: { x: number; y: number }[]) => {
@@ -98,6 +81,30 @@ export async function modelView(
       values: sparse(dataRows[gi]!.oor),
     });
     series.push({ label: `${g.name}: truth`, group: gi, kind: "truth", values: xs.map((x) => g.truth(x)) });
+  });
+  return { xs, series };
+}
+
+/** `shown` asks for a seed by slice index; absent or invalid, the best seed (lowest training loss) is shown. */
+export async function modelView(
+  { name, inputs, run }: PageRun,
+  description: string,
+  groups: Group[],
+  splits: Splits,
+  shown?: number,
+): Promise<ModelView> {
+  const seeds = await seedRows(run, splits);
+  const k = shown !== undefined && shown >= 0 && shown < run.K ? shown : seeds[0]!.index;
+
+  const { xs, series } = dataSeries(groups, splits);
+  // One prediction pass over every (x, group) pair: row g·|xs| + i is group g at xs[i].
+  const grid = generateRows(xs.length * groups.length, (r) => {
+    const g = groups[Math.floor(r / xs.length)]!;
+    const x = xs[r % xs.length]!;
+    return [x, g.b, g.truth(x), g.label];
+  });
+  const pred = (await run.predict(grid))[k]!;
+  groups.forEach((g, gi) => {
     series.push({
       label: `${g.name}: model`,
       group: gi,
