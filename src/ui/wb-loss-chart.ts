@@ -43,6 +43,14 @@ export function decades(min: number, max: number): number[] {
   return Array.from({ length: hi - lo + 1 }, (_, i) => 10 ** (lo + i));
 }
 
+/** A size on a log x axis: 64, 512, 4096, 1e5, 2.6e5 …. */
+export function sizeLabel(v: number): string {
+  if (v < 1e4) return String(Math.round(v));
+  const e = Math.floor(Math.log10(v));
+  const m = v / 10 ** e;
+  return `${Math.abs(m - 1) < 1e-9 ? "" : `${+m.toFixed(1)}×`}1e${e}`;
+}
+
 const fmt = (v: number) => (Math.abs(v) < 1e-3 && v !== 0 ? v.toExponential(2) : v.toPrecision(4));
 
 export class WbLossChart extends PlotElement {
@@ -51,6 +59,7 @@ export class WbLossChart extends PlotElement {
     series: { attribute: false },
     data: { attribute: false },
     logY: { type: Boolean, attribute: "log-y" },
+    logX: { type: Boolean, attribute: "log-x" },
     xLabel: { type: String, attribute: "x-label" },
     yLabel: { type: String, attribute: "y-label" },
   };
@@ -60,6 +69,8 @@ export class WbLossChart extends PlotElement {
   declare data: Columns;
   /** Logarithmic loss axis (values of 0 or less are drawn at LOG_FLOOR and marked). */
   declare logY: boolean;
+  /** Logarithmic x axis (sizes): ticks at the sizes measured (up to 8 of them), else at every decade. */
+  declare logX: boolean;
   declare xLabel: string;
   declare yLabel: string;
 
@@ -71,12 +82,13 @@ export class WbLossChart extends PlotElement {
     this.series = [{ label: "loss" }];
     this.data = [[], []];
     this.logY = false;
+    this.logX = false;
     this.xLabel = "step";
     this.yLabel = "loss";
   }
 
   protected seriesKey(): string {
-    return JSON.stringify([this.series, this.logY, this.xLabel, this.yLabel]);
+    return JSON.stringify([this.series, this.logY, this.logX, this.xLabel, this.yLabel]);
   }
 
   protected columns(): Columns {
@@ -125,9 +137,26 @@ export class WbLossChart extends PlotElement {
       splits: (u: uPlot) => decades(u.scales.y!.min ?? LOG_FLOOR, u.scales.y!.max ?? 1),
       values: (_u: uPlot, splits: number[]) => splits.map(decadeLabel),
     };
+    const xs = () => (this.data[0] ?? []).filter((v): v is number => v !== null && v > 0);
+    const xAxis: Partial<uPlot.Axis> = this.logX
+      ? {
+          splits: (u: uPlot) => {
+            const v = [...new Set(xs())].sort((a, b) => a - b);
+            return v.length > 0 && v.length <= 8 ? v : decades(u.scales.x!.min ?? 1, u.scales.x!.max ?? 10);
+          },
+          values: (_u: uPlot, splits: number[]) => splits.map(sizeLabel),
+        }
+      : {};
     return {
       scales: {
-        x: { time: false },
+        x: this.logX
+          ? {
+              time: false,
+              distr: 3,
+              log: 10,
+              range: (_u: uPlot, min: number, max: number) => [min / 1.5, max * 1.5],
+            }
+          : { time: false },
         y: this.logY
           ? {
               distr: 3,
@@ -166,7 +195,10 @@ export class WbLossChart extends PlotElement {
           value,
         })),
       ],
-      axes: [{ label: this.xLabel }, { label: this.yLabel, size: 60, ...(this.logY ? logAxis : {}) }],
+      axes: [
+        { label: this.xLabel, ...xAxis },
+        { label: this.yLabel, size: 60, ...(this.logY ? logAxis : {}) },
+      ],
       legend: { show: true, live: true },
     };
   }

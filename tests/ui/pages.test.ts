@@ -105,6 +105,7 @@ describe("pages", () => {
       "/demos/transformer/",
       "/demos/kernels/",
       "/demos/verify/",
+      "/bench/",
     ]);
     await shot("home");
     expect(s.errors).toEqual([]);
