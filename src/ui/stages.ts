@@ -102,9 +102,8 @@ export function stageInfo(name: string): StageInfo {
 
 /** What the five-experts page shows (tests/unit/page-claims.test.ts checks it on the defaults). */
 export const EXPERTS_ABOUT =
-  "Five lines y = aₖ·x + bₖ, and a selector s = 0…4 saying which one produced the row. Three models of about 30 " +
-  "parameters train on x from 1 to 5: all three fit the training rows, but beyond that range (x from 5 to 10) only " +
-  "attention keeps following the lines: its error there is several times lower than either ReLU net's.";
+  "On the defaults all three fit the training rows, but beyond that range (x from 5 to 10) only attention keeps " +
+  "following the lines: its error there is several times lower than either ReLU net's.";
 
 /** The registry trains the three experts models alike; 4 seeds of each. */
 export const EXPERTS_DEFAULTS: Defaults = fromRegistry("experts-attention", 4);

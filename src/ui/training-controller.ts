@@ -106,7 +106,7 @@ export class TrainingController implements ReactiveController {
   }
 
   /** Train from fresh weights, or from `restore` (then paused at its step). Replaces any current run. */
-  start(spec: JobSpec, restore?: SavedJob): void {
+  start(spec: JobSpec, restore?: SavedJob, paused = false): void {
     this.worker?.terminate();
     this.worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
     this.worker.onmessage = (e: MessageEvent<FromWorker>) => this.onMessage(e.data);
@@ -129,12 +129,21 @@ export class TrainingController implements ReactiveController {
       ? `restoring the run at step ${restore.step.toLocaleString("en")}`
       : `building ${K} seed${K === 1 ? "" : "s"} of ${spec.model} (backend: ${spec.settings.backend})`;
     this.setHistory({ train: [], test: [] }, 1);
-    this.send({ type: "start", spec, ...(restore ? { restore } : {}) });
+    this.send({ type: "start", spec, ...(restore ? { restore } : {}), ...(paused ? { paused } : {}) });
     this.changed();
   }
 
   pause(): void {
     if (this.state === "running") this.send({ type: "pause" });
+  }
+
+  /** One training step, then paused; from idle, `spec` is built first (fresh weights, paused at step 0). */
+  stepOnce(spec: JobSpec): void {
+    if (this.state === "idle" || this.state === "done" || !this.worker) {
+      if (this.state === "done") return;
+      this.start(spec, undefined, true);
+    } else if (this.state !== "paused" && this.state !== "starting") return;
+    this.send({ type: "step" });
   }
 
   private resetRate(): void {

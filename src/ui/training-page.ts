@@ -12,6 +12,7 @@ import { lossColumns } from "./loss-columns";
 import { PALETTE } from "./plot-base";
 import { stallWarning } from "./readings";
 import { TrainingController } from "./training-controller";
+import { hiddenControls, urlHasSettings, urlSettings, withSettings } from "./url-state";
 import "./wb-loss-chart";
 import "./wb-trainer-panel";
 
@@ -41,9 +42,36 @@ export abstract class TrainingPage extends LitElement {
     return v === null ? undefined : Number(v);
   }
 
+  /** Why the link's settings were refused, if they were. */
+  private urlError = "";
+
+  /** The panel's settings before any run: the model's defaults, with what the URL asks for on top. */
+  protected initialSettings(): TrainSettings {
+    const r = urlSettings(this.defaults(), location.search);
+    this.urlError = r.error;
+    return r.settings;
+  }
+
   override connectedCallback(): void {
     super.connectedCallback();
-    void this.training.restoreSaved(this.model);
+    // A link with settings reproduces a run: it does not resume one saved in this browser.
+    if (!urlHasSettings(location.search)) void this.training.restoreSaved(this.model);
+  }
+
+  private spec(settings: TrainSettings): JobSpec {
+    const at = this.loseDeviceAt();
+    return {
+      kind: this.training.kind,
+      model: this.model,
+      settings,
+      ...(at !== undefined ? { loseDeviceAt: at } : {}),
+    };
+  }
+
+  private onStep(e: CustomEvent<{ settings: TrainSettings }>): void {
+    if (this.training.state === "idle")
+      history.replaceState(null, "", withSettings(location.href, e.detail.settings));
+    this.training.stepOnce(this.spec(e.detail.settings));
   }
 
   /** Switch to another model: the current run is kept first; the new model's saved run, if any, comes back. */
@@ -55,14 +83,9 @@ export abstract class TrainingPage extends LitElement {
   }
 
   private onStart(e: CustomEvent<{ settings: TrainSettings }>): void {
-    const at = this.loseDeviceAt();
-    const spec: JobSpec = {
-      kind: this.training.kind,
-      model: this.model,
-      settings: e.detail.settings,
-      ...(at !== undefined ? { loseDeviceAt: at } : {}),
-    };
-    this.training.start(spec);
+    // The URL now reproduces this run.
+    history.replaceState(null, "", withSettings(location.href, e.detail.settings));
+    this.training.start(this.spec(e.detail.settings));
   }
 
   private async onSave(): Promise<void> {
@@ -130,8 +153,10 @@ export abstract class TrainingPage extends LitElement {
         `${info.seeds.length > 1 ? `, ${info.seeds.length} seeds each` : ""}.` +
         `${t.persistedStep ? ` Saved in this browser at step ${t.persistedStep}.` : ""}`
       : "";
-    return html`<wb-trainer-panel
-      .settings=${t.settings ?? this.defaults()}
+    const settings = t.settings ?? this.initialSettings();
+    return html`${this.urlError ? html`<p class="reading warn" role="alert">${this.urlError}</p>` : nothing}<wb-trainer-panel
+      .settings=${settings}
+      .hide=${hiddenControls(location.search)}
       .fields=${this.fields}
       .state=${t.state}
       .step=${t.step}
@@ -143,6 +168,7 @@ export abstract class TrainingPage extends LitElement {
       .failure=${t.failure}
       .loadError=${this.fileError || t.loadError}
       @wb-start=${this.onStart}
+      @wb-step=${this.onStep}
       @wb-pause=${() => t.pause()}
       @wb-resume=${() => t.resume()}
       @wb-reset=${() => t.reset()}

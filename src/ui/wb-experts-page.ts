@@ -91,7 +91,7 @@ export class WbExpertsPage extends TrainingPage {
                 (v) =>
                   html`<wb-model-view .view=${v} compact x-label="x" @wb-show-seed=${this.onShowSeed}></wb-model-view>`,
               )
-            : html`<div><h3>The data</h3><wb-fit-chart class="preview" .fit=${this.preview()} x-label="x" y-label="y"></wb-fit-chart>
+            : html`<div class="preview-box"><h3>The data</h3><wb-fit-chart class="preview" .fit=${this.preview()} x-label="x" y-label="y"></wb-fit-chart>
               <p class="hint">Training rows (x 1-5, filled), rows beyond (x 5-10, open) and the five true lines (dashed); each model's fit appears when it trains.</p></div>`
         }
       </div>
@@ -105,6 +105,8 @@ export class WbExpertsPage extends TrainingPage {
       .views { display: grid; grid-template-columns: repeat(3, minmax(280px, 1fr)); gap: 1.2em; margin-top: 1em; }
       @media (max-width: 1000px) { .top, .views { grid-template-columns: 1fr; } }
       .compare small { color: #555; }
+      .views > .preview-box { grid-column: 1 / -1; max-width: 720px; }
+      .top > *, .views > * { min-width: 0; }
       caption { text-align: left; color: #555; }
       .truth { font-size: 13px; color: #333; }
     `,

@@ -10,6 +10,7 @@ import { grainReading } from "./readings";
 import type { FitChart, GrainSnapshot } from "./snapshots";
 import { GRAIN_STAGES, stageInfo } from "./stages";
 import { TrainingPage } from "./training-page";
+import { URL_SETTINGS } from "./url-state";
 import "./wb-fit-chart";
 import "./wb-model-view";
 
@@ -53,6 +54,8 @@ export class WbGrainPage extends TrainingPage {
     this.stage = name;
     const url = new URL(location.href);
     url.searchParams.set("stage", name);
+    // Another stage has its own defaults: the last stage's settings leave the link.
+    for (const n of URL_SETTINGS) url.searchParams.delete(n);
     history.replaceState(null, "", url);
     void this.switchModel();
   }

@@ -119,6 +119,19 @@ export class WbLossChart extends PlotElement {
     return null;
   }
 
+  /** The tick labels uPlot drew on axis `axis` (0: x, 1: y), as last drawn. */
+  tickLabels(axis: number): string[] {
+    const a = this.plot?.axes[axis] as { _values?: (string | number | null)[] } | undefined;
+    return (a?._values ?? []).map((v) => String(v ?? ""));
+  }
+
+  /** The legend's values, in series order (without the x entry). */
+  legendValues(): string[] {
+    return [...this.renderRoot.querySelectorAll(".u-legend .u-series:not(:first-child) .u-value")].map(
+      (e) => e.textContent ?? "",
+    );
+  }
+
   protected override afterData(u: uPlot): void {
     // Off the plot, the legend shows every series' last value.
     if (u.cursor.left === undefined || u.cursor.left < 0)
@@ -127,9 +140,8 @@ export class WbLossChart extends PlotElement {
 
   protected options(): Omit<uPlot.Options, "width" | "height"> {
     const value = (u: uPlot, v: number | null, si: number, idx: number | null) => {
-      const hit =
-        v === null && idx !== null ? this.latest(u, si, idx) : v === null ? null : { v, row: idx ?? -1 };
-      if (!hit) return "–";
+      const hit = v == null ? (idx != null ? this.latest(u, si, idx) : null) : { v, row: idx ?? -1 };
+      if (!hit || typeof hit.v !== "number") return "–";
       if (this.clamped[si - 1]?.has(hit.row)) return "0 (at the floor)";
       return fmt(hit.v);
     };
@@ -170,26 +182,17 @@ export class WbLossChart extends PlotElement {
           : {},
       },
       series: [
-        { label: this.xLabel, value: (_u: uPlot, v: number | null) => (v === null ? "–" : String(v)) },
+        { label: this.xLabel, value: (_u: uPlot, v: number | null) => (v == null ? "–" : String(v)) },
         ...this.series.map((s, i) => ({
           label: s.label,
           stroke: s.color ?? PALETTE[i % PALETTE.length]!,
           width: s.width ?? 1.5,
           spanGaps: true,
           points: {
-            show: true,
+            // Every point on series marked `points`; elsewhere only the values clamped to the floor.
+            show: (_u: uPlot, si: number) => !!s.points || (this.clamped[si - 1]?.size ?? 0) > 0,
             size: s.points ? 5 : 7,
-            // Points only where a value was clamped to the floor (and on series marked `points`).
-            filter: (u: uPlot, si: number) => {
-              const rows = [...(this.clamped[si - 1] ?? [])];
-              if (s.points) {
-                const col = u.data[si] as (number | null)[];
-                col.forEach((v, r) => {
-                  if (v != null) rows.push(r);
-                });
-              }
-              return rows.length ? rows : null;
-            },
+            filter: (_u: uPlot, si: number) => (s.points ? null : [...(this.clamped[si - 1] ?? [])]),
           },
           ...(s.dash ? { dash: s.dash } : {}),
           value,

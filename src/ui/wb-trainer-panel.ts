@@ -3,6 +3,7 @@
 //
 // Events (all bubble and cross shadow roots):
 //   wb-start {settings}   the form was valid; nothing is sent when a field is refused (its message shows at it)
+//   wb-step {settings}    "Step": one training step, then paused (from idle: a new run with these settings)
 //   wb-pause, wb-resume, wb-reset, wb-save, wb-continue-cpu
 //   wb-load {text, name}  a weights file was chosen; {bytes, name} for a .safetensors file
 //   wb-save-torch         "Download for PyTorch" (safetensors)
@@ -37,13 +38,18 @@ let ids = 0;
 
 export class WbTrainerPanel extends LitElement {
   static override properties = {
-    settings: { attribute: false },
+    // Equal settings (a page renders a fresh object each time) keep what the user typed.
+    settings: {
+      attribute: false,
+      hasChanged: (a: unknown, b: unknown) => JSON.stringify(a) !== JSON.stringify(b),
+    },
     fields: { attribute: false },
     state: { type: String },
     step: { type: Number },
     total: { type: Number },
     stepsPerSecond: { attribute: false },
     status: { type: String },
+    hide: { attribute: false },
     summary: { type: String },
     backendInfo: { type: String, attribute: "backend-info" },
     failure: { attribute: false },
@@ -62,6 +68,8 @@ export class WbTrainerPanel extends LitElement {
   declare stepsPerSecond: number;
   /** What is happening before the first step ("building 8 seeds", "compiling kernels …"). */
   declare status: string;
+  /** Controls a classroom link hides: field names, or start, pause, resume, step, reset, save, load. */
+  declare hide: string[];
   /** The finished run's summary (steps, time, average rate). */
   declare summary: string;
   declare backendInfo: string;
@@ -81,6 +89,7 @@ export class WbTrainerPanel extends LitElement {
     this.total = 0;
     this.stepsPerSecond = 0;
     this.status = "";
+    this.hide = [];
     this.summary = "";
     this.backendInfo = "";
     this.failure = null;
@@ -101,7 +110,7 @@ export class WbTrainerPanel extends LitElement {
   }
 
   /** Validate the form and announce a start; returns false (with messages at the fields) when refused. */
-  submit(): boolean {
+  submit(event = "wb-start"): boolean {
     // Fields this page does not show keep their defaults.
     const text = { ...settingsText(this.settings) };
     for (const f of this.fields) text[f] = this.text[f];
@@ -111,8 +120,12 @@ export class WbTrainerPanel extends LitElement {
       return false;
     }
     this.errors = {};
-    this.emit("wb-start", { settings: r.settings });
+    this.emit(event, { settings: r.settings });
     return true;
+  }
+
+  private shows(control: string): boolean {
+    return !this.hide.includes(control);
   }
 
   private onSubmit(e: Event): void {
@@ -183,15 +196,20 @@ export class WbTrainerPanel extends LitElement {
     const hasRun = s !== "idle";
     return html`
       <form @submit=${this.onSubmit} novalidate>
-        <div class="fields">${this.fields.map((f) => this.field(f))}</div>
+        <div class="fields">${this.fields.filter((f) => this.shows(f)).map((f) => this.field(f))}</div>
         <div class="buttons">
           <button type="submit" ?disabled=${running}>Start</button>
-          <button type="button" ?disabled=${s !== "running"} @click=${() => this.emit("wb-pause")}>Pause</button>
-          <button type="button" ?disabled=${s !== "paused"} @click=${() => this.emit("wb-resume")}>Resume</button>
-          <button type="button" ?disabled=${!hasRun} @click=${() => this.emit("wb-reset")}>Reset</button>
-          <button type="button" ?disabled=${!hasRun || s === "starting"} @click=${() => this.emit("wb-save")}>Save weights</button>
-          <button type="button" ?disabled=${!hasRun || s === "starting"} @click=${() => this.emit("wb-save-torch")}>Download for PyTorch</button>
-          <label class="file">Load weights <input type="file" accept=".json,application/json,.safetensors" ?disabled=${running} @change=${this.onFile} /></label>
+          ${this.shows("pause") ? html`<button type="button" ?disabled=${s !== "running"} @click=${() => this.emit("wb-pause")}>Pause</button>` : nothing}
+          ${this.shows("resume") ? html`<button type="button" ?disabled=${s !== "paused"} @click=${() => this.emit("wb-resume")}>Resume</button>` : nothing}
+          ${this.shows("step") ? html`<button type="button" title="train one step, then pause" ?disabled=${!(s === "idle" || s === "paused")} @click=${() => this.submit("wb-step")}>Step</button>` : nothing}
+          ${this.shows("reset") ? html`<button type="button" ?disabled=${!hasRun} @click=${() => this.emit("wb-reset")}>Reset</button>` : nothing}
+          ${
+            this.shows("save")
+              ? html`<button type="button" ?disabled=${!hasRun || s === "starting"} @click=${() => this.emit("wb-save")}>Save weights</button>
+          <button type="button" ?disabled=${!hasRun || s === "starting"} @click=${() => this.emit("wb-save-torch")}>Download for PyTorch</button>`
+              : nothing
+          }
+          ${this.shows("load") ? html`<label class="file">Load weights <input type="file" accept=".json,application/json,.safetensors" ?disabled=${running} @change=${this.onFile} /></label>` : nothing}
           <span class="state" data-state=${s}>${s}</span>
         </div>
       </form>
