@@ -32,6 +32,8 @@ export interface WeightsFile {
   runs: { name: string; params: Record<string, { shape: number[]; data: number[] }> }[];
   /** The run's loss history, so a loaded file shows its curves (optional; a malformed one is ignored). */
   history?: History;
+  /** Architecture changes by model name (JobSpec.arch), when the run had any. */
+  arch?: Record<string, number[]>;
 }
 
 export class WeightsFileError extends Error {
@@ -47,6 +49,7 @@ export function toWeightsFile(job: SavedJob): WeightsFile {
     step: job.step,
     settings: job.spec.settings,
     history: job.history,
+    ...(job.spec.arch ? { arch: job.spec.arch } : {}),
     runs: job.runs.map((r) => ({
       name: r.name,
       params: Object.fromEntries(
@@ -108,6 +111,7 @@ export function parseWeightsFile(text: string, kind: JobKind): SavedJob {
     return { name: r.name, params, state: [], t: 0 };
   });
   const spec: JobSpec = { kind, model: raw.model, settings: fileSettings(raw.settings) };
+  if (raw.arch !== undefined) spec.arch = fileArch(raw.arch);
   return {
     version: SAVED_JOB_VERSION,
     spec,
@@ -116,6 +120,18 @@ export function parseWeightsFile(text: string, kind: JobKind): SavedJob {
     history: fileHistory(raw.history, runs.length),
     savedAt: Date.now(),
   };
+}
+
+/** A file's architecture changes: model name → a list of positive integers. */
+function fileArch(raw: unknown): Record<string, number[]> {
+  if (!isObj(raw)) throw new WeightsFileError("arch must map model names to lists of sizes");
+  const out: Record<string, number[]> = {};
+  for (const [name, sizes] of Object.entries(raw)) {
+    if (!Array.isArray(sizes) || sizes.length === 0 || !sizes.every((n) => Number.isInteger(n) && n >= 1))
+      throw new WeightsFileError(`arch of '${name}' must be a list of whole numbers >= 1`);
+    out[name] = sizes as number[];
+  }
+  return out;
 }
 
 /** A file's loss history when every point is well formed (one finite loss per run), else none. */

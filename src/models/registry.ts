@@ -59,6 +59,21 @@ export interface TaskOptions {
   dataSeed?: number;
 }
 
+/**
+ * The part of a model's architecture a page may change: a ReLU net's hidden widths, or a mixture's number of
+ * experts. `sizes` is a list of positive integers (one per hidden layer; one entry, the experts, for a mixture).
+ */
+export interface ArchSpec {
+  /** What the sizes are, for a form: "hidden units per layer", "experts". */
+  label: string;
+  defaults: readonly number[];
+  /** Trainable scalars of one seed with these sizes. */
+  params(sizes: readonly number[]): number;
+  /** Why `sizes` are refused, or null. */
+  check(sizes: readonly number[]): string | null;
+  build(ctx: Context, seed: number, sizes: readonly number[]): RegressionModel;
+}
+
 export interface ModelEntry<M extends Module = Module> {
   name: ModelName;
   /** The page that trains it; a page shows its models in registry order. */
@@ -74,6 +89,8 @@ export interface ModelEntry<M extends Module = Module> {
   build(ctx: Context, seed?: number): M;
   task(options?: TaskOptions): ModelTask<M>;
   train: TrainDefaults;
+  /** What of its architecture may change (the ReLU nets' widths, the mixtures' experts); absent: fixed. */
+  arch?: ArchSpec;
 }
 
 const GRAIN_SETS: Record<string, readonly GrainName[]> = {
@@ -119,6 +136,52 @@ const expertsTraining: TrainDefaults = {
   schedule: { kind: "cosine", warmup: 0, total: 3000, minFactor: 0.02 },
 };
 
+const MAX_WIDTH = 64;
+const positive = (what: string, max: number) => (sizes: readonly number[]) =>
+  sizes.length === 0
+    ? `${what}: give at least one number`
+    : sizes.every((n) => Number.isInteger(n) && n >= 1 && n <= max)
+      ? null
+      : `${what}: whole numbers from 1 to ${max}, got ${sizes.join(", ")}`;
+
+/** A ReLU net over two inputs whose hidden widths may change (1-3 layers of 1-64 units). */
+function reluArch(defaults: number[], box: readonly (readonly [number, number])[]): ArchSpec {
+  return {
+    label: "hidden units per layer",
+    defaults,
+    params: (sizes) => [2, ...sizes, 1].slice(1).reduce((n, out, i) => n + ([2, ...sizes][i]! + 1) * out, 0),
+    check: (sizes) =>
+      sizes.length > 3 ? "at most 3 hidden layers" : positive("hidden units", MAX_WIDTH)(sizes),
+    build: (ctx, seed, sizes) => new ReluModel(ctx, { hidden: sizes, seed, box }),
+  };
+}
+
+/** An attention mixture over two inputs whose number of experts may change (1-12). */
+function mixtureArch(experts: number): ArchSpec {
+  return {
+    label: "experts",
+    defaults: [experts],
+    params: ([e]) => 2 * 3 * (e ?? 0),
+    check: (sizes) => (sizes.length !== 1 ? "one number: the experts" : positive("experts", 12)(sizes)),
+    build: (ctx, seed, [e]) => new MixtureModel(ctx, { experts: e!, seed }),
+  };
+}
+
+/** A model of `name` with architecture `sizes` (its registry default when absent); throws on refused sizes. */
+export function buildWithArch(
+  name: string,
+  ctx: Context,
+  seed: number,
+  sizes?: readonly number[],
+): RegressionModel {
+  const e = regressionEntry(name);
+  if (!sizes) return e.build(ctx, seed);
+  if (!e.arch) throw new Error(`model '${name}' has a fixed architecture`);
+  const why = e.arch.check(sizes);
+  if (why) throw new Error(`model '${name}': ${why}`);
+  return e.arch.build(ctx, seed, sizes);
+}
+
 function regression(
   name: ModelName,
   label: string,
@@ -127,6 +190,7 @@ function regression(
   data: DataName,
   make: (ctx: Context, seed: number) => RegressionModel,
   train: TrainDefaults,
+  arch?: ArchSpec,
 ): ModelEntry<RegressionModel> {
   return {
     name,
@@ -144,6 +208,7 @@ function regression(
       return { build: (ctx) => make(ctx, seed), loss: (model, ctx) => regressionLoss(model, ctx, d) };
     },
     train,
+    ...(arch ? { arch } : {}),
   };
 }
 
@@ -211,6 +276,7 @@ export const MODELS: Record<ModelName, ModelEntry> = {
     // 4000 steps: on data seed 1, 6 of seeds 1-8 end below the plane's error (0.37), 4 at the noise floor (0.012);
     // at 2000 steps two of those were still on their way down.
     adam(0.02, 4000),
+    reluArch([2], GRAIN_BOX),
   ),
   relu10: regression(
     "relu10",
@@ -220,6 +286,7 @@ export const MODELS: Record<ModelName, ModelEntry> = {
     "grain-two",
     (ctx, seed) => new ReluModel(ctx, { hidden: [10], seed, box: GRAIN_BOX }),
     adam(0.02, 2000),
+    reluArch([10], GRAIN_BOX),
   ),
   poly: regression(
     "poly",
@@ -249,6 +316,7 @@ export const MODELS: Record<ModelName, ModelEntry> = {
     // lr 0.02: on data seed 1 the four lowest-loss of 10 seeds all route white and franken sharply (> 0.94);
     // at 0.05 the lowest-loss run blended two experts for white (0.80 / 0.20).
     adam(0.02, 3000),
+    mixtureArch(3),
   ),
   "experts-attention": regression(
     "experts-attention",
@@ -258,6 +326,7 @@ export const MODELS: Record<ModelName, ModelEntry> = {
     "experts",
     (ctx, seed) => new MixtureModel(ctx, { experts: 5, seed }),
     expertsTraining,
+    mixtureArch(5),
   ),
   "experts-relu7": regression(
     "experts-relu7",
@@ -267,6 +336,7 @@ export const MODELS: Record<ModelName, ModelEntry> = {
     "experts",
     (ctx, seed) => new ReluModel(ctx, { hidden: [7], seed, box: EXPERTS_BOX }),
     expertsTraining,
+    reluArch([7], EXPERTS_BOX),
   ),
   "experts-relu43": regression(
     "experts-relu43",
@@ -276,6 +346,7 @@ export const MODELS: Record<ModelName, ModelEntry> = {
     "experts",
     (ctx, seed) => new ReluModel(ctx, { hidden: [4, 3], seed, box: EXPERTS_BOX }),
     expertsTraining,
+    reluArch([4, 3], EXPERTS_BOX),
   ),
   transformer: transformerEntry as unknown as ModelEntry,
 };

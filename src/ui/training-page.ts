@@ -7,6 +7,7 @@ import { CpuBackend } from "../backend/cpu";
 import type { SettingName } from "../io/settings";
 import type { JobKind, JobSpec, TrainSettings } from "../io/types";
 import { parseWeightsFile, toWeightsFile, WeightsFileError } from "../io/weights";
+import { modelEntry } from "../models/registry";
 import { torchDownloads, torchFileModel, torchFileToWeights } from "../run/torch-weights";
 import { lossColumns } from "./loss-columns";
 import { PALETTE } from "./plot-base";
@@ -60,12 +61,84 @@ export abstract class TrainingPage extends LitElement {
 
   private spec(settings: TrainSettings): JobSpec {
     const at = this.loseDeviceAt();
+    const arch = this.archChanges();
     return {
       kind: this.training.kind,
       model: this.model,
       settings,
+      ...(arch ? { arch } : {}),
       ...(at !== undefined ? { loseDeviceAt: at } : {}),
     };
+  }
+
+  // ---- architecture ----
+
+  /** The models whose architecture the page lets a user change (registry ArchSpec). */
+  protected archModels(): string[] {
+    return [];
+  }
+
+  /** Texts typed in the architecture fields, by model; a change resets the run. */
+  private archText: Record<string, string> = {};
+  private archNote = "";
+
+  private archOf(name: string): { sizes: number[] | null; error: string } {
+    const spec = modelEntry(name).arch!;
+    const text =
+      this.archText[name] ??
+      new URLSearchParams(location.search).get(`arch-${name}`) ??
+      spec.defaults.join(", ");
+    const sizes = text
+      .split(/[\s,]+/)
+      .filter(Boolean)
+      .map(Number);
+    const why = spec.check(sizes);
+    return why ? { sizes: null, error: why } : { sizes, error: "" };
+  }
+
+  /** The valid architecture changes (only those that differ from the defaults), or undefined. */
+  private archChanges(): Record<string, number[]> | undefined {
+    const out: Record<string, number[]> = {};
+    for (const n of this.archModels()) {
+      const { sizes } = this.archOf(n);
+      if (sizes && sizes.join(",") !== modelEntry(n).arch!.defaults.join(",")) out[n] = sizes;
+    }
+    return Object.keys(out).length ? out : undefined;
+  }
+
+  private onArch(name: string, text: string): void {
+    this.archText = { ...this.archText, [name]: text };
+    const { sizes } = this.archOf(name);
+    if (sizes) {
+      const url = new URL(location.href);
+      url.searchParams.set(`arch-${name}`, sizes.join(","));
+      history.replaceState(null, "", url);
+      if (this.training.state !== "idle") {
+        void this.training.reset();
+        this.archNote = `${name} is now ${sizes.join("→")}: the run was reset (a different network cannot keep the old weights).`;
+      }
+    }
+    this.requestUpdate();
+  }
+
+  protected archControls() {
+    const models = this.archModels();
+    if (!models.length || hiddenControls(location.search).includes("arch")) return nothing;
+    return html`<fieldset class="arch">
+      <legend>Architecture</legend>
+      ${models.map((n) => {
+        const e = modelEntry(n);
+        const { sizes, error } = this.archOf(n);
+        const id = `arch-${n}`;
+        return html`<span class="arch-field">
+          <label for=${id}>${e.label}: ${e.arch!.label}</label>
+          <input id=${id} name=${id} autocomplete="off" .value=${this.archText[n] ?? (sizes ?? e.arch!.defaults).join(", ")}
+            aria-invalid=${error ? "true" : "false"} @input=${(ev: Event) => this.onArch(n, (ev.target as HTMLInputElement).value)} />
+          <output class="params" for=${id}>${sizes ? `${e.arch!.params(sizes)} parameters` : error}</output>
+        </span>`;
+      })}
+      ${this.archNote ? html`<p class="note" role="status">${this.archNote}</p>` : nothing}
+    </fieldset>`;
   }
 
   private onStep(e: CustomEvent<{ settings: TrainSettings }>): void {
@@ -154,7 +227,7 @@ export abstract class TrainingPage extends LitElement {
         `${t.persistedStep ? ` Saved in this browser at step ${t.persistedStep}.` : ""}`
       : "";
     const settings = t.settings ?? this.initialSettings();
-    return html`${this.urlError ? html`<p class="reading warn" role="alert">${this.urlError}</p>` : nothing}<wb-trainer-panel
+    return html`${this.archControls()}${this.urlError ? html`<p class="reading warn" role="alert">${this.urlError}</p>` : nothing}<wb-trainer-panel
       .settings=${settings}
       .hide=${hiddenControls(location.search)}
       .fields=${this.fields}
@@ -219,6 +292,13 @@ export abstract class TrainingPage extends LitElement {
     :host { display: block; font: 15px/1.45 system-ui, sans-serif; color: #111; }
     h2 { font-size: 1.1em; margin: 1em 0 0.3em; }
     .hint { color: #555; font-style: italic; margin: 0.2em 0; }
+    fieldset.arch { border: 1px solid #ccc; border-radius: 4px; margin: 0.3em 0 0.6em; padding: 0.3em 0.8em 0.5em; }
+    fieldset.arch legend { font-weight: 600; font-size: 13px; }
+    .arch-field { display: inline-flex; gap: 0.4em; align-items: baseline; margin-right: 1.5em; font-size: 13px; }
+    .arch-field input { width: 6em; font: inherit; }
+    .arch-field input[aria-invalid="true"] { border-color: #b00020; }
+    .arch-field .params { color: #333; font-variant-numeric: tabular-nums; }
+    fieldset.arch .note { margin: 0.3em 0 0; font-size: 13px; color: #7a4b00; }
     .about { font-size: 1.05em; margin: 0.3em 0; max-width: 70em; }
     .reading { margin: 0.3em 0 0.6em; padding: 0.35em 0.7em; border-left: 4px solid #009e73; background: #f1f8f5; max-width: 70em; }
     .reading.note { border-color: #e69f00; background: #fdf6e8; }

@@ -5,6 +5,7 @@
 import { css, html, nothing } from "lit";
 import type { SettingName } from "../io/settings";
 import type { TrainSettings } from "../io/types";
+import { EXPERT_MODELS } from "./jobs/catalog";
 import { linearTerms } from "./jobs/equations";
 import { expertsPreview } from "./jobs/regression-jobs";
 import { expertsReading } from "./readings";
@@ -31,6 +32,10 @@ export class WbExpertsPage extends TrainingPage {
 
   protected get fields(): SettingName[] {
     return ["backend", "lr", "steps", "seed", "seeds"];
+  }
+
+  protected override archModels(): string[] {
+    return EXPERT_MODELS.map((m) => m.name);
   }
 
   private comparison(views: ModelView[]) {

@@ -5,6 +5,7 @@
 import { css, html, nothing } from "lit";
 import type { SettingName } from "../io/settings";
 import type { TrainSettings } from "../io/types";
+import { modelEntry } from "../models/registry";
 import { grainPreview } from "./jobs/regression-jobs";
 import { grainReading } from "./readings";
 import type { FitChart, GrainSnapshot } from "./snapshots";
@@ -43,6 +44,10 @@ export class WbGrainPage extends TrainingPage {
 
   protected override adoptModel(model: string): void {
     this.stage = model;
+  }
+
+  protected override archModels(): string[] {
+    return modelEntry(this.stage).arch ? [this.stage] : [];
   }
 
   protected override objectiveOf(name: string): string | null {

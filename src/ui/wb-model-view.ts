@@ -6,6 +6,14 @@ import { css, html, LitElement, nothing } from "lit";
 import type { ModelView } from "./snapshots";
 import "./wb-attention-heatmap";
 import "./wb-fit-chart";
+import "./wb-surface";
+
+/** The grains' darkness, drawn across the surface. */
+const SURFACE_MARKS = [
+  { b: 0, label: "white" },
+  { b: 0.5, label: "brown" },
+  { b: 1, label: "franken" },
+];
 
 const num = (v: number) => (Number.isFinite(v) ? (v < 0.01 ? v.toExponential(1) : v.toFixed(3)) : String(v));
 
@@ -39,6 +47,12 @@ export class WbModelView extends LitElement {
     return html`
       <h3>${v.name} <small>${v.params} parameters · ${v.description}</small></h3>
       <wb-fit-chart .fit=${v.fit} .xLabel=${this.xLabel}></wb-fit-chart>
+      ${
+        v.surface
+          ? html`<h4>Output over the whole plane (seed ${shown.seed})</h4>
+            <wb-surface .surface=${v.surface} .marks=${SURFACE_MARKS.filter((m) => v.fit.groups.includes(m.label))}></wb-surface>`
+          : nothing
+      }
       <p class="errors">
         Seed ${shown.seed}: mean squared error <strong>${num(shown.train)}</strong> training,
         <strong>${num(shown.test)}</strong> held-out (x in 1-5), <strong>${num(shown.outOfRange)}</strong> beyond (x in 5-10).

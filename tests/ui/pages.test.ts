@@ -133,8 +133,8 @@ describe("pages", () => {
   test("five experts: three models train side by side", async () => {
     await visit("/demos/experts/");
     const { chart } = await train("wb-experts-page", 40, { seeds: "2" });
-    // Columns: steps, three training losses, three held-out losses.
-    expect(chart.data.length).toBe(7);
+    // Columns: steps, three training losses, three held-out losses, and each model's shown seed (from snapshots).
+    expect(chart.data.length).toBe(10);
     for (let i = 1; i <= 3; i++) {
       const col = chart.data[i] as number[];
       expect(col.length).toBe(40);

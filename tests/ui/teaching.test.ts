@@ -176,6 +176,48 @@ describe("grain page", () => {
     expect(s.errors).toEqual([]);
   });
 
+  test("editing the hidden units updates the parameter count, and the run trains that network", async () => {
+    await visit("/demos/grain/?stage=relu2&backend=cpu&steps=30&seeds=2");
+    const input = await deep("wb-grain-page >>> input[name=arch-relu2]");
+    const params = () => shadowText(s.page, "wb-grain-page", "fieldset.arch .params");
+    expect(await params()).toBe("9 parameters");
+    await input.click({ count: 3 });
+    await s.page.keyboard.type("5");
+    await s.page.waitForFunction(
+      () =>
+        document.querySelector("wb-grain-page")!.shadowRoot!.querySelector("fieldset.arch .params")
+          ?.textContent === "21 parameters",
+    );
+    expect(s.page.url()).toMatch(/arch-relu2=5/);
+    await clickButton("Start");
+    await waitState(["done"]);
+    await s.page.waitForFunction(() => (window.__wb?.snapshots ?? 0) > 0);
+    const info = await s.page.evaluate(
+      () =>
+        document
+          .querySelector("wb-grain-page")!
+          .shadowRoot!.querySelector("wb-trainer-panel")!
+          .shadowRoot!.querySelector(".backend")?.textContent ?? "",
+    );
+    expect(info).toMatch(/relu2: 21 parameters/);
+    // The shown seed's output over the whole (x, z) plane, with contour lines.
+    const surface = await deep("wb-grain-page >>> wb-model-view >>> wb-surface");
+    const levels = await surface.evaluate((el) => (el as unknown as { levels: number[] }).levels.length);
+    expect(levels).toBeGreaterThan(2);
+    // A bad size is refused at the field, the count says why; a valid change resets the finished run.
+    await input.click({ count: 3 });
+    await s.page.keyboard.type("0");
+    expect(await params()).toMatch(/whole numbers from 1 to 64/);
+    await input.click({ count: 3 });
+    await s.page.keyboard.type("3");
+    await s.page.waitForFunction(() => window.__wb?.state === "idle");
+    expect(await shadowText(s.page, "wb-grain-page", "fieldset.arch .note")).toMatch(
+      /relu2 is now 3: the run was reset/,
+    );
+    await shot("grain-arch");
+    expect(s.errors).toEqual([]);
+  });
+
   test("a classroom link hides the controls it names", async () => {
     await visit("/demos/grain/?stage=relu10&hide=backend,lr,steps,seed,seeds,load,save,reset");
     await deep("wb-trainer-panel >>> button[type=submit]");

@@ -23,10 +23,11 @@ async function pageRun(
   seeds: number[],
   train: RegressionData,
   { lr, steps }: { lr: number; steps: number },
+  arch?: readonly number[],
 ): Promise<PageRun> {
   const schedule = registrySchedule(name, steps);
   const run = await SeedTrainer.create(backend, {
-    build: regressionBuilder(name),
+    build: regressionBuilder(name, arch),
     seeds,
     train,
     config: {
@@ -82,7 +83,15 @@ export async function grainJob(spec: JobSpec, backend: Backend): Promise<Job> {
   const { seed, seeds: count } = spec.settings;
   const splits: Splits = grainData({ seed, grains: stage.grains });
   const seeds = seedList(seed, count);
-  const page = await pageRun(backend, stage.name, ["x", "z"], seeds, splits.train, spec.settings);
+  const page = await pageRun(
+    backend,
+    stage.name,
+    ["x", "z"],
+    seeds,
+    splits.train,
+    spec.settings,
+    spec.arch?.[stage.name],
+  );
   const { run } = page;
   const planeMse = stage.grains.length === 2 ? planeLeastSquaresMse(splits.train) : null;
   const groups = grainGroups(stage.name);
@@ -94,7 +103,11 @@ export async function grainJob(spec: JobSpec, backend: Backend): Promise<Job> {
       return {
         kind: "grain",
         stage: stage.name,
-        view: await modelView(page, stage.title.replace(/^\d+\. /, ""), groups, splits, req.seed),
+        view: await modelView(page, stage.title.replace(/^\d+\. /, ""), groups, splits, req.seed, {
+          label: "darkness z",
+          lo: 0,
+          hi: 1,
+        }),
         planeMse,
       };
     },
@@ -108,7 +121,9 @@ export async function expertsJob(spec: JobSpec, backend: Backend): Promise<Job> 
   const seeds = seedList(seed, count);
   const runs: PageRun[] = [];
   for (const m of EXPERT_MODELS)
-    runs.push(await pageRun(backend, m.name, ["x", "s"], seeds, data.train, spec.settings));
+    runs.push(
+      await pageRun(backend, m.name, ["x", "s"], seeds, data.train, spec.settings, spec.arch?.[m.name]),
+    );
   const groups = expertGroups(data.lines);
   return {
     runs: runs.map((r) => ({ name: r.name, trainer: r.run.trainer, lossDivisor: r.run.K })),
