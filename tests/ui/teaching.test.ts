@@ -279,6 +279,38 @@ describe("other pages", () => {
     await shot("verify");
   });
 
+  test("hovering an attention cell shows its exact weight and the inputs it came from", async () => {
+    await visit("/demos/transformer/");
+    const text = await s.page.evaluate(async () => {
+      // The transformer page defines the element.
+      await customElements.whenDefined("wb-attention-heatmap");
+      const map = document.createElement("wb-attention-heatmap") as unknown as HTMLElement &
+        Record<string, unknown>;
+      map.weights = [
+        [1, 0],
+        [0.3125, 0.6875],
+      ];
+      map.rowLabels = ["WHITE", "WATER"];
+      map.colLabels = ["WHITE", "WATER"];
+      map.cell = 40;
+      document.body.append(map);
+      await (map as unknown as { updateComplete: Promise<unknown> }).updateComplete;
+      const canvas = map.shadowRoot!.querySelector("canvas")!;
+      const g = map.geometry as { left: number; top: number; cell: number };
+      const r = canvas.getBoundingClientRect();
+      canvas.dispatchEvent(
+        new PointerEvent("pointermove", {
+          clientX: r.left + g.left + 60,
+          clientY: r.top + g.top + 60,
+          bubbles: true,
+        }),
+      );
+      await (map as unknown as { updateComplete: Promise<unknown> }).updateComplete;
+      return map.shadowRoot!.querySelector(".hover")!.textContent;
+    });
+    expect(text).toBe("WATER → WATER: 0.6875");
+  });
+
   test("benchmarks page: the site menu and style", async () => {
     await visit("/bench/");
     const nav = await s.page.$$eval("nav.site a", (as) => as.map((a) => a.textContent));
