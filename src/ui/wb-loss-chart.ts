@@ -134,8 +134,13 @@ export class WbLossChart extends PlotElement {
 
   protected override afterData(u: uPlot): void {
     // Off the plot, the legend shows every series' last value.
-    if (u.cursor.left === undefined || u.cursor.left < 0)
-      u.setLegend({ idx: Math.max(0, u.data[0].length - 1) });
+    const last = () => {
+      if (this.plot === u && (u.cursor.left === undefined || u.cursor.left < 0))
+        u.setLegend({ idx: Math.max(0, u.data[0].length - 1) });
+    };
+    last();
+    // A new plot draws (and resets its legend) after this call: set it again once drawn.
+    requestAnimationFrame(last);
   }
 
   protected options(): Omit<uPlot.Options, "width" | "height"> {
@@ -147,7 +152,8 @@ export class WbLossChart extends PlotElement {
     };
     const logAxis: Partial<uPlot.Axis> = {
       splits: (u: uPlot) => decades(u.scales.y!.min ?? LOG_FLOOR, u.scales.y!.max ?? 1),
-      values: (_u: uPlot, splits: number[]) => splits.map(decadeLabel),
+      values: (_u: uPlot, splits: (number | null)[]) => splits.map((v) => (v == null ? "" : decadeLabel(v))),
+      filter: (_u: uPlot, splits: number[]) => splits,
     };
     const xs = () => (this.data[0] ?? []).filter((v): v is number => v !== null && v > 0);
     const xAxis: Partial<uPlot.Axis> = this.logX
@@ -156,7 +162,10 @@ export class WbLossChart extends PlotElement {
             const v = [...new Set(xs())].sort((a, b) => a - b);
             return v.length > 0 && v.length <= 8 ? v : decades(u.scales.x!.min ?? 1, u.scales.x!.max ?? 10);
           },
-          values: (_u: uPlot, splits: number[]) => splits.map(sizeLabel),
+          values: (_u: uPlot, splits: (number | null)[]) =>
+            splits.map((v) => (v == null ? "" : sizeLabel(v))),
+          // Every tick keeps its label (uPlot's log filter would drop some).
+          filter: (_u: uPlot, splits: number[]) => splits,
         }
       : {};
     return {

@@ -311,6 +311,30 @@ describe("other pages", () => {
     expect(text).toBe("WATER → WATER: 0.6875");
   });
 
+  test("kernels: the TensorFlow.js comparison on log-log axes, every tick labelled, legends filled", async () => {
+    await visit("/demos/kernels/");
+    await deep("wb-kernels-page >>> wb-bench-compare >>> wb-loss-chart");
+    await new Promise((r) => setTimeout(r, 500));
+    const charts = await s.page.evaluate(() =>
+      [
+        ...document
+          .querySelector("wb-kernels-page")!
+          .shadowRoot!.querySelector("wb-bench-compare")!
+          .shadowRoot!.querySelectorAll("wb-loss-chart"),
+      ].map((c) => ({ x: c.tickLabels(0), y: c.tickLabels(1), legend: c.legendValues(), logX: c.logX })),
+    );
+    console.log(JSON.stringify(charts));
+    expect(charts.length).toBeGreaterThan(0);
+    for (const c of charts) {
+      expect(c.logX).toBe(true);
+      expect(c.x.every((t) => /^\d/.test(t))).toBe(true);
+      expect(new Set(c.x).size).toBe(c.x.length);
+      for (const t of c.y) expect(t).toMatch(/^(1e-?\d+|0\.0*1|1|10+)$/);
+      expect(c.legend.some((v) => /\d/.test(v))).toBe(true);
+    }
+    await shot("kernels-compare");
+  });
+
   test("benchmarks page: the site menu and style", async () => {
     await visit("/bench/");
     const nav = await s.page.$$eval("nav.site a", (as) => as.map((a) => a.textContent));
