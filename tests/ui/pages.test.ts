@@ -244,6 +244,8 @@ describe("form and failures", () => {
     expect(file.format).toBe("webgpu-workbench/weights");
     expect(file.version).toBe(1);
     expect(file.runs[0].params.w0.shape).toEqual([1, 3, 1]);
+    // The file carries the loss history, so a loaded run shows its curves.
+    expect(file.history.train).toHaveLength(30);
 
     const load = async (content: unknown) => {
       const path = resolve(DOWNLOADS, "upload.json");
@@ -278,6 +280,7 @@ describe("form and failures", () => {
     await load(file);
     await waitState(["done"], 30_000);
     expect((await probe()).step).toBe(30);
+    expect((await probe()).points).toBe(30);
     const eq = await deep("wb-grain-page >>> wb-model-view >>> pre.eq");
     expect(await eq.evaluate((e) => e.textContent)).toMatch(/^y = .*x·z/);
     expect(s.errors).toEqual([]);
