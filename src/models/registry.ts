@@ -71,7 +71,7 @@ export interface ArchSpec {
   params(sizes: readonly number[]): number;
   /** Why `sizes` are refused, or null. */
   check(sizes: readonly number[]): string | null;
-  build(ctx: Context, seed: number, sizes: readonly number[]): RegressionModel;
+  build(ctx: Context, seed: number, sizes: readonly number[]): Module;
 }
 
 export interface ModelEntry<M extends Module = Module> {
@@ -179,8 +179,26 @@ export function buildWithArch(
   if (!e.arch) throw new Error(`model '${name}' has a fixed architecture`);
   const why = e.arch.check(sizes);
   if (why) throw new Error(`model '${name}': ${why}`);
-  return e.arch.build(ctx, seed, sizes);
+  return e.arch.build(ctx, seed, sizes) as RegressionModel;
 }
+
+/** The transformer's width, heads and layers (the FFN stays 4 × width); heads must divide the width. */
+export const TRANSFORMER_ARCH: ArchSpec = {
+  label: "width, heads, layers",
+  defaults: [16, 4, 1],
+  params: ([width, heads, layers]) =>
+    transformerParams(transformerConfig({ width, heads, layers, hidden: 4 * width! })),
+  check: (sizes) => {
+    if (sizes.length !== 3) return "three numbers: width, heads, layers";
+    const [w, h, l] = sizes as [number, number, number];
+    if (![w, h, l].every((n) => Number.isInteger(n) && n >= 1)) return "whole numbers >= 1";
+    if (w > 64 || h > 8 || l > 4) return "at most width 64, 8 heads, 4 layers";
+    if (w % h !== 0) return `the heads (${h}) must divide the width (${w})`;
+    return null;
+  },
+  build: (ctx, seed, [width, heads, layers]) =>
+    new Transformer(ctx, transformerConfig({ seed, width, heads, layers, hidden: 4 * width! })),
+};
 
 function regression(
   name: ModelName,
@@ -231,6 +249,7 @@ const transformerEntry: ModelEntry<Transformer> = {
   params: transformerParams(transformerConfig()),
   data: "recipe",
   batchable: false,
+  arch: TRANSFORMER_ARCH,
   build: (ctx, seed = 1) => new Transformer(ctx, { seed }),
   task: ({ seed = 1, dataSeed = 1 } = {}) => {
     const { train } = recipeData({ seed: dataSeed });

@@ -64,6 +64,10 @@ export class WbTransformerPage extends TrainingPage {
       </div>`;
   }
 
+  protected override archModels(): string[] {
+    return ["transformer"];
+  }
+
   protected override get metric(): string {
     return "cross-entropy";
   }

@@ -8,6 +8,7 @@ import { resolve } from "node:path";
 import type { ElementHandle, Page } from "puppeteer";
 import { build, type PreviewServer, preview } from "vite";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { modelEntry } from "../../src/models/registry";
 import { launchChromium, openPage, type Session } from "../headless/browser";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -277,6 +278,48 @@ describe("other pages", () => {
     expect(summary.details).toBe(1);
     expect(summary.open).toBe(0);
     await shot("verify");
+  });
+
+  test("transformer: width, heads and layers are editable, the parameter count follows, the run trains it", async () => {
+    await visit("/demos/transformer/?backend=cpu&steps=3&batch=8");
+    const input = await deep("wb-transformer-page >>> input[name=arch-transformer]");
+    const params = () => shadowText(s.page, "wb-transformer-page", "fieldset.arch .params");
+    const arch = modelEntry("transformer").arch!;
+    expect(await params()).toBe(`${modelEntry("transformer").params} parameters`);
+    await input.click({ count: 3 });
+    await s.page.keyboard.type("8, 2, 2");
+    const expected = `${arch.params([8, 2, 2])} parameters`;
+    await s.page.waitForFunction(
+      (e: string) =>
+        document.querySelector("wb-transformer-page")!.shadowRoot!.querySelector("fieldset.arch .params")
+          ?.textContent === e,
+      {},
+      expected,
+    );
+    await input.click({ count: 3 });
+    await s.page.keyboard.type("8, 3, 2");
+    expect(await params()).toMatch(/heads \(3\) must divide the width \(8\)/);
+    await input.click({ count: 3 });
+    await s.page.keyboard.type("8, 2, 2");
+    await clickButton("Start");
+    await waitState(["done"]);
+    const info = await s.page.evaluate(
+      () =>
+        document
+          .querySelector("wb-transformer-page")!
+          .shadowRoot!.querySelector("wb-trainer-panel")!
+          .shadowRoot!.querySelector(".backend")?.textContent ?? "",
+    );
+    expect(info).toContain(`transformer: ${arch.params([8, 2, 2])} parameters`);
+    // Two layers: two rows of heatmaps, two heads each.
+    await s.page.waitForFunction(() => (window.__wb?.snapshots ?? 0) > 0);
+    const maps = await s.page.evaluate(
+      () =>
+        document.querySelector("wb-transformer-page")!.shadowRoot!.querySelectorAll("wb-attention-heatmap")
+          .length,
+    );
+    expect(maps).toBe(4);
+    expect(s.errors).toEqual([]);
   });
 
   test("hovering an attention cell shows its exact weight and the inputs it came from", async () => {

@@ -13,7 +13,7 @@ const ctx = new Context(new CpuBackend());
 describe("architecture", () => {
   const editable = MODEL_NAMES.filter((n) => modelEntry(n).arch);
 
-  test("the editable models: the ReLU nets and the attention mixtures", () => {
+  test("the editable models: the ReLU nets, the attention mixtures and the transformer", () => {
     expect(editable).toEqual([
       "relu2",
       "relu10",
@@ -21,6 +21,7 @@ describe("architecture", () => {
       "experts-attention",
       "experts-relu7",
       "experts-relu43",
+      "transformer",
     ]);
   });
 
@@ -28,8 +29,8 @@ describe("architecture", () => {
     for (const n of editable) {
       const a = modelEntry(n).arch!;
       expect(a.params(a.defaults), n).toBe(modelEntry(n).params);
-      const other = a.label === "experts" ? [7] : [5, 4];
-      expect(buildWithArch(n, ctx, 1, other).parameterCount(), n).toBe(a.params(other));
+      const other = a.label === "experts" ? [7] : n === "transformer" ? [8, 2, 2] : [5, 4];
+      expect(a.build(ctx, 1, other).parameterCount(), n).toBe(a.params(other));
     }
   });
 
@@ -40,6 +41,9 @@ describe("architecture", () => {
     expect(relu.check([])).toMatch(/at least one number/);
     expect(modelEntry("grain-attention").arch!.check([3, 1])).toMatch(/one number: the experts/);
     expect(() => buildWithArch("plane", ctx, 1, [3])).toThrow(/fixed architecture/);
+    expect(modelEntry("transformer").arch!.check([16, 3, 1])).toMatch(
+      /heads \(3\) must divide the width \(16\)/,
+    );
   });
 
   test("a weights file keeps the architecture, and refuses a malformed one", () => {
