@@ -119,7 +119,23 @@ describe("grain page", () => {
     expect(c.labels.filter((l) => /\(thin\)/.test(l))).toHaveLength(3);
     // Not hovering: the legend holds the last values, not dashes.
     expect(c.legend.slice(0, 2).every((v) => /\d/.test(v))).toBe(true);
+    // Hovering a unit's name in the output's equation lights up the line that defines it.
+    const unit = await deep(
+      'wb-grain-page >>> wb-model-view >>> pre.eq .line:last-child .unit[data-unit="h2"]',
+    );
+    await unit.hover();
+    const lit = await s.page.evaluate(() =>
+      [
+        ...document
+          .querySelector("wb-grain-page")!
+          .shadowRoot!.querySelector("wb-model-view")!
+          .shadowRoot!.querySelectorAll("pre.eq .line.hl"),
+      ].map((l) => l.textContent),
+    );
+    expect(lit).toHaveLength(1);
+    expect(lit[0]).toMatch(/^h2 = relu\(/);
     await shot("grain-relu2-done");
+    await s.page.mouse.move(0, 0);
     expect(s.errors).toEqual([]);
   });
 
