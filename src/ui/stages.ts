@@ -47,7 +47,7 @@ const STAGE_TEXT: Record<string, StageText> = {
   },
   relu2: {
     about:
-      "A ReLU network with 2 hidden units (9 parameters) bends the plane on most seeds (3 of the 4 here); a seed " +
+      "A ReLU network with 2 hidden units (9 parameters) bends the plane on most seeds (3 of its 4 default seeds); a seed " +
       "whose units leave the data stays a plane. It fits in range, not beyond 5 cups.",
     seeds: 4,
   },

@@ -89,7 +89,7 @@ describe("grain stages on their defaults", () => {
     expect(grainReading(snap)).toMatchObject({ tone: "ok" });
     expect(grainReading(snap).text).toMatch(new RegExp(`^${bent.length} of ${v.seeds.length} seeds bend`));
     expect(stageInfo("relu2").about).toContain(
-      `bends the plane on most seeds (${bent.length} of the ${v.seeds.length} here)`,
+      `bends the plane on most seeds (${bent.length} of its ${v.seeds.length} default seeds)`,
     );
   });
 
