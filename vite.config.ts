@@ -2,8 +2,11 @@ import { existsSync, readdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { defineConfig } from "vitest/config";
 
-// Every demos/<name>/index.html is a page of the workbench, next to the home page.
-const pages: Record<string, string> = { home: resolve(import.meta.dirname, "index.html") };
+// Every demos/<name>/index.html is a page of the workbench, next to the home page and the benchmarks page.
+const pages: Record<string, string> = {
+  home: resolve(import.meta.dirname, "index.html"),
+  bench: resolve(import.meta.dirname, "bench/index.html"),
+};
 for (const name of readdirSync(resolve(import.meta.dirname, "demos"))) {
   const html = resolve(import.meta.dirname, "demos", name, "index.html");
   if (existsSync(html)) pages[name] = html;

@@ -1,10 +1,12 @@
 // The benchmark page: ?run starts at once (the CLI's way), ?quick for small sizes, ?filter=a,b to keep some
 // cases. Progress and the report are in window.__benchmarks; the page shows the results as a table.
 
+import "../src/ui/page.css";
 import { CpuBackend } from "../src/backend/cpu";
 import { WasmBackend } from "../src/backend/wasm";
 import { type KernelVariants, WebGPUBackend } from "../src/backend/webgpu";
 import { GpuRuntime } from "../src/gpu/runtime";
+import { addSiteNav } from "../src/ui/site-nav";
 import type { BenchContext } from "./cases/common";
 import { groupList, kept } from "./cases/index";
 import { GpuTimer } from "./lib/gpu-timer";
@@ -12,6 +14,7 @@ import { runGroup } from "./lib/harness";
 import { setupTfjs } from "./lib/tfjs";
 import type { BenchResult, BenchSkip, BenchState } from "./lib/types";
 
+addSiteNav();
 const params = new URLSearchParams(location.search);
 const quick = params.has("quick");
 const filter = (params.get("filter") ?? "")

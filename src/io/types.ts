@@ -29,6 +29,8 @@ export interface JobSpec {
   /** A stage of the grain page, or "experts", or "transformer". */
   model: string;
   settings: TrainSettings;
+  /** Architecture changes by model name (registry ArchSpec: hidden widths, or [experts]); absent: the defaults. */
+  arch?: Record<string, number[]>;
   /** Test-only fault injection: lose the GPU device after this many steps. */
   loseDeviceAt?: number;
 }

@@ -11,6 +11,7 @@
 import { printable, quoted } from "../util/printable";
 import { parseSettings, type SettingName } from "./settings";
 import {
+  type History,
   type JobKind,
   type JobSpec,
   SAVED_JOB_VERSION,
@@ -30,6 +31,10 @@ export interface WeightsFile {
   step: number;
   settings: TrainSettings;
   runs: { name: string; params: Record<string, { shape: number[]; data: number[] }> }[];
+  /** The run's loss history, so a loaded file shows its curves (optional; a malformed one is ignored). */
+  history?: History;
+  /** Architecture changes by model name (JobSpec.arch), when the run had any. */
+  arch?: Record<string, number[]>;
 }
 
 export class WeightsFileError extends Error {
@@ -86,6 +91,8 @@ export function toWeightsFile(job: SavedJob): WeightsFile {
     model: job.spec.model,
     step: job.step,
     settings: job.spec.settings,
+    history: job.history,
+    ...(job.spec.arch ? { arch: job.spec.arch } : {}),
     runs: job.runs.map((r) => ({
       name: r.name,
       params: Object.fromEntries(
@@ -199,14 +206,44 @@ export function parseWeightsFile(text: string, kind: JobKind): SavedJob {
     return { name: r.name, params, state: [], t: 0 };
   });
   const spec: JobSpec = { kind, model: raw.model, settings: fileSettings(raw.settings) };
+  if (raw.arch !== undefined) spec.arch = fileArch(raw.arch);
   return {
     version: SAVED_JOB_VERSION,
     spec,
     step,
     runs,
-    history: { train: [], test: [] },
+    history: fileHistory(raw.history, runs.length),
     savedAt: Date.now(),
   };
+}
+
+/** A file's architecture changes: model name → a list of positive integers. */
+function fileArch(raw: unknown): Record<string, number[]> {
+  if (!isObj(raw)) throw new WeightsFileError("arch must map model names to lists of sizes");
+  const out: Record<string, number[]> = {};
+  for (const [name, sizes] of Object.entries(raw)) {
+    if (!Array.isArray(sizes) || sizes.length === 0 || !sizes.every((n) => Number.isInteger(n) && n >= 1))
+      throw new WeightsFileError(`arch of '${name}' must be a list of whole numbers >= 1`);
+    out[name] = sizes as number[];
+  }
+  return out;
+}
+
+/** A file's loss history when every point is well formed (one finite loss per run), else none. */
+function fileHistory(raw: unknown, runs: number): History {
+  const none: History = { train: [], test: [] };
+  if (!isObj(raw) || !Array.isArray(raw.train) || !Array.isArray(raw.test)) return none;
+  const points = (xs: unknown[], key: "train" | "test") =>
+    xs.every(
+      (p) =>
+        isObj(p) &&
+        Number.isInteger(p.step) &&
+        Array.isArray(p[key]) &&
+        (p[key] as unknown[]).length === runs &&
+        (p[key] as unknown[]).every((v) => typeof v === "number" && Number.isFinite(v)),
+    );
+  if (!points(raw.train, "train") || !points(raw.test, "test")) return none;
+  return raw as unknown as History;
 }
 
 /** A file's settings, checked field by field with the panel's own rules. */

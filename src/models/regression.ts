@@ -98,6 +98,89 @@ export interface ReluModelConfig {
   hidden: readonly number[];
   /** Seed of the initial weights (default 1). */
   seed?: number;
+  /**
+   * The box the inputs come from, [[lo, hi] of the first input, [lo, hi] of the second] (grain: x 1-5, z 0-1;
+   * experts: x 1-5, s 0-4). Given, the first layer's weights are scaled to it and every hidden unit's kink passes
+   * through a random point of it (reluInit); left out, weights and biases are uniform (Linear's).
+   */
+  box?: readonly (readonly [number, number])[];
+}
+
+/** Weights [in, out] and biases [out] of each layer of an MLP, as Linear draws them from `rng` (weight, then bias). */
+function linearDraws(rng: Rng, sizes: readonly number[]): { w: Float64Array; b: Float64Array }[] {
+  return sizes.slice(1).map((out, i) => {
+    const inF = sizes[i]!;
+    const bound = 1 / Math.sqrt(Math.max(1, inF));
+    const w = Float64Array.from({ length: inF * out }, () => rng.uniform(-bound, bound));
+    const b = Float64Array.from({ length: out }, () => rng.uniform(-bound, bound));
+    return { w, b };
+  });
+}
+
+/**
+ * The initial weights a ReLU net gets over an input box: for each layer its weight (null: as Linear drew it) and its
+ * bias (null for the output layer: as drawn).
+ * - First layer: the weight of input i is drawn from U(−20, 20) / (hiᵢ − loᵢ), so a unit's pre-activation spans up
+ *   to ±20 across the box whatever the inputs' scales: a grain's darkness z (0-1) counts as much as its cups x
+ *   (1-5), where a common uniform draw lets x dominate every unit. The span is large because Adam moves every
+ *   parameter by about the learning rate per step, so a kink at −b/w drifts by lr/|w| per step: with |w| ≈ 0.4 the
+ *   kinks leave the data within ~100 steps and the net settles as a plane; with |w| of several units they stay.
+ * - Every hidden unit's kink (w·h + b = 0) passes through a random point of the box: a point p is drawn from `box`,
+ *   h(p) is what the layers below make of it, and b = −w·h(p). A uniform bias next to inputs of 1-5 leaves about
+ *   half the units dead on every row (a 2-unit net then starts as a constant or a plane and stays there); this way
+ *   every unit starts active on part of the data and inactive on the rest, so the net can bend where the data is.
+ * Draws come from their own stream of the seed; the deeper layers' weights are Linear's.
+ */
+/** How far (±) a first-layer unit's pre-activation ranges across the input box at initialisation. */
+export const FIRST_LAYER_SPAN = 20;
+
+export function reluInit(
+  seed: number,
+  sizes: readonly number[],
+  box: readonly (readonly [number, number])[],
+): { weight: Float64Array | null; bias: Float64Array | null }[] {
+  if (box.length !== sizes[0]) throw new Error(`reluInit: box has ${box.length} inputs, the net ${sizes[0]}`);
+  const layers = linearDraws(new Rng(seed), sizes);
+  const rng = new Rng(seed * 7919 + 104_729);
+  const H = sizes[1]!;
+  const w0 = Float64Array.from({ length: box.length * H }, (_, k) => {
+    const [lo, hi] = box[Math.floor(k / H)]!;
+    return (rng.uniform(-1, 1) * FIRST_LAYER_SPAN) / Math.max(1e-9, hi - lo);
+  });
+  layers[0]!.w = w0;
+  const out: { weight: Float64Array | null; bias: Float64Array | null }[] = [];
+  for (let l = 0; l < layers.length; l++) {
+    if (l === layers.length - 1) {
+      out.push({ weight: null, bias: null });
+      break;
+    }
+    const { w } = layers[l]!;
+    const inF = sizes[l]!;
+    const outF = sizes[l + 1]!;
+    const b = new Float64Array(outF);
+    for (let j = 0; j < outF; j++) {
+      let h = box.map(([lo, hi]) => rng.uniform(lo, hi));
+      for (let m = 0; m < l; m++) h = relu(affine(h, layers[m]!.w, layers[m]!.b, sizes[m + 1]!));
+      let sum = 0;
+      for (let i = 0; i < inF; i++) sum += h[i]! * w[i * outF + j]!;
+      b[j] = -sum;
+    }
+    layers[l]!.b = b;
+    out.push({ weight: l === 0 ? w0 : null, bias: b });
+  }
+  return out;
+}
+
+function affine(h: readonly number[], w: Float64Array, b: Float64Array, outF: number): number[] {
+  return Array.from({ length: outF }, (_, j) => h.reduce((s, v, i) => s + v * w[i * outF + j]!, b[j]!));
+}
+
+const relu = (h: number[]) => h.map((v) => Math.max(0, v));
+
+function overwrite(ctx: Context, v: Variable, data: Float64Array): void {
+  const t = ctx.backend.tensor(Float32Array.from(data), v.shape);
+  ctx.backend.copyInto(v.value, t);
+  t.dispose();
 }
 
 /** A ReLU MLP over (x, z) or (x, s). */
@@ -107,7 +190,16 @@ export class ReluModel extends RegressionModel {
 
   constructor(ctx: Context, config: ReluModelConfig) {
     super(ctx);
-    this.mlp = this.child("mlp", new MLP(ctx, new Rng(config.seed ?? 1), [2, ...config.hidden, 1], "relu"));
+    const seed = config.seed ?? 1;
+    const sizes = [2, ...config.hidden, 1];
+    this.mlp = this.child("mlp", new MLP(ctx, new Rng(seed), sizes, "relu"));
+    if (config.box) {
+      reluInit(seed, sizes, config.box).forEach((init, l) => {
+        const layer = this.mlp.layers[l]!;
+        if (init.weight) overwrite(ctx, layer.weight, init.weight);
+        if (init.bias) overwrite(ctx, layer.bias!, init.bias);
+      });
+    }
   }
 
   predict(x: Variable): Variable {

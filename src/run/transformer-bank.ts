@@ -7,7 +7,7 @@ import * as op from "../autograd/ops";
 import type { Context, Variable } from "../autograd/variable";
 import type { Backend } from "../backend/contract";
 import { type RecipeSplits, recipeBatch, recipeData } from "../data/recipe";
-import { MODELS } from "../models/registry";
+import { MODELS, TRANSFORMER_ARCH } from "../models/registry";
 import { recipeLoss } from "../models/sequence-tasks";
 import type { Transformer } from "../models/transformer";
 import { Module } from "../nn/module";
@@ -16,10 +16,18 @@ import type { LossCapture } from "./seeds";
 
 export class TransformerBank extends Module {
   readonly models: Transformer[];
-  constructor(ctx: Context, seeds: readonly number[]) {
+  /** `arch`: width, heads and layers (registry TRANSFORMER_ARCH); absent, the registry's defaults. */
+  constructor(ctx: Context, seeds: readonly number[], arch?: readonly number[]) {
     super(ctx);
+    if (arch) {
+      const why = TRANSFORMER_ARCH.check(arch);
+      if (why) throw new Error(`transformer: ${why}`);
+    }
     this.models = seeds.map((seed, k) =>
-      this.child(String(k), MODELS.transformer.build(ctx, seed) as Transformer),
+      this.child(
+        String(k),
+        (arch ? TRANSFORMER_ARCH.build(ctx, seed, arch) : MODELS.transformer.build(ctx, seed)) as Transformer,
+      ),
     );
   }
 }
@@ -32,6 +40,8 @@ export interface TransformerSeedsConfig {
   batch: number;
   config: TrainConfig;
   onLosses?: LossCapture;
+  /** Width, heads and layers, when not the registry's. */
+  arch?: readonly number[];
 }
 
 export interface TransformerSeeds {
@@ -49,7 +59,7 @@ export async function transformerSeeds(
   const trainer = await Trainer.create<Module>(
     backend,
     {
-      build: (ctx) => new TransformerBank(ctx, c.seeds),
+      build: (ctx) => new TransformerBank(ctx, c.seeds, c.arch),
       loss: (m, ctx, step) => {
         const sentences = recipeBatch(data.train, c.batch, c.dataSeed, step);
         const losses: Variable[] = (m as TransformerBank).models.map((t) => recipeLoss(t, ctx, sentences));

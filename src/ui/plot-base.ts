@@ -38,9 +38,9 @@ export abstract class PlotElement extends LitElement {
   static override styles = [
     unsafeCSS(uplotCss),
     css`
-      :host { display: block; min-width: 200px; font: 13px/1.3 system-ui, sans-serif; }
+      :host { display: block; min-width: 0; max-width: 100%; font: 13px/1.3 system-ui, sans-serif; }
       :host([hidden]) { display: none; }
-      .plot { width: 100%; }
+      .plot { width: 100%; overflow: hidden; }
       .empty { color: #666; padding: 1em 0; }
     `,
   ];
@@ -49,6 +49,8 @@ export abstract class PlotElement extends LitElement {
   protected abstract options(): Omit<uPlot.Options, "width" | "height">;
   /** The columns to draw: [x, ...ys], every column of equal length. */
   protected abstract columns(): Columns;
+  /** Called after the plot has new data (built or setData). */
+  protected afterData(_u: uPlot): void {}
   /** A key that changes when the series (not just their values) change, forcing a new plot. */
   protected abstract seriesKey(): string;
 
@@ -95,6 +97,7 @@ export abstract class PlotElement extends LitElement {
       this.columns() as uPlot.AlignedData,
       host,
     );
+    this.afterData(this.plot);
     this.resize ??= new ResizeObserver(() => {
       const w = Math.max(200, host.clientWidth);
       if (this.plot && Math.abs(this.plot.width - w) > 1)
@@ -108,7 +111,9 @@ export abstract class PlotElement extends LitElement {
     if (this.frame) return;
     this.frame = requestAnimationFrame(() => {
       this.frame = 0;
-      this.plot?.setData(this.columns() as uPlot.AlignedData);
+      if (!this.plot) return;
+      this.plot.setData(this.columns() as uPlot.AlignedData);
+      this.afterData(this.plot);
     });
   }
 }

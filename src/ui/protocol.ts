@@ -18,8 +18,10 @@ export interface SnapshotRequest {
 }
 
 export type ToWorker =
-  /** Build the job; with `restore`, from that state and paused, else from fresh weights and running. */
-  | { type: "start"; spec: JobSpec; restore?: SavedJob }
+  /** Build the job; with `restore`, from that state and paused, else from fresh weights and running (or paused). */
+  | { type: "start"; spec: JobSpec; restore?: SavedJob; paused?: boolean }
+  /** Train one step and pause. */
+  | { type: "step" }
   | { type: "pause" }
   | { type: "resume" }
   | { type: "snapshot"; request: SnapshotRequest }

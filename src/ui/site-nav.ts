@@ -28,6 +28,7 @@ export const PAGES: { href: string; title: string; about: string }[] = [
     about: "every kernel checked against the CPU, and GPU-vs-CPU timings",
   },
   { href: "/demos/verify/", title: "Verify my GPU", about: "the kernel checks alone" },
+  { href: "/bench/", title: "Benchmarks", about: "our kernels and training step against TensorFlow.js" },
 ];
 
 /** Insert the navigation at the top of the body. */

@@ -19,6 +19,15 @@ export interface FitChart {
   series: FitSeries[];
 }
 
+/** The shown seed's output over the whole input plane: values[j][i] at (xs[i], bs[j]). */
+export interface Surface {
+  xs: number[];
+  /** The second input: darkness z (grain) or selector s (experts). */
+  bs: number[];
+  bLabel: string;
+  values: number[][];
+}
+
 export interface SeedRow {
   /** Slice index in the batched model. */
   index: number;
@@ -49,12 +58,16 @@ export interface ModelView {
   fit: FitChart;
   equations: string[];
   gates: GateMatrix | null;
+  /** The output over the (x, second input) plane, when the page asks for it (the grain stages). */
+  surface?: Surface;
 }
 
 export interface GrainSnapshot {
   kind: "grain";
   stage: string;
   view: ModelView;
+  /** The least-squares plane's training error on the stage's data (white + brown stages), else null. */
+  planeMse: number | null;
 }
 
 export interface ExpertsSnapshot {

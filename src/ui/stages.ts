@@ -46,7 +46,9 @@ const STAGE_TEXT: Record<string, StageText> = {
     seeds: 1,
   },
   relu2: {
-    about: "A ReLU network with 2 hidden units (9 parameters) bends the plane; it fits in range, not beyond.",
+    about:
+      "A ReLU network with 2 hidden units (9 parameters) bends the plane on most seeds (3 of its 4 default seeds); a seed " +
+      "whose units leave the data stays a plane. It fits in range, not beyond 5 cups.",
     seeds: 4,
   },
   relu10: {
@@ -69,8 +71,9 @@ const STAGE_TEXT: Record<string, StageText> = {
   },
   "grain-attention": {
     about:
-      "y = Σ softmax(s)ᵢ·rᵢ with 3 linear scores and 3 linear values (18 parameters). Each grain should select " +
-      "its own expert; training is finicky, so several seeds run at once and the best is shown.",
+      "y = Σ softmax(s)ᵢ·rᵢ with 3 linear scores and 3 linear values (18 parameters). White and franken each " +
+      "select their own expert; brown blends two experts instead of learning 3x, as in the source article's run. " +
+      "Training is finicky, so several seeds run at once and the best is shown.",
     seeds: 8,
   },
 };
@@ -96,6 +99,11 @@ export function stageInfo(name: string): StageInfo {
     throw new Error(`unknown grain stage '${name}'; valid: ${GRAIN_STAGES.map((d) => d.name).join(", ")}`);
   return s;
 }
+
+/** What the five-experts page shows (tests/unit/page-claims.test.ts checks it on the defaults). */
+export const EXPERTS_ABOUT =
+  "On the defaults all three fit the training rows, but beyond that range (x from 5 to 10) only attention keeps " +
+  "following the lines: its error there is several times lower than either ReLU net's.";
 
 /** The registry trains the three experts models alike; 4 seeds of each. */
 export const EXPERTS_DEFAULTS: Defaults = fromRegistry("experts-attention", 4);

@@ -5,6 +5,7 @@
 
 import type { ReactiveController, ReactiveControllerHost } from "lit";
 import type { History, JobInfo, JobKind, JobSpec, SavedJob, TestPoint, TrainSettings } from "../io/types";
+import type { SeedPoint } from "./loss-columns";
 import type { Columns } from "./plot-base";
 import type { FromWorker, SnapshotRequest, ToWorker } from "./protocol";
 import type { Snapshot } from "./snapshots";
@@ -26,6 +27,11 @@ export interface PageProbe {
   /** Why that backend (auto's measured figures, a fallback's cause). */
   reason: string;
   snapshots: number;
+  status: string;
+  summary: string;
+  /** Snapshots recorded for the per-seed loss curves. */
+  seedPoints: number;
+  persistedStep: number;
 }
 
 declare global {
@@ -39,6 +45,10 @@ export class TrainingController implements ReactiveController {
   step = 0;
   total = 0;
   stepsPerSecond = 0;
+  /** What is happening now, in words ("building 8 seeds", "compiling kernels: first run only", ""). */
+  status = "";
+  /** When a run ends: steps, time and the whole run's average rate. */
+  summary = "";
   info: JobInfo | null = null;
   spec: JobSpec | null = null;
   failure: PanelFailure | null = null;
@@ -49,11 +59,20 @@ export class TrainingController implements ReactiveController {
   persistedStep = 0;
   /** [steps, train per run..., test per run...] for <wb-loss-chart>; a new outer array on every change. */
   lossData: Columns = [[]];
+  /** Every snapshot's per-seed training MSE of each model (regression pages), for the loss chart. */
+  seedPoints: SeedPoint[] = [];
   private snapshots = 0;
 
   private worker: Worker | null = null;
   private autoPaused = false;
+  /** Training time and steps counted between progress messages while running (start-up excluded). */
+  private activeMs = 0;
+  private activeSteps = 0;
+  private lastProgress: { t: number; step: number } | null = null;
+  private startedAt = 0;
+  private firstProgressAt = 0;
   private exportWaiter: ((j: SavedJob) => void) | null = null;
+  private persistWaiter: (() => void) | null = null;
   private runs = 1;
 
   constructor(
@@ -89,7 +108,7 @@ export class TrainingController implements ReactiveController {
   }
 
   /** Train from fresh weights, or from `restore` (then paused at its step). Replaces any current run. */
-  start(spec: JobSpec, restore?: SavedJob): void {
+  start(spec: JobSpec, restore?: SavedJob, paused = false): void {
     this.worker?.terminate();
     this.worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
     this.worker.onmessage = (e: MessageEvent<FromWorker>) => this.onMessage(e.data);
@@ -104,13 +123,54 @@ export class TrainingController implements ReactiveController {
     this.total = spec.settings.steps;
     this.stepsPerSecond = 0;
     this.info = null;
+    // "Saved at step N" speaks of this run only: nothing until the worker keeps it (restoreSaved sets its step).
+    this.persistedStep = 0;
+    this.resetRate();
+    const K = spec.settings.seeds;
+    this.status = restore
+      ? `restoring the run at step ${restore.step.toLocaleString("en")}`
+      : `building ${K} seed${K === 1 ? "" : "s"} of ${spec.model} (backend: ${spec.settings.backend})`;
     this.setHistory({ train: [], test: [] }, 1);
-    this.send({ type: "start", spec, ...(restore ? { restore } : {}) });
+    this.send({ type: "start", spec, ...(restore ? { restore } : {}), ...(paused ? { paused } : {}) });
     this.changed();
   }
 
   pause(): void {
     if (this.state === "running") this.send({ type: "pause" });
+  }
+
+  /** One training step, then paused; from idle, `spec` is built first (fresh weights, paused at step 0). */
+  stepOnce(spec: JobSpec): void {
+    if (this.state === "idle" || this.state === "done" || !this.worker) {
+      if (this.state === "done") return;
+      this.start(spec, undefined, true);
+    } else if (this.state !== "paused" && this.state !== "starting") return;
+    this.send({ type: "step" });
+  }
+
+  private resetRate(): void {
+    this.activeMs = 0;
+    this.activeSteps = 0;
+    this.lastProgress = null;
+    this.startedAt = performance.now();
+    this.firstProgressAt = 0;
+    this.summary = "";
+  }
+
+  /** Steps per second over the whole run so far (time between progress messages while running). */
+  private countProgress(step: number): void {
+    const now = performance.now();
+    if (!this.firstProgressAt) this.firstProgressAt = now;
+    if (this.lastProgress && step > this.lastProgress.step) {
+      this.activeMs += now - this.lastProgress.t;
+      this.activeSteps += step - this.lastProgress.step;
+    }
+    this.lastProgress = { t: now, step };
+  }
+
+  /** The whole run's average rate (steps/s), once it has one. */
+  get averageRate(): number {
+    return this.activeMs > 0 ? (1000 * this.activeSteps) / this.activeMs : 0;
   }
 
   resume(): void {
@@ -134,6 +194,8 @@ export class TrainingController implements ReactiveController {
     this.snapshot = null;
     this.info = null;
     this.persistedStep = 0;
+    this.status = "";
+    this.summary = "";
     this.setHistory({ train: [], test: [] }, 1);
     this.changed();
     if (model) await deleteRun(this.kind, model);
@@ -148,8 +210,20 @@ export class TrainingController implements ReactiveController {
     return true;
   }
 
-  /** Stop the worker without forgetting the saved run (e.g. when the page switches model). */
-  detach(): void {
+  /**
+   * Stop the worker without forgetting the run (e.g. when the page switches model): a running run is paused first,
+   * which keeps it in IndexedDB, and the worker stops once it says so (or after 3 s).
+   */
+  async detach(): Promise<void> {
+    if (this.worker && this.state === "running") {
+      const kept = new Promise<void>((resolve) => {
+        this.persistWaiter = resolve;
+        setTimeout(resolve, 3000);
+      });
+      this.send({ type: "pause" });
+      await kept;
+      this.persistWaiter = null;
+    }
     this.worker?.terminate();
     this.worker = null;
     this.state = "idle";
@@ -158,6 +232,9 @@ export class TrainingController implements ReactiveController {
     this.info = null;
     this.step = 0;
     this.total = 0;
+    this.status = "";
+    this.summary = "";
+    this.persistedStep = 0;
     this.setHistory({ train: [], test: [] }, 1);
     this.changed();
   }
@@ -184,6 +261,7 @@ export class TrainingController implements ReactiveController {
 
   private onFailure(f: PanelFailure): void {
     this.failure = f;
+    this.status = "";
     this.state = "failed";
     this.changed();
   }
@@ -195,20 +273,53 @@ export class TrainingController implements ReactiveController {
         this.step = m.step;
         this.total = m.total;
         this.setHistory(m.history, m.info.runs.length);
+        if (this.state === "starting")
+          this.status =
+            m.info.backend === "webgpu"
+              ? `compiling kernels and taking step ${(m.step + 1).toLocaleString("en")}: the first run takes longest`
+              : `taking step ${(m.step + 1).toLocaleString("en")} on the ${m.info.backend}`;
         break;
       case "progress":
         this.step = m.step;
         this.total = m.total;
-        this.stepsPerSecond = m.stepsPerSecond;
+        this.countProgress(m.step);
+        // The whole run's average once there is one (it steadies; the worker's own rate follows the last chunks).
+        this.stepsPerSecond = this.averageRate || m.stepsPerSecond;
+        this.status = "";
         this.append(m.train, m.test);
         break;
-      case "snapshot":
-        this.snapshot = m.snapshot as Snapshot;
+      case "snapshot": {
+        const snap = m.snapshot as Snapshot;
+        this.snapshot = snap;
         this.snapshots++;
+        const views = snap.kind === "grain" ? [snap.view] : snap.kind === "experts" ? snap.views : [];
+        const last = this.seedPoints[this.seedPoints.length - 1];
+        if (views.length && m.step > 0 && (!last || last.step < m.step - 1)) {
+          this.seedPoints = [
+            ...this.seedPoints,
+            {
+              step: m.step - 1,
+              runs: views.map((v) => ({
+                shown: v.shown,
+                seeds: v.seeds.map((r) => ({ index: r.index, seed: r.seed, train: r.train })),
+              })),
+            },
+          ];
+        } else if (views.length && last && last.step === m.step - 1) {
+          // Another seed asked for at the same step: the same losses, a new seed shown.
+          last.runs.forEach((r, i) => {
+            r.shown = views[i]?.shown ?? r.shown;
+          });
+          this.seedPoints = [...this.seedPoints];
+        }
         break;
+      }
       case "state":
         this.state = m.state;
         this.step = m.step;
+        if (m.state !== "running") this.lastProgress = null;
+        if (m.state === "done") this.summary = this.endSummary();
+        if (m.state === "paused" && this.status.startsWith("restoring")) this.status = "";
         break;
       case "failed":
         if (m.kind === "load") {
@@ -227,9 +338,21 @@ export class TrainingController implements ReactiveController {
         return;
       case "persisted":
         this.persistedStep = m.step;
+        this.persistWaiter?.();
         break;
     }
     this.changed();
+  }
+
+  private endSummary(): string {
+    const r = this.averageRate;
+    const start = this.firstProgressAt ? (this.firstProgressAt - this.startedAt) / 1000 : 0;
+    if (!r) return `done at step ${this.step.toLocaleString("en")}`;
+    const secs = this.activeSteps / r;
+    return (
+      `done: ${this.activeSteps.toLocaleString("en")} steps in ${secs.toFixed(1)} s, ${r >= 10 ? Math.round(r) : r.toFixed(1)} steps/s on average` +
+      (start > 0 ? ` (${start.toFixed(1)} s to build and take the first steps)` : "")
+    );
   }
 
   // ---- loss columns ----
@@ -239,6 +362,7 @@ export class TrainingController implements ReactiveController {
 
   private setHistory(h: History, runs: number): void {
     this.runs = runs;
+    this.seedPoints = [];
     this.xs = [];
     this.cols = Array.from({ length: 2 * runs }, () => []);
     this.append(h.train, h.test);
@@ -286,6 +410,10 @@ export class TrainingController implements ReactiveController {
         backend: this.info?.backend ?? "",
         reason: this.info?.reason ?? "",
         snapshots: this.snapshots,
+        status: this.status,
+        summary: this.summary,
+        seedPoints: this.seedPoints.length,
+        persistedStep: this.persistedStep,
       };
     this.host.requestUpdate();
   }

@@ -7,11 +7,14 @@ import { CpuBackend } from "../backend/cpu";
 import type { SettingName } from "../io/settings";
 import type { JobKind, JobSpec, TrainSettings } from "../io/types";
 import { checkWeightsSize, parseWeightsFile, toWeightsFile, WeightsFileError } from "../io/weights";
+import { modelEntry } from "../models/registry";
 import { torchDownloads, torchFileModel, torchFileToWeights } from "../run/torch-weights";
 import { quoted } from "../util/printable";
+import { lossColumns } from "./loss-columns";
 import { PALETTE } from "./plot-base";
+import { stallWarning } from "./readings";
 import { TrainingController } from "./training-controller";
-import type { LossSeries } from "./wb-loss-chart";
+import { hiddenControls, urlHasSettings, urlSettings, withSettings } from "./url-state";
 import "./wb-loss-chart";
 import "./wb-trainer-panel";
 
@@ -45,25 +48,121 @@ export abstract class TrainingPage extends LitElement {
     return v === null ? {} : { loseDeviceAt: Number(v) };
   }
 
-  override connectedCallback(): void {
-    super.connectedCallback();
-    void this.training.restoreSaved(this.model);
+  /** Why the link's settings were refused, if they were. */
+  private urlError = "";
+
+  /** The panel's settings before any run: the model's defaults, with what the URL asks for on top. */
+  protected initialSettings(): TrainSettings {
+    const r = urlSettings(this.defaults(), location.search);
+    this.urlError = r.error;
+    return r.settings;
   }
 
-  /** Switch to another model: the current run stays saved; the new model's saved run, if any, comes back. */
-  protected switchModel(): void {
-    this.training.detach();
-    void this.training.restoreSaved(this.model);
+  override connectedCallback(): void {
+    super.connectedCallback();
+    // A link with settings reproduces a run: it does not resume one saved in this browser.
+    if (!urlHasSettings(location.search)) void this.training.restoreSaved(this.model);
+  }
+
+  private spec(settings: TrainSettings): JobSpec {
+    const arch = this.archChanges();
+    return {
+      kind: this.training.kind,
+      model: this.model,
+      settings,
+      ...(arch ? { arch } : {}),
+      ...(import.meta.env.DEV ? this.faultInjection() : {}),
+    };
+  }
+
+  // ---- architecture ----
+
+  /** The models whose architecture the page lets a user change (registry ArchSpec). */
+  protected archModels(): string[] {
+    return [];
+  }
+
+  /** Texts typed in the architecture fields, by model; a change resets the run. */
+  private archText: Record<string, string> = {};
+  private archNote = "";
+
+  private archOf(name: string): { sizes: number[] | null; error: string } {
+    const spec = modelEntry(name).arch!;
+    const text =
+      this.archText[name] ??
+      new URLSearchParams(location.search).get(`arch-${name}`) ??
+      spec.defaults.join(", ");
+    const sizes = text
+      .split(/[\s,]+/)
+      .filter(Boolean)
+      .map(Number);
+    const why = spec.check(sizes);
+    return why ? { sizes: null, error: why } : { sizes, error: "" };
+  }
+
+  /** The valid architecture changes (only those that differ from the defaults), or undefined. */
+  private archChanges(): Record<string, number[]> | undefined {
+    const out: Record<string, number[]> = {};
+    for (const n of this.archModels()) {
+      const { sizes } = this.archOf(n);
+      if (sizes && sizes.join(",") !== modelEntry(n).arch!.defaults.join(",")) out[n] = sizes;
+    }
+    return Object.keys(out).length ? out : undefined;
+  }
+
+  private onArch(name: string, text: string): void {
+    this.archText = { ...this.archText, [name]: text };
+    const { sizes } = this.archOf(name);
+    if (sizes) {
+      const url = new URL(location.href);
+      url.searchParams.set(`arch-${name}`, sizes.join(","));
+      history.replaceState(null, "", url);
+      if (this.training.state !== "idle") {
+        void this.training.reset();
+        this.archNote = `${name} is now ${sizes.join("→")}: the run was reset (a different network cannot keep the old weights).`;
+      }
+    }
+    this.requestUpdate();
+  }
+
+  protected archControls() {
+    const models = this.archModels();
+    if (!models.length || hiddenControls(location.search).includes("arch")) return nothing;
+    return html`<fieldset class="arch">
+      <legend>Architecture</legend>
+      ${models.map((n) => {
+        const e = modelEntry(n);
+        const { sizes, error } = this.archOf(n);
+        const id = `arch-${n}`;
+        return html`<span class="arch-field">
+          <label for=${id}>${e.label}: ${e.arch!.label}</label>
+          <input id=${id} name=${id} autocomplete="off" .value=${this.archText[n] ?? (sizes ?? e.arch!.defaults).join(", ")}
+            aria-invalid=${error ? "true" : "false"} @input=${(ev: Event) => this.onArch(n, (ev.target as HTMLInputElement).value)} />
+          <output class="params" for=${id}>${sizes ? `${e.arch!.params(sizes)} parameters` : error}</output>
+        </span>`;
+      })}
+      ${this.archNote ? html`<p class="note" role="status">${this.archNote}</p>` : nothing}
+    </fieldset>`;
+  }
+
+  private onStep(e: CustomEvent<{ settings: TrainSettings }>): void {
+    if (this.training.state === "idle")
+      history.replaceState(null, "", withSettings(location.href, e.detail.settings));
+    this.training.stepOnce(this.spec(e.detail.settings));
+  }
+
+  /** Switch to another model: the current run is kept first; the new model's saved run, if any, comes back. */
+  protected async switchModel(): Promise<void> {
+    const model = this.model;
+    await this.training.detach();
+    // Switched again while the last run was being kept: the latest choice restores.
+    if (model === this.model) await this.training.restoreSaved(model);
   }
 
   private onStart(e: CustomEvent<{ settings: TrainSettings }>): void {
-    const spec: JobSpec = {
-      kind: this.training.kind,
-      model: this.model,
-      settings: e.detail.settings,
-      ...(import.meta.env.DEV ? this.faultInjection() : {}),
-    };
-    this.training.start(spec);
+    // The URL now reproduces this run.
+    history.replaceState(null, "", withSettings(location.href, e.detail.settings));
+    this.training.start(this.spec(e.detail.settings));
   }
 
   private async onSave(): Promise<void> {
@@ -141,17 +240,22 @@ export abstract class TrainingPage extends LitElement {
         `${info.seeds.length > 1 ? `, ${info.seeds.length} seeds each` : ""}.` +
         `${t.persistedStep ? ` Saved in this browser at step ${t.persistedStep}.` : ""}`
       : "";
-    return html`<wb-trainer-panel
-      .settings=${t.settings ?? this.defaults()}
+    const settings = t.settings ?? this.initialSettings();
+    return html`${this.archControls()}${this.urlError ? html`<p class="reading warn" role="alert">${this.urlError}</p>` : nothing}<wb-trainer-panel
+      .settings=${settings}
+      .hide=${hiddenControls(location.search)}
       .fields=${this.fields}
       .state=${t.state}
       .step=${t.step}
       .total=${t.total}
       .stepsPerSecond=${t.stepsPerSecond}
+      .status=${t.status}
+      .summary=${t.summary}
       .backendInfo=${backendInfo}
       .failure=${t.failure}
       .loadError=${this.fileError || t.loadError}
       @wb-start=${this.onStart}
+      @wb-step=${this.onStep}
       @wb-pause=${() => t.pause()}
       @wb-resume=${() => t.resume()}
       @wb-reset=${() => t.reset()}
@@ -162,18 +266,39 @@ export abstract class TrainingPage extends LitElement {
     ></wb-trainer-panel>`;
   }
 
+  /** What the loss chart's losses measure. */
+  protected get metric(): string {
+    return "MSE";
+  }
+
+  /** What a model's training objective is when it is not the mean squared error (the switch adds a cross-entropy). */
+  protected objectiveOf(_name: string): string | null {
+    return null;
+  }
+
   protected lossChart(title = "Loss (mean squared error)") {
     const names = this.runNames();
-    // Same colour per model; held-out dashed.
-    const series: LossSeries[] = [
-      ...names.map((n, i) => ({ label: `${n} train`, color: PALETTE[i % PALETTE.length]! })),
-      ...names.map((n, i) => ({ label: `${n} held-out`, color: PALETTE[i % PALETTE.length]!, dash: [6, 4] })),
-    ];
-    const empty = this.training.lossData[0]!.length === 0;
+    const t = this.training;
+    const seeds = t.info?.seeds.length ?? t.settings?.seeds ?? 1;
+    // Same colour per model; held-out dashed; the seed shown bold, the other seeds thin (one model per page).
+    const { series, data } = lossColumns(t.lossData, t.seedPoints, {
+      names,
+      seeds,
+      objective: (n) => this.objectiveOf(n),
+      otherSeeds: names.length === 1,
+      metric: this.metric,
+      palette: PALETTE,
+    });
+    const empty = t.lossData[0]!.length === 0;
+    const stall =
+      t.state === "done" || t.state === "paused" || t.state === "running"
+        ? stallWarning(t.lossData[0] as number[], t.lossData[1] ?? [], t.total, t.settings?.lr ?? 0)
+        : null;
     return html`<section>
       <h2>${title}</h2>
-      ${empty ? html`<p class="hint">Start training to see the losses.</p>` : nothing}
-      <wb-loss-chart .series=${series} .data=${this.training.lossData} log-y ?hidden=${empty}></wb-loss-chart>
+      ${stall ? html`<p class="reading warn" role="alert">${stall}</p>` : nothing}
+      ${empty ? html`<p class="hint">${t.state === "idle" ? "Start training to see the losses." : "The first losses appear after the first steps."}</p>` : nothing}
+      <wb-loss-chart .series=${series} .data=${data} log-y y-label="loss (log scale)" ?hidden=${empty}></wb-loss-chart>
     </section>`;
   }
 
@@ -181,6 +306,17 @@ export abstract class TrainingPage extends LitElement {
     :host { display: block; font: 15px/1.45 system-ui, sans-serif; color: #111; }
     h2 { font-size: 1.1em; margin: 1em 0 0.3em; }
     .hint { color: #555; font-style: italic; margin: 0.2em 0; }
+    fieldset.arch { border: 1px solid #ccc; border-radius: 4px; margin: 0.3em 0 0.6em; padding: 0.3em 0.8em 0.5em; }
+    fieldset.arch legend { font-weight: 600; font-size: 13px; }
+    .arch-field { display: inline-flex; gap: 0.4em; align-items: baseline; margin-right: 1.5em; font-size: 13px; }
+    .arch-field input { width: 6em; font: inherit; }
+    .arch-field input[aria-invalid="true"] { border-color: #b00020; }
+    .arch-field .params { color: #333; font-variant-numeric: tabular-nums; }
+    fieldset.arch .note { margin: 0.3em 0 0; font-size: 13px; color: #7a4b00; }
+    .about { font-size: 1.05em; margin: 0.3em 0; max-width: 70em; }
+    .reading { margin: 0.3em 0 0.6em; padding: 0.35em 0.7em; border-left: 4px solid #009e73; background: #f1f8f5; max-width: 70em; }
+    .reading.note { border-color: #e69f00; background: #fdf6e8; }
+    .reading.warn { border-color: #d55e00; background: #fcefe8; }
     pre, code { font-family: ui-monospace, monospace; font-size: 13px; }
     pre.eq { background: #f5f5f5; padding: 0.5em 0.8em; margin: 0.2em 0; white-space: pre-wrap; }
     table { border-collapse: collapse; font-variant-numeric: tabular-nums; font-size: 13px; }

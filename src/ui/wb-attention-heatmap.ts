@@ -43,6 +43,7 @@ export class WbAttentionHeatmap extends LitElement {
     figure { margin: 0; }
     figcaption { font-weight: 600; margin-bottom: 2px; }
     canvas { display: block; }
+    .hover { margin: 2px 0 0; min-height: 1.3em; color: #333; font-variant-numeric: tabular-nums; }
   `;
 
   override render() {
@@ -51,13 +52,39 @@ export class WbAttentionHeatmap extends LitElement {
     const label = `${this.caption || "weights"}: ${rows} by ${cols} matrix`;
     return html`<figure>
       ${this.caption ? html`<figcaption>${this.caption}</figcaption>` : ""}
-      <canvas role="img" aria-label=${label}></canvas>
+      <canvas role="img" aria-label=${label} @pointermove=${this.onMove} @pointerleave=${this.onLeave}></canvas>
+      <p class="hover" aria-live="polite">${this.hovered || "\u00a0"}</p>
     </figure>`;
   }
 
   protected override updated(): void {
     this.draw();
   }
+
+  /** The exact weight under the pointer and the row and column it belongs to ("" when off the cells). */
+  hovered = "";
+  private geometry = { left: 0, top: 0, cell: 28 };
+
+  private onMove = (e: PointerEvent) => {
+    const { left, top, cell } = this.geometry;
+    const i = Math.floor((e.offsetY - top) / cell);
+    const j = Math.floor((e.offsetX - left) / cell);
+    const w = this.weights[i]?.[j];
+    const text =
+      w === undefined || e.offsetX < left || e.offsetY < top
+        ? ""
+        : `${this.rowLabels[i] ?? `row ${i + 1}`} → ${this.colLabels[j] ?? `column ${j + 1}`}: ${w.toPrecision(4)}`;
+    if (text !== this.hovered) {
+      this.hovered = text;
+      this.requestUpdate();
+    }
+  };
+
+  private onLeave = () => {
+    if (!this.hovered) return;
+    this.hovered = "";
+    this.requestUpdate();
+  };
 
   /** Which canvas pixel colour a weight gets: white (0) to dark blue (1). */
   static colour(w: number): string {
@@ -82,6 +109,7 @@ export class WbAttentionHeatmap extends LitElement {
     // Column labels are written upwards when they do not fit across a cell.
     const vertical = this.colLabels.some((l) => ctx.measureText(l).width > c - 2);
     const top = this.colLabels.length ? (vertical ? colH : 16) : 0;
+    this.geometry = { left: rowW, top, cell: c };
     const width = rowW + cols * c;
     const height = top + rows * c;
     const dpr = globalThis.devicePixelRatio || 1;

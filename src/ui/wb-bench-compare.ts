@@ -2,6 +2,8 @@
 // names) as plots: our kernels against TensorFlow.js, per op and size. A live run is one link away (/bench/).
 
 import { css, html, LitElement, nothing } from "lit";
+import { PALETTE } from "./plot-base";
+import type { LossSeries } from "./wb-loss-chart";
 import "./wb-loss-chart";
 
 export interface BenchRow {
@@ -76,6 +78,17 @@ export function panelColumns(p: Panel, rows: readonly BenchRow[]): (number | nul
   ];
 }
 
+/** One Okabe-Ito colour per line; TensorFlow.js dashed, ours solid; every measurement marked. */
+export function lineStyles(p: Panel): LossSeries[] {
+  return p.lines.map((l, i) => ({
+    label: l.label,
+    color: PALETTE[i % PALETTE.length]!,
+    width: 2,
+    points: true,
+    ...(l.label.startsWith("tfjs") ? { dash: [7, 4] } : {}),
+  }));
+}
+
 export class WbBenchCompare extends LitElement {
   static override properties = { report: { attribute: false } };
 
@@ -98,8 +111,8 @@ export class WbBenchCompare extends LitElement {
         ${PANELS.map(
           (p) => html`<figure>
             <figcaption>${p.title}</figcaption>
-            <wb-loss-chart .series=${p.lines.map((l) => ({ label: l.label }))} .data=${panelColumns(p, r.results)}
-              log-y height="240" x-label=${p.xLabel} y-label="ms"></wb-loss-chart>
+            <wb-loss-chart .series=${lineStyles(p)} .data=${panelColumns(p, r.results)}
+              log-y log-x height="240" x-label=${`${p.xLabel} (log scale)`} y-label="ms (log scale)"></wb-loss-chart>
           </figure>`,
         )}
       </div>

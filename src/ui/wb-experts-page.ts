@@ -5,10 +5,14 @@
 import { css, html, nothing } from "lit";
 import type { SettingName } from "../io/settings";
 import type { TrainSettings } from "../io/types";
+import { EXPERT_MODELS } from "./jobs/catalog";
 import { linearTerms } from "./jobs/equations";
-import type { ExpertsSnapshot, ModelView } from "./snapshots";
-import { EXPERTS_DEFAULTS } from "./stages";
+import { expertsPreview } from "./jobs/regression-jobs";
+import { expertsReading } from "./readings";
+import type { ExpertsSnapshot, FitChart, ModelView } from "./snapshots";
+import { EXPERTS_ABOUT, EXPERTS_DEFAULTS } from "./stages";
 import { TrainingPage } from "./training-page";
+import "./wb-fit-chart";
 import "./wb-model-view";
 
 const num = (v: number) => (Number.isFinite(v) ? (v < 0.01 ? v.toExponential(1) : v.toFixed(3)) : String(v));
@@ -30,6 +34,10 @@ export class WbExpertsPage extends TrainingPage {
     return ["backend", "lr", "steps", "seed", "seeds"];
   }
 
+  protected override archModels(): string[] {
+    return EXPERT_MODELS.map((m) => m.name);
+  }
+
   private comparison(views: ModelView[]) {
     return html`<table class="compare">
       <caption>Mean squared error of each model's best seed</caption>
@@ -44,6 +52,18 @@ export class WbExpertsPage extends TrainingPage {
     </table>`;
   }
 
+  private previewSeed = -1;
+  private previewFit: FitChart | null = null;
+
+  private preview(): FitChart {
+    const seed = this.training.settings?.seed ?? 1;
+    if (seed !== this.previewSeed || !this.previewFit) {
+      this.previewSeed = seed;
+      this.previewFit = expertsPreview(seed);
+    }
+    return this.previewFit;
+  }
+
   private onShowSeed(e: CustomEvent<{ index: number }>): void {
     this.training.requestSnapshot({ seed: e.detail.index });
   }
@@ -51,7 +71,10 @@ export class WbExpertsPage extends TrainingPage {
   override render() {
     const snap = this.training.snapshot as ExpertsSnapshot | null;
     const ok = snap?.kind === "experts";
+    const reading = ok ? expertsReading(snap) : null;
     return html`
+      <p class="about">${EXPERTS_ABOUT}</p>
+      ${reading ? html`<p class="reading ${reading.tone}" role="status">${reading.text}</p>` : nothing}
       ${this.panel()}
       <div class="top">
         <div>${this.lossChart()}</div>
@@ -67,7 +90,15 @@ export class WbExpertsPage extends TrainingPage {
         </div>
       </div>
       <div class="views">
-        ${ok ? snap.views.map((v) => html`<wb-model-view .view=${v} compact x-label="x" @wb-show-seed=${this.onShowSeed}></wb-model-view>`) : nothing}
+        ${
+          ok
+            ? snap.views.map(
+                (v) =>
+                  html`<wb-model-view .view=${v} compact x-label="x" @wb-show-seed=${this.onShowSeed}></wb-model-view>`,
+              )
+            : html`<div class="preview-box"><h3>The data</h3><wb-fit-chart class="preview" .fit=${this.preview()} x-label="x" y-label="y"></wb-fit-chart>
+              <p class="hint">Training rows (x 1-5, filled), rows beyond (x 5-10, open) and the five true lines (dashed); each model's fit appears when it trains.</p></div>`
+        }
       </div>
     `;
   }
@@ -79,6 +110,8 @@ export class WbExpertsPage extends TrainingPage {
       .views { display: grid; grid-template-columns: repeat(3, minmax(280px, 1fr)); gap: 1.2em; margin-top: 1em; }
       @media (max-width: 1000px) { .top, .views { grid-template-columns: 1fr; } }
       .compare small { color: #555; }
+      .views > .preview-box { grid-column: 1 / -1; max-width: 720px; }
+      .top > *, .views > * { min-width: 0; }
       caption { text-align: left; color: #555; }
       .truth { font-size: 13px; color: #333; }
     `,

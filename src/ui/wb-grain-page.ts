@@ -2,12 +2,17 @@
 // trainer panel, train and held-out loss, the data and the model's predictions per grain (also beyond the
 // training range), the learned equations, and the weight each grain gives each expert.
 
-import { css, html } from "lit";
+import { css, html, nothing } from "lit";
 import type { SettingName } from "../io/settings";
 import type { TrainSettings } from "../io/types";
-import type { GrainSnapshot } from "./snapshots";
+import { modelEntry } from "../models/registry";
+import { grainPreview } from "./jobs/regression-jobs";
+import { grainReading } from "./readings";
+import type { FitChart, GrainSnapshot } from "./snapshots";
 import { GRAIN_STAGES, stageInfo } from "./stages";
 import { TrainingPage } from "./training-page";
+import { URL_SETTINGS } from "./url-state";
+import "./wb-fit-chart";
 import "./wb-model-view";
 
 export class WbGrainPage extends TrainingPage {
@@ -41,19 +46,30 @@ export class WbGrainPage extends TrainingPage {
     this.stage = model;
   }
 
+  protected override archModels(): string[] {
+    return modelEntry(this.stage).arch ? [this.stage] : [];
+  }
+
+  protected override objectiveOf(name: string): string | null {
+    return name === "switch" ? "MSE + the classifier's cross-entropy on the grain labels" : null;
+  }
+
   private choose(name: string): void {
     if (name === this.stage) return;
     this.stage = name;
     const url = new URL(location.href);
     url.searchParams.set("stage", name);
+    // Another stage has its own defaults: the last stage's settings leave the link.
+    for (const n of URL_SETTINGS) url.searchParams.delete(n);
     history.replaceState(null, "", url);
-    this.switchModel();
+    void this.switchModel();
   }
 
   override render() {
     const info = stageInfo(this.stage);
     const snap = this.training.snapshot as GrainSnapshot | null;
     const view = snap?.kind === "grain" && snap.stage === this.stage ? snap.view : null;
+    const reading = view && snap ? grainReading(snap) : null;
     return html`
       <nav class="stages" aria-label="stages of the grain story">
         ${GRAIN_STAGES.map(
@@ -62,6 +78,7 @@ export class WbGrainPage extends TrainingPage {
         )}
       </nav>
       <p class="about">${info.about}</p>
+      ${reading ? html`<p class="reading ${reading.tone}" role="status">${reading.text}</p>` : nothing}
       <p class="data">Data: ${info.grains.join(" and ")} ${info.grains.length > 1 ? "grains" : "grain"}, x from 1 to 5 cups
         (held-out rows too); the chart also shows rows with x from 5 to 10 cups, which training never sees.</p>
       ${this.panel()}
@@ -69,10 +86,29 @@ export class WbGrainPage extends TrainingPage {
         <div>${this.lossChart()}</div>
         <div>
           <h2>Data and predictions</h2>
-          ${view ? html`<wb-model-view .view=${view} @wb-show-seed=${this.onShowSeed}></wb-model-view>` : html`<p class="hint">The model's fit appears here while it trains.</p>`}
+          ${
+            view
+              ? html`<wb-model-view .view=${view} @wb-show-seed=${this.onShowSeed}></wb-model-view>`
+              : html`<wb-fit-chart class="preview" .fit=${this.preview()}></wb-fit-chart>
+                <p class="hint">The data and the true lines (dashed); the model's curve appears when it trains.</p>`
+          }
         </div>
       </div>
     `;
+  }
+
+  private previewKey = "";
+  private previewFit: FitChart | null = null;
+
+  /** The stage's data and true lines, before any run. */
+  private preview(): FitChart {
+    const seed = this.training.settings?.seed ?? 1;
+    const key = `${this.stage}:${seed}`;
+    if (key !== this.previewKey || !this.previewFit) {
+      this.previewKey = key;
+      this.previewFit = grainPreview(this.stage, seed);
+    }
+    return this.previewFit;
   }
 
   private onShowSeed(e: CustomEvent<{ index: number }>): void {

@@ -8,8 +8,10 @@ import type { Backend } from "../backend/contract";
 import { CpuBackend } from "../backend/cpu";
 import { createBackend } from "../backend/select";
 import { BENCH_KERNELS, type BenchRow, runBench } from "./kernel-bench";
+import { PALETTE } from "./plot-base";
 import type { BenchReport } from "./wb-bench-compare";
 import "./wb-bench-compare";
+import type { LossSeries } from "./wb-loss-chart";
 import "./wb-loss-chart";
 import "./wb-verify";
 
@@ -26,6 +28,11 @@ declare global {
 
 const ms = (v: number | undefined) =>
   v === undefined ? "–" : v < 1 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0);
+
+const TIMING_SERIES: LossSeries[] = [
+  { label: "WebGPU", color: PALETTE[0]!, width: 2, points: true },
+  { label: "CPU", color: PALETTE[1]!, width: 2, points: true, dash: [7, 4] },
+];
 
 export class WbKernelsPage extends LitElement {
   static override properties = {
@@ -104,8 +111,8 @@ export class WbKernelsPage extends LitElement {
       ];
       return html`<figure>
         <figcaption>${k.name}</figcaption>
-        <wb-loss-chart .series=${[{ label: "WebGPU" }, { label: "CPU" }]} .data=${data} log-y height="200"
-          x-label=${k.sizeLabel} y-label="ms per op + read"></wb-loss-chart>
+        <wb-loss-chart .series=${TIMING_SERIES} .data=${data} log-y log-x height="220"
+          x-label=${`${k.sizeLabel} (log scale)`} y-label="ms per op + read"></wb-loss-chart>
       </figure>`;
     });
   }

@@ -6,6 +6,14 @@ import { css, html, LitElement, nothing } from "lit";
 import type { ModelView } from "./snapshots";
 import "./wb-attention-heatmap";
 import "./wb-fit-chart";
+import "./wb-surface";
+
+/** The grains' darkness, drawn across the surface. */
+const SURFACE_MARKS = [
+  { b: 0, label: "white" },
+  { b: 0.5, label: "brown" },
+  { b: 1, label: "franken" },
+];
 
 const num = (v: number) => (Number.isFinite(v) ? (v < 0.01 ? v.toExponential(1) : v.toFixed(3)) : String(v));
 
@@ -39,13 +47,19 @@ export class WbModelView extends LitElement {
     return html`
       <h3>${v.name} <small>${v.params} parameters · ${v.description}</small></h3>
       <wb-fit-chart .fit=${v.fit} .xLabel=${this.xLabel}></wb-fit-chart>
+      ${
+        v.surface
+          ? html`<h4>Output over the whole plane (seed ${shown.seed})</h4>
+            <wb-surface .surface=${v.surface} .marks=${SURFACE_MARKS.filter((m) => v.fit.groups.includes(m.label))}></wb-surface>`
+          : nothing
+      }
       <p class="errors">
         Seed ${shown.seed}: mean squared error <strong>${num(shown.train)}</strong> training,
         <strong>${num(shown.test)}</strong> held-out (x in 1-5), <strong>${num(shown.outOfRange)}</strong> beyond (x in 5-10).
       </p>
       ${v.seeds.length > 1 ? this.seedTable(v) : nothing}
       <h4>Learned equations (seed ${shown.seed})</h4>
-      <pre class="eq">${v.equations.join("\n")}</pre>
+      <pre class="eq" @mouseleave=${() => this.hoverUnit("")}>${v.equations.map((line, i) => html`${i ? "\n" : ""}${this.equationLine(line)}`)}</pre>
       ${
         v.gates
           ? html`<h4>Which expert each group selects</h4>
@@ -54,6 +68,34 @@ export class WbModelView extends LitElement {
           : nothing
       }
     `;
+  }
+
+  /** The unit (h2, or the i of sᵢ and rᵢ) whose coefficients are highlighted, "" for none. */
+  private hovered = "";
+
+  /** A unit's key: h2 → "h2"; s3 and r3 (one expert's score and value) → "3"; p1 → "p1". */
+  private static unitKey(name: string): string {
+    return /^[sr]\d+$/.test(name) ? name.slice(1) : name;
+  }
+
+  private hoverUnit(name: string): void {
+    const key = name ? WbModelView.unitKey(name) : "";
+    if (key === this.hovered) return;
+    this.hovered = key;
+    this.requestUpdate();
+  }
+
+  /** One equation with its unit names as hover targets: the line that defines the unit and every use light up. */
+  private equationLine(line: string) {
+    const defined = /^([a-z]\d+) =/.exec(line)?.[1];
+    const own = defined !== undefined && WbModelView.unitKey(defined) === this.hovered && this.hovered !== "";
+    const parts = line.split(/([a-z]\d+)/);
+    return html`<span class=${own ? "line hl" : "line"}>${parts.map((p, i) =>
+      i % 2 === 1
+        ? html`<span class=${WbModelView.unitKey(p) === this.hovered ? "unit hl" : "unit"} data-unit=${p}
+            @mouseenter=${() => this.hoverUnit(p)}>${p}</span>`
+        : p,
+    )}</span>`;
   }
 
   private seedTable(v: ModelView) {
@@ -82,6 +124,8 @@ export class WbModelView extends LitElement {
     h3 small { font-weight: 400; color: #555; }
     h4 { margin: 0.8em 0 0.2em; font-size: 0.95em; }
     .errors { margin: 0.3em 0; }
+    .unit { cursor: default; border-bottom: 1px dotted #888; }
+    .unit.hl, .line.hl { background: #fde9a9; }
     pre.eq { font: 13px/1.5 ui-monospace, monospace; background: #f5f5f5; padding: 0.5em 0.8em; margin: 0; white-space: pre-wrap; }
     table { border-collapse: collapse; font-variant-numeric: tabular-nums; font-size: 13px; margin: 0.4em 0; }
     caption { text-align: left; color: #555; }

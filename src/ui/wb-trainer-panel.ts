@@ -3,6 +3,7 @@
 //
 // Events (all bubble and cross shadow roots):
 //   wb-start {settings}   the form was valid; nothing is sent when a field is refused (its message shows at it)
+//   wb-step {settings}    "Step": one training step, then paused (from idle: a new run with these settings)
 //   wb-pause, wb-resume, wb-reset, wb-save, wb-continue-cpu
 //   wb-load {text, name, size}  a weights file was chosen; {bytes, name, size} for a .safetensors file; {name, size}
 //                        alone when the file is larger than any weights file (it is not read)
@@ -39,12 +40,19 @@ let ids = 0;
 
 export class WbTrainerPanel extends LitElement {
   static override properties = {
-    settings: { attribute: false },
+    // Equal settings (a page renders a fresh object each time) keep what the user typed.
+    settings: {
+      attribute: false,
+      hasChanged: (a: unknown, b: unknown) => JSON.stringify(a) !== JSON.stringify(b),
+    },
     fields: { attribute: false },
     state: { type: String },
     step: { type: Number },
     total: { type: Number },
     stepsPerSecond: { attribute: false },
+    status: { type: String },
+    hide: { attribute: false },
+    summary: { type: String },
     backendInfo: { type: String, attribute: "backend-info" },
     failure: { attribute: false },
     loadError: { attribute: false },
@@ -60,6 +68,12 @@ export class WbTrainerPanel extends LitElement {
   declare step: number;
   declare total: number;
   declare stepsPerSecond: number;
+  /** What is happening before the first step ("building 8 seeds", "compiling kernels …"). */
+  declare status: string;
+  /** Controls a classroom link hides: field names, or start, pause, resume, step, reset, save, load. */
+  declare hide: string[];
+  /** The finished run's summary (steps, time, average rate). */
+  declare summary: string;
   declare backendInfo: string;
   declare failure: PanelFailure | null;
   declare loadError: string;
@@ -76,6 +90,9 @@ export class WbTrainerPanel extends LitElement {
     this.step = 0;
     this.total = 0;
     this.stepsPerSecond = 0;
+    this.status = "";
+    this.hide = [];
+    this.summary = "";
     this.backendInfo = "";
     this.failure = null;
     this.loadError = "";
@@ -95,7 +112,7 @@ export class WbTrainerPanel extends LitElement {
   }
 
   /** Validate the form and announce a start; returns false (with messages at the fields) when refused. */
-  submit(): boolean {
+  submit(event = "wb-start"): boolean {
     // Fields this page does not show keep their defaults.
     const text = { ...settingsText(this.settings) };
     for (const f of this.fields) text[f] = this.text[f];
@@ -105,8 +122,12 @@ export class WbTrainerPanel extends LitElement {
       return false;
     }
     this.errors = {};
-    this.emit("wb-start", { settings: r.settings });
+    this.emit(event, { settings: r.settings });
     return true;
+  }
+
+  private shows(control: string): boolean {
+    return !this.hide.includes(control);
   }
 
   private onSubmit(e: Event): void {
@@ -158,15 +179,20 @@ export class WbTrainerPanel extends LitElement {
 
   private progress() {
     const { step, total, stepsPerSecond: r } = this;
-    if (!total) return nothing;
+    const line = this.status
+      ? html`<p class="status" role="status">${this.status}…</p>`
+      : this.summary && this.state === "done"
+        ? html`<p class="status summary" role="status">${this.summary}.</p>`
+        : nothing;
+    if (!total) return line;
     const left = r > 0 && step < total ? (total - step) / r : 0;
     const time = left >= 90 ? `${Math.round(left / 60)} min` : `${Math.ceil(left)} s`;
     return html`<div class="progress" aria-live="polite">
       <progress max=${total} value=${step} aria-label="training progress"></progress>
       <span>step ${step.toLocaleString("en")} / ${total.toLocaleString("en")}</span>
       ${r > 0 ? html`<span>${r >= 10 ? Math.round(r) : r.toFixed(1)} steps/s</span>` : nothing}
-      ${r > 0 && step < total && this.state === "running" ? html`<span>${time} left</span>` : nothing}
-    </div>`;
+      ${r > 0 && step < total && this.state === "running" ? html`<span>about ${time} left</span>` : nothing}
+    </div>${line}`;
   }
 
   override render() {
@@ -175,15 +201,20 @@ export class WbTrainerPanel extends LitElement {
     const hasRun = s !== "idle";
     return html`
       <form @submit=${this.onSubmit} novalidate>
-        <div class="fields">${this.fields.map((f) => this.field(f))}</div>
+        <div class="fields">${this.fields.filter((f) => this.shows(f)).map((f) => this.field(f))}</div>
         <div class="buttons">
           <button type="submit" ?disabled=${running}>Start</button>
-          <button type="button" ?disabled=${s !== "running"} @click=${() => this.emit("wb-pause")}>Pause</button>
-          <button type="button" ?disabled=${s !== "paused"} @click=${() => this.emit("wb-resume")}>Resume</button>
-          <button type="button" ?disabled=${!hasRun} @click=${() => this.emit("wb-reset")}>Reset</button>
-          <button type="button" ?disabled=${!hasRun || s === "starting"} @click=${() => this.emit("wb-save")}>Save weights</button>
-          <button type="button" ?disabled=${!hasRun || s === "starting"} @click=${() => this.emit("wb-save-torch")}>Download for PyTorch</button>
-          <label class="file">Load weights <input type="file" accept=".json,application/json,.safetensors" ?disabled=${running} @change=${this.onFile} /></label>
+          ${this.shows("pause") ? html`<button type="button" ?disabled=${s !== "running"} @click=${() => this.emit("wb-pause")}>Pause</button>` : nothing}
+          ${this.shows("resume") ? html`<button type="button" ?disabled=${s !== "paused"} @click=${() => this.emit("wb-resume")}>Resume</button>` : nothing}
+          ${this.shows("step") ? html`<button type="button" title="train one step, then pause" ?disabled=${!(s === "idle" || s === "paused")} @click=${() => this.submit("wb-step")}>Step</button>` : nothing}
+          ${this.shows("reset") ? html`<button type="button" ?disabled=${!hasRun} @click=${() => this.emit("wb-reset")}>Reset</button>` : nothing}
+          ${
+            this.shows("save")
+              ? html`<button type="button" ?disabled=${!hasRun || s === "starting"} @click=${() => this.emit("wb-save")}>Save weights</button>
+          <button type="button" ?disabled=${!hasRun || s === "starting"} @click=${() => this.emit("wb-save-torch")}>Download for PyTorch</button>`
+              : nothing
+          }
+          ${this.shows("load") ? html`<label class="file">Load weights <input type="file" accept=".json,application/json,.safetensors" ?disabled=${running} @change=${this.onFile} /></label>` : nothing}
           <span class="state" data-state=${s}>${s}</span>
         </div>
       </form>
@@ -217,6 +248,8 @@ export class WbTrainerPanel extends LitElement {
     .file input { width: 13em; font-size: 12px; }
     .file:focus-within { outline: 2px solid #0072b2; }
     .state { margin-left: 0.5em; color: #555; font-style: italic; }
+    .status { margin: 0.2em 0; color: #333; font-size: 13px; }
+    .status.summary { color: #1a5e3a; }
     .progress { display: flex; gap: 1em; align-items: center; margin-top: 0.4em; font-variant-numeric: tabular-nums; }
     progress { width: 14em; }
     .backend { color: #444; font-size: 13px; margin: 0.3em 0; }

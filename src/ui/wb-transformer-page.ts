@@ -64,6 +64,14 @@ export class WbTransformerPage extends TrainingPage {
       </div>`;
   }
 
+  protected override archModels(): string[] {
+    return ["transformer"];
+  }
+
+  protected override get metric(): string {
+    return "cross-entropy";
+  }
+
   override render() {
     const snap = this.training.snapshot as TransformerSnapshot | null;
     const ok = snap?.kind === "transformer";

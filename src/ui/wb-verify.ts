@@ -93,6 +93,11 @@ export class WbVerify extends LitElement {
     .fail { color: #b00020; font-weight: 600; }
     .error { color: #b00020; }
     progress { width: 20em; }
+    caption { text-align: left; color: #555; padding-bottom: 0.2em; }
+    table.summary { margin-bottom: 0.8em; }
+    details { margin: 0.2em 0; }
+    summary { cursor: pointer; }
+    details table { margin: 0.3em 0 0.6em 1em; }
   `;
 
   override render() {
@@ -121,19 +126,59 @@ export class WbVerify extends LitElement {
   }
 
   private table() {
-    return html`<table>
-      <thead><tr><th>kernel</th><th>variant</th><th>case</th><th>shape</th><th>max abs err</th><th>max rel err</th><th>atol</th><th>rtol</th><th>result</th></tr></thead>
-      <tbody>
-        ${this.results.map(
-          (r) => html`<tr title=${r.detail ?? ""}>
-            <td>${r.kernel}</td><td>${r.variant}</td><td>${r.id.split("/").slice(2).join("/")}</td><td>${r.shape}</td>
-            <td class="num">${num(r.maxAbsErr)}</td><td class="num">${num(r.maxRelErr)}</td>
-            <td class="num">${num(r.atol)}</td><td class="num">${num(r.rtol)}</td>
-            <td class=${r.pass ? "pass" : "fail"}>${r.pass ? "pass" : `FAIL ${r.detail ?? ""}`}</td>
-          </tr>`,
-        )}
-      </tbody>
-    </table>`;
+    const kernels = [...new Set(this.results.map((r) => r.kernel))];
+    return html`<table class="summary">
+        <caption>One row per kernel: its cases on every variant; open a kernel for its cases.</caption>
+        <thead><tr><th>kernel</th><th>variants</th><th>cases passed</th><th>worst |gpu − ref|</th><th>its atol + rtol</th><th>worst relative error</th></tr></thead>
+        <tbody>${kernels.map((k) => this.summaryRow(k))}</tbody>
+      </table>
+      ${kernels.map((k) => this.details(k))}`;
+  }
+
+  /** A kernel's cases at a glance: how many passed, and the largest error next to the tolerance of its case. */
+  private summaryRow(kernel: string) {
+    const rs = this.results.filter((r) => r.kernel === kernel);
+    const passed = rs.filter((r) => r.pass).length;
+    const key = (x: number) => (Number.isFinite(x) ? x : Infinity);
+    const worst = rs.reduce((w, r) => (key(r.maxAbsErr) > key(w.maxAbsErr) ? r : w), rs[0]!);
+    const worstRel = rs.reduce((w, r) => Math.max(w, key(r.maxRelErr)), 0);
+    return html`<tr>
+      <td><a href=${`#verify-${kernel}`} @click=${(e: Event) => this.open(e, kernel)}>${kernel}</a></td>
+      <td>${new Set(rs.map((r) => r.variant)).size}</td>
+      <td class=${passed === rs.length ? "pass" : "fail"}>${passed} / ${rs.length}</td>
+      <td class="num">${num(worst.maxAbsErr)}</td><td class="num">${num(worst.atol)} + ${num(worst.rtol)}·|ref|</td>
+      <td class="num">${num(worstRel)}</td>
+    </tr>`;
+  }
+
+  private open(e: Event, kernel: string): void {
+    e.preventDefault();
+    const d = this.renderRoot.querySelector<HTMLDetailsElement>(`#verify-${CSS.escape(kernel)}`);
+    if (d) {
+      d.open = true;
+      d.scrollIntoView({ block: "start" });
+    }
+  }
+
+  private details(kernel: string) {
+    const rs = this.results.filter((r) => r.kernel === kernel);
+    const failed = rs.some((r) => !r.pass);
+    return html`<details id=${`verify-${kernel}`} ?open=${failed}>
+      <summary>${kernel}: ${rs.length} cases${failed ? html` <span class="fail">(failures)</span>` : ""}</summary>
+      <table>
+        <thead><tr><th>variant</th><th>case</th><th>shape</th><th>max abs err</th><th>max rel err</th><th>atol</th><th>rtol</th><th>result</th></tr></thead>
+        <tbody>
+          ${rs.map(
+            (r) => html`<tr title=${r.detail ?? ""}>
+              <td>${r.variant}</td><td>${r.id.split("/").slice(2).join("/")}</td><td>${r.shape}</td>
+              <td class="num">${num(r.maxAbsErr)}</td><td class="num">${num(r.maxRelErr)}</td>
+              <td class="num">${num(r.atol)}</td><td class="num">${num(r.rtol)}</td>
+              <td class=${r.pass ? "pass" : "fail"}>${r.pass ? "pass" : `FAIL ${r.detail ?? ""}`}</td>
+            </tr>`,
+          )}
+        </tbody>
+      </table>
+    </details>`;
   }
 }
 

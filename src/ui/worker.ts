@@ -48,6 +48,8 @@ let snapshotDue = true;
 /** An export asked for while training: answered between two chunks, so every parameter is read at one step. */
 let exportDue = false;
 let deviceLostOnce = false;
+/** The step a Step request stops at (then the run pauses), or null. */
+let stopAt: number | null = null;
 
 const step = () => (job ? Math.min(...job.runs.map((r) => r.trainer.step)) : 0);
 const total = () => spec?.settings.steps ?? 0;
@@ -151,7 +153,7 @@ async function loop(): Promise<void> {
     let iterationStart = performance.now();
     while (!paused && step() < total()) {
       const from = step();
-      const target = Math.min(total(), from + chunk);
+      const target = Math.min(total(), from + chunk, stopAt ?? Infinity);
       const t0 = performance.now();
       const records = new Map<number, number[]>();
       for (const [i, r] of job.runs.entries()) {
@@ -186,6 +188,10 @@ async function loop(): Promise<void> {
         deviceLostOnce = true;
         const gpu = backend as unknown as { rt?: { device: GPUDevice } };
         gpu.rt?.device.destroy();
+      }
+      if (stopAt !== null && step() >= stopAt) {
+        stopAt = null;
+        paused = true;
       }
       const now = performance.now();
       const end = paused || step() >= total();
@@ -283,7 +289,7 @@ async function handle(m: ToWorker): Promise<void> {
         await fail(e);
         return;
       }
-      if (m.restore) {
+      if (m.restore || m.paused) {
         await sendSnapshot();
         post({ type: "state", state: step() >= total() ? "done" : "paused", step: step() });
       } else {
@@ -295,6 +301,12 @@ async function handle(m: ToWorker): Promise<void> {
       paused = true;
       for (const r of job?.runs ?? []) r.trainer.stop();
       if (!looping && job && !failed) post({ type: "state", state: "paused", step: step() });
+      return;
+    case "step":
+      if (failed || !job || looping || step() >= total()) return;
+      stopAt = step() + 1;
+      paused = false;
+      void loop();
       return;
     case "resume":
       if (failed || !job) return;

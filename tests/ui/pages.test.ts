@@ -106,6 +106,7 @@ describe("pages", () => {
       "/demos/lm/",
       "/demos/kernels/",
       "/demos/verify/",
+      "/bench/",
     ]);
     await shot("home");
     expect(s.errors).toEqual([]);
@@ -133,8 +134,8 @@ describe("pages", () => {
   test("five experts: three models train side by side", async () => {
     await visit("/demos/experts/");
     const { chart } = await train("wb-experts-page", 40, { seeds: "2" });
-    // Columns: steps, three training losses, three held-out losses.
-    expect(chart.data.length).toBe(7);
+    // Columns: steps, three training losses, three held-out losses, and each model's shown seed (from snapshots).
+    expect(chart.data.length).toBe(10);
     for (let i = 1; i <= 3; i++) {
       const col = chart.data[i] as number[];
       expect(col.length).toBe(40);
@@ -244,6 +245,8 @@ describe("form and failures", () => {
     expect(file.format).toBe("webgpu-workbench/weights");
     expect(file.version).toBe(1);
     expect(file.runs[0].params.w0.shape).toEqual([1, 3, 1]);
+    // The file carries the loss history, so a loaded run shows its curves.
+    expect(file.history.train).toHaveLength(30);
 
     const load = async (content: unknown) => {
       const path = resolve(DOWNLOADS, "upload.json");
@@ -278,6 +281,7 @@ describe("form and failures", () => {
     await load(file);
     await waitState(["done"], 30_000);
     expect((await probe()).step).toBe(30);
+    expect((await probe()).points).toBe(30);
     const eq = await deep("wb-grain-page >>> wb-model-view >>> pre.eq");
     expect(await eq.evaluate((e) => e.textContent)).toMatch(/^y = .*x·z/);
     expect(s.errors).toEqual([]);

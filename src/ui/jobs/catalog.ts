@@ -2,15 +2,16 @@
 // each with its label; and a builder of one seed of any registry regression model.
 
 import type { Context } from "../../autograd/variable";
-import { pageModels, regressionEntry } from "../../models/registry";
+import { buildWithArch, pageModels, regressionEntry } from "../../models/registry";
 import type { RegressionModel } from "../../models/regression";
 
 export type Build = (ctx: Context, seed: number) => RegressionModel;
 
 /** One seed of a registry regression model (a grain stage or an experts model). */
-export function regressionBuilder(name: string): Build {
+export function regressionBuilder(name: string, sizes?: readonly number[]): Build {
   const entry = regressionEntry(name);
-  return (ctx, seed) => entry.build(ctx, seed);
+  if (!sizes) return (ctx, seed) => entry.build(ctx, seed);
+  return (ctx, seed) => buildWithArch(name, ctx, seed, sizes);
 }
 
 export interface ExpertModelDef {

@@ -2,17 +2,18 @@
 // each, same data).
 
 import type { Backend } from "../../backend/contract";
-import { expertsData } from "../../data/experts";
+import { type ExpertLine, expertsData } from "../../data/experts";
 import { GRAINS, grainData, grainIndex } from "../../data/grain";
 import type { RegressionData } from "../../data/regression";
 import type { JobSpec } from "../../io/types";
 import { registrySchedule, regressionEntry } from "../../models/registry";
 import { SeedTrainer } from "../../run/seeds";
-import type { ExpertsSnapshot, GrainSnapshot } from "../snapshots";
+import type { ExpertsSnapshot, FitChart, GrainSnapshot } from "../snapshots";
 import { stageInfo } from "../stages";
+import { planeLeastSquaresMse } from "./baseline";
 import { EXPERT_MODELS, regressionBuilder } from "./catalog";
 import { type Job, seedList } from "./job";
-import { type Group, modelView, type PageRun, type Splits } from "./regression-view";
+import { dataSeries, type Group, modelView, type PageRun, type Splits } from "./regression-view";
 
 /** K seeds of registry model `name` on `train`: the registry's optimizer and schedule, the panel's rate and steps. */
 async function pageRun(
@@ -22,10 +23,11 @@ async function pageRun(
   seeds: number[],
   train: RegressionData,
   { lr, steps }: { lr: number; steps: number },
+  arch?: readonly number[],
 ): Promise<PageRun> {
   const schedule = registrySchedule(name, steps);
   const run = await SeedTrainer.create(backend, {
-    build: regressionBuilder(name),
+    build: regressionBuilder(name, arch),
     seeds,
     train,
     config: {
@@ -44,17 +46,55 @@ async function mean({ run }: PageRun, d: Splits["test"]): Promise<number> {
   return l.reduce((a, b) => a + b, 0) / l.length;
 }
 
+/** The grains a stage draws: each at its darkness z, with its true relationship y = ratio·x. */
+export function grainGroups(stageName: string): Group[] {
+  return stageInfo(stageName).shown.map((name) => {
+    const g = GRAINS[grainIndex(name)]!;
+    return { name: g.name, label: grainIndex(name), b: g.z, truth: (x) => g.ratio * x };
+  });
+}
+
+/** The five experts: each at its selector value s, with its line. */
+export function expertGroups(lines: ExpertLine[]): Group[] {
+  return lines.map((l, k) => ({
+    name: `expert ${k + 1}`,
+    label: k,
+    b: l.s,
+    truth: (x) => l.slope * x + l.intercept,
+  }));
+}
+
+/** What the fit chart shows before any training: a stage's data rows and true lines (seed `seed`). */
+export function grainPreview(stageName: string, seed: number): FitChart {
+  const groups = grainGroups(stageName);
+  const { xs, series } = dataSeries(groups, grainData({ seed, grains: stageInfo(stageName).grains }));
+  return { xs, groups: groups.map((g) => g.name), series };
+}
+
+export function expertsPreview(seed: number): FitChart {
+  const data = expertsData({ seed });
+  const groups = expertGroups(data.lines);
+  const { xs, series } = dataSeries(groups, data);
+  return { xs, groups: groups.map((g) => g.name), series };
+}
+
 export async function grainJob(spec: JobSpec, backend: Backend): Promise<Job> {
   const stage = stageInfo(spec.model);
   const { seed, seeds: count } = spec.settings;
   const splits: Splits = grainData({ seed, grains: stage.grains });
   const seeds = seedList(seed, count);
-  const page = await pageRun(backend, stage.name, ["x", "z"], seeds, splits.train, spec.settings);
+  const page = await pageRun(
+    backend,
+    stage.name,
+    ["x", "z"],
+    seeds,
+    splits.train,
+    spec.settings,
+    spec.arch?.[stage.name],
+  );
   const { run } = page;
-  const groups: Group[] = stage.shown.map((name) => {
-    const g = GRAINS[grainIndex(name)]!;
-    return { name: g.name, label: grainIndex(name), b: g.z, truth: (x) => g.ratio * x };
-  });
+  const planeMse = stage.grains.length === 2 ? planeLeastSquaresMse(splits.train) : null;
+  const groups = grainGroups(stage.name);
   return {
     runs: [{ name: stage.name, trainer: run.trainer, lossDivisor: run.K }],
     info: { runs: [{ name: stage.name, params: run.paramsPerSeed }], seeds },
@@ -63,7 +103,12 @@ export async function grainJob(spec: JobSpec, backend: Backend): Promise<Job> {
       return {
         kind: "grain",
         stage: stage.name,
-        view: await modelView(page, stage.title.replace(/^\d+\. /, ""), groups, splits, req.seed),
+        view: await modelView(page, stage.title.replace(/^\d+\. /, ""), groups, splits, req.seed, {
+          label: "darkness z",
+          lo: 0,
+          hi: 1,
+        }),
+        planeMse,
       };
     },
   };
@@ -76,13 +121,10 @@ export async function expertsJob(spec: JobSpec, backend: Backend): Promise<Job> 
   const seeds = seedList(seed, count);
   const runs: PageRun[] = [];
   for (const m of EXPERT_MODELS)
-    runs.push(await pageRun(backend, m.name, ["x", "s"], seeds, data.train, spec.settings));
-  const groups: Group[] = data.lines.map((l, k) => ({
-    name: `expert ${k + 1}`,
-    label: k,
-    b: l.s,
-    truth: (x) => l.slope * x + l.intercept,
-  }));
+    runs.push(
+      await pageRun(backend, m.name, ["x", "s"], seeds, data.train, spec.settings, spec.arch?.[m.name]),
+    );
+  const groups = expertGroups(data.lines);
   return {
     runs: runs.map((r) => ({ name: r.name, trainer: r.run.trainer, lossDivisor: r.run.K })),
     info: { runs: runs.map((r) => ({ name: r.name, params: r.run.paramsPerSeed })), seeds },

@@ -3,7 +3,7 @@
 
 import { generateRows, type RegressionData } from "../../data/regression";
 import { meanGates, type SeedTrainer } from "../../run/seeds";
-import type { FitChart, FitSeries, GateMatrix, ModelView, SeedRow } from "../snapshots";
+import type { FitChart, FitSeries, GateMatrix, ModelView, SeedRow, Surface } from "../snapshots";
 import { seedEquations } from "./equations";
 
 /** One model of a regression page: its K seeds' trainer, its name, and the names of its two raw inputs. */
@@ -56,17 +56,8 @@ export async function seedRows(run: SeedTrainer, splits: Splits): Promise<SeedRo
   return out.sort((a, b) => key(a) - key(b));
 }
 
-/** `shown` asks for a seed by slice index; absent or invalid, the best seed (lowest training loss) is shown. */
-export async function modelView(
-  { name, inputs, run }: PageRun,
-  description: string,
-  groups: Group[],
-  splits: Splits,
-  shown?: number,
-): Promise<ModelView> {
-  const seeds = await seedRows(run, splits);
-  const k = shown !== undefined && shown >= 0 && shown < run.K ? shown : seeds[0]!.index;
-
+/** The data rows (in and beyond the training range) and the true relationship of every group over the x grid. */
+export function dataSeries(groups: Group[], splits: Splits): { xs: number[]; series: FitSeries[] } {
   const dataRows = groups.map((g) => ({
     train: rows(splits.train, g.label),
     oor: rows(splits.outOfRange, g.label),
@@ -75,14 +66,6 @@ export async function modelView(
     (a, b) => a - b,
   );
   const index = new Map(xs.map((x, i) => [x, i]));
-  // One prediction pass over every (x, group) pair: row g·|xs| + i is group g at xs[i].
-  const grid = generateRows(xs.length * groups.length, (r) => {
-    const g = groups[Math.floor(r / xs.length)]!;
-    const x = xs[r % xs.length]!;
-    return [x, g.b, g.truth(x), g.label];
-  });
-  const pred = (await run.predict(grid))[k]!;
-
   const series: FitSeries[] = [];
   groups.forEach((g, gi) => {
     const sparse = (pts: { x: number; y: number }[]) => {
@@ -98,6 +81,32 @@ export async function modelView(
       values: sparse(dataRows[gi]!.oor),
     });
     series.push({ label: `${g.name}: truth`, group: gi, kind: "truth", values: xs.map((x) => g.truth(x)) });
+  });
+  return { xs, series };
+}
+
+/** `shown` asks for a seed by slice index; absent or invalid, the best seed (lowest training loss) is shown. */
+export async function modelView(
+  { name, inputs, run }: PageRun,
+  description: string,
+  groups: Group[],
+  splits: Splits,
+  shown?: number,
+  /** Also the output over x ∈ [0, 10] × this range of the second input. */
+  plane?: { label: string; lo: number; hi: number },
+): Promise<ModelView> {
+  const seeds = await seedRows(run, splits);
+  const k = shown !== undefined && shown >= 0 && shown < run.K ? shown : seeds[0]!.index;
+
+  const { xs, series } = dataSeries(groups, splits);
+  // One prediction pass over every (x, group) pair: row g·|xs| + i is group g at xs[i].
+  const grid = generateRows(xs.length * groups.length, (r) => {
+    const g = groups[Math.floor(r / xs.length)]!;
+    const x = xs[r % xs.length]!;
+    return [x, g.b, g.truth(x), g.label];
+  });
+  const pred = (await run.predict(grid))[k]!;
+  groups.forEach((g, gi) => {
     series.push({
       label: `${g.name}: model`,
       group: gi,
@@ -106,6 +115,7 @@ export async function modelView(
     });
   });
   const fit: FitChart = { xs, groups: groups.map((g) => g.name), series };
+  const surface = plane ? await surfaceOf(run, k, plane) : undefined;
 
   return {
     name,
@@ -116,7 +126,27 @@ export async function modelView(
     fit,
     equations: await seedEquations(run, k, inputs),
     gates: await gateMatrix(run, groups, splits.test, k),
+    ...(surface ? { surface } : {}),
   };
+}
+
+/** Seed k's output on a 41 × 21 grid of x ∈ [0, 10] and the second input in [lo, hi]. */
+async function surfaceOf(
+  run: SeedTrainer,
+  k: number,
+  plane: { label: string; lo: number; hi: number },
+): Promise<Surface> {
+  const xs = Array.from({ length: 41 }, (_, i) => i * 0.25);
+  const bs = Array.from({ length: 21 }, (_, j) => plane.lo + ((plane.hi - plane.lo) * j) / 20);
+  const grid = generateRows(xs.length * bs.length, (r) => [
+    xs[r % xs.length]!,
+    bs[Math.floor(r / xs.length)]!,
+    0,
+    0,
+  ]);
+  const pred = (await run.predict(grid))[k]!;
+  const values = bs.map((_, j) => Array.from(pred.subarray(j * xs.length, (j + 1) * xs.length)));
+  return { xs, bs, bLabel: plane.label, values };
 }
 
 /** Mean gate weight per group over its held-out rows. */

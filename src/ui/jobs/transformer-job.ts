@@ -22,6 +22,7 @@ export async function transformerJob(spec: JobSpec, backend: Backend): Promise<J
     seeds,
     dataSeed: seed,
     batch,
+    ...(spec.arch?.transformer ? { arch: spec.arch.transformer } : {}),
     config: {
       steps,
       optimizer: { ...MODELS.transformer.train.optimizer, lr },

@@ -1,0 +1,453 @@
+// The pages as a learner meets them, in headless Chromium (training on the CPU backend, which is fast here): the
+// data before Start, a status line at once, a reading of the run, log-axis ticks at every decade, last values in
+// the legend, a link that reproduces a run, Step, classroom links, a narrow window, the other pages' menu and
+// summaries; and the production build serving every page. Screenshots go to test-results/screenshots/.
+
+import { mkdirSync } from "node:fs";
+import { resolve } from "node:path";
+import type { ElementHandle, Page } from "puppeteer";
+import { build, type PreviewServer, preview } from "vite";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { modelEntry } from "../../src/models/registry";
+import { launchChromium, openPage, type Session } from "../headless/browser";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const SHOTS = resolve(ROOT, "test-results/screenshots");
+let s: Session;
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  s = await openPage("/");
+  await s.page.setViewport({ width: 1280, height: 900 });
+});
+
+afterAll(async () => {
+  await s?.close();
+});
+
+async function visit(path: string, page: Page = s.page): Promise<void> {
+  s.errors.length = 0;
+  await page.goto(s.baseUrl + path, { waitUntil: "load" });
+}
+
+async function shot(name: string, page: Page = s.page): Promise<void> {
+  await page.screenshot({ path: resolve(SHOTS, `${name}.png`), fullPage: true });
+}
+
+async function deep(selector: string, page: Page = s.page): Promise<ElementHandle<Element>> {
+  const h = await page.waitForSelector(`>>> ${selector}`, { timeout: 30_000 });
+  if (!h) throw new Error(`no element matches ${selector}`);
+  return h;
+}
+
+async function clickButton(text: string, page: Page = s.page): Promise<void> {
+  await (await deep(`wb-trainer-panel >>> ::-p-text(${text})`, page)).click();
+}
+
+async function waitState(states: string[], page: Page = s.page, timeout = 120_000): Promise<void> {
+  await page.waitForFunction((st: string[]) => st.includes(window.__wb?.state ?? ""), { timeout }, states);
+}
+
+/** The grain page's loss chart: its columns, tick labels and legend values. */
+async function chart(page: Page = s.page) {
+  return page.evaluate(() => {
+    const c = document.querySelector("wb-grain-page")!.shadowRoot!.querySelector("wb-loss-chart")!;
+    return {
+      data: c.data as (number | null)[][],
+      labels: c.series.map((x) => x.label),
+      yTicks: c.tickLabels(1),
+      legend: c.legendValues(),
+    };
+  });
+}
+
+const shadowText = (page: Page, tag: string, selector: string) =>
+  page.evaluate(
+    (t: string, sel: string) =>
+      document.querySelector(t)?.shadowRoot?.querySelector(sel)?.textContent ?? null,
+    tag,
+    selector,
+  );
+
+describe("grain page", () => {
+  test("before Start: the stage's claim, its data and true lines are drawn", async () => {
+    await visit("/demos/grain/?stage=relu2");
+    const fit = await deep("wb-grain-page >>> wb-fit-chart.preview");
+    await s.page.waitForFunction(
+      (el) => (el as unknown as { renderedPoints: number }).renderedPoints > 0,
+      {},
+      fit,
+    );
+    const about = await shadowText(s.page, "wb-grain-page", ".about");
+    expect(about).toMatch(/bends the plane on most seeds/);
+    await shot("grain-before-start");
+    expect(s.errors).toEqual([]);
+  });
+
+  test("Start: a status line within 300 ms, then a reading, decade ticks and last values in the legend", async () => {
+    await visit("/demos/grain/?stage=relu2&backend=cpu&steps=400&seeds=4&lr=0.02&seed=1");
+    await deep("wb-trainer-panel >>> button[type=submit]");
+    // Click and watch for the rendered status line from inside the page (no round trips in the measurement).
+    const ms = await s.page.evaluate(async () => {
+      const panel = document.querySelector("wb-grain-page")!.shadowRoot!.querySelector("wb-trainer-panel")!;
+      const t0 = performance.now();
+      panel.shadowRoot!.querySelector<HTMLButtonElement>("button[type=submit]")!.click();
+      for (;;) {
+        await new Promise((r) => requestAnimationFrame(r));
+        const line = panel.shadowRoot!.querySelector(".status")?.textContent ?? "";
+        if (line.trim()) return { ms: performance.now() - t0, line };
+        if (performance.now() - t0 > 5000) return { ms: Number.POSITIVE_INFINITY, line };
+      }
+    });
+    console.log(`status line after ${ms.ms.toFixed(0)} ms: ${ms.line.trim()}`);
+    expect(ms.line).toMatch(/building 4 seeds of relu2/);
+    expect(ms.ms).toBeLessThan(300);
+    await waitState(["done"]);
+    await s.page.waitForFunction(() => (window.__wb?.seedPoints ?? 0) > 0);
+    await new Promise((r) => setTimeout(r, 500));
+    const p = await s.page.evaluate(() => window.__wb!);
+    expect(p.summary).toMatch(/^done: [\d,]+ steps in [\d.]+ s, [\d.]+ steps\/s on average/);
+    const reading = await shadowText(s.page, "wb-grain-page", ".reading");
+    console.log(`reading: ${reading}`);
+    expect(reading).toMatch(/of 4 seeds bend below the plane's best/);
+    const c = await chart();
+    console.log(`y ticks: ${c.yTicks.join(" ")}; legend: ${c.legend.join(" | ")}`);
+    // Every tick is a decade with a label, none printed as "0".
+    expect(c.yTicks.length).toBeGreaterThanOrEqual(3);
+    for (const t of c.yTicks) expect(t).toMatch(/^(1e-?\d+|0\.0*1|1|10+)$/);
+    expect(c.labels.some((l) => /seed \d+ \(shown, bold\)/.test(l))).toBe(true);
+    expect(c.labels.filter((l) => /\(thin\)/.test(l))).toHaveLength(3);
+    // Not hovering: the legend holds the last values, not dashes.
+    expect(c.legend.slice(0, 2).every((v) => /\d/.test(v))).toBe(true);
+    // Hovering a unit's name in the output's equation lights up the line that defines it.
+    const unit = await deep(
+      'wb-grain-page >>> wb-model-view >>> pre.eq .line:last-child .unit[data-unit="h2"]',
+    );
+    await unit.hover();
+    const lit = await s.page.evaluate(() =>
+      [
+        ...document
+          .querySelector("wb-grain-page")!
+          .shadowRoot!.querySelector("wb-model-view")!
+          .shadowRoot!.querySelectorAll("pre.eq .line.hl"),
+      ].map((l) => l.textContent),
+    );
+    expect(lit).toHaveLength(1);
+    expect(lit[0]).toMatch(/^h2 = relu\(/);
+    await shot("grain-relu2-done");
+    await s.page.mouse.move(0, 0);
+    expect(s.errors).toEqual([]);
+  });
+
+  test("the URL reproduces a run: the same losses from a copied link", async () => {
+    await visit("/demos/grain/?stage=grain-attention");
+    await (await deep("wb-trainer-panel >>> button[type=submit]")).evaluate(() => undefined);
+    const setField = async (name: string, value: string) => {
+      const input = await deep(`wb-trainer-panel >>> input[name=${name}]`);
+      await input.click({ count: 3 });
+      await s.page.keyboard.type(value);
+    };
+    await (await deep("wb-trainer-panel >>> select")).select("cpu");
+    await setField("steps", "120");
+    await setField("seeds", "3");
+    await setField("seed", "5");
+    await clickButton("Start");
+    await waitState(["done"]);
+    const link = s.page.url();
+    expect(link).toMatch(/steps=120/);
+    expect(link).toMatch(/seed=5/);
+    expect(link).toMatch(/seeds=3/);
+    expect(link).toMatch(/backend=cpu/);
+    const first = (await chart()).data;
+    const other = await s.browser.newPage();
+    try {
+      await other.goto(link, { waitUntil: "load" });
+      await clickButton("Start", other);
+      await waitState(["done"], other);
+      const again = await other.evaluate(
+        () => document.querySelector("wb-grain-page")!.shadowRoot!.querySelector("wb-loss-chart")!.data,
+      );
+      // Objective per step (column 1) and held-out (column 2), step for step.
+      expect(again[0]).toEqual(first[0]);
+      expect(again[1]).toEqual(first[1]);
+      expect(first[1]!.length).toBe(120);
+    } finally {
+      await other.close();
+    }
+  });
+
+  test("Step trains one step at a time and pauses", async () => {
+    await visit("/demos/grain/?stage=plane&backend=cpu&steps=50");
+    const step = async () =>
+      (await deep('wb-trainer-panel >>> button[title="train one step, then pause"]')).click();
+    await step();
+    await s.page.waitForFunction(() => window.__wb?.state === "paused" && window.__wb.step === 1, {
+      timeout: 30_000,
+    });
+    await step();
+    await s.page.waitForFunction(() => window.__wb?.state === "paused" && window.__wb.step === 2, {
+      timeout: 30_000,
+    });
+    const p = await s.page.evaluate(() => window.__wb!);
+    expect(p.points).toBe(2);
+    expect(s.errors).toEqual([]);
+  });
+
+  test("editing the hidden units updates the parameter count, and the run trains that network", async () => {
+    await visit("/demos/grain/?stage=relu2&backend=cpu&steps=30&seeds=2");
+    const input = await deep("wb-grain-page >>> input[name=arch-relu2]");
+    const params = () => shadowText(s.page, "wb-grain-page", "fieldset.arch .params");
+    expect(await params()).toBe("9 parameters");
+    await input.click({ count: 3 });
+    await s.page.keyboard.type("5");
+    await s.page.waitForFunction(
+      () =>
+        document.querySelector("wb-grain-page")!.shadowRoot!.querySelector("fieldset.arch .params")
+          ?.textContent === "21 parameters",
+    );
+    expect(s.page.url()).toMatch(/arch-relu2=5/);
+    await clickButton("Start");
+    await waitState(["done"]);
+    await s.page.waitForFunction(() => (window.__wb?.snapshots ?? 0) > 0);
+    const info = await s.page.evaluate(
+      () =>
+        document
+          .querySelector("wb-grain-page")!
+          .shadowRoot!.querySelector("wb-trainer-panel")!
+          .shadowRoot!.querySelector(".backend")?.textContent ?? "",
+    );
+    expect(info).toMatch(/relu2: 21 parameters/);
+    // The shown seed's output over the whole (x, z) plane, with contour lines.
+    const surface = await deep("wb-grain-page >>> wb-model-view >>> wb-surface");
+    const levels = await surface.evaluate((el) => (el as unknown as { levels: number[] }).levels.length);
+    expect(levels).toBeGreaterThan(2);
+    // A bad size is refused at the field, the count says why; a valid change resets the finished run.
+    await input.click({ count: 3 });
+    await s.page.keyboard.type("0");
+    expect(await params()).toMatch(/whole numbers from 1 to 64/);
+    await input.click({ count: 3 });
+    await s.page.keyboard.type("3");
+    await s.page.waitForFunction(() => window.__wb?.state === "idle");
+    expect(await shadowText(s.page, "wb-grain-page", "fieldset.arch .note")).toMatch(
+      /relu2 is now 3: the run was reset/,
+    );
+    await shot("grain-arch");
+    expect(s.errors).toEqual([]);
+  });
+
+  test("a classroom link hides the controls it names", async () => {
+    await visit("/demos/grain/?stage=relu10&hide=backend,lr,steps,seed,seeds,load,save,reset");
+    await deep("wb-trainer-panel >>> button[type=submit]");
+    const controls = await s.page.evaluate(() => {
+      const root = document.querySelector("wb-grain-page")!.shadowRoot!.querySelector("wb-trainer-panel")!
+        .shadowRoot!;
+      return {
+        inputs: root.querySelectorAll("input, select").length,
+        buttons: [...root.querySelectorAll("button")].map((b) => b.textContent?.trim()),
+      };
+    });
+    expect(controls.inputs).toBe(0);
+    expect(controls.buttons).toEqual(["Start", "Pause", "Resume", "Step"]);
+    await shot("grain-classroom");
+  });
+
+  test("a narrow window: nothing wider than the window", async () => {
+    await s.page.setViewport({ width: 420, height: 900 });
+    try {
+      await visit("/demos/grain/?stage=relu2");
+      await deep("wb-grain-page >>> wb-fit-chart.preview");
+      await new Promise((r) => setTimeout(r, 300));
+      const width = await s.page.evaluate(() => document.documentElement.scrollWidth);
+      expect(width).toBeLessThanOrEqual(430);
+      await shot("grain-narrow");
+    } finally {
+      await s.page.setViewport({ width: 1280, height: 900 });
+    }
+  });
+});
+
+describe("other pages", () => {
+  test("five experts before Start: the claim and the data with its five lines", async () => {
+    await visit("/demos/experts/");
+    await deep("wb-experts-page >>> wb-fit-chart.preview");
+    expect(await shadowText(s.page, "wb-experts-page", ".about")).toMatch(/all three fit the training rows/);
+    await shot("experts-before-start");
+    expect(s.errors).toEqual([]);
+  });
+
+  test("verify: the site menu, and a summary per kernel with the cases behind a disclosure", async () => {
+    await visit("/demos/verify/?run&filter=softmax");
+    await s.page.waitForFunction(() => window.__verify?.state === "done", { timeout: 300_000 });
+    const nav = await s.page.$$eval("nav.site a", (as) => as.map((a) => a.textContent));
+    expect(nav).toContain("Benchmarks");
+    const summary = await s.page.evaluate(() => {
+      const root = document.querySelector("wb-verify")!.shadowRoot!;
+      return {
+        rows: [...root.querySelectorAll("table.summary tbody tr")].map((tr) => tr.textContent ?? ""),
+        details: root.querySelectorAll("details").length,
+        open: root.querySelectorAll("details[open]").length,
+      };
+    });
+    const v = await s.page.evaluate(() => window.__verify!);
+    expect(summary.rows).toHaveLength(1);
+    expect(summary.rows[0]).toContain(`${v.total} / ${v.total}`);
+    expect(summary.details).toBe(1);
+    expect(summary.open).toBe(0);
+    await shot("verify");
+  });
+
+  test("transformer: width, heads and layers are editable, the parameter count follows, the run trains it", async () => {
+    await visit("/demos/transformer/?backend=cpu&steps=3&batch=8");
+    const input = await deep("wb-transformer-page >>> input[name=arch-transformer]");
+    const params = () => shadowText(s.page, "wb-transformer-page", "fieldset.arch .params");
+    const arch = modelEntry("transformer").arch!;
+    expect(await params()).toBe(`${modelEntry("transformer").params} parameters`);
+    await input.click({ count: 3 });
+    await s.page.keyboard.type("8, 2, 2");
+    const expected = `${arch.params([8, 2, 2])} parameters`;
+    await s.page.waitForFunction(
+      (e: string) =>
+        document.querySelector("wb-transformer-page")!.shadowRoot!.querySelector("fieldset.arch .params")
+          ?.textContent === e,
+      {},
+      expected,
+    );
+    await input.click({ count: 3 });
+    await s.page.keyboard.type("8, 3, 2");
+    expect(await params()).toMatch(/heads \(3\) must divide the width \(8\)/);
+    await input.click({ count: 3 });
+    await s.page.keyboard.type("8, 2, 2");
+    await clickButton("Start");
+    await waitState(["done"]);
+    const info = await s.page.evaluate(
+      () =>
+        document
+          .querySelector("wb-transformer-page")!
+          .shadowRoot!.querySelector("wb-trainer-panel")!
+          .shadowRoot!.querySelector(".backend")?.textContent ?? "",
+    );
+    expect(info).toContain(`transformer: ${arch.params([8, 2, 2])} parameters`);
+    // Two layers: two rows of heatmaps, two heads each.
+    await s.page.waitForFunction(() => (window.__wb?.snapshots ?? 0) > 0);
+    const maps = await s.page.evaluate(
+      () =>
+        document.querySelector("wb-transformer-page")!.shadowRoot!.querySelectorAll("wb-attention-heatmap")
+          .length,
+    );
+    expect(maps).toBe(4);
+    expect(s.errors).toEqual([]);
+  });
+
+  test("hovering an attention cell shows its exact weight and the inputs it came from", async () => {
+    await visit("/demos/transformer/");
+    const text = await s.page.evaluate(async () => {
+      // The transformer page defines the element.
+      await customElements.whenDefined("wb-attention-heatmap");
+      const map = document.createElement("wb-attention-heatmap") as unknown as HTMLElement &
+        Record<string, unknown>;
+      map.weights = [
+        [1, 0],
+        [0.3125, 0.6875],
+      ];
+      map.rowLabels = ["WHITE", "WATER"];
+      map.colLabels = ["WHITE", "WATER"];
+      map.cell = 40;
+      document.body.append(map);
+      await (map as unknown as { updateComplete: Promise<unknown> }).updateComplete;
+      const canvas = map.shadowRoot!.querySelector("canvas")!;
+      const g = map.geometry as { left: number; top: number; cell: number };
+      const r = canvas.getBoundingClientRect();
+      canvas.dispatchEvent(
+        new PointerEvent("pointermove", {
+          clientX: r.left + g.left + 60,
+          clientY: r.top + g.top + 60,
+          bubbles: true,
+        }),
+      );
+      await (map as unknown as { updateComplete: Promise<unknown> }).updateComplete;
+      return map.shadowRoot!.querySelector(".hover")!.textContent;
+    });
+    expect(text).toBe("WATER → WATER: 0.6875");
+  });
+
+  test("kernels: the TensorFlow.js comparison on log-log axes, every tick labelled, legends filled", async () => {
+    await visit("/demos/kernels/");
+    await deep("wb-kernels-page >>> wb-bench-compare >>> wb-loss-chart");
+    await new Promise((r) => setTimeout(r, 500));
+    const charts = await s.page.evaluate(() =>
+      [
+        ...document
+          .querySelector("wb-kernels-page")!
+          .shadowRoot!.querySelector("wb-bench-compare")!
+          .shadowRoot!.querySelectorAll("wb-loss-chart"),
+      ].map((c) => ({ x: c.tickLabels(0), y: c.tickLabels(1), legend: c.legendValues(), logX: c.logX })),
+    );
+    console.log(JSON.stringify(charts));
+    expect(charts.length).toBeGreaterThan(0);
+    for (const c of charts) {
+      expect(c.logX).toBe(true);
+      expect(c.x.every((t) => /^\d/.test(t))).toBe(true);
+      expect(new Set(c.x).size).toBe(c.x.length);
+      for (const t of c.y) expect(t).toMatch(/^(1e-?\d+|0\.0*1|1|10+)$/);
+      expect(c.legend.some((v) => /\d/.test(v))).toBe(true);
+    }
+    await shot("kernels-compare");
+  });
+
+  test("benchmarks page: the site menu and style", async () => {
+    await visit("/bench/");
+    const nav = await s.page.$$eval("nav.site a", (as) => as.map((a) => a.textContent));
+    expect(nav[0]).toBe("Home");
+    await shot("bench");
+  });
+});
+
+describe("production build", () => {
+  let server: PreviewServer | undefined;
+  const outDir = resolve(ROOT, "test-results/dist");
+
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  test("serves every page, /bench/ included, each with its own title", async () => {
+    await build({
+      root: ROOT,
+      configFile: resolve(ROOT, "vite.config.ts"),
+      logLevel: "warn",
+      build: { outDir, emptyOutDir: true },
+    });
+    server = await preview({
+      root: ROOT,
+      configFile: resolve(ROOT, "vite.config.ts"),
+      logLevel: "warn",
+      build: { outDir },
+      preview: { host: "127.0.0.1", port: 0, strictPort: false },
+    });
+    const base = server.resolvedUrls!.local[0]!.replace(/\/$/, "");
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      const titles: Record<string, string> = {};
+      for (const path of [
+        "/",
+        "/demos/grain/",
+        "/demos/experts/",
+        "/demos/transformer/",
+        "/demos/kernels/",
+        "/demos/verify/",
+        "/bench/",
+      ]) {
+        await page.goto(base + path, { waitUntil: "load" });
+        titles[path] = await page.title();
+        await shot(`build${path.replace(/\//g, "-").replace(/-$/, "") || "-home"}`, page);
+      }
+      console.log(JSON.stringify(titles));
+      expect(titles["/bench/"]).toMatch(/^Benchmarks/);
+      expect(titles["/demos/kernels/"]).not.toBe(titles["/"]);
+      expect(new Set(Object.values(titles)).size).toBe(7);
+    } finally {
+      await browser.close();
+    }
+  }, 300_000);
+});
