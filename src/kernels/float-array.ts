@@ -15,6 +15,17 @@ export function host(shape: Shape, data: FloatArray): Host {
   return { shape: [...shape], data };
 }
 
+/** True when every value of every array is finite (no NaN, no ±Infinity); with `allow`, that value passes too. */
+export function allFinite(arrays: readonly FloatArray[], allow?: number): boolean {
+  for (const a of arrays) {
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i]!;
+      if (!Number.isFinite(x) && x !== allow) return false;
+    }
+  }
+  return true;
+}
+
 /** `n` zeros with the precision of `like`. */
 export function alloc(like: FloatArray, n: number): FloatArray {
   return like instanceof Float64Array ? new Float64Array(n) : new Float32Array(n);

@@ -2,12 +2,13 @@
 // random batch per step), the optimizer and schedule of a preset, and the validation loss on fixed held-out
 // batches.
 
-import type { Context } from "../autograd/variable";
+import type { Context, Variable } from "../autograd/variable";
 import { type Baselines, baselines } from "../data/text/baselines";
 import { type TokenBatch, trainingBatch, validationBatches } from "../data/text/batches";
 import type { TextCorpus } from "../data/text/corpus";
 import type { Vocab } from "../data/text/vocab";
-import type { TrainConfig, TrainTask } from "../train/trainer";
+import type { OptimizerConfig } from "../nn/optim";
+import type { Schedule } from "../nn/schedule";
 import { CharGPT, type CharGptConfig } from "./char-gpt";
 import type { CharGptModelShape, CharGptTraining } from "./char-gpt-presets";
 
@@ -52,11 +53,25 @@ export function batchVariables(ctx: Context, b: TokenBatch) {
 }
 
 /** Step s trains on the batch drawn by (dataSeed, s) from the training ids. */
+/** The training task, in the shape of train/trainer.ts's TrainTask (models sit above the trainer). */
+export interface CharGptTask {
+  build(ctx: Context): CharGPT;
+  loss(model: CharGPT, ctx: Context, step: number): Variable;
+}
+
+/** The training configuration, in the shape of train/trainer.ts's TrainConfig. */
+export interface CharGptTrainConfig {
+  steps: number;
+  optimizer: OptimizerConfig;
+  schedule: Schedule;
+  readEvery: number;
+}
+
 export function charGptTask(
   data: EncodedCorpus,
   config: CharGptConfig,
   training: CharGptTraining,
-): TrainTask<CharGPT> {
+): CharGptTask {
   return {
     build: (ctx) => new CharGPT(ctx, config),
     loss: (model, ctx, step) => {
@@ -68,7 +83,7 @@ export function charGptTask(
 }
 
 /** AdamW with decay on matrices only, global-norm clipping, warmup then cosine decay to minLr. */
-export function charGptTrainConfig(training: CharGptTraining, readEvery = 10): TrainConfig {
+export function charGptTrainConfig(training: CharGptTraining, readEvery = 10): CharGptTrainConfig {
   return {
     steps: training.steps,
     optimizer: {

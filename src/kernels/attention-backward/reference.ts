@@ -14,7 +14,7 @@
 // +Infinity score) has NaN weights: its dq and the dk, dv rows of the keys it sees are NaN.
 
 import { type AttentionDims, type AttentionOptions, visibleKeys } from "../attention/shape";
-import { alloc, type CpuOpContext, type FloatArray, type Host, host } from "../float-array";
+import { allFinite, alloc, type CpuOpContext, type FloatArray, type Host, host } from "../float-array";
 import { attentionBackwardCpuFast } from "./fast";
 import { attentionBackwardDims } from "./shape";
 
@@ -30,7 +30,13 @@ export function attentionBackward(
   opts: AttentionOptions = {},
 ): { dq: Host; dk: Host; dv: Host } {
   const d = attentionBackwardDims(q.shape, k.shape, v.shape, out.shape, lse.shape, dout.shape, opts);
-  const run = ctx.variants.attention === "rows4" ? attentionBackwardCpuFast : attentionBackwardCpu;
+  // rows4 is written for finite input (a row that sees no key has lse -Infinity); anything else non-finite takes
+  // the reference path, which carries the contract's rules.
+  const fast =
+    ctx.variants.attention === "rows4" &&
+    allFinite([q.data, k.data, v.data, out.data, dout.data]) &&
+    allFinite([lse.data], -Infinity);
+  const run = fast ? attentionBackwardCpuFast : attentionBackwardCpu;
   const r = run(q.data, k.data, v.data, out.data, lse.data, dout.data, d);
   return { dq: host(q.shape, r.dq), dk: host(k.shape, r.dk), dv: host(v.shape, r.dv) };
 }

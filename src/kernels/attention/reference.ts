@@ -6,7 +6,7 @@
 // an underflow) adds nothing, and a visible NaN or +Infinity score makes the row's out and lse NaN. Outputs take the precision of q (float64 on
 // the gradient-check backend, float32 otherwise).
 
-import { alloc, type CpuOpContext, type FloatArray, type Host, host } from "../float-array";
+import { allFinite, alloc, type CpuOpContext, type FloatArray, type Host, host } from "../float-array";
 import { attentionCpuFast } from "./fast";
 import { type AttentionDims, type AttentionOptions, attentionDims, visibleKeys } from "./shape";
 
@@ -19,7 +19,10 @@ export function attention(
   opts: AttentionOptions = {},
 ): { out: Host; lse: Host } {
   const d = attentionDims(q.shape, k.shape, v.shape, opts);
-  const run = ctx.variants.attention === "rows4" ? attentionCpuFast : attentionCpu;
+  // rows4 is written for finite input; the contract's rules for NaN and ±Infinity (hidden keys add nothing, a
+  // visible NaN poisons the row) are the reference's, so non-finite input always takes the reference path.
+  const fast = ctx.variants.attention === "rows4" && allFinite([q.data, k.data, v.data]);
+  const run = fast ? attentionCpuFast : attentionCpu;
   const r = run(q.data, k.data, v.data, d);
   return { out: host(d.out, r.out), lse: host(d.lse, r.lse) };
 }
