@@ -12,15 +12,7 @@ import sumSquaresWgsl from "../../../shaders/sum-squares.wgsl?raw";
 import type { KernelSource } from "../../gpu/pipelines";
 import type { Param } from "../../gpu/runtime";
 import { type GpuArray, type GpuOpContext, grid, output, withScratch } from "../launch";
-import {
-  type AdamParams,
-  type ClipOf,
-  checkAdamParams,
-  checkClip,
-  checkOptimLists,
-  checkSgdParams,
-  type SgdParams,
-} from "./shape";
+import { type AdamParams, type ClipOf, checkAdamStep, checkSgdStep, type SgdParams } from "./shape";
 
 const SUM_SQUARES: KernelSource = { name: "sum-squares", code: sumSquaresWgsl };
 const SGD: KernelSource = { name: "sgd", code: sgdWgsl };
@@ -93,10 +85,7 @@ export function sgdStep<T extends GpuArray>(
   hp: SgdParams,
   clip?: ClipOf<T>,
 ): void {
-  const op = "sgdStep";
-  checkSgdParams(op, hp);
-  checkClip(op, clip);
-  checkOptimLists(op, params, { grads, momenta }, (t) => t.buffer, clip?.sumSq);
+  checkSgdStep(params, { grads, momenta }, hp, clip, (t) => t.buffer);
   const { constants, maxNorm } = clipSetup(clip);
   params.forEach((p, i) => {
     if (p.size === 0) return;
@@ -124,10 +113,7 @@ export function adamStep<T extends GpuArray>(
   hp: AdamParams,
   clip?: ClipOf<T>,
 ): void {
-  const op = "adamStep";
-  checkAdamParams(op, hp);
-  checkClip(op, clip);
-  checkOptimLists(op, params, { grads, m, v }, (t) => t.buffer, clip?.sumSq);
+  checkAdamStep(params, { grads, m, v }, hp, clip, (t) => t.buffer);
   const { constants, maxNorm } = clipSetup(clip);
   const { lr, beta1, beta2, eps, weightDecay, step } = hp;
   params.forEach((p, i) => {
