@@ -58,6 +58,30 @@ function stepGrid<T extends GpuArray>(
 }
 
 /**
+ * One dispatch of a step kernel per non-empty parameter: bindings g, sumSq, p and its state; fields the size,
+ * the row stride, then the step's own. Without clip args the sumSq slot is bound to the gradient (both
+ * read-only) and never read.
+ */
+function dispatchSteps<T extends GpuArray>(
+  k: GpuOpContext<T>,
+  kernel: KernelSource,
+  constants: { GUARD: boolean; SCALE: boolean },
+  params: readonly T[],
+  grads: readonly T[],
+  state: readonly (readonly T[])[],
+  fields: readonly Param[],
+  clip: ClipOf<T> | undefined,
+): void {
+  params.forEach((p, i) => {
+    if (p.size === 0) return;
+    const g = grads[i]!.buffer;
+    const { groups, rowStride } = stepGrid(k, p.size);
+    const bufs = [g, clip?.sumSq.buffer ?? g, p.buffer, ...state.map((list) => list[i]!.buffer)];
+    k.rt.dispatch(kernel, constants, bufs, [p.size, rowStride, ...fields], groups);
+  });
+}
+
+/**
  * A finite sumSq (an f32 <= 3.4e38) has a norm below 1.85e19, so any maxNorm at or above this gives a scale of
  * exactly 1: such a maxNorm, Infinity included, turns scaling off instead of reaching the shader.
  */
@@ -87,21 +111,8 @@ export function sgdStep<T extends GpuArray>(
 ): void {
   checkSgdStep(params, { grads, momenta }, hp, clip, (t) => t.buffer);
   const { constants, maxNorm } = clipSetup(clip);
-  params.forEach((p, i) => {
-    if (p.size === 0) return;
-    const g = grads[i]!.buffer;
-    const { groups, rowStride } = stepGrid(k, p.size);
-    const fields: Param[] = [
-      p.size,
-      rowStride,
-      { f32: hp.lr },
-      { f32: hp.momentum },
-      { f32: hp.weightDecay },
-      { f32: maxNorm },
-    ];
-    // Without clip args the sumSq slot is bound to the gradient (both read-only) and never read.
-    k.rt.dispatch(SGD, constants, [g, clip?.sumSq.buffer ?? g, p.buffer, momenta[i]!.buffer], fields, groups);
-  });
+  const fields: Param[] = [{ f32: hp.lr }, { f32: hp.momentum }, { f32: hp.weightDecay }, { f32: maxNorm }];
+  dispatchSteps(k, SGD, constants, params, grads, [momenta], fields, clip);
 }
 
 export function adamStep<T extends GpuArray>(
@@ -116,25 +127,17 @@ export function adamStep<T extends GpuArray>(
   checkAdamStep(params, { grads, m, v }, hp, clip, (t) => t.buffer);
   const { constants, maxNorm } = clipSetup(clip);
   const { lr, beta1, beta2, eps, weightDecay, step } = hp;
-  params.forEach((p, i) => {
-    if (p.size === 0) return;
-    const g = grads[i]!.buffer;
-    const { groups, rowStride } = stepGrid(k, p.size);
-    const fields: Param[] = [
-      p.size,
-      rowStride,
-      { f32: lr },
-      { f32: beta1 },
-      { f32: beta2 },
-      { f32: 1 - beta1 },
-      { f32: 1 - beta2 },
-      { f32: 1 - beta1 ** step },
-      { f32: 1 - beta2 ** step },
-      { f32: eps },
-      { f32: weightDecay },
-      { f32: maxNorm },
-    ];
-    const bufs = [g, clip?.sumSq.buffer ?? g, p.buffer, m[i]!.buffer, v[i]!.buffer];
-    k.rt.dispatch(ADAM, constants, bufs, fields, groups);
-  });
+  const fields: Param[] = [
+    { f32: lr },
+    { f32: beta1 },
+    { f32: beta2 },
+    { f32: 1 - beta1 },
+    { f32: 1 - beta2 },
+    { f32: 1 - beta1 ** step },
+    { f32: 1 - beta2 ** step },
+    { f32: eps },
+    { f32: weightDecay },
+    { f32: maxNorm },
+  ];
+  dispatchSteps(k, ADAM, constants, params, grads, [m, v], fields, clip);
 }
