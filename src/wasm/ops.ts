@@ -6,6 +6,7 @@
 // Semantics follow the op contract (src/backend/contract.ts) and the CPU reference; storage is f32 and sums
 // accumulate in f32 SIMD lanes (the sums of squares and the losses' totals in f64).
 
+import type { MatmulDims } from "../kernels/matmul/shape";
 import type { WasmBuffer } from "./arena";
 import type { WasmContext } from "./context";
 import type { PoolCall } from "./pool";
@@ -136,18 +137,11 @@ function rowsOp(
 
 // ---- matmul ------------------------------------------------------------------------------------------------
 
-/** The shapes of kernels/matmul/shape.ts (MatmulDims) plus the transposes. */
-export interface MatmulShape {
-  batch: number;
-  M: number;
-  K: number;
-  N: number;
-  /** Floats between batch entries of a and b; 0 when the operand is shared by every entry. */
-  strideA: number;
-  strideB: number;
+/** The shapes of kernels/matmul/shape.ts (MatmulDims: strides 0 for an operand every entry shares) plus the transposes. */
+export type MatmulShape = Pick<MatmulDims, "batch" | "M" | "K" | "N" | "strideA" | "strideB"> & {
   transA?: boolean;
   transB?: boolean;
-}
+};
 
 /** wasmMatmul's arguments checked now, its work as a job (for a caller that keeps its own queue). */
 export function matmulJob(
