@@ -18,34 +18,20 @@ import * as softmax from "../kernels/softmax/reference";
 import type { CpuVariants } from "../kernels/variants";
 import type { Backend } from "./contract";
 import { CpuTensor } from "./cpu-tensor";
-import { type OpTable, type Storage, TableBackend } from "./table";
+import { type Storage, TableBackend, tableOf } from "./table";
 
-export const CPU_OPS: OpTable<CpuOpContext, Host> = {
-  matmul: matmul.matmul,
-  softmax: softmax.softmax,
-  softmaxLse: softmax.softmaxLse,
-  softmaxBackward: softmax.softmaxBackward,
-  attention: attention.attention,
-  attentionBackward: attentionBackward.attentionBackward,
-  permute: elementwise.permute,
-  unary: elementwise.unary,
-  unaryBackward: elementwise.unaryBackward,
-  binary: elementwise.binary,
-  affine: elementwise.affine,
-  sumTo: elementwise.sumTo,
-  sum: elementwise.sum,
-  layerNorm: layerNorm.layerNorm,
-  layerNormBackward: layerNorm.layerNormBackward,
-  embedding: embedding.embedding,
-  embeddingBackward: embedding.embeddingBackward,
-  crossEntropy: crossEntropy.crossEntropy,
-  crossEntropyBackward: crossEntropy.crossEntropyBackward,
-  mse: mse.mse,
-  mseBackward: mse.mseBackward,
-  sumSquares: optim.sumSquares,
-  sgdStep: optim.sgdStep,
-  adamStep: optim.adamStep,
-};
+export const CPU_OPS = tableOf<CpuOpContext, Host>({
+  matmul,
+  softmax,
+  attention,
+  attentionBackward,
+  elementwise,
+  layerNorm,
+  embedding,
+  crossEntropy,
+  mse,
+  optim,
+});
 
 /** The reference of every op: what the other variants are verified against. */
 export const CPU_REFERENCE: CpuVariants = { matmul: "reference", attention: "reference" };

@@ -33,6 +33,55 @@ export type OpTable<C, In, Out = In> = {
   ) => Native<ReturnType<Backend[K]>, Out>;
 };
 
+/**
+ * The op folder (src/kernels/<folder>/, as a module of one backend's entries) that holds each op, named as the
+ * module is imported. A backend whose entries all live in the op folders builds its table with `tableOf`.
+ */
+export const OP_MODULE = {
+  matmul: "matmul",
+  softmax: "softmax",
+  softmaxLse: "softmax",
+  softmaxBackward: "softmax",
+  attention: "attention",
+  attentionBackward: "attentionBackward",
+  permute: "elementwise",
+  unary: "elementwise",
+  unaryBackward: "elementwise",
+  binary: "elementwise",
+  affine: "elementwise",
+  sumTo: "elementwise",
+  sum: "elementwise",
+  layerNorm: "layerNorm",
+  layerNormBackward: "layerNorm",
+  embedding: "embedding",
+  embeddingBackward: "embedding",
+  crossEntropy: "crossEntropy",
+  crossEntropyBackward: "crossEntropy",
+  mse: "mse",
+  mseBackward: "mse",
+  sumSquares: "optim",
+  sgdStep: "optim",
+  adamStep: "optim",
+} as const satisfies Record<OpName, string>;
+
+type OpModuleName = (typeof OP_MODULE)[OpName];
+
+/** Per op module, the entries of its ops (checked against the table's types). */
+export type OpModules<C, In, Out = In> = {
+  [M in OpModuleName]: {
+    [K in OpName as (typeof OP_MODULE)[K] extends M ? K : never]: OpTable<C, In, Out>[K];
+  };
+};
+
+/** The table that takes each op's entry from its module. */
+export function tableOf<C, In, Out = In>(modules: OpModules<C, In, Out>): OpTable<C, In, Out> {
+  const table: Record<string, unknown> = {};
+  for (const [op, module] of Object.entries(OP_MODULE)) {
+    table[op] = (modules[module] as Record<string, unknown>)[op];
+  }
+  return table as OpTable<C, In, Out>;
+}
+
 /** The tensor type of a backend: how values are stored, made, read, viewed and copied. */
 export interface Storage<T extends Tensor> {
   readonly name: BackendName;

@@ -20,13 +20,7 @@ import { embeddingBackwardDims, embeddingDims } from "../kernels/embedding/shape
 import { layerNormBackwardDims, layerNormDims } from "../kernels/layernorm/shape";
 import { matmulDims } from "../kernels/matmul/shape";
 import { mseDims } from "../kernels/mse/shape";
-import {
-  type ClipOf,
-  checkAdamParams,
-  checkClip,
-  checkOptimLists,
-  checkSgdParams,
-} from "../kernels/optim/shape";
+import { type ClipOf, checkAdamStep, checkSgdStep } from "../kernels/optim/shape";
 import { checkSoftmaxOptions, softmaxBackwardDims, softmaxDims } from "../kernels/softmax/shape";
 import type { Shape } from "../kernels/validate";
 import type { VARIANTS } from "../kernels/variants";
@@ -304,10 +298,7 @@ export const WASM_OPS: OpTable<WasmOpContext, WasmTensor> = {
   },
 
   sgdStep(k, params, grads, momenta, hp, clip) {
-    const op = "sgdStep";
-    checkSgdParams(op, hp);
-    checkClip(op, clip);
-    checkOptimLists(op, params, { grads, momenta }, ptrOf, clip?.sumSq);
+    checkSgdStep(params, { grads, momenta }, hp, clip, ptrOf);
     const [p, g, m, c] = [
       params.map((t) => t.buf),
       grads.map((t) => t.buf),
@@ -320,10 +311,7 @@ export const WASM_OPS: OpTable<WasmOpContext, WasmTensor> = {
   },
 
   adamStep(k, params, grads, m, v, hp, clip) {
-    const op = "adamStep";
-    checkAdamParams(op, hp);
-    checkClip(op, clip);
-    checkOptimLists(op, params, { grads, m, v }, ptrOf, clip?.sumSq);
+    checkAdamStep(params, { grads, m, v }, hp, clip, ptrOf);
     const bufs = [params, grads, m, v].map((list) => list.map((t) => t.buf)) as [
       WasmBuffer[],
       WasmBuffer[],

@@ -19,37 +19,23 @@ import { type Shape, ShapeError, sizeOf } from "../kernels/validate";
 import type { GpuVariants } from "../kernels/variants";
 import type { Backend } from "./contract";
 import { GpuTensor } from "./gpu-tensor";
-import { type OpTable, type Storage, TableBackend } from "./table";
+import { type Storage, TableBackend, tableOf } from "./table";
 
 export type KernelVariants = GpuVariants;
 type Ctx = GpuOpContext<GpuTensor>;
 
-export const WEBGPU_OPS: OpTable<Ctx, GpuTensor> = {
-  matmul: matmul.matmul,
-  softmax: softmax.softmax,
-  softmaxLse: softmax.softmaxLse,
-  softmaxBackward: softmax.softmaxBackward,
-  attention: attention.attention,
-  attentionBackward: attentionBackward.attentionBackward,
-  permute: elementwise.permute,
-  unary: elementwise.unary,
-  unaryBackward: elementwise.unaryBackward,
-  binary: elementwise.binary,
-  affine: elementwise.affine,
-  sumTo: elementwise.sumTo,
-  sum: elementwise.sum,
-  layerNorm: layerNorm.layerNorm,
-  layerNormBackward: layerNorm.layerNormBackward,
-  embedding: embedding.embedding,
-  embeddingBackward: embedding.embeddingBackward,
-  crossEntropy: crossEntropy.crossEntropy,
-  crossEntropyBackward: crossEntropy.crossEntropyBackward,
-  mse: mse.mse,
-  mseBackward: mse.mseBackward,
-  sumSquares: optim.sumSquares,
-  sgdStep: optim.sgdStep,
-  adamStep: optim.adamStep,
-};
+export const WEBGPU_OPS = tableOf<Ctx, GpuTensor>({
+  matmul,
+  softmax,
+  attention,
+  attentionBackward,
+  elementwise,
+  layerNorm,
+  embedding,
+  crossEntropy,
+  mse,
+  optim,
+});
 
 /**
  * The default variant of each op for an adapter. The rule follows measurements on both kinds of adapter:

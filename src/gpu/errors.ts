@@ -21,25 +21,12 @@ export class ErrorSink {
 
   /** Run `fn` inside validation and out-of-memory error scopes; any error is attributed to `kernel`. */
   scoped<T>(device: GPUDevice, kernel: string, fn: () => T): T {
-    device.pushErrorScope("out-of-memory");
-    device.pushErrorScope("validation");
-    try {
-      return fn();
-    } finally {
-      const validation = device.popErrorScope();
-      const oom = device.popErrorScope();
-      this.pending.push(
-        Promise.all([validation, oom]).then(([v, o]) => {
-          const err = v ?? o;
-          if (!err) return null;
-          const kind = v ? "validation error" : "out of memory";
-          const e = new KernelError(kernel, `${kind}: ${err.message}`);
-          this.first ??= e;
-          return e;
-        }),
-      );
-      if (this.pending.length > 256) this.compact();
-    }
+    return this.within(device, fn, (v, o) => {
+      const err = v ?? o;
+      if (!err) return null;
+      const kind = v ? "validation error" : "out of memory";
+      return new KernelError(kernel, `${kind}: ${err.message}`);
+    });
   }
 
   /**
@@ -47,6 +34,20 @@ export class ErrorSink {
    * "out of GPU memory: N bytes for LABEL" and thrown at the next check.
    */
   allocation<T>(device: GPUDevice, label: string, bytes: number, fn: () => T): T {
+    return this.within(device, fn, (v, o) => {
+      if (!v && !o) return null;
+      return o
+        ? new KernelError(label, `out of GPU memory: ${bytes} bytes for ${label}`)
+        : new KernelError(label, `allocation of ${bytes} bytes failed: ${v!.message}`);
+    });
+  }
+
+  /** Run `fn` inside validation and out-of-memory scopes; `toError` names what the scopes caught, if anything. */
+  private within<T>(
+    device: GPUDevice,
+    fn: () => T,
+    toError: (validation: GPUError | null, oom: GPUError | null) => KernelError | null,
+  ): T {
     device.pushErrorScope("out-of-memory");
     device.pushErrorScope("validation");
     try {
@@ -56,11 +57,8 @@ export class ErrorSink {
       const oom = device.popErrorScope();
       this.pending.push(
         Promise.all([validation, oom]).then(([v, o]) => {
-          if (!v && !o) return null;
-          const e = o
-            ? new KernelError(label, `out of GPU memory: ${bytes} bytes for ${label}`)
-            : new KernelError(label, `allocation of ${bytes} bytes failed: ${v!.message}`);
-          this.first ??= e;
+          const e = toError(v, o);
+          if (e) this.first ??= e;
           return e;
         }),
       );

@@ -31,7 +31,7 @@ import {
 } from "../models/regression";
 import { recipeLoss } from "../models/sequence-tasks";
 import { SwitchModel } from "../models/switch";
-import { Transformer } from "../models/transformer";
+import { Transformer, type TransformerConfig } from "../models/transformer";
 import type { Linear } from "../nn/layers";
 import type { Module } from "../nn/module";
 import { quoted } from "../util/printable";
@@ -51,15 +51,10 @@ export type TwinConfig =
   | { kind: "mlp"; sizes: number[] }
   | { kind: "mixture"; in_features: number; experts: number }
   | { kind: "switch"; grains: number; class_weight: number }
-  | {
-      kind: "transformer";
-      vocab: number;
-      context: number;
-      width: number;
-      heads: number;
-      layers: number;
-      hidden: number;
-    };
+  | ({ kind: "transformer" } & Pick<
+      TransformerConfig,
+      "vocab" | "context" | "width" | "heads" | "layers" | "hidden"
+    >);
 
 export function twinConfig(model: Module): TwinConfig {
   if (model instanceof LinearModel)

@@ -6,6 +6,7 @@
 // Semantics follow the op contract (src/backend/contract.ts) and the CPU reference; storage is f32 and sums
 // accumulate in f32 SIMD lanes (the sums of squares and the losses' totals in f64).
 
+import type { MatmulDims } from "../kernels/matmul/shape";
 import type { WasmBuffer } from "./arena";
 import type { WasmContext } from "./context";
 import type { PoolCall } from "./pool";
@@ -99,6 +100,16 @@ function withCleanup(run: () => void | Promise<void>, cleanup: () => void): void
   cleanup();
 }
 
+/** The serial form of a job builder: arguments checked at the call, the work queued after the context's. */
+function serial<A extends unknown[]>(job: (ctx: WasmContext, ...args: A) => Job) {
+  return (ctx: WasmContext, ...args: A): Promise<void> => ctx.serial(job(ctx, ...args));
+}
+
+/** The buffers' pointers, in order (a kernel's leading arguments). */
+function ptrs<B extends readonly WasmBuffer[]>(...bufs: B): { [K in keyof B]: number } {
+  return bufs.map((b) => b.ptr) as { [K in keyof B]: number };
+}
+
 /**
  * Run fn over [0, total) on one thread (at once, returning nothing) or split over the pool (returning the
  * promise of the pooled op); argsFor builds a call's arguments.
@@ -126,30 +137,11 @@ function rowsOp(
 
 // ---- matmul ------------------------------------------------------------------------------------------------
 
-/** The shapes of kernels/matmul/shape.ts (MatmulDims) plus the transposes. */
-export interface MatmulShape {
-  batch: number;
-  M: number;
-  K: number;
-  N: number;
-  /** Floats between batch entries of a and b; 0 when the operand is shared by every entry. */
-  strideA: number;
-  strideB: number;
+/** The shapes of kernels/matmul/shape.ts (MatmulDims: strides 0 for an operand every entry shares) plus the transposes. */
+export type MatmulShape = Pick<MatmulDims, "batch" | "M" | "K" | "N" | "strideA" | "strideB"> & {
   transA?: boolean;
   transB?: boolean;
-}
-
-/** c[batch, M, N] = op(a)·op(b) (+ bias[N]). */
-export function wasmMatmul(
-  ctx: WasmContext,
-  a: WasmBuffer,
-  b: WasmBuffer,
-  c: WasmBuffer,
-  s: MatmulShape,
-  bias?: WasmBuffer,
-): Promise<void> {
-  return ctx.serial(matmulJob(ctx, a, b, c, s, bias));
-}
+};
 
 /** wasmMatmul's arguments checked now, its work as a job (for a caller that keeps its own queue). */
 export function matmulJob(
@@ -183,8 +175,7 @@ export function matmulJob(
         const pooled = 2 * batch * M * N * K >= ctx.cutover.flops;
         const scr = scratchPtrs(ctx, e.matmulScratchFloats());
         return rowsOp(ctx, op, "matmulRows", batch * M, pooled, 4, (r0, r1, t) => [
-          a.ptr,
-          pack.ptr,
+          ...ptrs(a, pack),
           scr[t]!,
           c.ptr,
           bias ? bias.ptr : 0,
@@ -203,6 +194,9 @@ export function matmulJob(
     );
   };
 }
+
+/** c[batch, M, N] = op(a)·op(b) (+ bias[N]). */
+export const wasmMatmul = serial(matmulJob);
 
 // ---- attention ---------------------------------------------------------------------------------------------
 
@@ -235,19 +229,6 @@ function scratchPtrs(ctx: WasmContext, floats: number): number[] {
   return out;
 }
 
-/** out [BH, T, d] and lse [BH, T] (natural log; −Infinity and out = 0 for a row that sees no key). */
-export function wasmAttention(
-  ctx: WasmContext,
-  q: WasmBuffer,
-  k: WasmBuffer,
-  v: WasmBuffer,
-  out: WasmBuffer,
-  lse: WasmBuffer,
-  s: AttentionShape,
-): Promise<void> {
-  return ctx.serial(attentionJob(ctx, q, k, v, out, lse, s));
-}
-
 /** wasmAttention's arguments checked now, its work as a job. */
 export function attentionJob(
   ctx: WasmContext,
@@ -276,42 +257,14 @@ export function attentionJob(
       BH * T,
       pooled,
       1,
-      (r0, r1, t) => [
-        q.ptr,
-        k.ptr,
-        v.ptr,
-        out.ptr,
-        lse.ptr,
-        scr[t]!,
-        T,
-        S,
-        d,
-        s.scale,
-        s.causal ? 1 : 0,
-        r0,
-        r1,
-      ],
+      (r0, r1, t) => [...ptrs(q, k, v, out, lse), scr[t]!, T, S, d, s.scale, s.causal ? 1 : 0, r0, r1],
       (r) => 1 + visibleKeys(s, r % T),
     );
   };
 }
 
-/** dq [BH, T, d], dk and dv [BH, S, d] from the forward's out and lse (delta = rowsum(dout ⊙ out)). */
-export function wasmAttentionBackward(
-  ctx: WasmContext,
-  q: WasmBuffer,
-  k: WasmBuffer,
-  v: WasmBuffer,
-  out: WasmBuffer,
-  lse: WasmBuffer,
-  dout: WasmBuffer,
-  dq: WasmBuffer,
-  dk: WasmBuffer,
-  dv: WasmBuffer,
-  s: AttentionShape,
-): Promise<void> {
-  return ctx.serial(attentionBackwardJob(ctx, q, k, v, out, lse, dout, dq, dk, dv, s));
-}
+/** out [BH, T, d] and lse [BH, T] (natural log; −Infinity and out = 0 for a row that sees no key). */
+export const wasmAttention = serial(attentionJob);
 
 /** wasmAttentionBackward's arguments checked now, its work as a job. */
 export function attentionBackwardJob(
@@ -358,23 +311,7 @@ export function attentionBackwardJob(
         BH * T,
         pooled,
         1,
-        (r0, r1, t) => [
-          q.ptr,
-          k.ptr,
-          v.ptr,
-          lse.ptr,
-          dout.ptr,
-          delta.ptr,
-          dq.ptr,
-          scr[t]!,
-          T,
-          S,
-          d,
-          s.scale,
-          c,
-          r0,
-          r1,
-        ],
+        (r0, r1, t) => [...ptrs(q, k, v, lse, dout, delta, dq), scr[t]!, T, S, d, s.scale, c, r0, r1],
         (r) => 1 + visibleKeys(s, r % T),
       );
     };
@@ -387,23 +324,7 @@ export function attentionBackwardJob(
         BH * S,
         pooled,
         4,
-        (c0, c1) => [
-          q.ptr,
-          k.ptr,
-          v.ptr,
-          lse.ptr,
-          dout.ptr,
-          delta.ptr,
-          dk.ptr,
-          dv.ptr,
-          T,
-          S,
-          d,
-          s.scale,
-          c,
-          c0,
-          c1,
-        ],
+        (c0, c1) => [...ptrs(q, k, v, lse, dout, delta, dk, dv), T, S, d, s.scale, c, c0, c1],
         (j) => 1 + (s.causal ? T - Math.max(0, (j % S) - (S - T)) : T),
       );
     return withCleanup(
@@ -413,18 +334,10 @@ export function attentionBackwardJob(
   };
 }
 
-// ---- rows: softmax, layer norm -------------------------------------------------------------------------------
+/** dq [BH, T, d], dk and dv [BH, S, d] from the forward's out and lse (delta = rowsum(dout ⊙ out)). */
+export const wasmAttentionBackward = serial(attentionBackwardJob);
 
-/** Softmax over the last axis (rows × cols); a row of all −Infinity gives zeros. */
-export function wasmSoftmax(
-  ctx: WasmContext,
-  x: WasmBuffer,
-  y: WasmBuffer,
-  rows: number,
-  cols: number,
-): Promise<void> {
-  return ctx.serial(softmaxJob(ctx, x, y, rows, cols));
-}
+// ---- rows: softmax, layer norm -------------------------------------------------------------------------------
 
 /** wasmSoftmax's arguments checked now, its work as a job. */
 export function softmaxJob(ctx: WasmContext, x: WasmBuffer, y: WasmBuffer, rows: number, cols: number): Job {
@@ -435,31 +348,15 @@ export function softmaxJob(ctx: WasmContext, x: WasmBuffer, y: WasmBuffer, rows:
   need(op, "y", y, rows * cols);
   return () =>
     rowsOp(ctx, op, "softmax", rows, rows * cols >= ctx.cutover.rowElements, 1, (r0, r1) => [
-      x.ptr,
-      y.ptr,
+      ...ptrs(x, y),
       cols,
       r0,
       r1,
     ]);
 }
 
-/**
- * y = softmax(scale·x) per row over the kept columns (all, or with causalT the first i + cols + 1 − causalT
- * for query i = row mod causalT; the others 0) and lse [rows] = log Σ e^(scale·x) over them (−Infinity when
- * none): the contract's softmaxLse.
- */
-export function wasmSoftmaxLse(
-  ctx: WasmContext,
-  x: WasmBuffer,
-  y: WasmBuffer,
-  lse: WasmBuffer,
-  rows: number,
-  cols: number,
-  scale: number,
-  causalT?: number,
-): Promise<void> {
-  return ctx.serial(softmaxLseJob(ctx, x, y, lse, rows, cols, scale, causalT));
-}
+/** Softmax over the last axis (rows × cols); a row of all −Infinity gives zeros. */
+export const wasmSoftmax = serial(softmaxJob);
 
 /** wasmSoftmaxLse's arguments checked now, its work as a job. */
 export function softmaxLseJob(
@@ -486,9 +383,7 @@ export function softmaxLseJob(
   need(op, "lse", lse, rows);
   return () =>
     rowsOp(ctx, op, "softmaxScaled", rows, rows * cols >= ctx.cutover.rowElements, 1, (r0, r1) => [
-      x.ptr,
-      y.ptr,
-      lse.ptr,
+      ...ptrs(x, y, lse),
       cols,
       scale,
       causalT ?? 0,
@@ -497,17 +392,12 @@ export function softmaxLseJob(
     ]);
 }
 
-/** dx = y ⊙ (dy − Σ dy ⊙ y) per row. */
-export function wasmSoftmaxBackward(
-  ctx: WasmContext,
-  y: WasmBuffer,
-  dy: WasmBuffer,
-  dx: WasmBuffer,
-  rows: number,
-  cols: number,
-): Promise<void> {
-  return ctx.serial(softmaxBackwardJob(ctx, y, dy, dx, rows, cols));
-}
+/**
+ * y = softmax(scale·x) per row over the kept columns (all, or with causalT the first i + cols + 1 − causalT
+ * for query i = row mod causalT; the others 0) and lse [rows] = log Σ e^(scale·x) over them (−Infinity when
+ * none): the contract's softmaxLse.
+ */
+export const wasmSoftmaxLse = serial(softmaxLseJob);
 
 /** wasmSoftmaxBackward's arguments checked now, its work as a job. */
 export function softmaxBackwardJob(
@@ -526,30 +416,15 @@ export function softmaxBackwardJob(
   need(op, "dx", dx, rows * cols);
   return () =>
     rowsOp(ctx, op, "softmaxBackward", rows, rows * cols >= ctx.cutover.rowElements, 1, (r0, r1) => [
-      y.ptr,
-      dy.ptr,
-      dx.ptr,
+      ...ptrs(y, dy, dx),
       cols,
       r0,
       r1,
     ]);
 }
 
-/** y = (x − mean)·rstd·gamma + beta over the last axis C; writes mean and rstd ([rows] each). */
-export function wasmLayerNorm(
-  ctx: WasmContext,
-  x: WasmBuffer,
-  gamma: WasmBuffer,
-  beta: WasmBuffer,
-  y: WasmBuffer,
-  mean: WasmBuffer,
-  rstd: WasmBuffer,
-  rows: number,
-  C: number,
-  eps: number,
-): Promise<void> {
-  return ctx.serial(layerNormJob(ctx, x, gamma, beta, y, mean, rstd, rows, C, eps));
-}
+/** dx = y ⊙ (dy − Σ dy ⊙ y) per row. */
+export const wasmSoftmaxBackward = serial(softmaxBackwardJob);
 
 /** wasmLayerNorm's arguments checked now, its work as a job. */
 export function layerNormJob(
@@ -577,18 +452,16 @@ export function layerNormJob(
   need(op, "rstd", rstd, rows);
   return () =>
     rowsOp(ctx, op, "layerNorm", rows, rows * C >= ctx.cutover.rowElements, 1, (r0, r1) => [
-      x.ptr,
-      gamma.ptr,
-      beta.ptr,
-      y.ptr,
-      mean.ptr,
-      rstd.ptr,
+      ...ptrs(x, gamma, beta, y, mean, rstd),
       C,
       eps,
       r0,
       r1,
     ]);
 }
+
+/** y = (x − mean)·rstd·gamma + beta over the last axis C; writes mean and rstd ([rows] each). */
+export const wasmLayerNorm = serial(layerNormJob);
 
 /** dx, and dgamma, dbeta [C] summed over rows. One thread. */
 export function wasmLayerNormBackward(
@@ -620,19 +493,7 @@ export function wasmLayerNormBackward(
   ] as const) {
     need(op, name, buf, n);
   }
-  ctx.exports.layerNormBackward(
-    x.ptr,
-    gamma.ptr,
-    mean.ptr,
-    rstd.ptr,
-    dy.ptr,
-    dx.ptr,
-    dgamma.ptr,
-    dbeta.ptr,
-    C,
-    0,
-    rows,
-  );
+  ctx.exports.layerNormBackward(...ptrs(x, gamma, mean, rstd, dy, dx, dgamma, dbeta), C, 0, rows);
 }
 
 // ---- embedding and losses -------------------------------------------------------------------------------------

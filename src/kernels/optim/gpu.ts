@@ -12,15 +12,7 @@ import sumSquaresWgsl from "../../../shaders/sum-squares.wgsl?raw";
 import type { KernelSource } from "../../gpu/pipelines";
 import type { Param } from "../../gpu/runtime";
 import { type GpuArray, type GpuOpContext, grid, output, withScratch } from "../launch";
-import {
-  type AdamParams,
-  type ClipOf,
-  checkAdamParams,
-  checkClip,
-  checkOptimLists,
-  checkSgdParams,
-  type SgdParams,
-} from "./shape";
+import { type AdamParams, type ClipOf, checkAdamStep, checkSgdStep, type SgdParams } from "./shape";
 
 const SUM_SQUARES: KernelSource = { name: "sum-squares", code: sumSquaresWgsl };
 const SGD: KernelSource = { name: "sgd", code: sgdWgsl };
@@ -66,6 +58,30 @@ function stepGrid<T extends GpuArray>(
 }
 
 /**
+ * One dispatch of a step kernel per non-empty parameter: bindings g, sumSq, p and its state; fields the size,
+ * the row stride, then the step's own. Without clip args the sumSq slot is bound to the gradient (both
+ * read-only) and never read.
+ */
+function dispatchSteps<T extends GpuArray>(
+  k: GpuOpContext<T>,
+  kernel: KernelSource,
+  constants: { GUARD: boolean; SCALE: boolean },
+  params: readonly T[],
+  grads: readonly T[],
+  state: readonly (readonly T[])[],
+  fields: readonly Param[],
+  clip: ClipOf<T> | undefined,
+): void {
+  params.forEach((p, i) => {
+    if (p.size === 0) return;
+    const g = grads[i]!.buffer;
+    const { groups, rowStride } = stepGrid(k, p.size);
+    const bufs = [g, clip?.sumSq.buffer ?? g, p.buffer, ...state.map((list) => list[i]!.buffer)];
+    k.rt.dispatch(kernel, constants, bufs, [p.size, rowStride, ...fields], groups);
+  });
+}
+
+/**
  * A finite sumSq (an f32 <= 3.4e38) has a norm below 1.85e19, so any maxNorm at or above this gives a scale of
  * exactly 1: such a maxNorm, Infinity included, turns scaling off instead of reaching the shader.
  */
@@ -93,26 +109,10 @@ export function sgdStep<T extends GpuArray>(
   hp: SgdParams,
   clip?: ClipOf<T>,
 ): void {
-  const op = "sgdStep";
-  checkSgdParams(op, hp);
-  checkClip(op, clip);
-  checkOptimLists(op, params, { grads, momenta }, (t) => t.buffer, clip?.sumSq);
+  checkSgdStep(params, { grads, momenta }, hp, clip, (t) => t.buffer);
   const { constants, maxNorm } = clipSetup(clip);
-  params.forEach((p, i) => {
-    if (p.size === 0) return;
-    const g = grads[i]!.buffer;
-    const { groups, rowStride } = stepGrid(k, p.size);
-    const fields: Param[] = [
-      p.size,
-      rowStride,
-      { f32: hp.lr },
-      { f32: hp.momentum },
-      { f32: hp.weightDecay },
-      { f32: maxNorm },
-    ];
-    // Without clip args the sumSq slot is bound to the gradient (both read-only) and never read.
-    k.rt.dispatch(SGD, constants, [g, clip?.sumSq.buffer ?? g, p.buffer, momenta[i]!.buffer], fields, groups);
-  });
+  const fields: Param[] = [{ f32: hp.lr }, { f32: hp.momentum }, { f32: hp.weightDecay }, { f32: maxNorm }];
+  dispatchSteps(k, SGD, constants, params, grads, [momenta], fields, clip);
 }
 
 export function adamStep<T extends GpuArray>(
@@ -124,31 +124,20 @@ export function adamStep<T extends GpuArray>(
   hp: AdamParams,
   clip?: ClipOf<T>,
 ): void {
-  const op = "adamStep";
-  checkAdamParams(op, hp);
-  checkClip(op, clip);
-  checkOptimLists(op, params, { grads, m, v }, (t) => t.buffer, clip?.sumSq);
+  checkAdamStep(params, { grads, m, v }, hp, clip, (t) => t.buffer);
   const { constants, maxNorm } = clipSetup(clip);
   const { lr, beta1, beta2, eps, weightDecay, step } = hp;
-  params.forEach((p, i) => {
-    if (p.size === 0) return;
-    const g = grads[i]!.buffer;
-    const { groups, rowStride } = stepGrid(k, p.size);
-    const fields: Param[] = [
-      p.size,
-      rowStride,
-      { f32: lr },
-      { f32: beta1 },
-      { f32: beta2 },
-      { f32: 1 - beta1 },
-      { f32: 1 - beta2 },
-      { f32: 1 - beta1 ** step },
-      { f32: 1 - beta2 ** step },
-      { f32: eps },
-      { f32: weightDecay },
-      { f32: maxNorm },
-    ];
-    const bufs = [g, clip?.sumSq.buffer ?? g, p.buffer, m[i]!.buffer, v[i]!.buffer];
-    k.rt.dispatch(ADAM, constants, bufs, fields, groups);
-  });
+  const fields: Param[] = [
+    { f32: lr },
+    { f32: beta1 },
+    { f32: beta2 },
+    { f32: 1 - beta1 },
+    { f32: 1 - beta2 },
+    { f32: 1 - beta1 ** step },
+    { f32: 1 - beta2 ** step },
+    { f32: eps },
+    { f32: weightDecay },
+    { f32: maxNorm },
+  ];
+  dispatchSteps(k, ADAM, constants, params, grads, [m, v], fields, clip);
 }

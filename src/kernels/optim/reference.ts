@@ -3,16 +3,7 @@
 // state stored with the parameters' precision. The steps update params and state in place.
 
 import { allocFrom, type Host, host } from "../float-array";
-import {
-  type AdamParams,
-  CLIP_EPS,
-  type ClipOf,
-  checkAdamParams,
-  checkClip,
-  checkOptimLists,
-  checkSgdParams,
-  type SgdParams,
-} from "./shape";
+import { type AdamParams, CLIP_EPS, type ClipOf, checkAdamStep, checkSgdStep, type SgdParams } from "./shape";
 
 export function sumSquares(_k: unknown, xs: readonly Host[]): Host {
   let acc = 0;
@@ -37,10 +28,7 @@ export function sgdStep(
   hp: SgdParams,
   clip?: ClipOf<Host>,
 ): void {
-  const op = "sgdStep";
-  checkSgdParams(op, hp);
-  checkClip(op, clip);
-  checkOptimLists(op, params, { grads, momenta }, (t) => t.data, clip?.sumSq);
+  checkSgdStep(params, { grads, momenta }, hp, clip, (t) => t.data);
   const scale = clipScale(clip);
   if (scale === null) return;
   const { lr, momentum, weightDecay: wd } = hp;
@@ -65,10 +53,7 @@ export function adamStep(
   hp: AdamParams,
   clip?: ClipOf<Host>,
 ): void {
-  const op = "adamStep";
-  checkAdamParams(op, hp);
-  checkClip(op, clip);
-  checkOptimLists(op, params, { grads, m, v }, (t) => t.data, clip?.sumSq);
+  checkAdamStep(params, { grads, m, v }, hp, clip, (t) => t.data);
   const scale = clipScale(clip);
   if (scale === null) return;
   const { lr, beta1, beta2, eps, weightDecay: wd, step } = hp;

@@ -120,3 +120,29 @@ export function checkOptimLists<T extends Sized>(
     });
   });
 }
+
+/** Every check of an SGD step, made before anything changes (`storage` as for checkOptimLists). */
+export function checkSgdStep<T extends Sized>(
+  params: readonly T[],
+  lists: { grads: readonly T[]; momenta: readonly T[] },
+  hp: SgdParams,
+  clip: { sumSq: T; maxNorm: number } | undefined,
+  storage: (t: T) => unknown,
+): void {
+  checkSgdParams("sgdStep", hp);
+  checkClip("sgdStep", clip);
+  checkOptimLists("sgdStep", params, lists, storage, clip?.sumSq);
+}
+
+/** Every check of an Adam step, made before anything changes (`storage` as for checkOptimLists). */
+export function checkAdamStep<T extends Sized>(
+  params: readonly T[],
+  lists: { grads: readonly T[]; m: readonly T[]; v: readonly T[] },
+  hp: AdamParams,
+  clip: { sumSq: T; maxNorm: number } | undefined,
+  storage: (t: T) => unknown,
+): void {
+  checkAdamParams("adamStep", hp);
+  checkClip("adamStep", clip);
+  checkOptimLists("adamStep", params, lists, storage, clip?.sumSq);
+}
