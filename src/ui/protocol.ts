@@ -12,8 +12,8 @@ export interface SnapshotRequest {
 }
 
 export type ToWorker =
-  /** Build the job; with `restore`, from that state and paused, else from fresh weights and running. */
-  | { type: "start"; spec: JobSpec; restore?: SavedJob }
+  /** Build the job; with `restore`, from that state and paused, else from fresh weights and running; `runId` keys its stored record. */
+  | { type: "start"; spec: JobSpec; restore?: SavedJob; runId: string }
   | { type: "pause" }
   | { type: "resume" }
   | { type: "snapshot"; request: SnapshotRequest }

@@ -141,7 +141,7 @@ export abstract class TrainingPage extends LitElement {
         `${info.seeds.length > 1 ? `, ${info.seeds.length} seeds each` : ""}.` +
         `${t.persistedStep ? ` Saved in this browser at step ${t.persistedStep}.` : ""}`
       : "";
-    return html`<wb-trainer-panel
+    return html`${this.storedRunNotices()}<wb-trainer-panel
       .settings=${t.settings ?? this.defaults()}
       .fields=${this.fields}
       .state=${t.state}
@@ -160,6 +160,24 @@ export abstract class TrainingPage extends LitElement {
       @wb-load=${this.onLoad}
       @wb-continue-cpu=${() => t.continueOnCpu()}
     ></wb-trainer-panel>`;
+  }
+
+  /** Unreadable stored runs of this model (each with a delete button), and other tabs training it. */
+  private storedRunNotices() {
+    const t = this.training;
+    return html`${t.unreadable.map(
+      (u) =>
+        html`<p class="stored-unreadable" role="alert">
+          The run stored in this browser as ${quoted(u.key)} is unreadable (${u.reason}); the other runs are not
+          affected. <button class="delete-stored" @click=${() => t.deleteUnreadable(u.key)}>Delete it</button>
+        </p>`,
+    )}${
+      t.otherTabsTraining
+        ? html`<p class="stored-other-tab" role="status">
+            Another tab of this browser is training ${quoted(this.model)} too; each tab keeps its own stored run.
+          </p>`
+        : nothing
+    }`;
   }
 
   protected lossChart(title = "Loss (mean squared error)") {
