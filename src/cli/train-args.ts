@@ -17,6 +17,9 @@ export interface TrainArgs {
   save?: string;
   load?: string;
   export?: string;
+  /** Where the WebGPU run's last checkpoint is kept (default: beside --save). */
+  checkpoint?: string;
+  checkpointEvery?: number;
 }
 
 export type ParseResult =
@@ -32,6 +35,7 @@ const INTEGER_FLAGS = {
   "--steps": [0, DEFAULT_LIMITS.steps[1]],
   "--seed": [0, DEFAULT_LIMITS.seed[1]],
   "--seeds": [1, DEFAULT_LIMITS.seeds[1]],
+  "--checkpoint-every": [1, DEFAULT_LIMITS.steps[1]],
 } as const;
 
 export const FLAGS = [
@@ -44,6 +48,8 @@ export const FLAGS = [
   "--save FILE",
   "--load FILE",
   "--export FILE",
+  "--checkpoint FILE",
+  "--checkpoint-every N",
   "--help",
 ];
 
@@ -56,6 +62,7 @@ export function usage(): string {
   });
   return `Usage: npm run train -- MODEL [--backend auto|webgpu|wasm|cpu] [--steps N] [--seed S] [--seeds K] [--lr X]
                           [--json FILE] [--save FILE] [--load FILE] [--export FILE]
+                          [--checkpoint FILE] [--checkpoint-every N]
 
 Trains one model of the workbench and prints its progress and a summary.
 
@@ -73,7 +80,15 @@ Trains one model of the workbench and prints its progress and a summary.
   --load FILE   start from weights saved by --save or by the model's page (same model and --seeds), or from a
                 .safetensors file (--export, or PyTorch's; one seed: --seeds 1)
   --export FILE write the best seed as safetensors for PyTorch (src/torch/continue_training.py continues it)
+  --checkpoint FILE  on webgpu, keep the run's last checkpoint there (a weights file, rewritten whole at
+                every checkpoint; default: NAME.checkpoint.json beside --save NAME.json, else none); a lost
+                device resumes from it in the page; if the page dies the run says where it is: resume with
+                --load FILE and the remaining --steps (the optimizer starts fresh)
+  --checkpoint-every N  steps between checkpoints (default 500)
   --help        this text
+
+The WebGPU run waits at most $WORKBENCH_PAGE_DEADLINE_S seconds (default 120) for the page to make progress;
+a stalled GPU or a dead renderer ends the run with one line naming it and the last checkpoint.
 
 Models:
 ${models.join("\n")}`;
@@ -114,12 +129,14 @@ export function parseTrainArgs(argv: readonly string[]): ParseResult {
         break;
       case "--steps":
       case "--seed":
-      case "--seeds": {
+      case "--seeds":
+      case "--checkpoint-every": {
         const [lo, hi] = INTEGER_FLAGS[name];
         const v = int(value);
         if (!(Number.isInteger(v) && v >= lo && v <= hi))
           return err(`${name} must be an integer in [${lo}, ${hi}], got '${value}'`);
-        out[name.slice(2) as "steps" | "seed" | "seeds"] = v;
+        if (name === "--checkpoint-every") out.checkpointEvery = v;
+        else out[name.slice(2) as "steps" | "seed" | "seeds"] = v;
         break;
       }
       case "--lr": {
@@ -132,7 +149,7 @@ export function parseTrainArgs(argv: readonly string[]): ParseResult {
         break;
       }
       default:
-        out[name.slice(2) as "json" | "save" | "load" | "export"] = value;
+        out[name.slice(2) as "json" | "save" | "load" | "export" | "checkpoint"] = value;
     }
   }
   if (model === undefined) return err("no model given");

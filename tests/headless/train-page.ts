@@ -5,7 +5,7 @@
 import { createBackend } from "../../src/backend/select";
 import { WebGPUUnavailableError } from "../../src/gpu/device";
 import { runModel } from "../../src/run/run-model";
-import type { RunOptions, RunProgress } from "../../src/run/run-types";
+import type { RunCheckpoint, RunOptions, RunProgress } from "../../src/run/run-types";
 
 export type TrainPageState =
   | { state: "idle" }
@@ -19,6 +19,10 @@ export type TrainPageState =
 declare global {
   interface Window {
     __train: TrainPageState;
+    /** The run's last checkpoint (a weights file as JSON), read by the Node side when `checkpointStep` moves. */
+    __checkpoint: { step: number; json: string } | null;
+    /** Test-only: stop answering (an endless loop) once this step is reported, as a hung renderer would. */
+    __hangAt?: number;
     trainRun: { start(options: RunOptions): void };
   }
 }
@@ -45,6 +49,15 @@ async function train(options: RunOptions): Promise<void> {
       onProgress: (p) => {
         running.progress = p;
       },
+      onCheckpoint: (c: RunCheckpoint) => {
+        window.__checkpoint = { step: c.step, json: JSON.stringify(c.weights) };
+        // Hang a moment later, once the Node side (polling every 250 ms) has had time to fetch this checkpoint.
+        if (window.__hangAt !== undefined && c.step >= window.__hangAt)
+          setTimeout(() => {
+            for (;;) {}
+          }, 2000);
+      },
+      recover: async () => (await createBackend("webgpu")).backend,
     });
     window.__train = { state: "done", result: JSON.stringify(result), progress: running.progress };
   } catch (e) {
@@ -53,6 +66,7 @@ async function train(options: RunOptions): Promise<void> {
 }
 
 window.__train = { state: "idle" };
+window.__checkpoint = null;
 window.trainRun = {
   start(options) {
     void train(options);
