@@ -223,6 +223,7 @@ export async function trainMain(argv: readonly string[], io: Io = consoleIo): Pr
     // Fault injection for tests/gpu/train-cli-faults.test.ts: the page hangs, or its renderer crashes, at a step.
     const hang = process.env.WORKBENCH_TEST_PAGE_HANG_AT;
     const crash = process.env.WORKBENCH_TEST_PAGE_CRASH_AT;
+    const lose = process.env.WORKBENCH_TEST_PAGE_LOSE_AT;
     const page = await runTrainPage(
       { ...options, backendChoice: args.backend, checkpointEvery: args.checkpointEvery ?? 500 },
       {
@@ -241,6 +242,8 @@ export async function trainMain(argv: readonly string[], io: Io = consoleIo): Pr
           : {}),
         ...(hang ? { hangAt: Number(hang) } : {}),
         ...(crash ? { crashAt: Number(crash) } : {}),
+        ...(lose ? { loseAt: Number(lose) } : {}),
+        onRecover: (line) => io.out(`recovered: ${line}`),
       },
     );
     if (page.kind === "done") return { result: page.result, reason: why };

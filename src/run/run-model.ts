@@ -50,6 +50,8 @@ export async function runModel(
     onCheckpoint?: (c: RunCheckpoint) => void;
     /** A backend to resume on from the last checkpoint when the device is lost (with `checkpointEvery`). */
     recover?: () => Promise<RecoverBackend>;
+    /** Training resumed at checkpoint `toStep` after the device was lost at `fromStep`. */
+    onRecover?: (r: { fromStep: number; toStep: number; reason: string }) => void;
   } = {},
 ): Promise<RunResult> {
   const { entry, steps, seed, seeds: K, lr } = resolveOptions(options);
@@ -93,6 +95,7 @@ export async function runModel(
   let reported = 0;
   await trainer.run({
     ...(options.checkpointEvery && hooks.recover ? { recover: hooks.recover } : {}),
+    onRecover: (r) => hooks.onRecover?.({ fromStep: r.fromStep, toStep: r.toStep, reason: r.reason }),
     onStep: (r) => {
       const cp = trainer.checkpoint;
       if (options.checkpointEvery && hooks.onCheckpoint && cp && cp.step > reported) {

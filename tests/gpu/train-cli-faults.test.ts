@@ -1,7 +1,8 @@
 // `npm run train -- MODEL --backend webgpu` when the page fails: a renderer that stops answering (an endless loop in
 // the page, injected by $WORKBENCH_TEST_PAGE_HANG_AT) ends the run within the deadline ($WORKBENCH_PAGE_DEADLINE_S)
 // with one line naming the failure and the last checkpoint, and so does a crashed renderer (chrome://crash at a
-// step, $WORKBENCH_TEST_PAGE_CRASH_AT); which the CLI kept on disk (--checkpoint) and which
+// step, $WORKBENCH_TEST_PAGE_CRASH_AT); a lost device ($WORKBENCH_TEST_PAGE_LOSE_AT) resumes in the page from its
+// last checkpoint and ends with the uninterrupted run's losses; which the CLI kept on disk (--checkpoint) and which
 // --load resumes; a run that finishes keeps its checkpoint beside --save.
 
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -17,6 +18,7 @@ afterEach(() => {
   delete process.env.WORKBENCH_PAGE_DEADLINE_S;
   delete process.env.WORKBENCH_TEST_PAGE_HANG_AT;
   delete process.env.WORKBENCH_TEST_PAGE_CRASH_AT;
+  delete process.env.WORKBENCH_TEST_PAGE_LOSE_AT;
 });
 
 function quiet(): Io & { lines: string[]; errors: string[] } {
@@ -139,4 +141,41 @@ test("a crashed renderer ends the run in one line naming the checkpoint on disk"
   expect(step).toBeGreaterThanOrEqual(100);
   expect(readWeights(readFileSync(ckpt, "utf8"), "experts-attention").step).toBe(step);
   console.log(`crashed renderer: ${line}`);
+});
+
+test("a lost device resumes in the page from the checkpoint and ends with the uninterrupted run's losses", {
+  timeout: 600_000,
+}, async () => {
+  const run = async (name: string) => {
+    const json = join(dir, `${name}.json`);
+    const io = quiet();
+    const code = await trainMain(
+      [
+        "experts-attention",
+        "--backend",
+        "webgpu",
+        "--steps",
+        "300",
+        "--checkpoint-every",
+        "50",
+        "--json",
+        json,
+      ],
+      io,
+    );
+    expect(code, io.errors.join("\n")).toBe(0);
+    return { io, loss: (JSON.parse(readFileSync(json, "utf8")) as { loss: number[] }).loss };
+  };
+  const clean = await run("clean");
+  process.env.WORKBENCH_TEST_PAGE_LOSE_AT = "100";
+  const lost = await run("lost");
+  const recovered = lost.io.lines.filter((l) => l.startsWith("recovered: "));
+  expect(recovered.length, lost.io.lines.join("\n")).toBe(1);
+  expect(recovered[0]).toMatch(
+    /the GPU device was lost at step \d+ .*; resumed from the checkpoint at step 100$/,
+  );
+  expect(clean.io.lines.some((l) => l.startsWith("recovered: "))).toBe(false);
+  expect(lost.loss).toHaveLength(300);
+  expect(lost.loss).toEqual(clean.loss);
+  console.log(recovered[0]);
 });

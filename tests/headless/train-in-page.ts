@@ -36,6 +36,10 @@ export interface PageRunHooks {
   hangAt?: number;
   /** Test-only: crash the page's renderer (chrome://crash) once a checkpoint at or past this step is fetched. */
   crashAt?: number;
+  /** Test-only: destroy the page's GPU device once a checkpoint at or past this step is reported. */
+  loseAt?: number;
+  /** A line per device loss the page recovered from. */
+  onRecover?: (line: string) => void;
 }
 
 export async function runTrainPage(
@@ -61,13 +65,16 @@ export async function runTrainPage(
     // The first load transforms the page's modules: slow on a busy machine, so at least three minutes for that.
     await page.waitForSelector("body[data-ready]", { timeout: Math.max(deadline, 180_000) });
     await page.evaluate(
-      (o, hangAt) => {
+      (o, hangAt, loseAt) => {
         if (hangAt !== null) window.__hangAt = hangAt;
+        if (loseAt !== null) window.__loseAt = loseAt;
         window.trainRun.start(o);
       },
       options,
       hooks.hangAt ?? null,
+      hooks.loseAt ?? null,
     );
+    let recovered = 0;
     let shown = 0;
     let checkpoint = 0;
     let lastChange = Date.now();
@@ -117,6 +124,8 @@ export async function runTrainPage(
         if (hooks.crashAt !== undefined && checkpoint >= hooks.crashAt)
           void page.goto("chrome://crash").catch(() => {});
       }
+      if (s.state === "running")
+        for (; recovered < s.recoveries.length; recovered++) hooks.onRecover?.(s.recoveries[recovered]!);
       if ((s.state === "running" || s.state === "done") && s.progress && s.progress.step !== shown) {
         shown = s.progress.step;
         hooks.onProgress(s.progress);

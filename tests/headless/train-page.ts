@@ -9,7 +9,7 @@ import type { RunCheckpoint, RunOptions, RunProgress } from "../../src/run/run-t
 
 export type TrainPageState =
   | { state: "idle" }
-  | { state: "running"; adapter: string; progress: RunProgress | null }
+  | { state: "running"; adapter: string; progress: RunProgress | null; recoveries: string[] }
   /** No WebGPU adapter or device here: the Node side decides whether to fall back to the CPU. */
   | { state: "unavailable"; error: string }
   | { state: "error"; error: string }
@@ -23,6 +23,8 @@ declare global {
     __checkpoint: { step: number; json: string } | null;
     /** Test-only: stop answering (an endless loop) once this step is reported, as a hung renderer would. */
     __hangAt?: number;
+    /** Test-only: destroy the GPU device once a checkpoint at or past this step is reported. */
+    __loseAt?: number;
     trainRun: { start(options: RunOptions): void };
   }
 }
@@ -42,7 +44,9 @@ async function train(options: RunOptions): Promise<void> {
     state: "running",
     adapter: selection.backend.description,
     progress: null,
+    recoveries: [],
   };
+  let lost = false;
   window.__train = running;
   try {
     const result = await runModel(selection.backend, options, {
@@ -51,6 +55,10 @@ async function train(options: RunOptions): Promise<void> {
       },
       onCheckpoint: (c: RunCheckpoint) => {
         window.__checkpoint = { step: c.step, json: JSON.stringify(c.weights) };
+        if (window.__loseAt !== undefined && c.step >= window.__loseAt && !lost) {
+          lost = true;
+          (selection.backend as unknown as { rt: { device: GPUDevice } }).rt.device.destroy();
+        }
         // Hang a moment later, once the Node side (polling every 250 ms) has had time to fetch this checkpoint.
         if (window.__hangAt !== undefined && c.step >= window.__hangAt)
           setTimeout(() => {
@@ -58,6 +66,11 @@ async function train(options: RunOptions): Promise<void> {
           }, 2000);
       },
       recover: async () => (await createBackend("webgpu")).backend,
+      onRecover: (r) => {
+        running.recoveries.push(
+          `the GPU device was lost at step ${r.fromStep} (${r.reason}); resumed from the checkpoint at step ${r.toStep}`,
+        );
+      },
     });
     window.__train = { state: "done", result: JSON.stringify(result), progress: running.progress };
   } catch (e) {
