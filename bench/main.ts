@@ -23,7 +23,8 @@ const filter = (params.get("filter") ?? "")
   .filter(Boolean);
 
 const state: BenchState = { state: "running", done: 0, total: 0, current: "starting", log: [] };
-window.__benchmarks = state;
+// The CLI (bench/run.ts) reads progress and the report from here; a production build has no such probe.
+if (import.meta.env.DEV) window.__benchmarks = state;
 
 const status = document.getElementById("status")!;
 const tbody = document.querySelector("#results tbody")!;
