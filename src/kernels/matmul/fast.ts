@@ -8,7 +8,7 @@
 // Transposed operands are first copied into the plain layout (O(M·K + K·N) against the O(M·K·N) product).
 
 import { alloc, type FloatArray } from "../float-array";
-import type { MatmulDims, MatmulOptions } from "./shape";
+import type { MatmulCpuKernel } from "./shape";
 
 /** rows × cols copy of the transpose of x (cols × rows), starting at `offset`. */
 function transposed(x: FloatArray, offset: number, rows: number, cols: number): FloatArray {
@@ -137,14 +137,8 @@ function block(
   }
 }
 
-/** Same contract as matmulCpu: a, b laid out as in shape.ts, result [batch, M, N]. */
-export function matmulCpuFast(
-  a: FloatArray,
-  b: FloatArray,
-  d: MatmulDims,
-  opts: MatmulOptions,
-  bias?: FloatArray,
-): FloatArray {
+/** The same contract as matmulCpu (MatmulCpuKernel in shape.ts). */
+export const matmulCpuFast: MatmulCpuKernel = (a, b, d, opts, bias) => {
   const { batch, M, K, N, strideA, strideB } = d;
   const c = alloc(a, batch * M * N);
   const acc = makeAcc(N);
@@ -167,4 +161,4 @@ export function matmulCpuFast(
     block(A, oa, B, ob, c, z * M * N, M, K, N, acc, bias);
   }
   return c;
-}
+};
