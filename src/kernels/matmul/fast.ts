@@ -8,7 +8,7 @@
 // Transposed operands are first copied into the plain layout (O(M·K + K·N) against the O(M·K·N) product).
 
 import { alloc, type FloatArray } from "../float-array";
-import type { MatmulCpuKernel } from "./shape";
+import type { MatmulDims, MatmulOptions } from "./shape";
 
 /** rows × cols copy of the transpose of x (cols × rows), starting at `offset`. */
 function transposed(x: FloatArray, offset: number, rows: number, cols: number): FloatArray {
@@ -137,7 +137,16 @@ function block(
   }
 }
 
-/** The same contract as matmulCpu (MatmulCpuKernel in shape.ts). */
+/** A CPU variant of matmul: a and b laid out as in shape.ts, the result [batch, M, N]. Every variant takes these. */
+export type MatmulCpuKernel = (
+  a: FloatArray,
+  b: FloatArray,
+  d: MatmulDims,
+  opts: MatmulOptions,
+  bias?: FloatArray,
+) => FloatArray;
+
+/** The same contract as matmulCpu (MatmulCpuKernel above). */
 export const matmulCpuFast: MatmulCpuKernel = (a, b, d, opts, bias) => {
   const { batch, M, K, N, strideA, strideB } = d;
   const c = alloc(a, batch * M * N);

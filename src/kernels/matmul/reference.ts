@@ -2,8 +2,8 @@
 // variants and the fast CPU variant (fast.ts) are checked against.
 
 import { alloc, type CpuOpContext, type Host, host } from "../float-array";
-import { matmulCpuFast } from "./fast";
-import { type MatmulArgsOf, type MatmulCpuKernel, matmulDims } from "./shape";
+import { type MatmulCpuKernel, matmulCpuFast } from "./fast";
+import { type MatmulArgsOf, matmulDims } from "./shape";
 
 /** The op's CPU entry: dims checked, then the variant in force ("reference" below, or "ikj4"). */
 export function matmul(k: CpuOpContext, a: Host, b: Host, args: MatmulArgsOf<Host> = {}): Host {

@@ -8,7 +8,6 @@
 // Either operand may be rank 2 and broadcast over the other's batch (X·W with X of shape [B, T, C] and W of
 // shape [C, N] is the common case in training); if both carry batch dimensions they must be equal.
 
-import type { FloatArray } from "../float-array";
 import { checkShape, fmt, type Shape, ShapeError, sameShape, sizeOf } from "../validate";
 
 /** naive: one output per invocation (the GPU oracle); register: 8x8 per invocation, no workgroup memory; workgroup:
@@ -29,15 +28,6 @@ export interface MatmulArgsOf<T> extends MatmulOptions {
   /** [N], added to every output row. */
   bias?: T;
 }
-
-/** A CPU variant of matmul: a and b laid out as above, the result [batch, M, N]. Every variant takes these. */
-export type MatmulCpuKernel = (
-  a: FloatArray,
-  b: FloatArray,
-  d: MatmulDims,
-  opts: MatmulOptions,
-  bias?: FloatArray,
-) => FloatArray;
 
 export interface MatmulDims {
   batch: number;
