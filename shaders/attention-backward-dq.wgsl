@@ -83,11 +83,9 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   let kEnd = max(max(last.x, last.y), max(last.z, last.w)) + 1;
 
   for (var j0: i32 = 0; j0 < kEnd; j0 += 8) {
-    // Row offsets of keys j0..j0+7, clamped to the last key in range: a clamped row is real data whose
-    // weights are masked below, so nothing is read outside the keys.
-    let jl = vec4i(kEnd - 1);
-    let ka = vec4u(kvBase) + vec4u(min(vec4i(j0) + vec4i(0, 1, 2, 3), jl)) * D;
-    let kb = vec4u(kvBase) + vec4u(min(vec4i(j0) + vec4i(4, 5, 6, 7), jl)) * D;
+    // Row offsets of keys j0..j0+7, clamped to the last key in range (their weights are masked below).
+    let ka = key_rows(kvBase, j0, kEnd);
+    let kb = key_rows(kvBase, j0 + 4, kEnd);
 
     // Column n: scores (s) and dout·v (dp) of key j0 + n (a) or j0 + 4 + n (b), for the 4 rows.
     var sa = mat4x4f();

@@ -78,11 +78,9 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   var bad = vec4<bool>(false); // a visible score was NaN or +Infinity: the row's out and lse are NaN
 
   for (var j0: i32 = 0; j0 < kEnd; j0 += 8) {
-    // Row offsets of keys j0..j0+7, clamped to the last key in range: a clamped row is real data whose
-    // weights are masked below, so nothing is read outside the keys.
-    let jl = vec4i(kEnd - 1);
-    let ka = vec4u(kvBase) + vec4u(min(vec4i(j0) + vec4i(0, 1, 2, 3), jl)) * D;
-    let kb = vec4u(kvBase) + vec4u(min(vec4i(j0) + vec4i(4, 5, 6, 7), jl)) * D;
+    // Row offsets of keys j0..j0+7, clamped to the last key in range (their weights are masked below).
+    let ka = key_rows(kvBase, j0, kEnd);
+    let kb = key_rows(kvBase, j0 + 4, kEnd);
 
     // sa column n: scores of key j0 + n for the 4 rows; sb: keys j0 + 4 + n.
     var sa = mat4x4f();

@@ -62,6 +62,12 @@ fn chunk_dots(buf: ptr<storage, array<vec4f>, read>, rows: vec4u, c: u32, m: mat
   );
 }
 
+// Row offsets (in floats) of keys first..first+3, each clamped to the last key before kEnd: a clamped row is real
+// data whose weights the caller masks, so nothing is read outside the keys.
+fn key_rows(base: u32, first: i32, kEnd: i32) -> vec4u {
+  return vec4u(base) + vec4u(min(vec4i(first) + vec4i(0, 1, 2, 3), vec4i(kEnd - 1))) * D;
+}
+
 // Whether a weight is non-zero, on its bits: a NaN weight counts (it must propagate), and the test survives a
 // compiler that assumes floats are finite.
 fn nonzero(w: vec4f) -> vec4<bool> {

@@ -135,7 +135,8 @@ export const WASM_OPS: OpTable<WasmOpContext, WasmTensor> = {
         fill(k, 0, out.buf);
         return fill(k, -Infinity, lse.buf);
       }
-      k.run(attentionJob(k.engine, q.buf, key.buf, v.buf, out.buf, lse.buf, s));
+      const io = { q: q.buf, k: key.buf, v: v.buf, out: out.buf, lse: lse.buf };
+      k.run(attentionJob(k.engine, io, s));
     });
     return { out, lse };
   },
@@ -146,20 +147,8 @@ export const WASM_OPS: OpTable<WasmOpContext, WasmTensor> = {
     const [dq, dk, dv] = k.outputs("attentionBackward", [d.out, key.shape, v.shape], (dq, dk, dv) => {
       if (s.BH === 0) return;
       if (s.T === 0 || s.S === 0) return fill(k, 0, dq.buf, dk.buf, dv.buf);
-      const job = attentionBackwardJob(
-        k.engine,
-        q.buf,
-        key.buf,
-        v.buf,
-        out.buf,
-        lse.buf,
-        dout.buf,
-        dq.buf,
-        dk.buf,
-        dv.buf,
-        s,
-      );
-      k.run(job);
+      const io = { q: q.buf, k: key.buf, v: v.buf, out: out.buf, lse: lse.buf };
+      k.run(attentionBackwardJob(k.engine, io, { dout: dout.buf, dq: dq.buf, dk: dk.buf, dv: dv.buf }, s));
     });
     return { dq, dk, dv };
   },

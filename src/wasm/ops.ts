@@ -229,24 +229,40 @@ function scratchPtrs(ctx: WasmContext, floats: number): number[] {
   return out;
 }
 
+/** The buffers of one attention: q [BH, T, d], k and v [BH, S, d] in; out [BH, T, d] and lse [BH, T]. */
+export interface WasmAttentionBuffers {
+  q: WasmBuffer;
+  k: WasmBuffer;
+  v: WasmBuffer;
+  out: WasmBuffer;
+  lse: WasmBuffer;
+}
+
+/** The backward's gradients: dout in, dq [BH, T, d] and dk, dv [BH, S, d] out. */
+export interface WasmAttentionGrads {
+  dout: WasmBuffer;
+  dq: WasmBuffer;
+  dk: WasmBuffer;
+  dv: WasmBuffer;
+}
+
+/** Each of the five buffers at least as large as s needs, else a clear error naming it. */
+function needAttention(op: string, io: WasmAttentionBuffers, s: AttentionShape): void {
+  const { BH, T, S, d } = s;
+  need(op, "q", io.q, BH * T * d);
+  need(op, "k", io.k, BH * S * d);
+  need(op, "v", io.v, BH * S * d);
+  need(op, "out", io.out, BH * T * d);
+  need(op, "lse", io.lse, BH * T);
+}
+
 /** wasmAttention's arguments checked now, its work as a job. */
-export function attentionJob(
-  ctx: WasmContext,
-  q: WasmBuffer,
-  k: WasmBuffer,
-  v: WasmBuffer,
-  out: WasmBuffer,
-  lse: WasmBuffer,
-  s: AttentionShape,
-): Job {
+export function attentionJob(ctx: WasmContext, io: WasmAttentionBuffers, s: AttentionShape): Job {
   const op = "attention";
   attentionChecks(op, s);
+  needAttention(op, io, s);
   const { BH, T, S, d } = s;
-  need(op, "q", q, BH * T * d);
-  need(op, "k", k, BH * S * d);
-  need(op, "v", v, BH * S * d);
-  need(op, "out", out, BH * T * d);
-  need(op, "lse", lse, BH * T);
+  const { q, k, v, out, lse } = io;
   return () => {
     const scr = scratchPtrs(ctx, ctx.exports.attentionScratchFloats(d));
     const pooled = 4 * BH * T * S * d * (s.causal ? 0.5 : 1) >= ctx.cutover.flops;
@@ -269,26 +285,17 @@ export const wasmAttention = serial(attentionJob);
 /** wasmAttentionBackward's arguments checked now, its work as a job. */
 export function attentionBackwardJob(
   ctx: WasmContext,
-  q: WasmBuffer,
-  k: WasmBuffer,
-  v: WasmBuffer,
-  out: WasmBuffer,
-  lse: WasmBuffer,
-  dout: WasmBuffer,
-  dq: WasmBuffer,
-  dk: WasmBuffer,
-  dv: WasmBuffer,
+  io: WasmAttentionBuffers,
+  grads: WasmAttentionGrads,
   s: AttentionShape,
 ): Job {
   const op = "attentionBackward";
   attentionChecks(op, s);
+  needAttention(op, io, s);
   const { BH, T, S, d } = s;
+  const { q, k, v, out, lse } = io;
+  const { dout, dq, dk, dv } = grads;
   for (const [name, buf, n] of [
-    ["q", q, BH * T * d],
-    ["k", k, BH * S * d],
-    ["v", v, BH * S * d],
-    ["out", out, BH * T * d],
-    ["lse", lse, BH * T],
     ["dout", dout, BH * T * d],
     ["dq", dq, BH * T * d],
     ["dk", dk, BH * S * d],

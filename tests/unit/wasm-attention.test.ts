@@ -128,7 +128,8 @@ describe("wasm attention forward", () => {
         const out = output(ctx, B * H * T * d);
         const lse = output(ctx, B * H * T);
         const shape = { BH: B * H, T, S, d, scale: spec.scale ?? 1 / Math.sqrt(d), causal: !!spec.causal };
-        await wasmAttention(ctx, upload(ctx, q), upload(ctx, k), upload(ctx, v), out, lse, shape);
+        const io = { q: upload(ctx, q), k: upload(ctx, k), v: upload(ctx, v), out, lse };
+        await wasmAttention(ctx, io, shape);
         expectClose(download(ctx, out), wantOut, 3e-5 * f, 1e-4 * f, `${name} out`);
         expectClose(download(ctx, lse), wantLse, 3e-5 * f, 1e-4 * f, `${name} lse`);
       }
@@ -182,19 +183,14 @@ describe("wasm attention backward", () => {
         const dk = output(ctx, B * H * S * d);
         const dv = output(ctx, B * H * S * d);
         const shape = { BH: B * H, T, S, d, scale: spec.scale ?? 1 / Math.sqrt(d), causal: !!spec.causal };
-        await wasmAttentionBackward(
-          ctx,
-          upload(ctx, q),
-          upload(ctx, k),
-          upload(ctx, v),
-          upload(ctx, outF),
-          upload(ctx, lseF),
-          upload(ctx, dout),
-          dq,
-          dk,
-          dv,
-          shape,
-        );
+        const io = {
+          q: upload(ctx, q),
+          k: upload(ctx, k),
+          v: upload(ctx, v),
+          out: upload(ctx, outF),
+          lse: upload(ctx, lseF),
+        };
+        await wasmAttentionBackward(ctx, io, { dout: upload(ctx, dout), dq, dk, dv }, shape);
         expectClose(download(ctx, dq), refData(g.dq), 2e-4 * f, 1e-3 * f, `${name} dq`);
         expectClose(download(ctx, dk), refData(g.dk), 2e-4 * f, 1e-3 * f, `${name} dk`);
         expectClose(download(ctx, dv), refData(g.dv), 2e-4 * f, 1e-3 * f, `${name} dv`);

@@ -6,49 +6,17 @@
 // are compared.
 
 import type { BackendName } from "../../backend/contract";
-import { type AttentionSpec, describeSpec, specOptions } from "../attention/cases";
+import { type AttentionSpec, attentionSpecs, describeSpec, specOptions } from "../attention/cases";
 import { attentionCpu } from "../attention/reference";
 import { ATTENTION_FUSED_MAX_D, attentionDims } from "../attention/shape";
 import { fallbackCount, type Input, input, makeCase, type VerifyCase, variantsToCheck } from "../case";
 
-export const ATTENTION_BACKWARD_SPECS: AttentionSpec[] = [
-  // One key: P = 1 and dS = dout·v − dout·out = 0, so dq and dk are rounding noise around 0 and dv = dout.
-  { name: "1x1x1 d=1", B: 1, H: 1, T: 1, S: 1, d: 1 },
-  { name: "causal 1x1x1 d=3", B: 1, H: 1, T: 1, S: 1, d: 3, causal: true },
-  { name: "odd T=7 d=5", B: 1, H: 1, T: 7, S: 7, d: 5 },
-  { name: "causal odd T=7 d=5", B: 1, H: 1, T: 7, S: 7, d: 5, causal: true },
-  { name: "ragged T=37 d=16", B: 1, H: 2, T: 37, S: 37, d: 16 },
-  { name: "causal ragged T=37 d=16", B: 1, H: 2, T: 37, S: 37, d: 16, causal: true },
-  { name: "batched B=2 H=3 T=9 d=8", B: 2, H: 3, T: 9, S: 9, d: 8 },
-  { name: "causal batched B=2 H=3 T=9 d=6", B: 2, H: 3, T: 9, S: 9, d: 6, causal: true },
-  // Rows 0..5 see no key (i + S - T < 0): lse -Infinity, dq rows 0 (compared exactly by the zero reference
-  // under the absolute tolerance), and they add nothing to dk and dv.
-  { name: "causal T>S T=11 S=5 d=4", B: 2, H: 1, T: 11, S: 5, d: 4, causal: true },
-  { name: "T<S T=5 S=13 d=6", B: 1, H: 2, T: 5, S: 13, d: 6 },
-  { name: "causal T<S T=5 S=13 d=6", B: 1, H: 2, T: 5, S: 13, d: 6, causal: true },
-  // scale 1 on q, k in [-3, 3] with d = 16: scores up to about ±30 (checked in the unit tests), weights
-  // spanning e^±30, so a weight recomputed as exp(s − lse) is exact only if lse is right to f32 rounding.
-  { name: "large scores d=16 scale=1", B: 1, H: 2, T: 12, S: 19, d: 16, scale: 1, range: 3 },
-  {
-    name: "causal large scores d=16 scale=1",
-    B: 1,
-    H: 1,
-    T: 12,
-    S: 12,
-    d: 16,
-    scale: 1,
-    range: 3,
-    causal: true,
-  },
-  // At the fused kernels' head-size limit: every chunk of their private arrays in use.
-  { name: "widest fused d=128", B: 1, H: 1, T: 5, S: 10, d: 128, causal: true },
-  // Above ATTENTION_FUSED_MAX_D: the fused request runs the unfused path (and counts the fallback).
-  { name: "wide d=130", B: 1, H: 2, T: 6, S: 9, d: 130 },
-  // Many 8-key blocks per query group (dq) and 8-query blocks per key group (dk, dv), ragged at the end.
-  { name: "long S=301 T=6 d=12", B: 1, H: 1, T: 6, S: 301, d: 12 },
+// scale 1 on q, k in [-3, 3] with d = 16: scores up to about ±30 (checked in the unit tests), weights spanning
+// e^±30, so a weight recomputed as exp(s − lse) is exact only if lse is right to f32 rounding. The long T: many
+// 8-query blocks per key group (dk, dv), ragged at the end.
+export const ATTENTION_BACKWARD_SPECS: AttentionSpec[] = attentionSpecs(3, [
   { name: "long T=301 S=6 d=12", B: 1, H: 1, T: 301, S: 6, d: 12 },
-  { name: "causal long T=S=203 d=8", B: 1, H: 1, T: 203, S: 203, d: 8, causal: true },
-];
+]);
 
 /** q, k, v and dout from seeds; out and lse from the CPU forward (float32, like a real forward's). */
 export function attentionBackwardInputs(s: AttentionSpec, seed: number): Record<string, Input> {

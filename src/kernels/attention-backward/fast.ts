@@ -5,19 +5,12 @@
 // dv row is updated once per 4 queries. A key a row does not see, and every key of a row that sees none (lse
 // -Infinity), contributes nothing, as in the reference.
 
-import { type AttentionDims, visibleKeys } from "../attention/shape";
-import { alloc, type FloatArray } from "../float-array";
+import { visibleKeys } from "../attention/shape";
+import { alloc } from "../float-array";
+import type { AttentionBackwardCpuKernel } from "./shape";
 
 /** Same contract as attentionBackwardCpu (reference.ts): dq [B, H, T, d], dk and dv [B, H, S, d]. */
-export function attentionBackwardCpuFast(
-  q: FloatArray,
-  k: FloatArray,
-  v: FloatArray,
-  out: FloatArray,
-  lse: FloatArray,
-  dout: FloatArray,
-  dims: AttentionDims,
-): { dq: FloatArray; dk: FloatArray; dv: FloatArray } {
+export const attentionBackwardCpuFast: AttentionBackwardCpuKernel = (q, k, v, out, lse, dout, dims) => {
   const { B, H, T, S, d, scale } = dims;
   const dq = alloc(q, B * H * T * d);
   const dk = alloc(q, B * H * S * d);
@@ -113,4 +106,4 @@ export function attentionBackwardCpuFast(
     }
   }
   return { dq, dk, dv };
-}
+};

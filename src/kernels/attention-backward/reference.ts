@@ -13,10 +13,10 @@
 // nothing either, whatever k, v, q and dout hold. A row whose lse is NaN (the forward saw a visible NaN or
 // +Infinity score) has NaN weights: its dq and the dk, dv rows of the keys it sees are NaN.
 
-import { type AttentionDims, type AttentionOptions, visibleKeys } from "../attention/shape";
-import { allFinite, alloc, type CpuOpContext, type FloatArray, type Host, host } from "../float-array";
+import { type AttentionOptions, visibleKeys } from "../attention/shape";
+import { allFinite, alloc, type CpuOpContext, type Host, host } from "../float-array";
 import { attentionBackwardCpuFast } from "./fast";
-import { attentionBackwardDims } from "./shape";
+import { type AttentionBackwardCpuKernel, attentionBackwardDims } from "./shape";
 
 /** The op's CPU entry: dims checked, then the variant in force ("reference" below, or "rows4" in fast.ts). */
 export function attentionBackward(
@@ -41,24 +41,7 @@ export function attentionBackward(
   return { dq: host(q.shape, r.dq), dk: host(k.shape, r.dk), dv: host(v.shape, r.dv) };
 }
 
-export interface AttentionBackwardCpuResult {
-  /** [B, H, T, d] */
-  dq: FloatArray;
-  /** [B, H, S, d] */
-  dk: FloatArray;
-  /** [B, H, S, d] */
-  dv: FloatArray;
-}
-
-export function attentionBackwardCpu(
-  q: FloatArray,
-  k: FloatArray,
-  v: FloatArray,
-  out: FloatArray,
-  lse: FloatArray,
-  dout: FloatArray,
-  dims: AttentionDims,
-): AttentionBackwardCpuResult {
+export const attentionBackwardCpu: AttentionBackwardCpuKernel = (q, k, v, out, lse, dout, dims) => {
   const { B, H, T, S, d, scale } = dims;
   const dq = alloc(q, B * H * T * d);
   const dk = alloc(q, B * H * S * d);
@@ -106,4 +89,4 @@ export function attentionBackwardCpu(
     }
   }
   return { dq, dk, dv };
-}
+};

@@ -9,6 +9,7 @@
 // output shapes.
 
 import { type AttentionDims, type AttentionOptions, attentionDims } from "../attention/shape";
+import type { FloatArray } from "../float-array";
 import { checkSameShape, checkShape, type Shape } from "../validate";
 
 export function attentionBackwardDims(
@@ -30,3 +31,21 @@ export function attentionBackwardDims(
   checkSameShape(op, "dout", dout, dims.out);
   return dims;
 }
+
+/** What a CPU variant of the backward returns: dq [B, H, T, d], dk and dv [B, H, S, d]. */
+export interface AttentionBackwardCpuResult {
+  dq: FloatArray;
+  dk: FloatArray;
+  dv: FloatArray;
+}
+
+/** A CPU variant of the backward, laid out as in ../attention/shape.ts. Every variant takes these. */
+export type AttentionBackwardCpuKernel = (
+  q: FloatArray,
+  k: FloatArray,
+  v: FloatArray,
+  out: FloatArray,
+  lse: FloatArray,
+  dout: FloatArray,
+  dims: AttentionDims,
+) => AttentionBackwardCpuResult;

@@ -23,42 +23,53 @@ export interface AttentionSpec {
   range?: number;
 }
 
-const SPECS: AttentionSpec[] = [
-  { name: "1x1x1 d=1", B: 1, H: 1, T: 1, S: 1, d: 1 },
-  { name: "causal 1x1x1 d=3", B: 1, H: 1, T: 1, S: 1, d: 3, causal: true },
-  { name: "odd T=7 d=5", B: 1, H: 1, T: 7, S: 7, d: 5 },
-  { name: "causal odd T=7 d=5", B: 1, H: 1, T: 7, S: 7, d: 5, causal: true },
-  { name: "ragged T=37 d=16", B: 1, H: 2, T: 37, S: 37, d: 16 },
-  { name: "causal ragged T=37 d=16", B: 1, H: 2, T: 37, S: 37, d: 16, causal: true },
-  { name: "batched B=2 H=3 T=9 d=8", B: 2, H: 3, T: 9, S: 9, d: 8 },
-  { name: "causal batched B=2 H=3 T=9 d=6", B: 2, H: 3, T: 9, S: 9, d: 6, causal: true },
-  // Rows 0..5 see no key (i + S - T < 0): out 0, lse -Infinity.
-  { name: "causal T>S T=11 S=5 d=4", B: 2, H: 1, T: 11, S: 5, d: 4, causal: true },
-  { name: "T<S T=5 S=13 d=6", B: 1, H: 2, T: 5, S: 13, d: 6 },
-  { name: "causal T<S T=5 S=13 d=6", B: 1, H: 2, T: 5, S: 13, d: 6, causal: true },
-  // scale 1 on q, k in [-4, 4] with d = 16: scores spread over about ±50 (the largest |s| is checked in the
-  // unit tests). Weights span e^±50, so the running-max rescaling is exercised hard, and a score's rounding
-  // shows directly as relative error of its weight.
-  { name: "large scores d=16 scale=1", B: 1, H: 2, T: 12, S: 19, d: 16, scale: 1, range: 4 },
-  {
-    name: "causal large scores d=16 scale=1",
-    B: 1,
-    H: 1,
-    T: 12,
-    S: 12,
-    d: 16,
-    scale: 1,
-    range: 4,
-    causal: true,
-  },
-  // At the fused kernel's head-size limit: every chunk of its private arrays in use.
-  { name: "widest fused d=128", B: 1, H: 1, T: 5, S: 10, d: 128, causal: true },
-  // Above ATTENTION_FUSED_MAX_D: the fused request runs the unfused path (and counts the fallback).
-  { name: "wide d=130", B: 1, H: 2, T: 6, S: 9, d: 130 },
-  // Many 8-key blocks per row and many row groups per head, with a ragged last block of each.
-  { name: "long S=301 T=6 d=12", B: 1, H: 1, T: 6, S: 301, d: 12 },
-  { name: "causal long T=S=203 d=8", B: 1, H: 1, T: 203, S: 203, d: 8, causal: true },
-];
+/**
+ * The shapes forward and backward are both verified on. `range` is the q, k range of the two large-score shapes
+ * (scale 1, d = 16); `long` are the shapes after "long S=301" (the backward adds a long T).
+ */
+export function attentionSpecs(range: number, long: AttentionSpec[] = []): AttentionSpec[] {
+  return [
+    // One key: the forward's weight is 1; the backward's dS = dout·v − dout·out = 0, dv = dout.
+    { name: "1x1x1 d=1", B: 1, H: 1, T: 1, S: 1, d: 1 },
+    { name: "causal 1x1x1 d=3", B: 1, H: 1, T: 1, S: 1, d: 3, causal: true },
+    { name: "odd T=7 d=5", B: 1, H: 1, T: 7, S: 7, d: 5 },
+    { name: "causal odd T=7 d=5", B: 1, H: 1, T: 7, S: 7, d: 5, causal: true },
+    { name: "ragged T=37 d=16", B: 1, H: 2, T: 37, S: 37, d: 16 },
+    { name: "causal ragged T=37 d=16", B: 1, H: 2, T: 37, S: 37, d: 16, causal: true },
+    { name: "batched B=2 H=3 T=9 d=8", B: 2, H: 3, T: 9, S: 9, d: 8 },
+    { name: "causal batched B=2 H=3 T=9 d=6", B: 2, H: 3, T: 9, S: 9, d: 6, causal: true },
+    // Rows 0..5 see no key (i + S - T < 0): out 0 and lse -Infinity; backward, dq rows 0 (compared exactly by
+    // the zero reference under the absolute tolerance), and they add nothing to dk and dv.
+    { name: "causal T>S T=11 S=5 d=4", B: 2, H: 1, T: 11, S: 5, d: 4, causal: true },
+    { name: "T<S T=5 S=13 d=6", B: 1, H: 2, T: 5, S: 13, d: 6 },
+    { name: "causal T<S T=5 S=13 d=6", B: 1, H: 2, T: 5, S: 13, d: 6, causal: true },
+    { name: "large scores d=16 scale=1", B: 1, H: 2, T: 12, S: 19, d: 16, scale: 1, range },
+    {
+      name: "causal large scores d=16 scale=1",
+      B: 1,
+      H: 1,
+      T: 12,
+      S: 12,
+      d: 16,
+      scale: 1,
+      range,
+      causal: true,
+    },
+    // At the fused kernels' head-size limit: every chunk of their private arrays in use.
+    { name: "widest fused d=128", B: 1, H: 1, T: 5, S: 10, d: 128, causal: true },
+    // Above ATTENTION_FUSED_MAX_D: the fused request runs the unfused path (and counts the fallback).
+    { name: "wide d=130", B: 1, H: 2, T: 6, S: 9, d: 130 },
+    // Many 8-key blocks per row group and many row groups per head, with a ragged last block of each.
+    { name: "long S=301 T=6 d=12", B: 1, H: 1, T: 6, S: 301, d: 12 },
+    ...long,
+    { name: "causal long T=S=203 d=8", B: 1, H: 1, T: 203, S: 203, d: 8, causal: true },
+  ];
+}
+
+// scale 1 on q, k in [-4, 4] with d = 16: scores spread over about ±50 (the largest |s| is checked in the unit
+// tests). Weights span e^±50, so the running-max rescaling is exercised hard, and a score's rounding shows
+// directly as relative error of its weight.
+const SPECS = attentionSpecs(4);
 
 export function describeSpec(s: AttentionSpec): string {
   const extra = [s.causal ? "causal" : "", s.scale !== undefined ? `scale=${s.scale}` : ""];

@@ -37,7 +37,12 @@ export function attention<T extends GpuArray>(
 ): { out: T; lse: T } {
   const d = attentionDims(q.shape, key.shape, v.shape, opts);
   const [out, lse] = k.outputs("attention", [d.out, d.lse], (out, lse) => {
-    const ran = attentionGpu(k.rt, k.variants, q.buffer, key.buffer, v.buffer, d, out.buffer, lse.buffer);
+    const ran = attentionGpu(
+      k.rt,
+      k.variants,
+      { q: q.buffer, k: key.buffer, v: v.buffer, out: out.buffer, lse: lse.buffer },
+      d,
+    );
     countFallback(k, "attention", k.variants.attention, ran);
   });
   return { out, lse };
@@ -68,6 +73,15 @@ export function scoreBytes(rt: GpuRuntime, op: string, dims: AttentionDims): num
   return bytes;
 }
 
+/** The storage buffers of one attention: q [BH, T, d], k and v [BH, S, d] in; out [BH, T, d] and lse [BH, T] out. */
+export interface AttentionBuffers {
+  q: GPUBuffer;
+  k: GPUBuffer;
+  v: GPUBuffer;
+  out: GPUBuffer;
+  lse: GPUBuffer;
+}
+
 /**
  * Dispatch attention. q, k, v, out and lse are storage buffers laid out as in shape.ts. Returns the variant that
  * actually ran: "unfused" for a fused request with d > ATTENTION_FUSED_MAX_D.
@@ -75,30 +89,18 @@ export function scoreBytes(rt: GpuRuntime, op: string, dims: AttentionDims): num
 export function attentionGpu(
   rt: GpuRuntime,
   variants: GpuVariants,
-  q: GPUBuffer,
-  k: GPUBuffer,
-  v: GPUBuffer,
+  io: AttentionBuffers,
   dims: AttentionDims,
-  out: GPUBuffer,
-  lse: GPUBuffer,
 ): AttentionVariant {
   if (attentionPath(variants.attention, dims.d) === "fused") {
-    attentionFused(rt, q, k, v, dims, out, lse);
+    attentionFused(rt, io, dims);
     return "fused";
   }
-  attentionUnfused(rt, variants, q, k, v, dims, out, lse);
+  attentionUnfused(rt, variants, io, dims);
   return "unfused";
 }
 
-function attentionFused(
-  rt: GpuRuntime,
-  q: GPUBuffer,
-  k: GPUBuffer,
-  v: GPUBuffer,
-  dims: AttentionDims,
-  out: GPUBuffer,
-  lse: GPUBuffer,
-): void {
+function attentionFused(rt: GpuRuntime, { q, k, v, out, lse }: AttentionBuffers, dims: AttentionDims): void {
   const BH = dims.B * dims.H;
   const groups = Math.ceil(dims.T / FUSED_ROWS);
   if (BH * groups === 0) return;
@@ -116,12 +118,8 @@ function attentionFused(
 function attentionUnfused(
   rt: GpuRuntime,
   variants: GpuVariants,
-  q: GPUBuffer,
-  k: GPUBuffer,
-  v: GPUBuffer,
+  { q, k, v, out, lse }: AttentionBuffers,
   dims: AttentionDims,
-  out: GPUBuffer,
-  lse: GPUBuffer,
 ): void {
   const { T, S, d } = dims;
   const BH = dims.B * dims.H;

@@ -137,14 +137,17 @@ function block(
   }
 }
 
-/** Same contract as matmulCpu: a, b laid out as in shape.ts, result [batch, M, N]. */
-export function matmulCpuFast(
+/** A CPU variant of matmul: a and b laid out as in shape.ts, the result [batch, M, N]. Every variant takes these. */
+export type MatmulCpuKernel = (
   a: FloatArray,
   b: FloatArray,
   d: MatmulDims,
   opts: MatmulOptions,
   bias?: FloatArray,
-): FloatArray {
+) => FloatArray;
+
+/** The same contract as matmulCpu (MatmulCpuKernel above). */
+export const matmulCpuFast: MatmulCpuKernel = (a, b, d, opts, bias) => {
   const { batch, M, K, N, strideA, strideB } = d;
   const c = alloc(a, batch * M * N);
   const acc = makeAcc(N);
@@ -167,4 +170,4 @@ export function matmulCpuFast(
     block(A, oa, B, ob, c, z * M * N, M, K, N, acc, bias);
   }
   return c;
-}
+};

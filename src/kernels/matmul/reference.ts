@@ -1,9 +1,9 @@
 // The CPU reference of matmul: written for clarity, accumulating in float64. It is the spec the WGSL
 // variants and the fast CPU variant (fast.ts) are checked against.
 
-import { alloc, type CpuOpContext, type FloatArray, type Host, host } from "../float-array";
-import { matmulCpuFast } from "./fast";
-import { type MatmulArgsOf, type MatmulDims, type MatmulOptions, matmulDims } from "./shape";
+import { alloc, type CpuOpContext, type Host, host } from "../float-array";
+import { type MatmulCpuKernel, matmulCpuFast } from "./fast";
+import { type MatmulArgsOf, matmulDims } from "./shape";
 
 /** The op's CPU entry: dims checked, then the variant in force ("reference" below, or "ikj4"). */
 export function matmul(k: CpuOpContext, a: Host, b: Host, args: MatmulArgsOf<Host> = {}): Host {
@@ -12,13 +12,7 @@ export function matmul(k: CpuOpContext, a: Host, b: Host, args: MatmulArgsOf<Hos
   return host(d.out, run(a.data, b.data, d, args, args.bias?.data));
 }
 
-export function matmulCpu(
-  a: FloatArray,
-  b: FloatArray,
-  d: MatmulDims,
-  opts: MatmulOptions,
-  bias?: FloatArray,
-): FloatArray {
+export const matmulCpu: MatmulCpuKernel = (a, b, d, opts, bias) => {
   const { batch, M, K, N, strideA, strideB } = d;
   // Element (m, k) of A is a[m·sAm + k·sAk], element (k, n) of B is b[k·sBk + n·sBn], whatever the layout.
   const [sAm, sAk] = opts.transA ? [1, M] : [K, 1];
@@ -36,4 +30,4 @@ export function matmulCpu(
     }
   }
   return c;
-}
+};

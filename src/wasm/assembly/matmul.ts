@@ -136,40 +136,8 @@ function micro4(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, bias: usize
   let a = ap;
   let p = bp;
   const end = bp + (<usize>kc << 5);
-  const end2 = bp + (<usize>(kc & ~1) << 5);
-  while (p < end2) {
-    let b0 = v128.load(p);
-    let b1 = v128.load(p, 16);
-    let s = v128.load32_splat(a);
-    x0 = f32x4.add(x0, f32x4.mul(s, b0));
-    y0 = f32x4.add(y0, f32x4.mul(s, b1));
-    s = v128.load32_splat(a, 4);
-    x1 = f32x4.add(x1, f32x4.mul(s, b0));
-    y1 = f32x4.add(y1, f32x4.mul(s, b1));
-    s = v128.load32_splat(a, 8);
-    x2 = f32x4.add(x2, f32x4.mul(s, b0));
-    y2 = f32x4.add(y2, f32x4.mul(s, b1));
-    s = v128.load32_splat(a, 12);
-    x3 = f32x4.add(x3, f32x4.mul(s, b0));
-    y3 = f32x4.add(y3, f32x4.mul(s, b1));
-    b0 = v128.load(p, 32);
-    b1 = v128.load(p, 48);
-    s = v128.load32_splat(a, 16);
-    x0 = f32x4.add(x0, f32x4.mul(s, b0));
-    y0 = f32x4.add(y0, f32x4.mul(s, b1));
-    s = v128.load32_splat(a, 20);
-    x1 = f32x4.add(x1, f32x4.mul(s, b0));
-    y1 = f32x4.add(y1, f32x4.mul(s, b1));
-    s = v128.load32_splat(a, 24);
-    x2 = f32x4.add(x2, f32x4.mul(s, b0));
-    y2 = f32x4.add(y2, f32x4.mul(s, b1));
-    s = v128.load32_splat(a, 28);
-    x3 = f32x4.add(x3, f32x4.mul(s, b0));
-    y3 = f32x4.add(y3, f32x4.mul(s, b1));
-    a += 32;
-    p += 64;
-  }
-  if (p < end) {
+  // One k per step: the 8 accumulators each take one multiply-add on one load of the panel row.
+  while (p < end) {
     const b0 = v128.load(p);
     const b1 = v128.load(p, 16);
     let s = v128.load32_splat(a);
@@ -184,6 +152,8 @@ function micro4(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, bias: usize
     s = v128.load32_splat(a, 12);
     x3 = f32x4.add(x3, f32x4.mul(s, b0));
     y3 = f32x4.add(y3, f32x4.mul(s, b1));
+    a += 16;
+    p += 32;
   }
   finish(c, x0, y0, cols);
   finish(c1, x1, y1, cols);
