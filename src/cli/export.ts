@@ -1,14 +1,21 @@
 // `npm run export -- --load WEIGHTS.json --out FILE.safetensors [--model NAME] [--seed S]`: a weights file saved
 // by a page or by `npm run train -- --save` as a safetensors file for PyTorch (src/io/torch-file.ts), one seed of
 // it: the best by training loss unless --seed names another. Runs in Node on the CPU backend (the losses that rank
-// the seeds are computed there). Exit 0 on success, 1 when reading or converting fails, 2 on bad arguments.
+// the seeds are computed there). char-gpt's files (`npm run train -- char-gpt --save`, or the language-model
+// page's) hold one seed; their corpus is read from its npm package for the sample the file carries
+// (io/torch-char-gpt.ts). Exit 0 on success, 1 when reading or converting fails, 2 on bad arguments.
 
 import { resolve } from "node:path";
 import { CpuBackend } from "../backend/cpu";
+import { type DatasetName, loadCorpus } from "../data/text/corpus";
+import { nodeCorpusSource } from "../data/text/sources-node";
+import { exportCharGptWeights } from "../io/torch-char-gpt";
 import { exportTrained } from "../io/torch-file";
-import { MAX_WEIGHTS_BYTES } from "../io/weights";
+import { MAX_WEIGHTS_BYTES, parseWeightsFile, toWeightsFile } from "../io/weights";
+import { CHAR_GPT_FORMAT } from "../models/char-gpt-weights";
 import { MODEL_NAMES } from "../models/registry";
 import { readWeights } from "../run/run-weights";
+import { torchDownloads } from "../run/torch-weights";
 import { printable, quoted } from "../util/printable";
 import { errorText, prepareOutput, readInputFile, writeFileAtomic } from "./safe-files";
 
@@ -68,6 +75,30 @@ export function parseExportArgs(argv: readonly string[]): Parsed {
   };
 }
 
+/** One char-gpt file (the command line's or the language-model page's) as safetensors: bytes and what to say. */
+async function exportCharGptFile(
+  text: string,
+  raw: Record<string, unknown>,
+  seed: number | undefined,
+): Promise<{ bytes: Uint8Array; line: string }> {
+  const cpu = new CpuBackend();
+  if (raw.format === CHAR_GPT_FORMAT) {
+    const corpus = await loadCorpus(raw.dataset as DatasetName, nodeCorpusSource);
+    const e = await exportCharGptWeights(cpu, raw, corpus);
+    if (seed !== undefined && seed !== e.weights.config.seed)
+      throw new Error(`the file holds one seed (${e.weights.config.seed}); there is no seed ${seed}`);
+    return {
+      bytes: e.bytes,
+      line: `char-gpt, step ${e.weights.step}, seed ${e.weights.config.seed} (loss ${e.trainLoss.toPrecision(4)} nats/char on its ${corpus.name} sample)`,
+    };
+  }
+  const file = toWeightsFile(parseWeightsFile(text, "lm"));
+  const [d] = await torchDownloads(cpu, file, nodeCorpusSource);
+  if (seed !== undefined && seed !== d!.seed)
+    throw new Error(`the file holds one seed (${d!.seed}); there is no seed ${seed}`);
+  return { bytes: d!.bytes, line: `char-gpt (${file.model}), step ${file.step}, seed ${d!.seed}` };
+}
+
 /** The model a weights file is for: --model, else the file's one run. */
 function modelOf(raw: Record<string, unknown>, asked: string | undefined): string {
   if (asked) return asked;
@@ -100,6 +131,16 @@ export async function exportMain(argv: readonly string[], io: Io = consoleIo): P
       raw = JSON.parse(text) as Record<string, unknown>;
     } catch (e) {
       throw new Error(`not a JSON file (${printable((e as Error).message)})`);
+    }
+    if (raw.format === CHAR_GPT_FORMAT || raw.kind === "lm") {
+      if (args.model !== undefined && args.model !== "char-gpt")
+        throw new Error(`the file holds weights of 'char-gpt', not of model '${args.model}'`);
+      const { bytes, line } = await exportCharGptFile(text, raw, args.seed);
+      const path = resolve(args.out);
+      writeFileAtomic(path, bytes, "--out");
+      io.out(`export: ${line} → ${printable(path)} (${bytes.length} bytes)`);
+      io.out(`continue in PyTorch: python3 src/torch/continue_training.py ${printable(args.out)}`);
+      return 0;
     }
     const model = modelOf(raw, args.model);
     const { run, step } = readWeights(text, model);

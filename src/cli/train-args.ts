@@ -177,7 +177,6 @@ export function parseTrainArgs(argv: readonly string[]): ParseResult {
     const given = CHAR_GPT_FLAGS.find((f) => out[f.slice(2) as keyof TrainArgs] !== undefined);
     if (given) return err(`${given} applies to char-gpt only`);
   } else {
-    if (out.export) return err("char-gpt has no PyTorch twin: --export is for the other models");
     if ((out.seeds ?? 1) !== 1) return err("char-gpt trains one seed per run: --seeds must be 1");
   }
   return { kind: "ok", args: { backend: "auto", ...out, model: model as ModelName } };

@@ -2,16 +2,23 @@
 // The CPU path runs src/run/run-char-gpt.ts here in Node on the corpus files of the npm packages; the WebGPU path
 // runs the same code in headless Chromium through the train page. Prints progress (training and validation loss,
 // tokens per second), then a summary; --json writes the report, --save the weights file `npm run sample` reads,
-// --load starts from one (refused, naming the mismatch, when it is of another vocabulary or preset).
+// --export the safetensors file for PyTorch (io/torch-char-gpt.ts); --load starts from a weights file or a
+// .safetensors file (refused, naming the mismatch, when it is of another vocabulary or preset).
 
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { findChromium } from "../../tests/headless/chromium.mjs";
 import { runTrainPage } from "../../tests/headless/train-in-page";
 import { CpuBackend } from "../backend/cpu";
+import { DATASETS, type DatasetName, loadCorpus } from "../data/text/corpus";
 import { nodeCorpusSource } from "../data/text/sources-node";
+import { charGptWeightsFromTorch, exportCharGptWeights } from "../io/torch-char-gpt";
+import { MAX_WEIGHTS_BYTES } from "../io/weights";
+import { type CharGptModelShape, charGptPresetOf } from "../models/char-gpt-presets";
 import { type CharGptProgress, type CharGptRunResult, runCharGpt } from "../run/run-char-gpt";
 import type { RunOptions } from "../run/run-types";
+import { printable } from "../util/printable";
+import { errorText, prepareOutput, readInputBytes, writeFileAtomic } from "./safe-files";
 import type { TrainArgs } from "./train-args";
 
 export interface Io {
@@ -82,18 +89,38 @@ export async function charGptMain(args: TrainArgs, io: Io): Promise<number> {
     ...(args.batch !== undefined ? { batch: args.batch } : {}),
     ...(args.context !== undefined ? { context: args.context } : {}),
   };
-  if (args.load) {
+  if (args.export) {
     try {
-      const text = readFileSync(args.load, "utf8");
-      JSON.parse(text);
-      options.weights = text;
+      prepareOutput(args.export, "--export");
     } catch (e) {
-      io.err(`train: cannot read --load ${args.load}: ${(e as Error).message}`);
-      return 1;
+      io.err(`train: ${errorText(e)}`);
+      return 2;
     }
   }
+  if (args.load) {
+    try {
+      if (args.load.endsWith(".safetensors")) {
+        const bytes = await readInputBytes(args.load, "--load", MAX_WEIGHTS_BYTES);
+        options.weights = JSON.stringify(charGptWeightsFromTorch(new CpuBackend(), bytes));
+      } else {
+        const text = readFileSync(args.load, "utf8");
+        JSON.parse(text);
+        options.weights = text;
+      }
+    } catch (e) {
+      io.err(`train: cannot read --load ${args.load}: ${errorText(e)}`);
+      return 1;
+    }
+    // Without --dataset and --preset, the file's corpus and shape decide them.
+    const file = (JSON.parse(options.weights) ?? {}) as { dataset?: unknown; config?: CharGptModelShape };
+    if (!args.dataset && (DATASETS as readonly unknown[]).includes(file.dataset))
+      options.dataset = file.dataset as DatasetName;
+    const preset = typeof file.config === "object" && file.config ? charGptPresetOf(file.config) : null;
+    if (!args.preset && preset) options.preset = preset;
+  }
+  const dataset = options.dataset ?? "moby-dick";
   io.out(
-    `train: char-gpt on ${args.dataset ?? "moby-dick"}, preset ${args.preset ?? (args.dataset === "names" ? "tiny" : "small")}` +
+    `train: char-gpt on ${dataset}, preset ${options.preset ?? (dataset === "names" ? "tiny" : "small")}` +
       `${args.steps !== undefined ? `, ${args.steps} steps` : ""}${args.load ? `, from ${args.load}` : ""}`,
   );
   const onProgress = (p: CharGptProgress) => io.out(charGptProgressLine(p));
@@ -135,5 +162,19 @@ export async function charGptMain(args: TrainArgs, io: Io): Promise<number> {
     io.out(`json written to ${writeFile(args.json, `${JSON.stringify(json, null, 2)}\n`)}`);
   }
   if (args.save) io.out(`weights written to ${writeFile(args.save, JSON.stringify(outcome.result.weights))}`);
+  if (args.export) {
+    try {
+      const w = outcome.result.weights;
+      const corpus = await loadCorpus(outcome.result.report.dataset, nodeCorpusSource);
+      const e = await exportCharGptWeights(new CpuBackend(), w, corpus);
+      writeFileAtomic(args.export, e.bytes, "--export");
+      io.out(
+        `safetensors (loss ${e.trainLoss.toFixed(3)} nats/char on its ${w.dataset} sample) written to ${printable(resolve(args.export))}`,
+      );
+    } catch (e) {
+      io.err(`train: ${errorText(e)}`);
+      return 1;
+    }
+  }
   return 0;
 }

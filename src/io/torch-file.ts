@@ -12,13 +12,22 @@
 //   workbench.train_loss     the training objective at these weights on all the training data (objectiveLoss)
 //   workbench.data           the training data as JSON, so PyTorch continues on exactly the rows trained on:
 //                            regression {"x": [[features]], "y": [...], "labels": [...]}, transformer
-//                            {"ids": [[tokens]], "answers": [...]}
+//                            {"ids": [[tokens]], "answers": [...]}; char-gpt {"text": "..."}, the first
+//                            CHAR_GPT_SAMPLE_CHARS characters of its training text (a sample: the corpora are
+//                            up to a million characters), and besides
+//   workbench.vocab          char-gpt: its vocabulary, the characters in id order (JSON list)
+//   workbench.dataset        char-gpt: the corpus it trained on ("names", "moby-dick")
+//   workbench.batch          char-gpt: windows per training step
 // Import: the file's model, names, shapes and dtypes checked against the model before one value is written.
 
 import { Context } from "../autograd/variable";
 import type { Backend } from "../backend/contract";
 import { recipeData } from "../data/recipe";
 import { meanSquaredError } from "../data/regression";
+import { batchAt } from "../data/text/batches";
+import type { Vocab } from "../data/text/vocab";
+import { CharGPT } from "../models/char-gpt";
+import { evaluateCharGpt } from "../models/char-gpt-train";
 import { type ModelName, modelEntry, regressionTrainData } from "../models/registry";
 import {
   featurize,
@@ -54,7 +63,16 @@ export type TwinConfig =
   | ({ kind: "transformer" } & Pick<
       TransformerConfig,
       "vocab" | "context" | "width" | "heads" | "layers" | "hidden"
-    >);
+    >)
+  | {
+      kind: "char-gpt";
+      vocab: number;
+      context: number;
+      width: number;
+      heads: number;
+      layers: number;
+      tie_weights: boolean;
+    };
 
 export function twinConfig(model: Module): TwinConfig {
   if (model instanceof LinearModel)
@@ -67,6 +85,10 @@ export function twinConfig(model: Module): TwinConfig {
   if (model instanceof Transformer) {
     const { vocab, context, width, heads, layers, hidden } = model.config;
     return { kind: "transformer", vocab, context, width, heads, layers, hidden };
+  }
+  if (model instanceof CharGPT) {
+    const { vocab, context, width, heads, layers, tieWeights } = model.config;
+    return { kind: "char-gpt", vocab, context, width, heads, layers, tie_weights: tieWeights };
   }
   throw new TorchFileError(`no PyTorch twin for ${model.constructor.name}`);
 }
@@ -157,9 +179,66 @@ export function applyParams(model: Module, params: ReadonlyMap<string, Tensor32>
   }
 }
 
+// ---- char-gpt's data: a sample of its corpus ----
+
+/** Characters of the training text a char-gpt file carries (the export evaluates the model on all of them). */
+export const CHAR_GPT_SAMPLE_CHARS = 4096;
+
+/** What a char-gpt file carries of its corpus: the corpus's name, its vocabulary and the training-text sample. */
+export interface CharGptText {
+  dataset: string;
+  vocab: Vocab;
+  text: string;
+}
+
+/** The sample of a corpus: the first CHAR_GPT_SAMPLE_CHARS characters (code points) of its training split. */
+export function charGptText(corpus: { name: string; vocab: Vocab; train: string }): CharGptText {
+  let text = "";
+  let n = 0;
+  for (const c of corpus.train) {
+    if (n++ === CHAR_GPT_SAMPLE_CHARS) break;
+    text += c;
+  }
+  return { dataset: corpus.name, vocab: corpus.vocab, text };
+}
+
+function needText(text: CharGptText | undefined): CharGptText {
+  if (!text) throw new TorchFileError("char-gpt's file carries a sample of its corpus: give the corpus");
+  return text;
+}
+
+/**
+ * The sample as non-overlapping windows of the model's context, one batch: window w holds characters
+ * w·T .. w·T+T−1 and, as targets, the characters one further on (W = ⌊(length − 1) / T⌋ windows).
+ */
+export function sampleWindows(model: CharGPT, text: CharGptText) {
+  const { vocab: V, context: T } = model.config;
+  if (text.vocab.size !== V)
+    throw new TorchFileError(
+      `the corpus ${quoted(text.dataset)} has ${text.vocab.size} characters, the model's vocabulary ${V}`,
+    );
+  const ids = text.vocab.encode(text.text, `the ${text.dataset} sample`);
+  const W = Math.floor((ids.length - 1) / T);
+  if (W < 1)
+    throw new TorchFileError(
+      `the sample has ${ids.length} characters; a context of ${T} needs at least ${T + 1}`,
+    );
+  return batchAt(
+    ids,
+    Array.from({ length: W }, (_, w) => w * T),
+    T,
+  );
+}
+
 /** The training data of a registry model with data seed `dataSeed`, as workbench.data holds it. */
-export function trainingData(name: ModelName, model: Module, dataSeed: number): Record<string, unknown> {
+export function trainingData(
+  name: ModelName,
+  model: Module,
+  dataSeed: number,
+  text?: CharGptText,
+): Record<string, unknown> {
   const entry = modelEntry(name);
+  if (entry.data === "text") return { text: needText(text).text };
   if (entry.data === "recipe") {
     const { train } = recipeData({ seed: dataSeed });
     return { ids: train.map((s) => s.tokens), answers: train.map((s) => s.answer) };
@@ -175,10 +254,20 @@ export function trainingData(name: ModelName, model: Module, dataSeed: number): 
   };
 }
 
-/** The model's loss on its training data, as the workbench ranks seeds (mean squared error; answer cross-entropy). */
-export async function trainingLoss(name: ModelName, model: Module, dataSeed: number): Promise<number> {
+/**
+ * The model's loss on its training data, as the workbench ranks seeds (mean squared error; answer cross-entropy;
+ * char-gpt's next-character cross-entropy on the windows of its sample).
+ */
+export async function trainingLoss(
+  name: ModelName,
+  model: Module,
+  dataSeed: number,
+  text?: CharGptText,
+): Promise<number> {
   const entry = modelEntry(name);
   const ctx = model.ctx;
+  if (entry.data === "text")
+    return evaluateCharGpt(model as CharGPT, [sampleWindows(model as CharGPT, needText(text))]);
   if (entry.data !== "recipe") {
     const d = regressionTrainData(entry.data, dataSeed);
     return meanSquaredError(await predictions(model as RegressionModel, ctx, d), d);
@@ -200,11 +289,16 @@ export async function trainingLoss(name: ModelName, model: Module, dataSeed: num
 /**
  * The training objective at the model's weights on all of its training data, as the twin's `loss` computes it:
  * the regressions' mean squared error (the switch adds its classifier's cross-entropy), the transformer's answer
- * cross-entropy.
+ * cross-entropy, char-gpt's next-character cross-entropy on its sample.
  */
-export async function objectiveLoss(name: ModelName, model: Module, dataSeed: number): Promise<number> {
+export async function objectiveLoss(
+  name: ModelName,
+  model: Module,
+  dataSeed: number,
+  text?: CharGptText,
+): Promise<number> {
   const entry = modelEntry(name);
-  if (entry.data === "recipe") return trainingLoss(name, model, dataSeed);
+  if (entry.data === "recipe" || entry.data === "text") return trainingLoss(name, model, dataSeed, text);
   const ctx = model.ctx;
   const m = model as RegressionModel;
   try {
@@ -226,10 +320,11 @@ export interface ExportInfo {
   dataSeed: number;
   /** The training objective at these weights (objectiveLoss). */
   trainLoss: number;
+  /** Examples per training step, when the twin's continuation should use the same (char-gpt's windows). */
+  batch?: number;
 }
 
-/** A single model's safetensors file for its twin. */
-/** Refuses a model without a PyTorch twin (the character-level GPT), naming it. */
+/** Refuses a model the registry marks as having no PyTorch twin, naming it. */
 function checkHasTwin(name: string): void {
   if (!modelEntry(name).torch)
     throw new TorchFileError(
@@ -237,8 +332,15 @@ function checkHasTwin(name: string): void {
     );
 }
 
-export async function exportModel(name: ModelName, model: Module, info: ExportInfo): Promise<Uint8Array> {
+/** A single model's safetensors file for its twin; char-gpt's needs `text`, the sample of its corpus it carries. */
+export async function exportModel(
+  name: ModelName,
+  model: Module,
+  info: ExportInfo,
+  text?: CharGptText,
+): Promise<Uint8Array> {
   checkHasTwin(name);
+  const data = trainingData(name, model, info.dataSeed, text);
   const tensors: [string, Tensor32][] = [];
   for (const [n, v] of model.namedParameters()) tensors.push(toTorch(n, tensor(v.shape, await v.read())));
   const metadata: Record<string, string> = {
@@ -252,8 +354,13 @@ export async function exportModel(name: ModelName, model: Module, info: ExportIn
     "workbench.lr": String(info.lr),
     "workbench.data_seed": String(info.dataSeed),
     "workbench.train_loss": String(info.trainLoss),
-    "workbench.data": JSON.stringify(trainingData(name, model, info.dataSeed)),
+    "workbench.data": JSON.stringify(data),
   };
+  if (text) {
+    metadata["workbench.vocab"] = JSON.stringify(text.vocab.chars);
+    metadata["workbench.dataset"] = text.dataset;
+  }
+  if (info.batch !== undefined) metadata["workbench.batch"] = String(info.batch);
   return writeSafetensors(tensors, metadata);
 }
 
@@ -276,6 +383,8 @@ export async function exportTrained(
   options: { seed?: number } = {},
 ): Promise<ExportResult> {
   const entry = modelEntry(runName);
+  if (entry.data === "text")
+    throw new TorchFileError("char-gpt is exported with its corpus (exportCharGpt, io/torch-char-gpt.ts)");
   const run = file.runs.find((r) => r.name === runName);
   if (!run) {
     const names = file.runs.map((r) => quoted(r.name)).join(", ") || "none";

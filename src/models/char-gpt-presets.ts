@@ -57,3 +57,10 @@ export function charGptPreset(name: CharGptPresetName): CharGptPreset {
   }
   return { model: { ...p.model }, training: { ...p.training } };
 }
+
+/** The preset whose model shape `c` has (layers, heads, width, context), or null. */
+export function charGptPresetOf(c: CharGptModelShape): CharGptPresetName | null {
+  for (const [name, p] of Object.entries(CHAR_GPT_PRESETS) as [CharGptPresetName, CharGptPreset][])
+    if ((["layers", "heads", "width", "context"] as const).every((k) => p.model[k] === c[k])) return name;
+  return null;
+}

@@ -1,7 +1,8 @@
 // The weights file of a character-level GPT: its configuration, vocabulary and parameters as JSON,
-//   { "format": "webgpu-workbench/char-gpt", "version": 1, "dataset": "names", "step": 600,
+//   { "format": "webgpu-workbench/char-gpt", "version": 1, "dataset": "names", "step": 600, "lr": 0.01, "batch": 32,
 //     "config": { "vocab": 28, "context": 16, ... }, "vocab": ["\n", "-", "a", ...],
 //     "params": { "tokens.table": { "shape": [28, 32], "data": [...] }, ... } }
+// ("lr", the run's peak learning rate, and "batch", windows per step, may be absent.)
 // Loading refuses a file from another vocabulary or model shape, naming the difference.
 
 import type { Context } from "../autograd/variable";
@@ -15,6 +16,8 @@ export interface CharGptWeights {
   version: 1;
   dataset: string;
   step: number;
+  lr?: number;
+  batch?: number;
   config: CharGptConfig;
   vocab: string[];
   params: Record<string, { shape: number[]; data: number[] }>;
@@ -27,7 +30,7 @@ export class WeightsMismatchError extends Error {
 export async function saveCharGpt(
   model: CharGPT,
   vocab: Vocab,
-  meta: { dataset: string; step: number },
+  meta: { dataset: string; step: number; lr?: number; batch?: number },
 ): Promise<CharGptWeights> {
   const params: CharGptWeights["params"] = {};
   for (const [name, p] of model.namedParameters())

@@ -291,7 +291,7 @@ const charGptEntry: ModelEntry<CharGPT> = {
   params: charGptParamCount(charGptDefaults(1)),
   data: "text",
   batchable: false,
-  torch: false,
+  torch: true,
   build: (ctx, seed = 1) => new CharGPT(ctx, charGptDefaults(seed)),
   task: () => {
     // Its batches come from a corpus loaded from npm packages (asynchronously, by file system or bundler).

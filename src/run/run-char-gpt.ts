@@ -78,6 +78,19 @@ export class CharGptRunError extends Error {
   override name = "CharGptRunError";
 }
 
+/**
+ * The language-model page's name for a corpus and preset, "char-gpt-<dataset>-<preset>" (also safe in a file
+ * name), and back.
+ */
+export function lmModel(model: string): { dataset: DatasetName; preset: CharGptPresetName } {
+  const m = /^char-gpt-(names|moby-dick)-(tiny|small)$/.exec(model);
+  if (!m) throw new Error(`lm: unknown model '${model}'`);
+  return { dataset: m[1] as DatasetName, preset: m[2] as CharGptPresetName };
+}
+
+export const lmModelName = (dataset: DatasetName, preset: CharGptPresetName) =>
+  `char-gpt-${dataset}-${preset}`;
+
 /** Largest typed array V8 allocates (elements): the CPU backend's limit on one tensor. */
 export const CPU_MAX_ELEMENTS = 2 ** 32;
 /** Fixed evaluation batches: this many of EVAL_BATCH windows, from each split. */
@@ -251,6 +264,11 @@ export async function runCharGpt(
     backend: backend.name,
     adapter: backend.name === "webgpu" ? backend.description : null,
   };
-  const weights = await saveCharGpt(model, data.vocab, { dataset, step: (loaded?.step ?? 0) + steps });
+  const weights = await saveCharGpt(model, data.vocab, {
+    dataset,
+    step: (loaded?.step ?? 0) + steps,
+    lr: training.lr,
+    batch: training.batch,
+  });
   return { kind: "char-gpt", report, weights };
 }

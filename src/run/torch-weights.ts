@@ -3,16 +3,24 @@
 //
 // One run named after the model, its parameters named as the training module of one seed names them: a batchable
 // regression model's "w0", "w1", … of shape [1, in+1, out] (models/batched.ts), otherwise the bank's "0.…".
+// char-gpt's file becomes the language-model page's weights file (model "char-gpt-<dataset>-<preset>", one run
+// "char-gpt" named as the model names its parameters), after its corpus, preset and vocabulary are checked.
 
 import { Context } from "../autograd/variable";
 import type { Backend } from "../backend/contract";
-import { readSafetensors, SafetensorsError } from "../io/safetensors";
-import { exportTrained, readTorchFile, TorchFileError } from "../io/torch-file";
-import type { SavedRun } from "../io/types";
+import { type CorpusSource, DATASETS, type DatasetName, loadCorpus } from "../data/text/corpus";
+import { exportCharGpt, readCharGptTorchFile, torchMetadata } from "../io/torch-char-gpt";
+import { applyParams, exportTrained, readTorchFile, TorchFileError } from "../io/torch-file";
+import type { SavedRun, TrainSettings } from "../io/types";
 import { SAVED_JOB_VERSION } from "../io/types";
 import { toWeightsFile, type WeightsFile } from "../io/weights";
+import { CharGPT } from "../models/char-gpt";
+import { CHAR_GPT_PRESETS, charGptPresetOf } from "../models/char-gpt-presets";
+import { charGptConfigFor } from "../models/char-gpt-train";
 import { modelEntry, RECIPE_BATCH } from "../models/registry";
 import type { RegressionModel } from "../models/regression";
+import { quoted } from "../util/printable";
+import { lmModel, lmModelName } from "./run-char-gpt";
 import { pageOf } from "./run-weights";
 
 export interface ConvertedWeights {
@@ -21,8 +29,29 @@ export interface ConvertedWeights {
   notes: string[];
 }
 
+/** A one-run weights file (the run's steps, at least 1, as the panel's steps). */
+function oneRunFile(
+  kind: WeightsFile["kind"],
+  fileModel: string,
+  settings: Omit<TrainSettings, "steps" | "seeds">,
+  step: number,
+  run: SavedRun,
+): WeightsFile {
+  return toWeightsFile({
+    version: SAVED_JOB_VERSION,
+    spec: { kind, model: fileModel, settings: { ...settings, steps: Math.max(1, step), seeds: 1 } },
+    step,
+    runs: [run],
+    history: { train: [], test: [] },
+    savedAt: Date.now(),
+  });
+}
+
+/** A regression model's or the transformer's safetensors file as its page's weights file (synchronous). */
 export function torchFileToWeights(backend: Backend, bytes: Uint8Array, model: string): ConvertedWeights {
   const entry = modelEntry(model);
+  if (entry.data === "text")
+    throw new TorchFileError("a char-gpt file is converted with its corpus: torchFileToPageWeights");
   const ctx = new Context(backend);
   const m = entry.build(ctx, 1);
   try {
@@ -50,25 +79,18 @@ export function torchFileToWeights(backend: Backend, bytes: Uint8Array, model: s
       return Number.isFinite(v) ? v : fallback;
     };
     const { kind, fileModel } = pageOf(entry.name);
-    const file = toWeightsFile({
-      version: SAVED_JOB_VERSION,
-      spec: {
-        kind,
-        model: fileModel,
-        settings: {
-          backend: "auto",
-          lr: num("workbench.lr", entry.train.optimizer.lr),
-          steps: imported.step,
-          batch: entry.data === "recipe" ? RECIPE_BATCH : 1,
-          // The base seed of a weights file is the seed of its data.
-          seed: num("workbench.data_seed", 1),
-          seeds: 1,
-        },
-      },
-      step: imported.step,
-      runs: [{ name: entry.name, params, state: [], t: 0 }],
-      history: { train: [], test: [] },
-      savedAt: Date.now(),
+    const settings = {
+      backend: "auto" as const,
+      lr: num("workbench.lr", entry.train.optimizer.lr),
+      batch: entry.data === "recipe" ? RECIPE_BATCH : 1,
+      // The base seed of a weights file is the seed of its data.
+      seed: num("workbench.data_seed", 1),
+    };
+    const file = oneRunFile(kind, fileModel, settings, imported.step, {
+      name: entry.name,
+      params,
+      state: [],
+      t: 0,
     });
     return { file, notes: imported.notes };
   } finally {
@@ -76,22 +98,125 @@ export function torchFileToWeights(backend: Backend, bytes: Uint8Array, model: s
   }
 }
 
+/**
+ * char-gpt's safetensors file as the language-model page's weights file: refused, naming the problem, when its
+ * corpus is not one the page trains, its shape is no preset's (or its head is untied), or its vocabulary is not
+ * its corpus's.
+ */
+export async function charGptFileToPageWeights(
+  backend: Backend,
+  bytes: Uint8Array,
+  source: CorpusSource,
+): Promise<ConvertedWeights> {
+  const f = readCharGptTorchFile(backend, bytes);
+  if (!(DATASETS as readonly string[]).includes(f.dataset))
+    throw new TorchFileError(
+      `the file's corpus is ${quoted(f.dataset)}; the language-model page trains ${DATASETS.join(" and ")}`,
+    );
+  const preset = charGptPresetOf(f.config);
+  const c = f.config;
+  if (!preset || !c.tieWeights) {
+    const presets = Object.entries(CHAR_GPT_PRESETS)
+      .map(
+        ([n, p]) =>
+          `${n}: ${p.model.layers} layer(s), ${p.model.heads} heads, width ${p.model.width}, context ${p.model.context}`,
+      )
+      .join("; ");
+    throw new TorchFileError(
+      `the file's model (${c.layers} layer(s), ${c.heads} heads, width ${c.width}, context ${c.context}, head ${c.tieWeights ? "tied" : "untied"}) is not one the page trains (${presets}; head tied)`,
+    );
+  }
+  const corpus = await loadCorpus(f.dataset as DatasetName, source);
+  const d = corpus.vocab.difference(f.vocab);
+  if (d) throw new TorchFileError(`the file's vocabulary is not the ${f.dataset} corpus's (${d})`);
+  const params: SavedRun["params"] = {};
+  for (const [n, t] of f.imported.params) params[n] = { shape: t.shape, data: t.data };
+  const training = CHAR_GPT_PRESETS[preset].training;
+  const settings = {
+    backend: "auto" as const,
+    lr: f.lr ?? training.lr,
+    batch: f.batch ?? training.batch,
+    seed: c.seed,
+  };
+  const fileModel = lmModelName(f.dataset as DatasetName, preset);
+  const file = oneRunFile("lm", fileModel, settings, f.imported.step, {
+    name: "char-gpt",
+    params,
+    state: [],
+    t: 0,
+  });
+  return { file, notes: f.imported.notes };
+}
+
+/** Any model's safetensors file as its page's weights file; char-gpt's needs its corpus (`source`). */
+export async function torchFileToPageWeights(
+  backend: Backend,
+  bytes: Uint8Array,
+  model: string,
+  source?: CorpusSource,
+): Promise<ConvertedWeights> {
+  if (modelEntry(model).data !== "text") return torchFileToWeights(backend, bytes, model);
+  if (!source) throw new TorchFileError("a char-gpt file loads on the language-model page");
+  return charGptFileToPageWeights(backend, bytes, source);
+}
+
 /** The model a safetensors file names in its metadata, or null (a file PyTorch wrote without it). */
 export function torchFileModel(bytes: Uint8Array): string | null {
+  return torchMetadata(bytes)["workbench.model"] ?? null;
+}
+
+export interface TorchDownload {
+  filename: string;
+  bytes: Uint8Array;
+  seed: number;
+}
+
+/** The language-model page's weights file (one run, "char-gpt") as a safetensors file, with its corpus's sample. */
+async function charGptDownload(
+  backend: Backend,
+  file: WeightsFile,
+  source: CorpusSource,
+): Promise<TorchDownload> {
+  const { dataset, preset } = lmModel(file.model);
+  const run = file.runs.find((r) => r.name === "char-gpt");
+  if (!run) throw new TorchFileError(`the file has no run of model 'char-gpt'`);
+  const corpus = await loadCorpus(dataset, source);
+  const { seed, lr, batch } = file.settings;
+  const model = new CharGPT(
+    new Context(backend),
+    charGptConfigFor(corpus.vocab, CHAR_GPT_PRESETS[preset].model, { seed }),
+  );
   try {
-    return readSafetensors(bytes).metadata["workbench.model"] ?? null;
-  } catch (e) {
-    if (e instanceof SafetensorsError) throw new TorchFileError(e.message);
-    throw e;
+    applyParams(
+      model,
+      new Map(
+        Object.entries(run.params).map(([n, p]) => [
+          n,
+          { shape: [...p.shape], data: Float32Array.from(p.data) },
+        ]),
+      ),
+    );
+    const { bytes } = await exportCharGpt(model, corpus, { step: file.step, lr, batch });
+    return { filename: `${file.model}-step${file.step}-seed${seed}.safetensors`, bytes, seed };
+  } finally {
+    for (const p of model.parameters()) p.free();
   }
 }
 
-/** One safetensors file per run of a weights file (the experts page saves three), each run's best seed. */
+/**
+ * One safetensors file per run of a weights file (the experts page saves three), each run's best seed; the
+ * language-model page's one file needs its corpus (`source`).
+ */
 export async function torchDownloads(
   backend: Backend,
   file: WeightsFile,
-): Promise<{ filename: string; bytes: Uint8Array; seed: number }[]> {
-  const out: { filename: string; bytes: Uint8Array; seed: number }[] = [];
+  source?: CorpusSource,
+): Promise<TorchDownload[]> {
+  if (file.kind === "lm") {
+    if (!source) throw new TorchFileError("a char-gpt export needs its corpus");
+    return [await charGptDownload(backend, file, source)];
+  }
+  const out: TorchDownload[] = [];
   for (const run of file.runs) {
     const e = await exportTrained(backend, file, run.name);
     out.push({

@@ -9,10 +9,13 @@
 Loads an exported file into its twin (workbench_torch.py), prints its outputs on a few inputs (--inputs, or the
 first rows of the training data), trains it further with AdamW on the data the workbench trained it on (carried
 in the file's workbench.data), printing the loss, and writes the result back as safetensors for the workbench.
+char-gpt's file carries its vocabulary and the first characters of its training text (a sample, to keep the file
+small); it trains on that sample's context-long windows, or on a text file of your own with --text FILE.
 
 Under torchrun the model is wrapped in DistributedDataParallel (NCCL when CUDA is available, else gloo on the
 CPU); the training rows are split across the processes (row r, r + N, r + 2N, ... to process r), each of which
-takes its full share per step (regressions) or a random batch of it (the transformer). Gradients are averaged
+takes its full share per step (regressions) or a random batch of it (the transformer's sentences, char-gpt's
+windows). Gradients are averaged
 over processes, so every process holds the same weights; process 0 writes the file. The loss printed each step is
 the mean over processes.
 The optimizer starts fresh: the workbench's Adam state does not travel with the weights.
@@ -47,12 +50,14 @@ def main():
     p.add_argument("--steps", type=int, default=100, help="training steps (default 100)")
     p.add_argument("--lr", type=float, default=None, help="AdamW learning rate (default: the workbench run's)")
     p.add_argument("--weight-decay", type=float, default=0.0, help="AdamW weight decay (default 0: the same objective)")
-    p.add_argument("--batch", type=int, default=32, help="transformer sentences per process and step (default 32)")
+    p.add_argument("--batch", type=int, default=None,
+                   help="transformer sentences or char-gpt windows per process and step (default: the run's, or 32)")
+    p.add_argument("--text", help="char-gpt: train on this UTF-8 text file instead of the sample in the file")
     p.add_argument("--inputs", help="JSON list of input rows to print outputs for (features, or token ids)")
     p.add_argument("--out", help="write the trained model here (safetensors)")
     p.add_argument("--report", help="write outputs, losses and weights as JSON (one file per process under torchrun)")
     p.add_argument("--every", type=int, default=10, help="print the loss every this many steps (default 10)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the transformer's batch sampling (default 0)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the batch sampling (default 0)")
     args = p.parse_args()
 
     world = int(os.environ.get("WORLD_SIZE", "1"))
@@ -69,7 +74,14 @@ def main():
     name = meta.get("workbench.model", "?")
     step0 = int(meta.get("workbench.step", "0"))
     lr = args.lr if args.lr is not None else float(meta.get("workbench.lr", "0.01"))
-    data = {k: v.to(device) for k, v in wt.training_data(meta).items()}
+    text = None
+    if args.text:
+        if not isinstance(model, wt.CharGPT):
+            p.error(f"--text is for char-gpt; {name} trains on the rows in its file")
+        with open(args.text, encoding="utf-8") as f:
+            text = f.read()
+    data = {k: v.to(device) for k, v in wt.training_data(meta, text).items()}
+    batch_size = args.batch or int(meta.get("workbench.batch", "32"))
     first = next(iter(data.values()))
     rows = json.loads(args.inputs) if args.inputs else first[:4].tolist()
     inputs = wt.model_inputs(model, rows).to(device)
@@ -87,8 +99,9 @@ def main():
     say(f"{name}: {sum(t.numel() for t in model.parameters())} parameters, {len(first)} training rows, "
         f"{world} process(es) on {device.type}")
     say(f"outputs on {len(rows)} input(s): {before.flatten()[:8].tolist()}")
+    on = f" on {args.text}" if text is not None else ""
     say(f"workbench: step {step0}, training loss {meta.get('workbench.train_loss', '?')}; "
-        f"PyTorch at the loaded weights: {loss0:.6g}")
+        f"PyTorch at the loaded weights{on}: {loss0:.6g}")
 
     shard = {k: v[rank::world] for k, v in data.items()}
     n = len(next(iter(shard.values())))
@@ -100,8 +113,8 @@ def main():
     losses = []
     local_losses = []
     for s in range(args.steps):
-        if isinstance(model, wt.Transformer):
-            pick = torch.randint(n, (args.batch,), generator=gen).to(device)
+        if isinstance(model, (wt.Transformer, wt.CharGPT)):
+            pick = torch.randint(n, (batch_size,), generator=gen).to(device)
             batch = {k: v[pick] for k, v in shard.items()}
         else:
             batch = shard
@@ -123,8 +136,14 @@ def main():
     say(f"training loss after {args.steps} steps: {loss1:.6g} (was {loss0:.6g})")
     say(f"outputs on the same input(s): {after.flatten()[:8].tolist()}")
     if args.out and rank == 0:
-        cont = f"PyTorch {torch.__version__}: {args.steps} AdamW steps at lr {lr}, {world} process(es)"
-        wt.save(args.out, model, meta, step=step0 + args.steps, train_loss=loss1, continued=cont)
+        cont = f"PyTorch {torch.__version__}: {args.steps} AdamW steps at lr {lr}, {world} process(es){on}"
+        out_meta = dict(meta)
+        if text is not None:
+            # The loss measured here is of another text than the sample the file carries: it is not written.
+            out_meta.pop("workbench.train_loss", None)
+            wt.save(args.out, model, out_meta, step=step0 + args.steps, continued=cont)
+        else:
+            wt.save(args.out, model, out_meta, step=step0 + args.steps, train_loss=loss1, continued=cont)
         say(f"written to {args.out}; load it in the workbench (npm run train -- {name} --load {args.out})")
     if args.report:
         path = args.report if world == 1 else f"{args.report}.rank{rank}"

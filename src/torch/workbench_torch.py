@@ -103,17 +103,23 @@ def write_safetensors(path, tensors, metadata):
 # ---- layers, as the workbench's src/nn has them ----
 
 
-class MLP(nn.ModuleList):
-    """Linear layers [in, hidden..., out] with a ReLU after every one but the last (keys "0.weight", "1.weight", ...)."""
+def gelu_tanh(x):
+    """GELU with the tanh approximation (GPT-2's), as the workbench computes it."""
+    return F.gelu(x, approximate="tanh")
 
-    def __init__(self, sizes):
+
+class MLP(nn.ModuleList):
+    """Linear layers [in, hidden..., out], `activation` after every one but the last (keys "0.weight", "1.weight", ...)."""
+
+    def __init__(self, sizes, activation=torch.relu):
         super().__init__(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
+        self.activation = activation
 
     def forward(self, x):
         for i, layer in enumerate(self):
             x = layer(x)
             if i < len(self) - 1:
-                x = torch.relu(x)
+                x = self.activation(x)
         return x
 
 
@@ -170,6 +176,21 @@ class Block(nn.Module):
     def forward(self, x):
         h = self.ln1(x + self.attn(x))
         return self.ln2(h + self.ffn(h))
+
+
+class PreNormBlock(nn.Module):
+    """The GPT-2 / nanoGPT block: x = x + attn(ln1(x)); x = x + mlp(ln2(x)), the MLP 4x wide with GELU (tanh)."""
+
+    def __init__(self, width, heads):
+        super().__init__()
+        self.ln1 = nn.LayerNorm(width, eps=1e-5)
+        self.attn = MultiHeadAttention(width, heads)
+        self.ln2 = nn.LayerNorm(width, eps=1e-5)
+        self.mlp = MLP([width, 4 * width, width], activation=gelu_tanh)
+
+    def forward(self, x):
+        x = x + self.attn(self.ln1(x))
+        return x + self.mlp(self.ln2(x))
 
 
 # ---- the registry's models ----
@@ -270,6 +291,43 @@ class Transformer(nn.Module):
         return F.cross_entropy(self(ids)[:, -1, :], answers)
 
 
+class CharGPT(nn.Module):
+    """char-gpt: a character-level GPT shaped like nanoGPT's.
+
+    logits = head(lnF(blocks(tokens(ids) + positions(0..T-1)))), with pre-norm blocks (causal multi-head attention,
+    a 4x GELU MLP; every Linear with a bias), a final LayerNorm (eps 1e-5) and a head without bias. No dropout.
+
+    Tied head (the workbench's default): the head is the token table itself, logits = h @ tokens.weight^T, so the
+    state_dict holds the shared matrix once, as "tokens.weight", and has no "head.weight". Untied: the head is its
+    own Linear, "head.weight" (vocab, width).
+    """
+
+    def __init__(self, vocab, context, width, heads, layers, tie_weights=True):
+        super().__init__()
+        self.context = context
+        self.tokens = nn.Embedding(vocab, width)
+        self.positions = nn.Embedding(context, width)
+        self.blocks = nn.ModuleList(PreNormBlock(width, heads) for _ in range(layers))
+        self.lnF = nn.LayerNorm(width, eps=1e-5)
+        self.head = None if tie_weights else nn.Linear(width, vocab, bias=False)
+
+    def forward(self, ids):
+        """ids (B, T), T <= context -> next-character logits at every position (B, T, vocab)."""
+        T = ids.shape[1]
+        if T > self.context:
+            raise ValueError(f"input length {T} exceeds the context {self.context}")
+        x = self.tokens(ids) + self.positions(torch.arange(T, device=ids.device))  # (B, T, C)
+        for block in self.blocks:
+            x = block(x)
+        h = self.lnF(x)
+        return F.linear(h, self.tokens.weight) if self.head is None else self.head(h)
+
+    def loss(self, ids, targets):
+        """Mean next-character cross-entropy (nats per character); targets (B, T) are ids shifted by one."""
+        logits = self(ids)
+        return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
+
+
 def build_model(meta):
     """The twin of the file's model, from its workbench.config."""
     c = json.loads(meta["workbench.config"])
@@ -284,6 +342,8 @@ def build_model(meta):
         return Switch(c["grains"], c["class_weight"])
     if kind == "transformer":
         return Transformer(c["vocab"], c["context"], c["width"], c["heads"], c["layers"], c["hidden"])
+    if kind == "char-gpt":
+        return CharGPT(c["vocab"], c["context"], c["width"], c["heads"], c["layers"], c["tie_weights"])
     raise ValueError(f"unknown model kind '{kind}' in workbench.config")
 
 
@@ -305,9 +365,38 @@ def save(path, model, meta, **updates):
     write_safetensors(path, model.state_dict(), out)
 
 
-def training_data(meta):
-    """The rows the workbench trained on (workbench.data) as tensors: the keyword arguments of model.loss."""
+def vocabulary(meta):
+    """char-gpt: the characters of its vocabulary (workbench.vocab), id order."""
+    return json.loads(meta["workbench.vocab"])
+
+
+def text_windows(text, meta):
+    """char-gpt: a text as non-overlapping windows of the context, ids (W, T) and the next characters (W, T).
+
+    Window w holds characters w*T .. w*T + T - 1, its targets the characters one further on; W = (len - 1) // T.
+    A character outside the vocabulary is refused by name.
+    """
+    chars = vocabulary(meta)
+    index = {c: i for i, c in enumerate(chars)}
+    unknown = sorted({c for c in text if c not in index})
+    if unknown:
+        raise ValueError(f"the text has characters outside the vocabulary: {', '.join(repr(c) for c in unknown[:10])}")
+    T = json.loads(meta["workbench.config"])["context"]
+    W = (len(text) - 1) // T
+    if W < 1:
+        raise ValueError(f"the text has {len(text)} characters; a context of {T} needs at least {T + 1}")
+    ids = torch.tensor([index[c] for c in text[: W * T + 1]], dtype=torch.long)
+    return {"ids": ids[:-1].view(W, T), "targets": ids[1:].view(W, T)}
+
+
+def training_data(meta, text=None):
+    """The rows the workbench trained on (workbench.data) as tensors: the keyword arguments of model.loss.
+
+    char-gpt's are the windows of the training-text sample in workbench.data, or of `text` when given.
+    """
     d = json.loads(meta["workbench.data"])
+    if "text" in d:
+        return text_windows(d["text"] if text is None else text, meta)
     if "ids" in d:
         return {"ids": torch.tensor(d["ids"], dtype=torch.long), "answers": torch.tensor(d["answers"], dtype=torch.long)}
     return {
@@ -318,6 +407,6 @@ def training_data(meta):
 
 
 def model_inputs(model, rows):
-    """Inputs for model(...) from JSON rows: feature rows for the regressions, token-id rows for the transformer."""
-    dtype = torch.long if isinstance(model, Transformer) else torch.float32
+    """Inputs for model(...) from JSON rows: feature rows for the regressions, token-id rows for the sequence models."""
+    dtype = torch.long if isinstance(model, (Transformer, CharGPT)) else torch.float32
     return torch.tensor(rows, dtype=dtype)

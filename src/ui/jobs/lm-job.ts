@@ -6,13 +6,12 @@
 // training speed in tokens per second and GFLOP/s (2·FLOPs of the forward per token for the backward, as usual).
 
 import type { Backend } from "../../backend/contract";
-import { type DatasetName, loadCorpus } from "../../data/text/corpus";
+import { loadCorpus } from "../../data/text/corpus";
 import { viteCorpusSource } from "../../data/text/sources-vite";
 import { VocabError } from "../../data/text/vocab";
 import type { JobSpec } from "../../io/types";
 import type { CharGptConfig } from "../../models/char-gpt";
 import { charGptParamCount } from "../../models/char-gpt";
-import type { CharGptPresetName } from "../../models/char-gpt-presets";
 import { SampleError, sampleCharGpt } from "../../models/char-gpt-sample";
 import {
   charGptConfigFor,
@@ -22,17 +21,10 @@ import {
   encodeCorpus,
   evaluateCharGpt,
 } from "../../models/char-gpt-train";
-import { charGptSetup, checkCharGptFits } from "../../run/run-char-gpt";
+import { charGptSetup, checkCharGptFits, lmModel } from "../../run/run-char-gpt";
 import { Trainer } from "../../train/trainer";
 import type { LmSnapshot } from "../lm-snapshot";
 import type { Job } from "./job";
-
-/** Parse "char-gpt-<dataset>-<preset>" (a name that is also safe in a file name). */
-export function lmModel(model: string): { dataset: DatasetName; preset: CharGptPresetName } {
-  const m = /^char-gpt-(names|moby-dick)-(tiny|small)$/.exec(model);
-  if (!m) throw new Error(`lm: unknown model '${model}'`);
-  return { dataset: m[1] as DatasetName, preset: m[2] as CharGptPresetName };
-}
 
 /** Training FLOPs per token: 3 × (2 × the matmul weights + the attention's 2·2·T·C per layer, causal ~half). */
 export function flopsPerToken(c: CharGptConfig): number {
