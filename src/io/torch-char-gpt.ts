@@ -93,8 +93,9 @@ export interface CharGptTorchFile {
   vocab: Vocab;
   /** The corpus it trained on (workbench.dataset). */
   dataset: string;
-  /** The run's peak learning rate and windows per step, when the file says. */
+  /** The rate of the run's last step, its schedule's peak and its windows per step, when the file says. */
   lr?: number;
+  peakLr?: number;
   batch?: number;
   imported: ImportedWeights;
 }
@@ -118,6 +119,7 @@ export function readCharGptTorchFile(backend: Backend, bytes: Uint8Array): CharG
   try {
     const imported = readTorchFile(bytes, "char-gpt", model);
     const lr = positive(metadata["workbench.lr"]);
+    const peakLr = positive(metadata["workbench.peak_lr"]);
     const batch = positive(metadata["workbench.batch"]);
     return {
       config,
@@ -125,6 +127,7 @@ export function readCharGptTorchFile(backend: Backend, bytes: Uint8Array): CharG
       dataset,
       imported,
       ...(lr !== undefined ? { lr } : {}),
+      ...(peakLr !== undefined ? { peakLr } : {}),
       ...(batch !== undefined && Number.isInteger(batch) ? { batch } : {}),
     };
   } finally {
@@ -142,7 +145,8 @@ export function charGptWeightsFromTorch(backend: Backend, bytes: Uint8Array): Ch
     version: 1,
     dataset: f.dataset,
     step: f.imported.step,
-    ...(f.lr !== undefined ? { lr: f.lr } : {}),
+    ...(f.peakLr !== undefined ? { lr: f.peakLr } : {}),
+    ...(f.lr !== undefined ? { finalLr: f.lr } : {}),
     ...(f.batch !== undefined ? { batch: f.batch } : {}),
     config: f.config,
     vocab: [...f.vocab.chars],
@@ -156,11 +160,14 @@ export interface CharGptExport {
   trainLoss: number;
 }
 
-/** A trained char-gpt as a safetensors file, with its corpus's vocabulary and training-text sample. */
+/**
+ * A trained char-gpt as a safetensors file, with its corpus's vocabulary and training-text sample; `lr` is the rate
+ * of its last step, `peakLr` its schedule's peak.
+ */
 export async function exportCharGpt(
   model: CharGPT,
   corpus: TextCorpus,
-  info: { step: number; lr: number; batch: number },
+  info: { step: number; lr: number; peakLr: number; batch: number },
 ): Promise<CharGptExport> {
   const text = charGptText(corpus);
   const seed = model.config.seed;
@@ -176,7 +183,8 @@ export async function exportCharGpt(
 
 /**
  * The command line's weights file as a safetensors file. Refused when the file's vocabulary is not the corpus's.
- * A file without its learning rate or batch takes its preset's (or the small preset's, for another shape).
+ * A file without its learning rates or batch takes its preset's (the small preset's, for another shape): the peak,
+ * the final rate of its schedule, the batch.
  */
 export async function exportCharGptWeights(
   backend: Backend,
@@ -188,7 +196,8 @@ export async function exportCharGptWeights(
     const preset = CHAR_GPT_PRESETS[charGptPresetOf(w.config) ?? "small"].training;
     const e = await exportCharGpt(model, corpus, {
       step: w.step,
-      lr: w.lr ?? preset.lr,
+      lr: w.finalLr ?? preset.minLr,
+      peakLr: w.lr ?? preset.lr,
       batch: w.batch ?? preset.batch,
     });
     return { ...e, weights: w };

@@ -8,7 +8,9 @@
 //   workbench.config         the twin's constructor arguments, JSON (twinConfig)
 //   workbench.step           training steps done
 //   workbench.seed           the seed of these weights; workbench.seeds: how many were trained, how it was chosen
-//   workbench.lr             the learning rate the run used
+//   workbench.lr             the learning rate the run used; char-gpt: the rate of its last step (its cosine
+//                            schedule ends at a tenth of the peak), so PyTorch goes on where the run stopped
+//   workbench.peak_lr        char-gpt: the peak of that schedule (the rate the workbench's --lr and panel take)
 //   workbench.train_loss     the training objective at these weights on all the training data (objectiveLoss)
 //   workbench.data           the training data as JSON, so PyTorch continues on exactly the rows trained on:
 //                            regression {"x": [[features]], "y": [...], "labels": [...]}, transformer
@@ -322,6 +324,8 @@ export interface ExportInfo {
   trainLoss: number;
   /** Examples per training step, when the twin's continuation should use the same (char-gpt's windows). */
   batch?: number;
+  /** The schedule's peak rate, when `lr` is the rate of the last step (char-gpt). */
+  peakLr?: number;
 }
 
 /** Refuses a model the registry marks as having no PyTorch twin, naming it. */
@@ -361,6 +365,7 @@ export async function exportModel(
     metadata["workbench.dataset"] = text.dataset;
   }
   if (info.batch !== undefined) metadata["workbench.batch"] = String(info.batch);
+  if (info.peakLr !== undefined) metadata["workbench.peak_lr"] = String(info.peakLr);
   return writeSafetensors(tensors, metadata);
 }
 

@@ -14,6 +14,19 @@
 // In src/nn only Linear owns a parameter named "weight", only Embedding one named "table" and only LayerNorm the
 // "gamma" and "beta", so the last part of a name says which layer it belongs to; a name none of these rules
 // covers is refused rather than guessed.
+//
+// char-gpt (models/char-gpt.ts) by these rules:
+//   tokens.table [V, C]             tokens.weight [V, C]
+//   positions.table [T, C]          positions.weight [T, C]
+//   blocks.i.ln1 / ln2 / lnF        blocks.i.ln1.weight, .bias, ... lnF.weight, lnF.bias
+//   blocks.i.attn.{q,k,v,o}         blocks.i.attn.q.weight [C, C] (transposed), .bias [C]
+//   blocks.i.mlp.0 / mlp.1          blocks.i.mlp.0.weight [4C, C], mlp.1.weight [C, 4C] (transposed), .bias
+//   head.weight [C, V] (untied)     head.weight [V, C] (transposed)
+// Its head is tied to the token table by default, and then neither side has a head parameter: here the logits
+// are h·tokens.tableᵀ, in the twin F.linear(h, tokens.weight). So the shared matrix is in the state_dict and in
+// the file once, as "tokens.weight", and a file with a "head.weight" is of an untied model (a tied model refuses
+// it as a tensor it does not have). A safetensors file has no shared tensors (the safetensors library refuses to
+// write one tensor under two names); with this rule no tensor is written twice.
 
 export interface Tensor32 {
   shape: number[];

@@ -1,8 +1,10 @@
 // The weights file of a character-level GPT: its configuration, vocabulary and parameters as JSON,
-//   { "format": "webgpu-workbench/char-gpt", "version": 1, "dataset": "names", "step": 600, "lr": 0.01, "batch": 32,
+//   { "format": "webgpu-workbench/char-gpt", "version": 1, "dataset": "names", "step": 600,
+//     "lr": 0.01, "finalLr": 0.001, "batch": 32,
 //     "config": { "vocab": 28, "context": 16, ... }, "vocab": ["\n", "-", "a", ...],
 //     "params": { "tokens.table": { "shape": [28, 32], "data": [...] }, ... } }
-// ("lr", the run's peak learning rate, and "batch", windows per step, may be absent.)
+// ("lr", the last run's peak learning rate, "finalLr", the rate of its last step, and "batch", windows per step,
+// may be absent.)
 // Loading refuses a file from another vocabulary or model shape, naming the difference.
 
 import type { Context } from "../autograd/variable";
@@ -17,6 +19,7 @@ export interface CharGptWeights {
   dataset: string;
   step: number;
   lr?: number;
+  finalLr?: number;
   batch?: number;
   config: CharGptConfig;
   vocab: string[];
@@ -30,7 +33,7 @@ export class WeightsMismatchError extends Error {
 export async function saveCharGpt(
   model: CharGPT,
   vocab: Vocab,
-  meta: { dataset: string; step: number; lr?: number; batch?: number },
+  meta: { dataset: string; step: number; lr?: number; finalLr?: number; batch?: number },
 ): Promise<CharGptWeights> {
   const params: CharGptWeights["params"] = {};
   for (const [name, p] of model.namedParameters())

@@ -14,7 +14,12 @@ import { DATASETS, loadCorpus } from "../data/text/corpus";
 import { DEFAULT_LIMITS } from "../io/settings";
 import { ATTENTION_FUSED_MAX_D } from "../kernels/attention/shape";
 import { type CharGptConfig, charGptParamCount, checkCharGptConfig } from "../models/char-gpt";
-import { CHAR_GPT_PRESETS, type CharGptPresetName, charGptPreset } from "../models/char-gpt-presets";
+import {
+  CHAR_GPT_PRESETS,
+  type CharGptPresetName,
+  type CharGptTraining,
+  charGptPreset,
+} from "../models/char-gpt-presets";
 import { sampleCharGpt } from "../models/char-gpt-sample";
 import {
   charGptConfigFor,
@@ -30,6 +35,7 @@ import {
   loadCharGpt,
   saveCharGpt,
 } from "../models/char-gpt-weights";
+import { scheduledLr } from "../nn/schedule";
 import { Trainer } from "../train/trainer";
 import type { RunOptions } from "./run-types";
 
@@ -136,6 +142,11 @@ export function checkCharGptFits(c: CharGptConfig, batch: number, backend: Backe
       );
     }
   }
+}
+
+/** The learning rate of step `step` (1-based: the last of `step` steps) of a run with this recipe. */
+export function charGptFinalLr(training: CharGptTraining, step: number): number {
+  return scheduledLr(training.lr, charGptTrainConfig(training).schedule, Math.max(0, step - 1));
 }
 
 /** The run's preset, shape and training recipe from the options (defaults: the small preset on Moby-Dick). */
@@ -264,10 +275,18 @@ export async function runCharGpt(
     backend: backend.name,
     adapter: backend.name === "webgpu" ? backend.description : null,
   };
+  // The rates of this run (a run of 0 steps keeps the loaded file's).
+  const rates =
+    steps > 0
+      ? { lr: training.lr, finalLr: charGptFinalLr(training, steps) }
+      : {
+          ...(loaded?.lr !== undefined ? { lr: loaded.lr } : {}),
+          ...(loaded?.finalLr !== undefined ? { finalLr: loaded.finalLr } : {}),
+        };
   const weights = await saveCharGpt(model, data.vocab, {
     dataset,
     step: (loaded?.step ?? 0) + steps,
-    lr: training.lr,
+    ...rates,
     batch: training.batch,
   });
   return { kind: "char-gpt", report, weights };

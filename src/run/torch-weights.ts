@@ -20,7 +20,7 @@ import { charGptConfigFor } from "../models/char-gpt-train";
 import { modelEntry, RECIPE_BATCH } from "../models/registry";
 import type { RegressionModel } from "../models/regression";
 import { quoted } from "../util/printable";
-import { lmModel, lmModelName } from "./run-char-gpt";
+import { charGptFinalLr, charGptSetup, lmModel, lmModelName } from "./run-char-gpt";
 import { pageOf } from "./run-weights";
 
 export interface ConvertedWeights {
@@ -134,7 +134,7 @@ export async function charGptFileToPageWeights(
   const training = CHAR_GPT_PRESETS[preset].training;
   const settings = {
     backend: "auto" as const,
-    lr: f.lr ?? training.lr,
+    lr: f.peakLr ?? training.lr,
     batch: f.batch ?? training.batch,
     seed: c.seed,
   };
@@ -181,7 +181,9 @@ async function charGptDownload(
   const run = file.runs.find((r) => r.name === "char-gpt");
   if (!run) throw new TorchFileError(`the file has no run of model 'char-gpt'`);
   const corpus = await loadCorpus(dataset, source);
-  const { seed, lr, batch } = file.settings;
+  const { seed, lr, batch, steps } = file.settings;
+  // The page's schedule (jobs/lm-job.ts): its rate at the file's last step is where PyTorch goes on.
+  const { training } = charGptSetup({ model: "char-gpt", dataset, preset, steps, lr, seed, batch });
   const model = new CharGPT(
     new Context(backend),
     charGptConfigFor(corpus.vocab, CHAR_GPT_PRESETS[preset].model, { seed }),
@@ -196,7 +198,8 @@ async function charGptDownload(
         ]),
       ),
     );
-    const { bytes } = await exportCharGpt(model, corpus, { step: file.step, lr, batch });
+    const finalLr = charGptFinalLr(training, file.step);
+    const { bytes } = await exportCharGpt(model, corpus, { step: file.step, lr: finalLr, peakLr: lr, batch });
     return { filename: `${file.model}-step${file.step}-seed${seed}.safetensors`, bytes, seed };
   } finally {
     for (const p of model.parameters()) p.free();

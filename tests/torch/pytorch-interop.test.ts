@@ -1,7 +1,9 @@
 // Every registry model through real PyTorch and back: trained briefly on the CPU backend, exported as
 // safetensors, loaded into its twin (src/torch/workbench_torch.py) by the shipped continuation script, which runs
 // the same inputs, trains 20 more steps with AdamW and writes its state_dict back; the workbench imports that file
-// and must compute what PyTorch computed. The last test runs the script under torchrun with 2 CPU processes (gloo).
+// and must compute what PyTorch computed. char-gpt trains with its tiny preset on the names corpus and continues on
+// the training-text sample its file carries. The last tests run the script under torchrun with 2 CPU processes
+// (gloo), for the transformer and for char-gpt.
 //
 // Needs Debian's PyTorch at /usr/bin/python3; without it every test here fails with the command that installs it.
 
@@ -13,14 +15,20 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Context } from "../../src/autograd/variable";
 import { CpuBackend } from "../../src/backend/cpu";
 import { recipeData } from "../../src/data/recipe";
+import { loadCorpus, type TextCorpus } from "../../src/data/text/corpus";
+import { nodeCorpusSource } from "../../src/data/text/sources-node";
 import { readSafetensors } from "../../src/io/safetensors";
+import { charGptConfigOf, exportCharGptWeights } from "../../src/io/torch-char-gpt";
 import {
   applyParams,
+  charGptText,
   exportTrained,
   importTorchFile,
   objectiveLoss,
   seedParams,
 } from "../../src/io/torch-file";
+import { CharGPT } from "../../src/models/char-gpt";
+import { loadCharGpt } from "../../src/models/char-gpt-weights";
 import {
   type ModelName,
   modelEntry,
@@ -30,6 +38,7 @@ import {
 import { featurize, type RegressionModel } from "../../src/models/regression";
 import type { Transformer } from "../../src/models/transformer";
 import type { Module } from "../../src/nn/module";
+import { runCharGpt } from "../../src/run/run-char-gpt";
 import { runModel } from "../../src/run/run-model";
 
 const PYTHON = "/usr/bin/python3";
@@ -37,6 +46,8 @@ const INSTALL = "apt-get install -y --no-install-recommends python3-torch python
 const SCRIPT = resolve(import.meta.dirname, "../../src/torch/continue_training.py");
 const backend = new CpuBackend();
 let dir = "";
+/** char-gpt's corpus: the names (its tiny preset's). */
+let names: TextCorpus;
 
 interface Report {
   model: string;
@@ -65,7 +76,7 @@ function python(args: string[]): string {
   return r.stdout;
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   const r = spawnSync(PYTHON, ["-c", "import torch, numpy"], { encoding: "utf8" });
   if (r.error || r.status !== 0) {
     throw new Error(
@@ -74,18 +85,28 @@ beforeAll(() => {
     );
   }
   dir = mkdtempSync(join(tmpdir(), "wb-torch-"));
+  names = await loadCorpus("names", nodeCorpusSource);
 });
 
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Inputs the model did not train on: another data seed's rows, and the same rows with x doubled (out of range). */
+/**
+ * Inputs the model did not train on: another data seed's rows, and the same rows with x doubled (out of range);
+ * char-gpt's, 12 windows of the validation text.
+ */
 function inputsFor(
   name: ModelName,
   model: Module,
 ): { rows: number[][]; shape: number[]; data: Float32Array } {
   const entry = modelEntry(name);
+  if (entry.data === "text") {
+    const T = (model as CharGPT).config.context;
+    const ids = names.vocab.encode(names.val);
+    const rows = Array.from({ length: 12 }, (_, i) => Array.from(ids.subarray(100 * i, 100 * i + T)));
+    return { rows, shape: [rows.length, T], data: Float32Array.from(rows.flat()) };
+  }
   if (entry.data === "recipe") {
     const rows = recipeData({ seed: 7 })
       .test.slice(0, 12)
@@ -103,7 +124,7 @@ function inputsFor(
   return { rows, shape: [rows.length, F], data };
 }
 
-/** The workbench's outputs on those inputs: predictions [N], or the transformer's logits [B, T, V]. */
+/** The workbench's outputs on those inputs: predictions [N], or the sequence models' logits [B, T, V]. */
 async function outputsOf(
   name: ModelName,
   model: Module,
@@ -115,8 +136,8 @@ async function outputsOf(
     const x = ctx.constant(data, shape);
     return await ctx
       .noGrad(() =>
-        modelEntry(name).data === "recipe"
-          ? (model as Transformer).forward(x)
+        modelEntry(name).data === "recipe" || modelEntry(name).data === "text"
+          ? (model as Transformer | CharGPT).forward(x)
           : (model as RegressionModel).predict(x),
       )
       .read();
@@ -138,8 +159,20 @@ function compare(ours: Float32Array, theirs: unknown): { err: number; scale: num
   return { err, scale };
 }
 
-/** Train `name` briefly (2 seeds) on the CPU, export the best seed; the exported seed's model on the workbench. */
+/**
+ * Train `name` briefly (2 seeds) on the CPU, export the best seed; the exported seed's model on the workbench.
+ * char-gpt: one seed of the tiny preset on the names.
+ */
 async function trainAndExport(name: ModelName, steps: number) {
+  if (name === "char-gpt") {
+    const opts = { model: name, dataset: "names", preset: "tiny", steps } as const;
+    const result = await runCharGpt(backend, opts, nodeCorpusSource);
+    const { bytes } = await exportCharGptWeights(backend, result.weights, names);
+    const { model } = loadCharGpt(new Context(backend), result.weights);
+    const file = join(dir, `${name}.safetensors`);
+    writeFileSync(file, bytes);
+    return { model: model as Module, file, bytes };
+  }
   const result = await runModel(backend, { model: name, steps, seeds: 2, progressMs: 1e9 });
   const exported = await exportTrained(backend, result.weights, name);
   expect(exported.seed).toBe(result.report.seed);
@@ -150,7 +183,14 @@ async function trainAndExport(name: ModelName, steps: number) {
   return { model, file, bytes: exported.bytes };
 }
 
-const stepsFor = (name: ModelName) => (name === "transformer" ? 30 : 60);
+const stepsFor = (name: ModelName) => (name === "transformer" || name === "char-gpt" ? 30 : 60);
+
+/** The model a file imports into: the registry's build, or char-gpt as its file's config builds it (seed 99). */
+function freshFor(name: ModelName, bytes: Uint8Array): Module {
+  const ctx = new Context(backend);
+  if (name !== "char-gpt") return modelEntry(name).build(ctx, 99);
+  return new CharGPT(ctx, { ...charGptConfigOf(readSafetensors(bytes).metadata), seed: 99 });
+}
 
 describe("workbench ↔ PyTorch", () => {
   it.each(TORCH_MODEL_NAMES)(
@@ -180,7 +220,8 @@ describe("workbench ↔ PyTorch", () => {
       expect(before.scale).toBeGreaterThan(0);
       expect(before.err).toBeLessThanOrEqual(1e-5 * before.scale);
       const wbLoss = Number(readSafetensors(bytes).metadata["workbench.train_loss"]);
-      expect(wbLoss).toBeCloseTo(await objectiveLoss(name, model, 1), 10);
+      const text = name === "char-gpt" ? charGptText(names) : undefined;
+      expect(wbLoss).toBeCloseTo(await objectiveLoss(name, model, 1, text), 10);
       expect(Math.abs(report.loss_before - wbLoss)).toBeLessThanOrEqual(1e-5 * wbLoss);
 
       // 2. Training continues in PyTorch: 20 AdamW steps lower the loss on the whole training set.
@@ -188,8 +229,9 @@ describe("workbench ↔ PyTorch", () => {
       expect(report.loss_after).toBeLessThan(report.loss_before);
 
       // 3. PyTorch's state_dict, written back, imports into the workbench and gives PyTorch's outputs.
-      const fresh = modelEntry(name).build(new Context(backend), 99);
-      const imported = importTorchFile(readFileSync(out), name, fresh);
+      const outBytes = readFileSync(out);
+      const fresh = freshFor(name, outBytes);
+      const imported = importTorchFile(outBytes, name, fresh);
       expect(imported.step).toBe(stepsFor(name) + 20);
       const after = compare(await outputsOf(name, fresh, inputs.shape, inputs.data), report.outputs_after);
       expect(after.err).toBeLessThanOrEqual(1e-5 * after.scale);
@@ -199,45 +241,55 @@ describe("workbench ↔ PyTorch", () => {
     300_000,
   );
 
-  it("continues under torchrun with 2 CPU processes (gloo): the loss falls, both ranks end with the same weights", async () => {
-    const { file } = await trainAndExport("transformer", 30);
-    const reportPath = join(dir, "ddp.json");
-    const out = join(dir, "ddp.safetensors");
-    const stdout = python([
-      "-m",
-      "torch.distributed.run",
-      "--standalone",
-      "--nproc_per_node=2",
-      // Debian 12's torch 1.13 on Python 3.11 cannot parse its own default output settings ("0").
-      "--redirects",
-      "1",
-      "--tee",
-      "1",
-      SCRIPT,
-      file,
-      "--steps",
-      "8",
-      "--out",
-      out,
-      "--report",
-      reportPath,
-    ]);
-    expect(stdout).toMatch(/2 process\(es\) on cpu/);
-    const [r0, r1] = [0, 1].map((r) => JSON.parse(readFileSync(`${reportPath}.rank${r}`, "utf8")) as Report);
-    expect([r0!.world_size, r0!.rank, r1!.world_size, r1!.rank]).toEqual([2, 0, 2, 1]);
-    // Each rank trained on its own batches (different losses), yet the averaged gradients keep them in step.
-    expect(r0!.local_losses[0]).not.toBe(r1!.local_losses[0]);
-    expect(r1!.losses).toEqual(r0!.losses);
-    expect(Object.keys(r1!.weights)).toEqual(Object.keys(r0!.weights));
-    for (const [k, w] of Object.entries(r0!.weights)) expect(r1!.weights[k]).toEqual(w);
-    expect(r0!.loss_after).toBeLessThan(r0!.loss_before);
-    // Rank 0's file imports into the workbench with its weights.
-    const fresh = modelEntry("transformer").build(new Context(backend), 5);
-    importTorchFile(readFileSync(out), "transformer", fresh);
-    const head = await fresh
-      .namedParameters()
-      .find(([n]) => n === "head.bias")![1]
-      .read();
-    expect([...head]).toEqual([...Float32Array.from(r0!.weights["head.bias"]!)]);
-  }, 300_000);
+  // One parameter compared after the import: (workbench name, PyTorch name).
+  const probe = { transformer: ["head.bias", "head.bias"], "char-gpt": ["lnF.beta", "lnF.bias"] } as const;
+  it.each(["transformer", "char-gpt"] as const)(
+    "%s continues under torchrun with 2 CPU processes (gloo): the loss falls, both ranks end with the same weights",
+    async (name) => {
+      const { file } = await trainAndExport(name, 30);
+      const reportPath = join(dir, `ddp-${name}.json`);
+      const out = join(dir, `ddp-${name}.safetensors`);
+      const stdout = python([
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node=2",
+        // Debian 12's torch 1.13 on Python 3.11 cannot parse its own default output settings ("0").
+        "--redirects",
+        "1",
+        "--tee",
+        "1",
+        SCRIPT,
+        file,
+        "--steps",
+        "8",
+        "--out",
+        out,
+        "--report",
+        reportPath,
+      ]);
+      expect(stdout).toMatch(/2 process\(es\) on cpu/);
+      const [r0, r1] = [0, 1].map(
+        (r) => JSON.parse(readFileSync(`${reportPath}.rank${r}`, "utf8")) as Report,
+      );
+      expect([r0!.world_size, r0!.rank, r1!.world_size, r1!.rank]).toEqual([2, 0, 2, 1]);
+      // Each rank trained on its own batches (different losses), yet the averaged gradients keep them in step.
+      expect(r0!.local_losses[0]).not.toBe(r1!.local_losses[0]);
+      expect(r1!.losses).toEqual(r0!.losses);
+      expect(Object.keys(r1!.weights)).toEqual(Object.keys(r0!.weights));
+      for (const [k, w] of Object.entries(r0!.weights)) expect(r1!.weights[k]).toEqual(w);
+      expect(r0!.loss_after).toBeLessThan(r0!.loss_before);
+      // Rank 0's file imports into the workbench with its weights.
+      const bytes = readFileSync(out);
+      const fresh = freshFor(name, bytes);
+      importTorchFile(bytes, name, fresh);
+      const [ours, theirs] = probe[name];
+      const got = await fresh
+        .namedParameters()
+        .find(([n]) => n === ours)![1]
+        .read();
+      expect([...got]).toEqual([...Float32Array.from(r0!.weights[theirs]!)]);
+    },
+    300_000,
+  );
 });
