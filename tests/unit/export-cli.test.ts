@@ -1,5 +1,6 @@
 // `npm run export` and `npm run train -- --export / --load FILE.safetensors` on the CPU: the two exports of one
-// training agree, a safetensors file trains on, and bad arguments or files are refused with a message.
+// training agree (a regression model's, char-gpt's), a safetensors file trains on, and bad arguments or files are
+// refused with a message.
 
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -55,6 +56,57 @@ describe("npm run export", () => {
     const io4 = quiet();
     expect(await trainMain(["relu2", "--backend", "cpu", "--steps", "5", "--load", direct], io4)).toBe(1);
     expect(io4.errors.join("\n")).toMatch(/weights of model 'relu10', not of model 'relu2'/);
+  }, 120_000);
+
+  test("char-gpt: train --export and export --load write the same file, which --load trains on", async () => {
+    const weights = join(dir, "cg.json");
+    const direct = join(dir, "cg.safetensors");
+    const io = quiet();
+    const argv = ["char-gpt", "--dataset", "names", "--backend", "cpu", "--steps", "5"];
+    const firstReport = join(dir, "cg-first.json");
+    expect(await trainMain([...argv, "--save", weights, "--export", direct, "--json", firstReport], io)).toBe(
+      0,
+    );
+    expect(io.errors).toEqual([]);
+    expect(io.lines.at(-1)).toMatch(
+      /^safetensors \(loss [\d.]+ nats\/char on its names sample\) written to /,
+    );
+    const viaFile = join(dir, "cg-via-file.safetensors");
+    const io2 = quiet();
+    expect(await exportMain(["--load", weights, "--out", viaFile], io2)).toBe(0);
+    expect(io2.lines[0]).toMatch(
+      /^export: char-gpt, step 5, seed 1 \(loss [\d.]+ nats\/char on its names sample\)/,
+    );
+    expect(readFileSync(viaFile)).toEqual(readFileSync(direct));
+    const meta = readSafetensors(readFileSync(direct)).metadata;
+    expect(meta["workbench.dataset"]).toBe("names");
+    expect(meta["workbench.peak_lr"]).toBe("0.01");
+
+    // Without --dataset or --preset, the file's corpus and shape decide; at 0 steps its loss is the run's.
+    const report = join(dir, "cg-report.json");
+    const io3 = quiet();
+    expect(
+      await trainMain(
+        ["char-gpt", "--backend", "cpu", "--steps", "0", "--load", direct, "--json", report],
+        io3,
+      ),
+    ).toBe(0);
+    expect(io3.lines[0]).toBe(`train: char-gpt on names, preset tiny, 0 steps, from ${direct}`);
+    const again = JSON.parse(readFileSync(report, "utf8"));
+    const first = JSON.parse(readFileSync(firstReport, "utf8"));
+    expect(again.config).toEqual(first.config);
+    expect(again.final.valLoss).toBeCloseTo(first.final.valLoss, 5);
+    const io4 = quiet();
+    expect(
+      await trainMain(
+        ["char-gpt", "--dataset", "moby-dick", "--preset", "tiny", "--backend", "cpu", "--load", direct],
+        io4,
+      ),
+    ).toBe(1);
+    expect(io4.errors.join("\n")).toContain("trained on another vocabulary (28 characters instead of 81)");
+    const io5 = quiet();
+    expect(await exportMain(["--load", weights, "--out", viaFile, "--model", "relu2"], io5)).toBe(1);
+    expect(io5.errors[0]).toMatch(/holds weights of 'char-gpt', not of model 'relu2'/);
   }, 120_000);
 
   test("bad arguments and bad files", async () => {

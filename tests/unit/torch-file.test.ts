@@ -1,27 +1,69 @@
-// Export and import of registry models as safetensors (src/io/torch-file.ts, torch-layout.ts,
-// run/torch-weights.ts), without PyTorch: names and layouts, one seed out of a K-seed run, and every refusal
-// leaving the model untouched. tests/torch/ runs the same files through real PyTorch.
+// Export and import of registry models as safetensors (src/io/torch-file.ts, torch-layout.ts, torch-char-gpt.ts,
+// run/torch-weights.ts), without PyTorch: names and layouts (char-gpt's tied head), one seed out of a K-seed run,
+// char-gpt's sample and its page's files, and every refusal leaving the model untouched. tests/torch/ runs the
+// same files through real PyTorch.
 
 import { describe, expect, it } from "vitest";
 import { Context } from "../../src/autograd/variable";
 import { CpuBackend } from "../../src/backend/cpu";
+import { loadCorpus } from "../../src/data/text/corpus";
+import { nodeCorpusSource } from "../../src/data/text/sources-node";
+import { Vocab } from "../../src/data/text/vocab";
 import { readSafetensors, writeSafetensors } from "../../src/io/safetensors";
+import { exportCharGpt, readCharGptTorchFile } from "../../src/io/torch-char-gpt";
 import {
+  CHAR_GPT_SAMPLE_CHARS,
+  type CharGptText,
+  charGptText,
   exportModel,
   exportTrained,
   importTorchFile,
+  objectiveLoss,
+  sampleWindows,
   seedParams,
   TorchFileError,
   trainingLoss,
 } from "../../src/io/torch-file";
 import { torchNameOf } from "../../src/io/torch-layout";
-import { parseWeightsFile } from "../../src/io/weights";
+import { SAVED_JOB_VERSION } from "../../src/io/types";
+import { parseWeightsFile, toWeightsFile } from "../../src/io/weights";
+import { CharGPT, type CharGptConfig } from "../../src/models/char-gpt";
+import { CHAR_GPT_PRESETS } from "../../src/models/char-gpt-presets";
+import { evaluateCharGpt } from "../../src/models/char-gpt-train";
 import { type ModelName, modelEntry, TORCH_MODEL_NAMES } from "../../src/models/registry";
 import type { Module } from "../../src/nn/module";
 import { runModel } from "../../src/run/run-model";
-import { torchDownloads, torchFileModel, torchFileToWeights } from "../../src/run/torch-weights";
+import {
+  charGptFileToPageWeights,
+  torchDownloads,
+  torchFileModel,
+  torchFileToWeights,
+} from "../../src/run/torch-weights";
 
 const backend = new CpuBackend();
+
+/** char-gpt with the tiny preset's shape over 28 characters (the names'), tied unless asked. */
+const tinyConfig = (seed: number, tieWeights = true): CharGptConfig => ({
+  vocab: 28,
+  ...CHAR_GPT_PRESETS.tiny.model,
+  tieWeights,
+  seed,
+});
+
+/** A registry model of seed `seed`; char-gpt at the tiny preset's shape (its registry default is the small one). */
+const build = (name: ModelName, seed: number): Module =>
+  name === "char-gpt"
+    ? new CharGPT(new Context(backend), tinyConfig(seed))
+    : modelEntry(name).build(new Context(backend), seed);
+
+/** A made-up corpus sample of 28 characters for char-gpt's files (the metadata carries one). */
+const letters = new Vocab(Array.from({ length: 28 }, (_, i) => String.fromCharCode(97 + i)));
+const madeUp: CharGptText = {
+  dataset: "made-up",
+  vocab: letters,
+  text: Array.from({ length: 200 }, (_, i) => letters.chars[(i * 7) % 28]).join(""),
+};
+const textFor = (name: ModelName) => (name === "char-gpt" ? madeUp : undefined);
 
 async function values(m: Module): Promise<Map<string, Float32Array>> {
   const out = new Map<string, Float32Array>();
@@ -32,15 +74,15 @@ async function values(m: Module): Promise<Map<string, Float32Array>> {
 const info = { step: 7, seed: 1, choice: "1 (the only one)", lr: 0.01, dataSeed: 1, trainLoss: 1 };
 
 async function exported(name: ModelName, seed = 1): Promise<Uint8Array> {
-  return exportModel(name, modelEntry(name).build(new Context(backend), seed), { ...info, seed });
+  return exportModel(name, build(name, seed), { ...info, seed }, textFor(name));
 }
 
 describe("PyTorch layout", () => {
   it.each(TORCH_MODEL_NAMES)(
     "%s: every parameter has one PyTorch name; Linear weights are transposed",
     async (name) => {
-      const model = modelEntry(name).build(new Context(backend), 3);
-      const bytes = await exportModel(name, model, info);
+      const model = build(name, 3);
+      const bytes = await exportModel(name, model, info, textFor(name));
       const file = readSafetensors(bytes);
       const named = model.namedParameters();
       expect(file.tensors.size).toBe(named.length);
@@ -84,9 +126,9 @@ describe("PyTorch layout", () => {
   });
 
   it.each(TORCH_MODEL_NAMES)("%s: import restores exactly the exported values", async (name) => {
-    const from = modelEntry(name).build(new Context(backend), 5);
-    const bytes = await exportModel(name, from, info);
-    const into = modelEntry(name).build(new Context(backend), 6);
+    const from = build(name, 5);
+    const bytes = await exportModel(name, from, info, textFor(name));
+    const into = build(name, 6);
     const before = await values(into);
     const imported = importTorchFile(bytes, name, into);
     expect(imported.step).toBe(7);
@@ -249,13 +291,156 @@ describe("import refuses bad files and leaves the model untouched", () => {
   });
 });
 
-describe("a model without a PyTorch twin", () => {
-  it("char-gpt is refused by export and import, naming it", async () => {
-    const model = modelEntry("char-gpt").build(new Context(backend), 1);
-    await expect(exportModel("char-gpt", model, info)).rejects.toThrow(
-      "'char-gpt' has no PyTorch twin in src/torch/workbench_torch.py",
+describe("char-gpt", () => {
+  it("names its tensors as torch.nn does; a tied head is tokens.weight alone, an untied one head.weight [V, C]", async () => {
+    const tied = readSafetensors(await exported("char-gpt"));
+    const shapes = Object.fromEntries([...tied.tensors].map(([n, t]) => [n, t.shape]));
+    expect(shapes).toMatchObject({
+      "tokens.weight": [28, 32],
+      "positions.weight": [16, 32],
+      "blocks.0.ln1.weight": [32],
+      "blocks.0.attn.q.weight": [32, 32],
+      "blocks.0.attn.o.bias": [32],
+      "blocks.0.mlp.0.weight": [128, 32],
+      "blocks.0.mlp.1.weight": [32, 128],
+      "lnF.weight": [32],
+      "lnF.bias": [32],
+    });
+    expect(shapes["head.weight"]).toBeUndefined();
+    expect(JSON.parse(tied.metadata["workbench.config"]!)).toEqual({
+      kind: "char-gpt",
+      vocab: 28,
+      context: 16,
+      width: 32,
+      heads: 4,
+      layers: 1,
+      tie_weights: true,
+    });
+    expect(JSON.parse(tied.metadata["workbench.vocab"]!)).toEqual(letters.chars);
+    expect(JSON.parse(tied.metadata["workbench.data"]!)).toEqual({ text: madeUp.text });
+    expect(tied.metadata["workbench.dataset"]).toBe("made-up");
+
+    const model = new CharGPT(new Context(backend), tinyConfig(2, false));
+    const untied = readSafetensors(await exportModel("char-gpt", model, info, madeUp));
+    const ours = await model.head!.weight.read();
+    const head = untied.tensors.get("head.weight")!;
+    expect(head.shape).toEqual([28, 32]);
+    for (let c = 0; c < 32; c++)
+      for (let v = 0; v < 28; v++) expect(head.data[v * 32 + c]).toBe(ours[c * 28 + v]);
+    // The file's config rebuilds the untied model; a tied model has no head.weight and refuses the file.
+    const bytes = await exportModel("char-gpt", model, info, madeUp);
+    expect(readCharGptTorchFile(backend, bytes).config).toEqual({ ...tinyConfig(1, false), seed: 1 });
+    expect(() => importTorchFile(bytes, "char-gpt", build("char-gpt", 1))).toThrow(
+      "the file has a tensor 'head.weight' that model 'char-gpt' does not have",
     );
-    const bytes = await exported("transformer");
-    expect(() => importTorchFile(bytes, "char-gpt", model)).toThrow(TorchFileError);
+  });
+
+  it("the sample: the first characters of the training text, as context-long windows shifted by one", async () => {
+    const corpus = { name: "made-up", vocab: letters, train: "ab".repeat(CHAR_GPT_SAMPLE_CHARS) };
+    expect(charGptText(corpus).text).toHaveLength(CHAR_GPT_SAMPLE_CHARS);
+    const model = build("char-gpt", 1) as CharGPT;
+    const text = { ...madeUp, text: madeUp.text.slice(0, 50) };
+    const b = sampleWindows(model, text);
+    // (50 − 1) / 16 → 3 windows: characters 0..47 as inputs, 1..48 as targets.
+    const ids = letters.encode(text.text);
+    expect(b.batch).toBe(3);
+    expect([...b.inputs]).toEqual([...ids.subarray(0, 48)]);
+    expect([...b.targets]).toEqual([...ids.subarray(1, 49)]);
+    // The file's loss is the mean over every window's characters: the mean of three one-window batches.
+    const one = (w: number) => ({
+      ...b,
+      batch: 1,
+      inputs: b.inputs.slice(16 * w, 16 * w + 16),
+      targets: b.targets.slice(16 * w, 16 * w + 16),
+    });
+    const each = await evaluateCharGpt(model, [one(0), one(1), one(2)]);
+    expect(await objectiveLoss("char-gpt", model, 1, text)).toBeCloseTo(each, 6);
+    expect(() => sampleWindows(model, { ...madeUp, text: "abc" })).toThrow(
+      "the sample has 3 characters; a context of 16 needs at least 17",
+    );
+    await expect(exportModel("char-gpt", model, info)).rejects.toThrow(/carries a sample of its corpus/);
+  });
+
+  it("a file without its vocabulary, with another model's config or a vocabulary of another size is refused", async () => {
+    const f = readSafetensors(await exported("char-gpt"));
+    const without = (edit: (m: Record<string, string>) => void) => {
+      const m = { ...f.metadata };
+      edit(m);
+      return writeSafetensors(f.tensors, m);
+    };
+    const read = (bytes: Uint8Array) => () => readCharGptTorchFile(backend, bytes);
+    expect(read(without((m) => delete m["workbench.vocab"]))).toThrow(
+      "the file has no workbench.vocab metadata, which char-gpt needs",
+    );
+    expect(
+      read(
+        without((m) => {
+          m["workbench.config"] = JSON.stringify({ kind: "transformer" });
+        }),
+      ),
+    ).toThrow("workbench.config is not a char-gpt configuration (kind 'transformer')");
+    expect(
+      read(
+        without((m) => {
+          m["workbench.vocab"] = JSON.stringify(["a", "b"]);
+        }),
+      ),
+    ).toThrow("workbench.vocab has 2 characters, workbench.config says 28");
+    expect(read(without((m) => delete m["workbench.dataset"]))).toThrow(/no workbench.dataset metadata/);
+  });
+
+  it("the language-model page's weights file downloads for PyTorch and loads back; another corpus, shape or vocabulary is refused", async () => {
+    const names = await loadCorpus("names", nodeCorpusSource);
+    const model = new CharGPT(new Context(backend), { ...tinyConfig(1), vocab: names.vocab.size });
+    const params: Record<string, { shape: number[]; data: Float32Array }> = {};
+    for (const [n, v] of model.namedParameters()) params[n] = { shape: [...v.shape], data: await v.read() };
+    const settings = { backend: "auto" as const, lr: 0.01, steps: 40, batch: 32, seed: 1, seeds: 1 };
+    const page = toWeightsFile({
+      version: SAVED_JOB_VERSION,
+      spec: { kind: "lm", model: "char-gpt-names-tiny", settings },
+      step: 40,
+      runs: [{ name: "char-gpt", params, state: [], t: 0 }],
+      history: { train: [], test: [] },
+      savedAt: 0,
+    });
+    const [d] = await torchDownloads(backend, page, nodeCorpusSource);
+    expect(d!.filename).toBe("char-gpt-names-tiny-step40-seed1.safetensors");
+    const meta = readSafetensors(d!.bytes).metadata;
+    // At its last step (40 of 40) the page's cosine is at a tenth of the peak.
+    expect(Number(meta["workbench.lr"])).toBeCloseTo(0.001, 4);
+    expect(meta["workbench.peak_lr"]).toBe("0.01");
+    expect(Number(meta["workbench.train_loss"])).toBeCloseTo(
+      await objectiveLoss("char-gpt", model, 1, charGptText(names)),
+      6,
+    );
+    const back = (await charGptFileToPageWeights(backend, d!.bytes, nodeCorpusSource)).file;
+    expect(parseWeightsFile(JSON.stringify(back), "lm").spec).toEqual({
+      kind: "lm",
+      model: "char-gpt-names-tiny",
+      settings,
+    });
+    for (const [n, p] of Object.entries(params)) expect(back.runs[0]!.params[n]!.data).toEqual([...p.data]);
+
+    const refused = async (bytes: Uint8Array) => {
+      await expect(charGptFileToPageWeights(backend, bytes, nodeCorpusSource)).rejects.toThrow(
+        TorchFileError,
+      );
+      return charGptFileToPageWeights(backend, bytes, nodeCorpusSource).catch((e: Error) => e.message);
+    };
+    const text = charGptText(names);
+    const info40 = { ...info, step: 40 };
+    expect(
+      await refused(await exportModel("char-gpt", model, info40, { ...text, dataset: "shakespeare" })),
+    ).toBe("the file's corpus is 'shakespeare'; the language-model page trains moby-dick and names");
+    expect(
+      await refused(await exportModel("char-gpt", model, info40, { ...text, dataset: "moby-dick" })),
+    ).toBe("the file's vocabulary is not the moby-dick corpus's (28 characters instead of 81)");
+    const short = new CharGPT(new Context(backend), { ...tinyConfig(1), vocab: 28, context: 8 });
+    expect(await refused(await exportModel("char-gpt", short, info40, text))).toMatch(
+      /^the file's model \(1 layer\(s\), 4 heads, width 32, context 8, head tied\) is not one the page trains \(small: .*; tiny: 1 layer\(s\), 4 heads, width 32, context 16; head tied\)$/,
+    );
+    await expect(
+      exportCharGpt(model, { ...names, vocab: letters }, { step: 1, lr: 1, peakLr: 1, batch: 1 }),
+    ).rejects.toThrow(/outside the vocabulary/);
   });
 });
