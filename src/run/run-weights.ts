@@ -77,10 +77,31 @@ export function readWeights(text: string, model: string): LoadedWeights {
 }
 
 /** Seeds a file's run holds: the leading axis of a batched model's "w0", or the bank's "0.", "1.", … prefixes. */
-function seedCount(run: SavedRun): number {
+export function seedCount(run: SavedRun): number {
   const w0 = run.params["w0"];
   if (w0) return w0.shape[0]!;
   return new Set(Object.keys(run.params).map((n) => n.split(".")[0])).size;
+}
+
+/**
+ * A run of one seed as a run of K seeds that all start from it: a batched run's [1, …] tensors tiled to [K, …], a
+ * bank's "0.…" parameters copied to "1.…" … "K−1.…". Its optimizer state is not kept (it starts fresh).
+ */
+export function repeatSeeds(run: SavedRun, K: number): SavedRun {
+  if (seedCount(run) !== 1)
+    throw new WeightsFileError(`run ${quoted(run.name)} holds ${seedCount(run)} seeds, not 1`);
+  const params: SavedRun["params"] = {};
+  for (const [name, p] of Object.entries(run.params)) {
+    if (run.params["w0"]) {
+      const data = new Float32Array(K * p.data.length);
+      for (let k = 0; k < K; k++) data.set(p.data, k * p.data.length);
+      params[name] = { shape: [K, ...p.shape.slice(1)], data };
+    } else {
+      for (let k = 0; k < K; k++)
+        params[`${k}${name.slice(1)}`] = { shape: [...p.shape], data: p.data.slice() };
+    }
+  }
+  return { name: run.name, params, state: [], t: 0 };
 }
 
 /**

@@ -250,6 +250,11 @@ export class TrainingController implements ReactiveController {
     this.changed();
   }
 
+  /** Whether a run is built (training, paused, done or failed), so exportRun has weights to give. */
+  get hasRun(): boolean {
+    return this.worker !== null && this.state !== "starting";
+  }
+
   /** The current weights (and optimizer state) as the worker holds them. */
   exportRun(): Promise<SavedJob> {
     if (!this.worker) return Promise.reject(new Error("nothing is trained yet"));

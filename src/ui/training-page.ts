@@ -4,11 +4,12 @@
 
 import { css, html, LitElement, nothing } from "lit";
 import { CpuBackend } from "../backend/cpu";
+import type { CorpusSource } from "../data/text/corpus";
 import type { SettingName } from "../io/settings";
-import type { JobKind, JobSpec, TrainSettings } from "../io/types";
+import type { JobKind, JobSpec, SavedJob, TrainSettings } from "../io/types";
 import { checkWeightsSize, parseWeightsFile, toWeightsFile, WeightsFileError } from "../io/weights";
 import { modelEntry } from "../models/registry";
-import { torchDownloads, torchFileModel, torchFileToWeights } from "../run/torch-weights";
+import { torchDownloads, torchFileModel, torchFileToPageWeights } from "../run/torch-weights";
 import { quoted } from "../util/printable";
 import { lossColumns } from "./loss-columns";
 import { PALETTE } from "./plot-base";
@@ -21,6 +22,8 @@ import "./wb-trainer-panel";
 export abstract class TrainingPage extends LitElement {
   protected readonly training: TrainingController;
   private fileError = "";
+  /** What the last file load did, when there is more to say than the run it starts (the experts page's). */
+  protected loadNote = "";
 
   constructor(kind: JobKind) {
     super();
@@ -64,7 +67,8 @@ export abstract class TrainingPage extends LitElement {
     if (!urlHasSettings(location.search)) void this.training.restoreSaved(this.model);
   }
 
-  private spec(settings: TrainSettings): JobSpec {
+  /** The job these settings start (with the architecture fields' changes). */
+  protected spec(settings: TrainSettings): JobSpec {
     const arch = this.archChanges();
     return {
       kind: this.training.kind,
@@ -160,6 +164,7 @@ export abstract class TrainingPage extends LitElement {
   }
 
   private onStart(e: CustomEvent<{ settings: TrainSettings }>): void {
+    this.loadNote = "";
     // The URL now reproduces this run.
     history.replaceState(null, "", withSettings(location.href, e.detail.settings));
     this.training.start(this.spec(e.detail.settings));
@@ -182,10 +187,21 @@ export abstract class TrainingPage extends LitElement {
     setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
   }
 
+  /** Where char-gpt's corpus comes from for its PyTorch files (the language-model page's; none elsewhere). */
+  protected corpusSource(): CorpusSource | undefined {
+    return undefined;
+  }
+
+  /** The registry model a safetensors file that names none is taken to be of. */
+  protected fileModel(): string {
+    return this.model;
+  }
+
   /** One safetensors file per model trained (its best seed), for the PyTorch twin (src/torch). */
   private async onSaveTorch(): Promise<void> {
     try {
-      const files = await torchDownloads(new CpuBackend(), toWeightsFile(await this.training.exportRun()));
+      const file = toWeightsFile(await this.training.exportRun());
+      const files = await torchDownloads(new CpuBackend(), file, this.corpusSource());
       for (const f of files) {
         const a = document.createElement("a");
         a.href = URL.createObjectURL(new Blob([f.bytes as BlobPart], { type: "application/octet-stream" }));
@@ -199,29 +215,50 @@ export abstract class TrainingPage extends LitElement {
     }
   }
 
-  private onLoad(e: CustomEvent<{ text?: string; bytes?: Uint8Array; name?: string; size?: number }>): void {
+  private async onLoad(
+    e: CustomEvent<{
+      text?: string;
+      bytes?: Uint8Array;
+      name?: string;
+      size?: number;
+      settings?: TrainSettings | null;
+    }>,
+  ): Promise<void> {
     try {
       checkWeightsSize(
         e.detail.size ?? e.detail.bytes?.length ?? e.detail.text?.length ?? 0,
         quoted(e.detail.name ?? "the file"),
       );
-      let text = e.detail.text ?? "";
-      if (e.detail.bytes) {
-        // A safetensors file (ours, or PyTorch's): as a weights file of one seed of the model it names.
-        const model = torchFileModel(e.detail.bytes) ?? this.model;
-        text = JSON.stringify(torchFileToWeights(new CpuBackend(), e.detail.bytes, model).file);
-      }
-      const saved = parseWeightsFile(text, this.training.kind);
-      if (!this.acceptsModel(saved.spec.model)) {
-        throw new WeightsFileError(`this page has no model ${quoted(saved.spec.model)}`);
-      }
-      this.fileError = "";
-      this.adoptModel(saved.spec.model);
-      this.training.start(saved.spec, saved);
+      this.loadNote = "";
+      const { bytes, name = "the file", settings } = e.detail;
+      if (bytes)
+        await this.loadTorchFile(bytes, name, settings ?? this.training.settings ?? this.initialSettings());
+      else this.loadSaved(parseWeightsFile(e.detail.text ?? "", this.training.kind));
     } catch (err) {
       this.fileError = (err as Error).message;
       this.requestUpdate();
     }
+  }
+
+  /**
+   * A safetensors file (ours, or PyTorch's): as a weights file of one seed of the model it names. `settings`: the
+   * form's, for a page that starts a run around the file's model (the experts page).
+   */
+  protected async loadTorchFile(bytes: Uint8Array, _name: string, _settings: TrainSettings): Promise<void> {
+    const model = torchFileModel(bytes) ?? this.fileModel();
+    const { file } = await torchFileToPageWeights(new CpuBackend(), bytes, model, this.corpusSource());
+    this.loadSaved(parseWeightsFile(JSON.stringify(file), this.training.kind));
+  }
+
+  /** Start the page from a saved run (paused at its step), once its model is known to belong here. */
+  protected loadSaved(saved: SavedJob): void {
+    if (!this.acceptsModel(saved.spec.model)) {
+      throw new WeightsFileError(`this page has no model ${quoted(saved.spec.model)}`);
+    }
+    this.fileError = "";
+    this.adoptModel(saved.spec.model);
+    this.training.start(saved.spec, saved);
+    this.requestUpdate();
   }
 
   /** Whether a weights file's model belongs on this page. */
@@ -241,7 +278,7 @@ export abstract class TrainingPage extends LitElement {
         `${t.persistedStep ? ` Saved in this browser at step ${t.persistedStep}.` : ""}`
       : "";
     const settings = t.settings ?? this.initialSettings();
-    return html`${this.archControls()}${this.urlError ? html`<p class="reading warn" role="alert">${this.urlError}</p>` : nothing}<wb-trainer-panel
+    return html`${this.archControls()}${this.urlError ? html`<p class="reading warn" role="alert">${this.urlError}</p>` : nothing}${this.loadNote ? html`<p class="reading note load-note" role="status">${this.loadNote}</p>` : nothing}<wb-trainer-panel
       .settings=${settings}
       .hide=${hiddenControls(location.search)}
       .fields=${this.fields}

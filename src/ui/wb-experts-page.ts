@@ -1,13 +1,23 @@
 // <wb-experts-page>: five experts. Three models of nearly equal size (attention with 5 linear experts, ReLU
 // 2→7→1, ReLU 2→4→3→1) train side by side on the same data: their losses, fits, parameter counts and errors in
 // and beyond the training range next to each other.
+//
+// A safetensors file holds one model (its "Download for PyTorch" writes three): loading one replaces that model's
+// weights in every seed and leaves the other two as they are, trained or (before any run) freshly initialised;
+// the run then waits, paused, at its step. A file of a model this page does not train is refused by name.
 
 import { css, html, nothing } from "lit";
+import { CpuBackend } from "../backend/cpu";
 import type { SettingName } from "../io/settings";
-import type { TrainSettings } from "../io/types";
+import { SAVED_JOB_VERSION, type SavedJob, type TrainSettings } from "../io/types";
+import { checkShapes, parseWeightsFile, WeightsFileError } from "../io/weights";
+import { repeatSeeds } from "../run/run-weights";
+import { torchFileModel, torchFileToWeights } from "../run/torch-weights";
+import { takeCheckpoint } from "../train/checkpoint";
+import { quoted } from "../util/printable";
 import { EXPERT_MODELS } from "./jobs/catalog";
 import { linearTerms } from "./jobs/equations";
-import { expertsPreview } from "./jobs/regression-jobs";
+import { expertsJob, expertsPreview } from "./jobs/regression-jobs";
 import { expertsReading } from "./readings";
 import type { ExpertsSnapshot, FitChart, ModelView } from "./snapshots";
 import { EXPERTS_ABOUT, EXPERTS_DEFAULTS } from "./stages";
@@ -36,6 +46,71 @@ export class WbExpertsPage extends TrainingPage {
 
   protected override archModels(): string[] {
     return EXPERT_MODELS.map((m) => m.name);
+  }
+
+  /** The three runs as they are now: the worker's, or (before any run) freshly built with the form's settings. */
+  private async currentRuns(settings: TrainSettings): Promise<SavedJob> {
+    if (this.training.state === "starting")
+      throw new WeightsFileError("the run is starting: load the file once it has");
+    if (this.training.hasRun) return this.training.exportRun();
+    const spec = this.spec(settings);
+    // The same seeds the worker would build (initial weights depend only on the seed, not on the backend).
+    const job = await expertsJob(spec, new CpuBackend());
+    const runs = [];
+    for (const r of job.runs) {
+      const cp = await takeCheckpoint(0, r.trainer.model, r.trainer.opt);
+      runs.push({ name: r.name, params: cp.params, state: [], t: 0 });
+    }
+    return {
+      version: SAVED_JOB_VERSION,
+      spec,
+      step: 0,
+      runs,
+      history: { train: [], test: [] },
+      savedAt: Date.now(),
+    };
+  }
+
+  /** One model's safetensors file into that model only; the other two keep their weights. */
+  protected override async loadTorchFile(
+    bytes: Uint8Array,
+    name: string,
+    settings: TrainSettings,
+  ): Promise<void> {
+    const names = EXPERT_MODELS.map((m) => m.name);
+    const list = names.map((n) => quoted(n)).join(", ");
+    const model = torchFileModel(bytes);
+    if (model === null)
+      throw new WeightsFileError(
+        `${quoted(name)} does not say which model it holds (no workbench.model metadata); this page trains ${list}`,
+      );
+    if (!names.includes(model))
+      throw new WeightsFileError(
+        `${quoted(name)} holds weights of ${quoted(model)}, which this page does not train (it trains ${list})`,
+      );
+    const one = parseWeightsFile(
+      JSON.stringify(torchFileToWeights(new CpuBackend(), bytes, model).file),
+      "experts",
+    );
+    const current = await this.currentRuns(settings);
+    const K = current.spec.settings.seeds;
+    const run = repeatSeeds(one.runs[0]!, K);
+    const now = current.runs.find((r) => r.name === model)!;
+    const mismatch = checkShapes(
+      run,
+      Object.entries(now.params).map(([n, p]) => [n, p.shape]),
+    );
+    if (mismatch)
+      throw new WeightsFileError(`${quoted(name)} does not fit ${model} as this page has it: ${mismatch}`);
+    const others = names.filter((n) => n !== model).join(" and ");
+    const kept =
+      current.step > 0 || this.training.hasRun
+        ? `keep their weights at step ${current.step}`
+        : `start from their initial weights (seed${K > 1 ? `s ${current.spec.settings.seed}..${current.spec.settings.seed + K - 1}` : ` ${current.spec.settings.seed}`})`;
+    const seeds = K > 1 ? `, into all ${K} seeds` : "";
+    const state = current.step >= current.spec.settings.steps ? "done" : "paused";
+    this.loadSaved({ ...current, runs: current.runs.map((r) => (r.name === model ? run : r)) });
+    this.loadNote = `Loaded ${model} from ${quoted(name)} (step ${one.step} of its own training${seeds}); ${others} ${kept}. The run is ${state} at step ${current.step}.`;
   }
 
   private comparison(views: ModelView[]) {

@@ -2,9 +2,12 @@
 // Live training and validation loss (fixed held-out batches, nats and bits per character) against the unigram and
 // bigram baselines, tokens per second and GFLOP/s, a sample written by the current weights every snapshot (prompt,
 // temperature, top-k, seed), and the attention of every layer and head over a held-out snippet, with the query
-// character selectable.
+// character selectable. "Download for PyTorch" writes the model's safetensors file for src/torch (with its
+// vocabulary and a sample of the corpus), and such a file, from here or from PyTorch, loads back.
 
 import { css, html, nothing } from "lit";
+import type { CorpusSource } from "../data/text/corpus";
+import { viteCorpusSource } from "../data/text/sources-vite";
 import type { SettingName } from "../io/settings";
 import type { TrainSettings } from "../io/types";
 import { CHAR_GPT_PRESETS } from "../models/char-gpt-presets";
@@ -75,6 +78,15 @@ export class WbLmPage extends TrainingPage {
 
   protected override adoptModel(model: string): void {
     this.choice = model;
+  }
+
+  /** Its PyTorch files carry the corpus's vocabulary and a sample of its training text. */
+  protected override corpusSource(): CorpusSource {
+    return viteCorpusSource;
+  }
+
+  protected override fileModel(): string {
+    return "char-gpt";
   }
 
   private pickModel(e: Event): void {

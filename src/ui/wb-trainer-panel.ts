@@ -5,8 +5,9 @@
 //   wb-start {settings}   the form was valid; nothing is sent when a field is refused (its message shows at it)
 //   wb-step {settings}    "Step": one training step, then paused (from idle: a new run with these settings)
 //   wb-pause, wb-resume, wb-reset, wb-save, wb-continue-cpu
-//   wb-load {text, name, size}  a weights file was chosen; {bytes, name, size} for a .safetensors file; {name, size}
-//                        alone when the file is larger than any weights file (it is not read)
+//   wb-load {text, name, size, settings}  a weights file was chosen; {bytes, name, size, settings} for a .safetensors
+//                        file; {name, size} alone when the file is larger than any weights file (it is not read).
+//                        `settings`: the form's, as Start would send them (null while a field is refused)
 //   wb-save-torch         "Download for PyTorch" (safetensors)
 
 import { css, html, LitElement, nothing, type PropertyValues } from "lit";
@@ -111,12 +112,16 @@ export class WbTrainerPanel extends LitElement {
     this.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }));
   }
 
-  /** Validate the form and announce a start; returns false (with messages at the fields) when refused. */
-  submit(event = "wb-start"): boolean {
-    // Fields this page does not show keep their defaults.
+  /** The form's text as settings; fields this page does not show keep their defaults. */
+  private parsed() {
     const text = { ...settingsText(this.settings) };
     for (const f of this.fields) text[f] = this.text[f];
-    const r = parseSettings(text);
+    return parseSettings(text);
+  }
+
+  /** Validate the form and announce a start; returns false (with messages at the fields) when refused. */
+  submit(event = "wb-start"): boolean {
+    const r = this.parsed();
     if (!r.ok) {
       this.errors = r.errors;
       return false;
@@ -151,10 +156,17 @@ export class WbTrainerPanel extends LitElement {
     if (!file) return;
     const size = file.size;
     // The size is checked before a byte is read: a huge file would stall or kill the page.
+    const form = this.parsed();
+    const settings = form.ok ? form.settings : null;
     if (size > MAX_WEIGHTS_BYTES) this.emit("wb-load", { name: file.name, size });
     else if (file.name.endsWith(".safetensors"))
-      this.emit("wb-load", { bytes: new Uint8Array(await file.arrayBuffer()), name: file.name, size });
-    else this.emit("wb-load", { text: await file.text(), name: file.name, size });
+      this.emit("wb-load", {
+        bytes: new Uint8Array(await file.arrayBuffer()),
+        name: file.name,
+        size,
+        settings,
+      });
+    else this.emit("wb-load", { text: await file.text(), name: file.name, size, settings });
     input.value = "";
   }
 

@@ -2,13 +2,15 @@
 // in the site menu; the tiny preset on the names corpus trains a few dozen steps in the worker on WebGPU, the
 // training loss falls, the validation loss and the baselines reach the chart, a sample written by the current weights
 // appears (and a prompt outside the vocabulary is refused by name), and the attention heatmaps are drawn per layer
-// and head; the weights save to a file and load back (a file of another shape is refused). The screenshot goes to
-// test-results/screenshots/lm.png (not compared).
+// and head; the weights save to a file and load back (a file of another shape is refused), and "Download for
+// PyTorch" writes the safetensors file for src/torch, which loads back with the same weights. The screenshot goes
+// to test-results/screenshots/lm.png (not compared).
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { ElementHandle } from "puppeteer";
 import { afterAll, beforeAll, expect, test } from "vitest";
+import { readSafetensors } from "../../src/io/safetensors";
 import { openPage, type Session } from "../headless/browser";
 
 const SHOTS = resolve(import.meta.dirname, "../../test-results/screenshots");
@@ -149,5 +151,34 @@ test("lm: the weights save to a file and load back; another shape is refused, na
   await s.page.waitForFunction(() => window.__wb?.state === "done" && window.__wb.step === 40, {
     timeout: 60_000,
   });
+
+  // Download for PyTorch: the twin's names (the tied head is tokens.weight alone), its corpus and a sample of it.
+  await (await deep("wb-trainer-panel >>> ::-p-text(Download for PyTorch)")).click();
+  const torchName = "char-gpt-names-tiny-step40-seed1.safetensors";
+  const torchPath = resolve(DOWNLOADS, torchName);
+  for (let i = 0; i < 200 && !existsSync(torchPath); i++) await new Promise((r) => setTimeout(r, 100));
+  await new Promise((r) => setTimeout(r, 200));
+  const torch = readSafetensors(readFileSync(torchPath));
+  expect(torch.metadata["workbench.model"]).toBe("char-gpt");
+  expect(torch.metadata["workbench.dataset"]).toBe("names");
+  expect(torch.metadata["workbench.step"]).toBe("40");
+  expect(torch.tensors.get("tokens.weight")!.shape).toEqual([28, 32]);
+  expect(torch.tensors.has("head.weight")).toBe(false);
+  expect(JSON.parse(torch.metadata["workbench.data"]!).text.length).toBe(4096);
+  // It loads back: the same weights as the file saved before.
+  await (await deep("wb-trainer-panel >>> ::-p-text(Reset)")).click();
+  await s.page.waitForFunction(() => window.__wb?.state === "idle");
+  const input = (await deep("wb-trainer-panel >>> input[type=file]")) as ElementHandle<HTMLInputElement>;
+  await input.uploadFile(torchPath);
+  await s.page.waitForFunction(() => window.__wb?.state === "done" && window.__wb.step === 40, {
+    timeout: 60_000,
+  });
+  rmSync(resolve(DOWNLOADS, name));
+  await (await deep("wb-trainer-panel >>> ::-p-text(Save weights)")).click();
+  for (let i = 0; i < 100 && !existsSync(resolve(DOWNLOADS, name)); i++)
+    await new Promise((r) => setTimeout(r, 100));
+  await new Promise((r) => setTimeout(r, 200));
+  const back = JSON.parse(readFileSync(resolve(DOWNLOADS, name), "utf8"));
+  expect(back.runs[0].params).toEqual(file.runs[0].params);
   expect(s.errors).toEqual([]);
 });

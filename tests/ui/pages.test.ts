@@ -7,7 +7,13 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { resolve } from "node:path";
 import type { ElementHandle } from "puppeteer";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { Context } from "../../src/autograd/variable";
+import { CpuBackend } from "../../src/backend/cpu";
 import { readSafetensors } from "../../src/io/safetensors";
+import { exportModel } from "../../src/io/torch-file";
+import { modelEntry } from "../../src/models/registry";
+import { runModel } from "../../src/run/run-model";
+import { torchFileToWeights } from "../../src/run/torch-weights";
 import { openPage, type Session } from "../headless/browser";
 
 const SHOTS = resolve(import.meta.dirname, "../../test-results/screenshots");
@@ -287,7 +293,7 @@ describe("form and failures", () => {
     expect(s.errors).toEqual([]);
   });
 
-  test("Download for PyTorch writes a safetensors file of the best seed, which loads back", async () => {
+  test("Download for PyTorch writes a safetensors file of the best seed, which loads back; the experts page loads one of its three models from such a file", async () => {
     rmSync(DOWNLOADS, { recursive: true, force: true });
     mkdirSync(DOWNLOADS, { recursive: true });
     const cdp = await s.page.createCDPSession();
@@ -317,6 +323,111 @@ describe("form and failures", () => {
     await input.uploadFile(resolve(DOWNLOADS, name));
     await waitState(["done"], 30_000);
     expect((await probe()).step).toBe(25);
+    expect(s.errors).toEqual([]);
+
+    // The experts page trains three models; a file holds one. It replaces that model's weights (in every seed)
+    // and leaves the other two as they are; a file of a model the page does not train is refused by name.
+    const upload = async (path: string) => {
+      const el = (await deep("wb-trainer-panel >>> input[type=file]")) as ElementHandle<HTMLInputElement>;
+      await el.uploadFile(path);
+    };
+    const expertsText = (selector: string) =>
+      s.page.evaluate((sel: string) => {
+        const page = document.querySelector("wb-experts-page")!.shadowRoot!;
+        const el = sel.startsWith("panel ")
+          ? page.querySelector("wb-trainer-panel")!.shadowRoot!.querySelector(sel.slice(6))
+          : page.querySelector(sel);
+        return el?.textContent?.replace(/\s+/g, " ").trim() ?? "";
+      }, selector);
+    const waitText = async (selector: string, re: RegExp) => {
+      let text = "";
+      for (let i = 0; i < 200 && !re.test(text); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        text = await expertsText(selector);
+      }
+      expect(text).toMatch(re);
+    };
+    /** "Save weights", read back (the download removed, so the next one has the same name). */
+    const saved = async (step: number) => {
+      await clickButton("Save weights");
+      const file = resolve(DOWNLOADS, `experts-experts-step${step}.json`);
+      for (let i = 0; i < 100 && !existsSync(file); i++) await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 200));
+      const json = JSON.parse(readFileSync(file, "utf8"));
+      rmSync(file);
+      return Object.fromEntries(
+        (json.runs as { name: string; params: Record<string, { data: number[] }> }[]).map((r) => [
+          r.name,
+          r.params,
+        ]),
+      );
+    };
+    // experts-relu7 of seed 9, as the export writes it; what the page should hold for it: seed 9 in both seeds.
+    const cpu = new CpuBackend();
+    const relu7 = modelEntry("experts-relu7").build(new Context(cpu), 9);
+    const relu7Bytes = await exportModel("experts-relu7", relu7, {
+      step: 50,
+      seed: 9,
+      choice: "1 (the only one)",
+      lr: 0.05,
+      dataSeed: 1,
+      trainLoss: 1,
+    });
+    const relu7File = resolve(DOWNLOADS, "experts-relu7-seed9.safetensors");
+    writeFileSync(relu7File, relu7Bytes);
+    const oneSeed = torchFileToWeights(cpu, relu7Bytes, "experts-relu7").file.runs[0]!.params;
+    const twoSeeds = (k: string) => [...oneSeed[k]!.data, ...oneSeed[k]!.data];
+
+    await visit("/demos/experts/");
+    await upload(resolve(DOWNLOADS, name));
+    await waitText(
+      "panel p.error",
+      new RegExp(
+        `^'${name}' holds weights of 'relu2', which this page does not train \\(it trains 'experts-attention', 'experts-relu7', 'experts-relu43'\\)$`,
+      ),
+    );
+    expect((await probe()).state).toBe("idle");
+
+    // Before any run: the other two start from their initial weights, as a run of 0 steps builds them.
+    await fill("steps", "10");
+    await fill("seeds", "2");
+    await chooseBackend("cpu");
+    await upload(relu7File);
+    await waitText(
+      "p.load-note",
+      /^Loaded experts-relu7 from 'experts-relu7-seed9.safetensors' \(step 50 of its own training, into all 2 seeds\); experts-attention and experts-relu43 start from their initial weights \(seeds 1\.\.2\)\. The run is paused at step 0\.$/,
+    );
+    await waitState(["paused"]);
+    const fresh = await saved(0);
+    for (const k of Object.keys(oneSeed)) expect(fresh["experts-relu7"]![k]!.data).toEqual(twoSeeds(k));
+    for (const m of ["experts-attention", "experts-relu43"]) {
+      const r = await runModel(cpu, { model: m, steps: 0, seeds: 2, progressMs: 1e9 });
+      for (const [k, p] of Object.entries(r.weights.runs[0]!.params))
+        expect(fresh[m]![k]!.data).toEqual(p.data);
+    }
+
+    // After 10 steps: the other two keep their trained weights; the step stays.
+    await clickButton("Reset");
+    await waitState(["idle"]);
+    await clickButton("Start");
+    await waitState(["done"]);
+    const before = await saved(10);
+    await upload(relu7File);
+    await waitText(
+      "p.load-note",
+      /experts-attention and experts-relu43 keep their weights at step 10\. The run is done at step 10\.$/,
+    );
+    await waitState(["done"]);
+    const after = await saved(10);
+    for (const k of Object.keys(oneSeed)) expect(after["experts-relu7"]![k]!.data).toEqual(twoSeeds(k));
+    for (const m of ["experts-attention", "experts-relu43"]) expect(after[m]).toEqual(before[m]);
+    expect(after["experts-relu7"]).not.toEqual(before["experts-relu7"]);
+
+    // A refused file leaves the run as it was.
+    await upload(resolve(DOWNLOADS, name));
+    await waitText("panel p.error", /holds weights of 'relu2', which this page does not train/);
+    const p = await probe();
+    expect([p.state, p.step]).toEqual(["done", 10]);
     expect(s.errors).toEqual([]);
   });
 
