@@ -378,20 +378,19 @@ describe("form and failures", () => {
     const oneSeed = torchFileToWeights(cpu, relu7Bytes, "experts-relu7").file.runs[0]!.params;
     const twoSeeds = (k: string) => [...oneSeed[k]!.data, ...oneSeed[k]!.data];
 
-    await visit("/demos/experts/");
+    // Settings in the link: no run kept in this browser is resumed, the page starts idle.
+    await visit("/demos/experts/?backend=cpu&steps=10&seeds=2");
     await upload(resolve(DOWNLOADS, name));
     await waitText(
       "panel p.error",
       new RegExp(
-        `^'${name}' holds weights of 'relu2', which this page does not train \\(it trains 'experts-attention', 'experts-relu7', 'experts-relu43'\\)$`,
+        `^Could not load weights: '${name}' holds weights of 'relu2', which this page does not train \\(it trains 'experts-attention', 'experts-relu7', 'experts-relu43'\\)$`,
       ),
     );
-    expect((await probe()).state).toBe("idle");
+    // Nothing started (the probe appears with the first run).
+    expect(await s.page.evaluate(() => window.__wb?.state ?? "idle")).toBe("idle");
 
     // Before any run: the other two start from their initial weights, as a run of 0 steps builds them.
-    await fill("steps", "10");
-    await fill("seeds", "2");
-    await chooseBackend("cpu");
     await upload(relu7File);
     await waitText(
       "p.load-note",
