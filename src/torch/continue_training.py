@@ -80,7 +80,10 @@ def main():
             p.error(f"--text is for char-gpt; {name} trains on the rows in its file")
         with open(args.text, encoding="utf-8") as f:
             text = f.read()
-    data = {k: v.to(device) for k, v in wt.training_data(meta, text).items()}
+    try:
+        data = {k: v.to(device) for k, v in wt.training_data(meta, text).items()}
+    except ValueError as e:
+        p.error(f"--text {args.text}: {e}" if text is not None else str(e))
     batch_size = args.batch or int(meta.get("workbench.batch", "32"))
     first = next(iter(data.values()))
     rows = json.loads(args.inputs) if args.inputs else first[:4].tolist()

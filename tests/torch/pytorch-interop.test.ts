@@ -2,8 +2,8 @@
 // safetensors, loaded into its twin (src/torch/workbench_torch.py) by the shipped continuation script, which runs
 // the same inputs, trains 20 more steps with AdamW and writes its state_dict back; the workbench imports that file
 // and must compute what PyTorch computed. char-gpt trains with its tiny preset on the names corpus and continues on
-// the training-text sample its file carries. The last tests run the script under torchrun with 2 CPU processes
-// (gloo), for the transformer and for char-gpt.
+// the training-text sample its file carries, or on a text file given with --text. The last tests run the script
+// under torchrun with 2 CPU processes (gloo), for the transformer and for char-gpt.
 //
 // Needs Debian's PyTorch at /usr/bin/python3; without it every test here fails with the command that installs it.
 
@@ -240,6 +240,38 @@ describe("workbench ↔ PyTorch", () => {
     },
     300_000,
   );
+
+  it("char-gpt continues on a text of one's own (--text); a character outside its vocabulary is refused by name", async () => {
+    const { file } = await trainAndExport("char-gpt", 30);
+    const own = join(dir, "own.txt");
+    writeFileSync(own, names.val.slice(0, 3000));
+    const reportPath = join(dir, "own.json");
+    const out = join(dir, "own.safetensors");
+    const stdout = python([
+      SCRIPT,
+      file,
+      "--steps",
+      "20",
+      "--text",
+      own,
+      "--out",
+      out,
+      "--report",
+      reportPath,
+    ]);
+    expect(stdout).toContain(`PyTorch at the loaded weights on ${own}:`);
+    const report = JSON.parse(readFileSync(reportPath, "utf8")) as Report;
+    expect(report.loss_after).toBeLessThan(report.loss_before);
+    // Its loss is of another text than the sample the file carries: the written file does not claim one.
+    const meta = readSafetensors(readFileSync(out)).metadata;
+    expect(meta["workbench.train_loss"]).toBeUndefined();
+    expect(meta["workbench.continued"]).toContain(`on ${own}`);
+    const bad = join(dir, "bad.txt");
+    writeFileSync(bad, "Anna\nBob\n".repeat(10));
+    const r = spawnSync(PYTHON, [SCRIPT, file, "--text", bad], { encoding: "utf8" });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`--text ${bad}: the text has characters outside the vocabulary: 'A', 'B'`);
+  }, 300_000);
 
   // One parameter compared after the import: (workbench name, PyTorch name).
   const probe = { transformer: ["head.bias", "head.bias"], "char-gpt": ["lnF.beta", "lnF.bias"] } as const;

@@ -111,7 +111,7 @@ test("lm: the tiny preset trains on WebGPU, the loss falls, samples and heatmaps
   expect(s.errors).toEqual([]);
 });
 
-test("lm: the weights save to a file and load back; another shape is refused, naming it", async () => {
+test("lm: the weights save to a file and load back, also as safetensors for PyTorch; another shape is refused, naming it", async () => {
   rmSync(DOWNLOADS, { recursive: true, force: true });
   mkdirSync(DOWNLOADS, { recursive: true });
   const cdp = await s.page.createCDPSession();
