@@ -7,7 +7,8 @@
 //   experts-attention / -relu7 / -relu43    kind "experts",     model "experts",    runs named after the models
 //   transformer                             kind "transformer", model "transformer", one run "transformer"
 // The experts page trains its three models together and saves three runs; a run of one of them saves one run, which
-// this loader reads but the experts page refuses (it needs all three).
+// this loader reads but the experts page refuses as a weights file (it needs all three; its safetensors upload
+// takes one model, see ui/wb-experts-page.ts).
 // Parameters are named as the pages' training modules name them: a batched many-seeds model's "w0", "w1", … with
 // the seeds on the leading axis [K, in+1, out], or a bank of K models "0.…", "1.…", ….
 
