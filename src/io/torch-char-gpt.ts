@@ -171,7 +171,7 @@ export async function exportCharGpt(
 ): Promise<CharGptExport> {
   const text = charGptText(corpus);
   const seed = model.config.seed;
-  const trainLoss = await objectiveLoss("char-gpt", model, seed, text);
+  const trainLoss = await objectiveLoss("char-gpt", model, text);
   const bytes = await exportModel(
     "char-gpt",
     model,

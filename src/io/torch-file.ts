@@ -204,9 +204,18 @@ export function charGptText(corpus: { name: string; vocab: Vocab; train: string 
   return { dataset: corpus.name, vocab: corpus.vocab, text };
 }
 
-function needText(text: CharGptText | undefined): CharGptText {
-  if (!text) throw new TorchFileError("char-gpt's file carries a sample of its corpus: give the corpus");
-  return text;
+/** What a model's loss is measured on: the seed of its data set, or char-gpt's sample of its corpus. */
+export type LossData = number | CharGptText;
+
+function needText(data: LossData): CharGptText {
+  if (typeof data === "number")
+    throw new TorchFileError("char-gpt's file carries a sample of its corpus: give the corpus");
+  return data;
+}
+
+function needSeed(data: LossData): number {
+  if (typeof data !== "number") throw new TorchFileError("a corpus sample is for char-gpt only");
+  return data;
 }
 
 /**
@@ -232,15 +241,11 @@ export function sampleWindows(model: CharGPT, text: CharGptText) {
   );
 }
 
-/** The training data of a registry model with data seed `dataSeed`, as workbench.data holds it. */
-export function trainingData(
-  name: ModelName,
-  model: Module,
-  dataSeed: number,
-  text?: CharGptText,
-): Record<string, unknown> {
+/** The training data of a registry model (its data seed's, or char-gpt's sample), as workbench.data holds it. */
+export function trainingData(name: ModelName, model: Module, data: LossData): Record<string, unknown> {
   const entry = modelEntry(name);
-  if (entry.data === "text") return { text: needText(text).text };
+  if (entry.data === "text") return { text: needText(data).text };
+  const dataSeed = needSeed(data);
   if (entry.data === "recipe") {
     const { train } = recipeData({ seed: dataSeed });
     return { ids: train.map((s) => s.tokens), answers: train.map((s) => s.answer) };
@@ -260,16 +265,12 @@ export function trainingData(
  * The model's loss on its training data, as the workbench ranks seeds (mean squared error; answer cross-entropy;
  * char-gpt's next-character cross-entropy on the windows of its sample).
  */
-export async function trainingLoss(
-  name: ModelName,
-  model: Module,
-  dataSeed: number,
-  text?: CharGptText,
-): Promise<number> {
+export async function trainingLoss(name: ModelName, model: Module, data: LossData): Promise<number> {
   const entry = modelEntry(name);
   const ctx = model.ctx;
   if (entry.data === "text")
-    return evaluateCharGpt(model as CharGPT, [sampleWindows(model as CharGPT, needText(text))]);
+    return evaluateCharGpt(model as CharGPT, [sampleWindows(model as CharGPT, needText(data))]);
+  const dataSeed = needSeed(data);
   if (entry.data !== "recipe") {
     const d = regressionTrainData(entry.data, dataSeed);
     return meanSquaredError(await predictions(model as RegressionModel, ctx, d), d);
@@ -293,14 +294,10 @@ export async function trainingLoss(
  * the regressions' mean squared error (the switch adds its classifier's cross-entropy), the transformer's answer
  * cross-entropy, char-gpt's next-character cross-entropy on its sample.
  */
-export async function objectiveLoss(
-  name: ModelName,
-  model: Module,
-  dataSeed: number,
-  text?: CharGptText,
-): Promise<number> {
+export async function objectiveLoss(name: ModelName, model: Module, data: LossData): Promise<number> {
   const entry = modelEntry(name);
-  if (entry.data === "recipe" || entry.data === "text") return trainingLoss(name, model, dataSeed, text);
+  if (entry.data === "recipe" || entry.data === "text") return trainingLoss(name, model, data);
+  const dataSeed = needSeed(data);
   const ctx = model.ctx;
   const m = model as RegressionModel;
   try {
@@ -344,7 +341,7 @@ export async function exportModel(
   text?: CharGptText,
 ): Promise<Uint8Array> {
   checkHasTwin(name);
-  const data = trainingData(name, model, info.dataSeed, text);
+  const data = trainingData(name, model, text ?? info.dataSeed);
   const tensors: [string, Tensor32][] = [];
   for (const [n, v] of model.namedParameters()) tensors.push(toTorch(n, tensor(v.shape, await v.read())));
   const metadata: Record<string, string> = {

@@ -221,7 +221,7 @@ describe("workbench ↔ PyTorch", () => {
       expect(before.err).toBeLessThanOrEqual(1e-5 * before.scale);
       const wbLoss = Number(readSafetensors(bytes).metadata["workbench.train_loss"]);
       const text = name === "char-gpt" ? charGptText(names) : undefined;
-      expect(wbLoss).toBeCloseTo(await objectiveLoss(name, model, 1, text), 10);
+      expect(wbLoss).toBeCloseTo(await objectiveLoss(name, model, text ?? 1), 10);
       expect(Math.abs(report.loss_before - wbLoss)).toBeLessThanOrEqual(1e-5 * wbLoss);
 
       // 2. Training continues in PyTorch: 20 AdamW steps lower the loss on the whole training set.

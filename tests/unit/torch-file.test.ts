@@ -354,7 +354,7 @@ describe("char-gpt", () => {
       targets: b.targets.slice(16 * w, 16 * w + 16),
     });
     const each = await evaluateCharGpt(model, [one(0), one(1), one(2)]);
-    expect(await objectiveLoss("char-gpt", model, 1, text)).toBeCloseTo(each, 6);
+    expect(await objectiveLoss("char-gpt", model, text)).toBeCloseTo(each, 6);
     expect(() => sampleWindows(model, { ...madeUp, text: "abc" })).toThrow(
       "the sample has 3 characters; a context of 16 needs at least 17",
     );
@@ -410,7 +410,7 @@ describe("char-gpt", () => {
     expect(Number(meta["workbench.lr"])).toBeCloseTo(0.001, 4);
     expect(meta["workbench.peak_lr"]).toBe("0.01");
     expect(Number(meta["workbench.train_loss"])).toBeCloseTo(
-      await objectiveLoss("char-gpt", model, 1, charGptText(names)),
+      await objectiveLoss("char-gpt", model, charGptText(names)),
       6,
     );
     const back = (await charGptFileToPageWeights(backend, d!.bytes, nodeCorpusSource)).file;
