@@ -36,7 +36,11 @@ Continue in PyTorch with: python3 src/torch/continue_training.py FILE.safetensor
   --out FILE    the safetensors file to write
   --model NAME  which model of a file that holds several (the experts page saves three)
   --seed S      which seed of a many-seeds run (default: the one with the lowest training loss)
-  --help        this text`;
+  --help        this text
+
+A char-gpt weights file (npm run train -- char-gpt --save, or the language-model page's) holds one seed; its
+safetensors file carries the vocabulary and the first characters of the training text, read from the corpus's
+npm package.`;
 
 type Parsed =
   | { load: string; out: string; model?: string; seed?: number }

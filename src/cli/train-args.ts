@@ -75,6 +75,7 @@ export function usage(): string {
                           [--json FILE] [--save FILE] [--load FILE] [--export FILE]
        npm run train -- char-gpt [--dataset moby-dick|names] [--preset small|tiny] [--batch N] [--context N]
                           [--backend B] [--steps N] [--seed S] [--lr X] [--json FILE] [--save FILE] [--load FILE]
+                          [--export FILE]
 
 Trains one model of the workbench and prints its progress and a summary.
 
@@ -96,7 +97,9 @@ Trains one model of the workbench and prints its progress and a summary.
   --preset P    char-gpt: small (nanoGPT's CPU run; default on moby-dick) or tiny (default on names)
   --batch N     char-gpt: windows per step (default: the preset's); at most ${DEFAULT_LIMITS.batch[1]}
   --context N   char-gpt: characters per window (default: the preset's); at most ${MAX_CONTEXT}
-                (char-gpt's --save and --load use its own weights file, which \`npm run sample\` reads)
+                (char-gpt's --save and --load use its own weights file, which \`npm run sample\` reads; its --load
+                also takes a .safetensors file, and the loaded file's corpus and shape are the default --dataset
+                and --preset; its --export file carries its vocabulary and a sample of the training text)
   --help        this text
 
 Models:
