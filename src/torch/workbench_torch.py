@@ -109,7 +109,10 @@ def gelu_tanh(x):
 
 
 class MLP(nn.ModuleList):
-    """Linear layers [in, hidden..., out], `activation` after every one but the last (keys "0.weight", "1.weight", ...)."""
+    """Linear layers [in, hidden..., out], `activation` (ReLU by default) after every one but the last.
+
+    Keys "0.weight", "0.bias", "1.weight", ...
+    """
 
     def __init__(self, sizes, activation=torch.relu):
         super().__init__(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
@@ -380,7 +383,8 @@ def text_windows(text, meta):
     index = {c: i for i, c in enumerate(chars)}
     unknown = sorted({c for c in text if c not in index})
     if unknown:
-        raise ValueError(f"the text has characters outside the vocabulary: {', '.join(repr(c) for c in unknown[:10])}")
+        shown = ", ".join(repr(c) for c in unknown[:10])
+        raise ValueError(f"the text has characters outside the vocabulary: {shown}")
     T = json.loads(meta["workbench.config"])["context"]
     W = (len(text) - 1) // T
     if W < 1:
