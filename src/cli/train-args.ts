@@ -22,6 +22,9 @@ export interface TrainArgs {
   preset?: "small" | "tiny";
   batch?: number;
   context?: number;
+  /** Where the WebGPU run's last checkpoint is kept (default: beside --save). */
+  checkpoint?: string;
+  checkpointEvery?: number;
 }
 
 export type ParseResult =
@@ -45,6 +48,7 @@ const INTEGER_FLAGS = {
   "--seeds": [1, DEFAULT_LIMITS.seeds[1]],
   "--batch": [1, DEFAULT_LIMITS.batch[1]],
   "--context": [1, MAX_CONTEXT],
+  "--checkpoint-every": [1, DEFAULT_LIMITS.steps[1]],
 } as const;
 
 export const FLAGS = [
@@ -61,6 +65,8 @@ export const FLAGS = [
   "--preset small|tiny",
   "--batch N",
   "--context N",
+  "--checkpoint FILE",
+  "--checkpoint-every N",
   "--help",
 ];
 
@@ -73,6 +79,7 @@ export function usage(): string {
   });
   return `Usage: npm run train -- MODEL [--backend auto|webgpu|wasm|cpu] [--steps N] [--seed S] [--seeds K] [--lr X]
                           [--json FILE] [--save FILE] [--load FILE] [--export FILE]
+                          [--checkpoint FILE] [--checkpoint-every N]
        npm run train -- char-gpt [--dataset moby-dick|names] [--preset small|tiny] [--batch N] [--context N]
                           [--backend B] [--steps N] [--seed S] [--lr X] [--json FILE] [--save FILE] [--load FILE]
 
@@ -97,7 +104,15 @@ Trains one model of the workbench and prints its progress and a summary.
   --batch N     char-gpt: windows per step (default: the preset's); at most ${DEFAULT_LIMITS.batch[1]}
   --context N   char-gpt: characters per window (default: the preset's); at most ${MAX_CONTEXT}
                 (char-gpt's --save and --load use its own weights file, which \`npm run sample\` reads)
+  --checkpoint FILE  on webgpu, keep the run's last checkpoint there (a weights file, rewritten whole at
+                every checkpoint; default: NAME.checkpoint.json beside --save NAME.json, else none); a lost
+                device resumes from it in the page; if the page dies the run says where it is: resume with
+                --load FILE and the remaining --steps (the optimizer starts fresh)
+  --checkpoint-every N  steps between checkpoints (default 500)
   --help        this text
+
+The WebGPU run waits at most $WORKBENCH_PAGE_DEADLINE_S seconds (default 120) for the page to make progress;
+a stalled GPU or a dead renderer ends the run with one line naming it and the last checkpoint.
 
 Models:
 ${models.join("\n")}`;
@@ -140,12 +155,14 @@ export function parseTrainArgs(argv: readonly string[]): ParseResult {
       case "--seed":
       case "--seeds":
       case "--batch":
-      case "--context": {
+      case "--context":
+      case "--checkpoint-every": {
         const [lo, hi] = INTEGER_FLAGS[name];
         const v = int(value);
         if (!(Number.isInteger(v) && v >= lo && v <= hi))
           return err(`${name} must be an integer in [${lo}, ${hi}], got '${value}'`);
-        out[name.slice(2) as "steps" | "seed" | "seeds" | "batch" | "context"] = v;
+        if (name === "--checkpoint-every") out.checkpointEvery = v;
+        else out[name.slice(2) as "steps" | "seed" | "seeds" | "batch" | "context"] = v;
         break;
       }
       case "--dataset":
@@ -168,7 +185,7 @@ export function parseTrainArgs(argv: readonly string[]): ParseResult {
         break;
       }
       default:
-        out[name.slice(2) as "json" | "save" | "load" | "export"] = value;
+        out[name.slice(2) as "json" | "save" | "load" | "export" | "checkpoint"] = value;
     }
   }
   if (model === undefined) return err("no model given");
