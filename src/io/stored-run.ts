@@ -3,7 +3,7 @@
 // checked and the first problem named. Returns null when the record is a resumable SavedJob of `kind` and `model`.
 
 import { parseSettings, settingsText } from "./settings";
-import { type JobKind, SAVED_JOB_VERSION } from "./types";
+import { type JobKind, type JobSpec, SAVED_JOB_VERSION } from "./types";
 
 const isObj = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
@@ -84,4 +84,20 @@ export function storedRunProblem(v: unknown, kind: JobKind, model: string): stri
   if (typeof v.savedAt !== "number" || !Number.isFinite(v.savedAt))
     return `its savedAt is ${describe(v.savedAt)}`;
   return null;
+}
+
+const archText = (arch: JobSpec["arch"]) =>
+  JSON.stringify(Object.entries(arch ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+
+/**
+ * Whether a stored run is the run `wanted` describes (a link's settings): the same page, model, every training
+ * setting and the same architecture. Such a run is that link's run further along: the seeds make it the same.
+ */
+export function sameRun(stored: JobSpec, wanted: JobSpec): boolean {
+  return (
+    stored.kind === wanted.kind &&
+    stored.model === wanted.model &&
+    JSON.stringify(settingsText(stored.settings)) === JSON.stringify(settingsText(wanted.settings)) &&
+    archText(stored.arch) === archText(wanted.arch)
+  );
 }

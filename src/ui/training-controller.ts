@@ -4,6 +4,7 @@
 // The host calls start/pause/resume/reset/...; every state change requests a host update.
 
 import type { ReactiveController, ReactiveControllerHost } from "lit";
+import { sameRun } from "../io/stored-run";
 import type { History, JobInfo, JobKind, JobSpec, SavedJob, TestPoint, TrainSettings } from "../io/types";
 import type { SeedPoint } from "./loss-columns";
 import type { Columns } from "./plot-base";
@@ -280,15 +281,17 @@ export class TrainingController implements ReactiveController {
   }
 
   /**
-   * Resume the newest readable run kept in IndexedDB for this page and model that no other tab has open; false when
-   * there is none. Records that fail their check are listed in `unreadable` and left alone.
+   * Resume the newest readable run kept in IndexedDB for this page and model that no other tab has open (with
+   * `wanted`, only a run of exactly that spec: sameRun); false when there is none. Records that fail their check are
+   * listed in `unreadable` and left alone.
    */
-  async restoreSaved(model: string): Promise<boolean> {
+  async restoreSaved(model: string, wanted?: JobSpec): Promise<boolean> {
     this.model = model;
     const { runs, unreadable } = await loadRuns(this.kind, model);
     this.unreadable = unreadable;
     this.host.requestUpdate();
     for (const saved of runs) {
+      if (wanted && !sameRun(saved.spec, wanted)) continue;
       const lock = await RunLock.take(openLockName(runKey(this.kind, model, saved.id))).catch(() => null);
       if (!lock) continue;
       if (this.model !== model) {

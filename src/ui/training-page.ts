@@ -60,8 +60,11 @@ export abstract class TrainingPage extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    // A link with settings reproduces a run: it does not resume one saved in this browser.
-    if (!urlHasSettings(location.search)) void this.training.restoreSaved(this.model);
+    // A link with settings reproduces a run: it resumes the run stored in this browser with exactly the settings (and
+    // architecture) the panel then shows, if there is one, since that is the same run further along; otherwise the
+    // page waits for Start. A link without settings resumes the newest run stored for the model.
+    const wanted = urlHasSettings(location.search) ? this.spec(this.initialSettings()) : undefined;
+    void this.training.restoreSaved(this.model, wanted);
   }
 
   private spec(settings: TrainSettings): JobSpec {

@@ -1,6 +1,7 @@
 // Runs kept in IndexedDB, in headless Chromium: one record per run, so two tabs training the same model keep both
 // runs and each says when the other is training; a corrupted record (no spec, step NaN, a parameter of the wrong
-// length) is named on the page with a delete button, and the readable run of the same model still loads.
+// length) is named on the page with a delete button, and the readable run of the same model still loads; a link
+// resumes only a run of its settings.
 
 import type { Page } from "puppeteer";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -192,6 +193,18 @@ describe("stored runs", () => {
       { polling: 200, timeout: 10_000 },
     );
     expect((await records(p, PREFIX)).map((r) => r.key)).toEqual([good!.key]);
+
+    // The reload above resumed the run because its link holds the run's settings; a link with other settings does
+    // not resume it (it waits for Start), and the bare page resumes the newest run.
+    const link = new URL(p.url());
+    expect(link.searchParams.get("steps")).toBe("20");
+    link.searchParams.set("steps", "21");
+    await p.goto(link.href, { waitUntil: "load" });
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await state(p))?.state ?? "idle").toBe("idle");
+    await p.goto(s.baseUrl + PAGE, { waitUntil: "load" });
+    await waitState(p, ["done"], 30_000);
+    expect((await state(p))!.step).toBe(20);
   });
 
   test("two tabs on the same model keep two runs and each says when the other trains", async () => {

@@ -2,8 +2,8 @@
 // each kind of damage is named.
 
 import { describe, expect, test } from "vitest";
-import { storedRunProblem } from "../../src/io/stored-run";
-import { SAVED_JOB_VERSION } from "../../src/io/types";
+import { sameRun, storedRunProblem } from "../../src/io/stored-run";
+import { type JobSpec, SAVED_JOB_VERSION } from "../../src/io/types";
 
 function good(): Record<string, unknown> {
   return {
@@ -82,6 +82,36 @@ describe("stored runs are checked before they are resumed", () => {
   for (const [what, change, message] of cases) {
     test(what, () => {
       expect(storedRunProblem(change(good() as Rec), "grain", "relu2")).toMatch(message);
+    });
+  }
+});
+
+describe("a link's settings resume only the stored run they describe", () => {
+  const spec = (): JobSpec => ({
+    kind: "grain",
+    model: "relu2",
+    settings: { backend: "cpu", lr: 0.01, steps: 40, batch: 1, seed: 1, seeds: 1 },
+    arch: { relu2: [5] },
+  });
+
+  test("the same model, settings and architecture", () => {
+    expect(sameRun(spec(), spec())).toBe(true);
+    expect(sameRun({ ...spec(), loseDeviceAt: 3 }, spec())).toBe(true);
+  });
+
+  const differ: [string, (s: JobSpec) => JobSpec][] = [
+    ["another page", (s) => ({ ...s, kind: "experts" })],
+    ["another model", (s) => ({ ...s, model: "relu10" })],
+    ["another step count", (s) => ({ ...s, settings: { ...s.settings, steps: 41 } })],
+    ["another seed", (s) => ({ ...s, settings: { ...s.settings, seed: 2 } })],
+    ["another backend", (s) => ({ ...s, settings: { ...s.settings, backend: "webgpu" } })],
+    ["another architecture", (s) => ({ ...s, arch: { relu2: [3] } })],
+    ["the default architecture", ({ arch: _arch, ...s }) => s],
+  ];
+  for (const [what, change] of differ) {
+    test(what, () => {
+      expect(sameRun(change(spec()), spec())).toBe(false);
+      expect(sameRun(spec(), change(spec()))).toBe(false);
     });
   }
 });
