@@ -222,10 +222,12 @@ export async function trainMain(argv: readonly string[], io: Io = consoleIo): Pr
   let kept: { step: number; error?: string } | null = null;
   const onPage = async (why: string): Promise<Done | { unavailable: string }> => {
     io.out("backend: webgpu in headless Chromium (starting Vite and Chromium...)");
-    // Fault injection for tests/gpu/train-cli-faults.test.ts: the page hangs, or its renderer crashes, at a step.
+    // Fault injection for tests/gpu/train-cli-faults.test.ts and train-cli-device-loss.test.ts: the page hangs, its
+    // renderer crashes, or its device is destroyed at a step's checkpoint (or from a timer that many ms after it).
     const hang = process.env.WORKBENCH_TEST_PAGE_HANG_AT;
     const crash = process.env.WORKBENCH_TEST_PAGE_CRASH_AT;
     const lose = process.env.WORKBENCH_TEST_PAGE_LOSE_AT;
+    const loseDelay = process.env.WORKBENCH_TEST_PAGE_LOSE_DELAY_MS;
     const page = await runTrainPage(
       { ...options, backendChoice: args.backend, checkpointEvery: args.checkpointEvery ?? 500 },
       {
@@ -247,6 +249,7 @@ export async function trainMain(argv: readonly string[], io: Io = consoleIo): Pr
         ...(hang ? { hangAt: Number(hang) } : {}),
         ...(crash ? { crashAt: Number(crash) } : {}),
         ...(lose ? { loseAt: Number(lose) } : {}),
+        ...(lose && loseDelay ? { loseDelayMs: Number(loseDelay) } : {}),
         onRecover: (line) => io.out(`recovered: ${line}`),
       },
     );

@@ -41,6 +41,8 @@ export interface PageRunHooks {
   crashAt?: number;
   /** Test-only: destroy the page's GPU device once a checkpoint at or past this step is reported. */
   loseAt?: number;
+  /** Test-only: with loseAt, destroy it from a timer this many ms after that checkpoint (a random moment). */
+  loseDelayMs?: number;
   /** A line per device loss the page recovered from. */
   onRecover?: (line: string) => void;
 }
@@ -68,14 +70,16 @@ export async function runTrainPage(
     // The first load transforms the page's modules: slow on a busy machine, so at least three minutes for that.
     await page.waitForSelector("body[data-ready]", { timeout: Math.max(deadline, 180_000) });
     await page.evaluate(
-      (o, hangAt, loseAt) => {
+      (o, hangAt, loseAt, loseDelayMs) => {
         if (hangAt !== null) window.__hangAt = hangAt;
         if (loseAt !== null) window.__loseAt = loseAt;
+        if (loseDelayMs !== null) window.__loseDelayMs = loseDelayMs;
         window.trainRun.start(o);
       },
       options,
       hooks.hangAt ?? null,
       hooks.loseAt ?? null,
+      hooks.loseDelayMs ?? null,
     );
     let recovered = 0;
     let shown = 0;

@@ -32,6 +32,8 @@ declare global {
     __hangAt?: number;
     /** Test-only: destroy the GPU device once a checkpoint at or past this step is reported. */
     __loseAt?: number;
+    /** Test-only: with __loseAt, destroy it from a timer this many ms later (at whatever the run is doing then). */
+    __loseDelayMs?: number;
     trainRun: { start(options: RunOptions): void };
   }
 }
@@ -68,7 +70,9 @@ async function train(options: RunOptions): Promise<void> {
         window.__checkpoint = { step: c.step, json: JSON.stringify(c.weights) };
         if (window.__loseAt !== undefined && c.step >= window.__loseAt && !lost) {
           lost = true;
-          (selection.backend as unknown as { rt: { device: GPUDevice } }).rt.device.destroy();
+          const device = (selection.backend as unknown as { rt: { device: GPUDevice } }).rt.device;
+          if (window.__loseDelayMs === undefined) device.destroy();
+          else setTimeout(() => device.destroy(), window.__loseDelayMs);
         }
         // Hang a moment later, once the Node side (polling every 250 ms) has had time to fetch this checkpoint.
         if (window.__hangAt !== undefined && c.step >= window.__hangAt)
