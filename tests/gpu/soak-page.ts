@@ -1,17 +1,38 @@
-// In-browser half of tests/gpu/soak.test.ts: a long run of the registry's `experts-attention` on WebGPU, trained in
-// chunks so the Node side can read the browser's heap between them; the buffer pool's counters are sampled every
+// In-browser half of tests/gpu/soak.test.ts: a long run of the registry's `experts-attention` (or of the language
+// model's tiny preset) on WebGPU, trained in chunks so the Node side can read the browser's heap between them; the buffer pool's counters are sampled every
 // 100 steps, the checkpoint at one chosen chunk's end is kept, and a second trainer restored from it loses its device
 // at a chosen step and resumes, for its losses to be compared with the long run's. Each chunk's losses go to the Node
 // side and leave the trainer's history, so the page's heap holds no per-step data and only a leak would grow it.
 
 import { WebGPUBackend } from "../../src/backend/webgpu";
+import { loadCorpus } from "../../src/data/text/corpus";
+import { viteCorpusSource } from "../../src/data/text/sources-vite";
+import {
+  charGptConfigFor,
+  charGptTask,
+  charGptTrainConfig,
+  encodeCorpus,
+} from "../../src/models/char-gpt-train";
 import { modelEntry } from "../../src/models/registry";
 import type { Module } from "../../src/nn/module";
+import { charGptSetup } from "../../src/run/run-char-gpt";
 import type { Checkpoint } from "../../src/train/checkpoint";
 import { restoreCheckpoint } from "../../src/train/checkpoint";
 import { type TrainConfig, Trainer } from "../../src/train/trainer";
 
 const entry = modelEntry("experts-attention");
+
+/** The language model's `tiny` preset on the names corpus, as `npm run train -- char-gpt --dataset names` trains it. */
+async function charGptTrainer(gpu: WebGPUBackend, checkpointEvery: number): Promise<Trainer<Module>> {
+  const { dataset, training, shape, seed } = charGptSetup({
+    model: "char-gpt",
+    dataset: "names",
+    preset: "tiny",
+  });
+  const data = encodeCorpus(await loadCorpus(dataset, viteCorpusSource));
+  const task = charGptTask(data, charGptConfigFor(data.vocab, shape, { seed }), training);
+  return new Trainer<Module>(gpu, task, { ...charGptTrainConfig(training), steps: 0, checkpointEvery });
+}
 
 interface PoolSample {
   step: number;
@@ -31,10 +52,20 @@ const config = (steps: number, checkpointEvery: number): TrainConfig => ({
 });
 
 const api = {
-  /** A new long run; the checkpoint at step `keepAt` (a chunk's end) is kept for `resumeAfterLoss`. */
-  async start(checkpointEvery: number, keepAt: number) {
+  /**
+   * A new long run of experts-attention, or of char-gpt's tiny preset (its loss read every 10 steps, as the CLI does
+   * on WebGPU); the checkpoint at step `keepAt` (a chunk's end) is kept for `resumeAfterLoss`.
+   */
+  async start(
+    checkpointEvery: number,
+    keepAt: number,
+    model: "experts-attention" | "char-gpt" = "experts-attention",
+  ) {
     const gpu = await WebGPUBackend.create();
-    const trainer = new Trainer<Module>(gpu, entry.task(), config(0, checkpointEvery));
+    const trainer =
+      model === "char-gpt"
+        ? await charGptTrainer(gpu, checkpointEvery)
+        : new Trainer<Module>(gpu, entry.task(), config(0, checkpointEvery));
     soak = { gpu, trainer, keepAt, kept: null };
     return gpu.description;
   },

@@ -1,10 +1,12 @@
-// A long run on WebGPU (SwiftShader here): `experts-attention` for 5,000 steps (WORKBENCH_SOAK_STEPS=20000 for the
+// Long runs on WebGPU (SwiftShader here). `experts-attention` for 5,000 steps (WORKBENCH_SOAK_STEPS=20000 for the
 // long soak, any multiple of 1,000 from 2,000), in chunks of 1,000 steps. Checked: the buffer pool's bytes and
 // buffer count stay flat after the first 100 steps; the browser's JS heap after a forced garbage collection stays
 // within 10% of its value at step 1,000; and a device destroyed at a random step (WORKBENCH_SOAK_SEED picks it;
 // printed) resumes from the last checkpoint and reproduces the long run's losses from that checkpoint exactly.
 // The per-step losses leave the page after each chunk (the trainer's history would otherwise add about 80 bytes a
 // step to the heap, measured here), so the heap check sees what the training machinery itself keeps.
+// The language model's tiny preset (char-gpt on the names corpus) for its whole run of 1,200 steps
+// (WORKBENCH_SOAK_LM_STEPS for more, a multiple of 100): the pool's bytes and buffer count stay flat after step 100.
 
 import type { CDPSession } from "puppeteer";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -24,6 +26,18 @@ function soakSteps(): number {
 }
 
 const STEPS = soakSteps();
+
+/** The language model's soak: its tiny preset's whole run (1,200 steps) unless WORKBENCH_SOAK_LM_STEPS says more. */
+function lmSoakSteps(): number {
+  const raw = process.env.WORKBENCH_SOAK_LM_STEPS;
+  if (raw === undefined || raw === "") return 1200;
+  const n = Number(raw);
+  if (!(Number.isInteger(n) && n >= 200 && n % 100 === 0))
+    throw new Error(`WORKBENCH_SOAK_LM_STEPS must be a multiple of 100 from 200, got '${raw}'`);
+  return n;
+}
+
+const LM_STEPS = lmSoakSteps();
 const SEED = Number(process.env.WORKBENCH_SOAK_SEED ?? Math.floor(Math.random() * 2 ** 31));
 
 let session: Session;
@@ -145,5 +159,46 @@ describe(`soak: experts-attention, ${STEPS} steps on WebGPU`, () => {
     expect(r.finalStep).toBe(to);
     expect(r.steps).toEqual(Array.from({ length: to - from }, (_, i) => from + i));
     expect(r.losses).toEqual(losses.slice(from, to));
+  });
+});
+
+describe(`soak: char-gpt (tiny preset, names), ${LM_STEPS} steps on WebGPU`, () => {
+  test("the pool stays flat after step 100 and the loss falls", {
+    timeout: 60_000 + LM_STEPS * 300,
+  }, async () => {
+    const adapter = await call<string>("start", CHECKPOINT_EVERY, -1, "char-gpt");
+    const samples: PoolSample[] = [];
+    const losses: number[] = [];
+    let ms = 0;
+    // Chunks of 100 steps: the loss is read every 10 steps and at a run's last step, where the pool is sampled.
+    for (let to = 100; to <= LM_STEPS; to += 100) {
+      const r = await call<{
+        samples: PoolSample[];
+        ms: number;
+        step: number;
+        steps: number[];
+        losses: number[];
+      }>("runTo", to);
+      expect(r.step).toBe(to);
+      expect(r.steps).toEqual([...Array.from({ length: 10 }, (_, i) => to - 100 + 10 * i), to - 1]);
+      expect(r.samples.map((x) => x.step)).toEqual([to]);
+      samples.push(...r.samples);
+      losses.push(...r.losses);
+      ms += r.ms;
+    }
+    const last = samples.at(-1)!;
+    console.log(
+      `soak char-gpt: ${LM_STEPS} steps, ${(ms / LM_STEPS).toFixed(1)} ms/step, pool ${last.bytesInUse} B in use / ` +
+        `${last.allocations} buffers; loss ${losses[0]!.toFixed(3)} → ${losses.at(-1)!.toFixed(3)}; ${adapter}`,
+    );
+    const first = samples[0]!;
+    expect(first.step).toBe(100);
+    for (const x of samples) {
+      expect(x.bytesInUse, `pool bytes in use at step ${x.step}`).toBe(first.bytesInUse);
+      expect(x.bytesFree, `pool bytes free at step ${x.step}`).toBe(first.bytesFree);
+      expect(x.allocations, `buffers allocated by step ${x.step}`).toBe(first.allocations);
+    }
+    expect(losses.every(Number.isFinite)).toBe(true);
+    expect(losses.at(-1)!).toBeLessThan(losses[0]!);
   });
 });
