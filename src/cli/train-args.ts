@@ -104,11 +104,11 @@ Trains one model of the workbench and prints its progress and a summary.
   --batch N     char-gpt: windows per step (default: the preset's); at most ${DEFAULT_LIMITS.batch[1]}
   --context N   char-gpt: characters per window (default: the preset's); at most ${MAX_CONTEXT}
                 (char-gpt's --save and --load use its own weights file, which \`npm run sample\` reads)
-  --checkpoint FILE  on webgpu, keep the run's last checkpoint there (a weights file, rewritten whole at
-                every checkpoint; default: NAME.checkpoint.json beside --save NAME.json, else none); a lost
-                device resumes from it in the page; if the page dies the run says where it is: resume with
-                --load FILE and the remaining --steps (the optimizer starts fresh)
-  --checkpoint-every N  steps between checkpoints (default 500)
+  --checkpoint FILE  on webgpu (every model but char-gpt), keep the run's last checkpoint there (a weights
+                file, rewritten whole at every checkpoint; default: NAME.checkpoint.json beside --save NAME.json,
+                else none); a lost device resumes in the page from the last checkpoint; if the page dies the run
+                says where it is: resume with --load FILE and the remaining --steps (the optimizer starts fresh)
+  --checkpoint-every N  steps between checkpoints on webgpu (default 500)
   --help        this text
 
 The WebGPU run waits at most $WORKBENCH_PAGE_DEADLINE_S seconds (default 120) for the page to make progress;
@@ -195,6 +195,10 @@ export function parseTrainArgs(argv: readonly string[]): ParseResult {
     if (given) return err(`${given} applies to char-gpt only`);
   } else {
     if (out.export) return err("char-gpt has no PyTorch twin: --export is for the other models");
+    if (out.checkpoint !== undefined || out.checkpointEvery !== undefined)
+      return err(
+        "char-gpt keeps no checkpoints: --checkpoint and --checkpoint-every are for the other models",
+      );
     if ((out.seeds ?? 1) !== 1) return err("char-gpt trains one seed per run: --seeds must be 1");
   }
   return { kind: "ok", args: { backend: "auto", ...out, model: model as ModelName } };

@@ -64,6 +64,13 @@ describe("flags", () => {
     expect(msg(["char-gpt", "--context", "0"])).toBe("--context must be an integer in [1, 1024], got '0'");
     expect(msg(["char-gpt", "--seeds", "2"])).toBe("char-gpt trains one seed per run: --seeds must be 1");
     expect(msg(["char-gpt", "--export", "x.safetensors"])).toMatch(/no PyTorch twin/);
+    for (const flag of [
+      ["--checkpoint", "x.json"],
+      ["--checkpoint-every", "10"],
+    ])
+      expect(msg(["char-gpt", ...flag])).toBe(
+        "char-gpt keeps no checkpoints: --checkpoint and --checkpoint-every are for the other models",
+      );
   });
 });
 
