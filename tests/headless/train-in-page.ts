@@ -4,8 +4,10 @@
 //
 // Every wait has a deadline: each DevTools call (puppeteer's protocolTimeout) and the run as a whole, which must show
 // progress (a new step, state or checkpoint) at least every `deadlineMs` ($WORKBENCH_PAGE_DEADLINE_S seconds, default
-// 120). A renderer that crashes, closes or stops answering ends the run with a PageDiedError of one line.
+// 120). A renderer that does not load, crashes, closes or stops answering ends the run with a PageDiedError of one
+// line, whichever call into the page it happens in.
 
+import { TimeoutError } from "puppeteer";
 import type { CharGptProgress, CharGptRunResult } from "../../src/run/run-char-gpt";
 import type { RunCheckpoint, RunOptions, RunProgress, RunResult } from "../../src/run/run-types";
 import { openPage, type Session } from "./browser";
@@ -67,19 +69,38 @@ export async function runTrainPage(
     page.on("error", (e) => dead(`the page's renderer crashed (${e.message})`));
     page.on("close", () => dead("the page closed"));
     browser.on("disconnected", () => dead("Chromium exited"));
+    // Every call into the page: a renderer that hangs or dies in it ends the run in one line.
+    const ask = async <T>(call: () => Promise<T>): Promise<T> => {
+      try {
+        return await call();
+      } catch (e) {
+        const msg = (e as Error).message.split("\n")[0]!;
+        throw new PageDiedError(
+          died ??
+            (e instanceof TimeoutError
+              ? `the page did not load within ${loadMs / 1000} s (${msg})`
+              : /timed out/i.test(msg)
+                ? `the page stopped answering for ${deadline / 1000} s (renderer hung or GPU stalled)`
+                : `the page's renderer died (${msg})`),
+        );
+      }
+    };
     // The first load transforms the page's modules: slow on a busy machine, so at least three minutes for that.
-    await page.waitForSelector("body[data-ready]", { timeout: Math.max(deadline, 180_000) });
-    await page.evaluate(
-      (o, hangAt, loseAt, loseDelayMs) => {
-        if (hangAt !== null) window.__hangAt = hangAt;
-        if (loseAt !== null) window.__loseAt = loseAt;
-        if (loseDelayMs !== null) window.__loseDelayMs = loseDelayMs;
-        window.trainRun.start(o);
-      },
-      options,
-      hooks.hangAt ?? null,
-      hooks.loseAt ?? null,
-      hooks.loseDelayMs ?? null,
+    const loadMs = Math.max(deadline, 180_000);
+    await ask(() => page.waitForSelector("body[data-ready]", { timeout: loadMs }));
+    await ask(() =>
+      page.evaluate(
+        (o, hangAt, loseAt, loseDelayMs) => {
+          if (hangAt !== null) window.__hangAt = hangAt;
+          if (loseAt !== null) window.__loseAt = loseAt;
+          if (loseDelayMs !== null) window.__loseDelayMs = loseDelayMs;
+          window.trainRun.start(o);
+        },
+        options,
+        hooks.hangAt ?? null,
+        hooks.loseAt ?? null,
+        hooks.loseDelayMs ?? null,
+      ),
     );
     let recovered = 0;
     let shown = 0;
@@ -92,25 +113,16 @@ export async function runTrainPage(
         setTimeout(r, 250);
       });
       if (died) throw new PageDiedError(died);
-      let polled: { state: string; checkpointStep: number };
-      try {
-        polled = JSON.parse(
-          await page.evaluate(() =>
+      const polled = JSON.parse(
+        await ask(() =>
+          page.evaluate(() =>
             JSON.stringify({
               state: JSON.stringify(window.__train),
               checkpointStep: window.__checkpoint?.step ?? 0,
             }),
           ),
-        ) as { state: string; checkpointStep: number };
-      } catch (e) {
-        const msg = (e as Error).message.split("\n")[0]!;
-        throw new PageDiedError(
-          died ??
-            (/timed out/i.test(msg)
-              ? `the page stopped answering for ${deadline / 1000} s (renderer hung or GPU stalled)`
-              : `the page's renderer died (${msg})`),
-        );
-      }
+        ),
+      ) as { state: string; checkpointStep: number };
       const s = JSON.parse(polled.state) as TrainPageState;
       const now = Date.now();
       const fingerprint = `${polled.state}|${polled.checkpointStep}`;
@@ -125,7 +137,7 @@ export async function runTrainPage(
       }
       if (hooks.onCheckpoint && polled.checkpointStep > checkpoint) {
         checkpoint = polled.checkpointStep;
-        const json = await page.evaluate(() => window.__checkpoint?.json ?? "null");
+        const json = await ask(() => page.evaluate(() => window.__checkpoint?.json ?? "null"));
         const weights = JSON.parse(json) as RunCheckpoint["weights"] | null;
         if (weights) hooks.onCheckpoint({ step: checkpoint, weights });
         if (hooks.crashAt !== undefined && checkpoint >= hooks.crashAt)
