@@ -78,6 +78,27 @@ interface PoolSample {
   allocations: number;
 }
 
+/** What the page's runTo returns for a chunk of steps. */
+interface Chunk {
+  samples: PoolSample[];
+  ms: number;
+  step: number;
+  checkpointStep: number;
+  steps: number[];
+  losses: number[];
+}
+
+/** The pool's bytes in use, bytes free and buffer count at every sample equal the first sample's (step 100). */
+function expectFlat(samples: PoolSample[]): void {
+  const first = samples[0]!;
+  expect(first.step).toBe(100);
+  for (const x of samples) {
+    expect(x.bytesInUse, `pool bytes in use at step ${x.step}`).toBe(first.bytesInUse);
+    expect(x.bytesFree, `pool bytes free at step ${x.step}`).toBe(first.bytesFree);
+    expect(x.allocations, `buffers allocated by step ${x.step}`).toBe(first.allocations);
+  }
+}
+
 describe(`soak: experts-attention, ${STEPS} steps on WebGPU`, () => {
   const timeout = 60_000 + STEPS * 200;
   const samples: PoolSample[] = [];
@@ -92,14 +113,7 @@ describe(`soak: experts-attention, ${STEPS} steps on WebGPU`, () => {
   }, async () => {
     const adapter = await call<string>("start", CHECKPOINT_EVERY, from);
     for (let to = CHUNK; to <= STEPS; to += CHUNK) {
-      const r = await call<{
-        samples: PoolSample[];
-        ms: number;
-        step: number;
-        checkpointStep: number;
-        steps: number[];
-        losses: number[];
-      }>("runTo", to);
+      const r = await call<Chunk>("runTo", to);
       expect(r.step).toBe(to);
       expect(r.steps).toEqual(Array.from({ length: CHUNK }, (_, i) => to - CHUNK + i));
       losses.push(...r.losses);
@@ -114,13 +128,7 @@ describe(`soak: experts-attention, ${STEPS} steps on WebGPU`, () => {
     console.log(`soak adapter: ${adapter}`);
 
     expect(samples.length).toBe(STEPS / 100);
-    const first = samples[0]!;
-    expect(first.step).toBe(100);
-    for (const s of samples) {
-      expect(s.bytesInUse, `pool bytes in use at step ${s.step}`).toBe(first.bytesInUse);
-      expect(s.bytesFree, `pool bytes free at step ${s.step}`).toBe(first.bytesFree);
-      expect(s.allocations, `buffers allocated by step ${s.step}`).toBe(first.allocations);
-    }
+    expectFlat(samples);
     const base = heap[0]!;
     expect(base.step).toBe(1000);
     for (const h of heap) {
@@ -172,13 +180,7 @@ describe(`soak: char-gpt (tiny preset, names), ${LM_STEPS} steps on WebGPU`, () 
     let ms = 0;
     // Chunks of 100 steps: the loss is read every 10 steps and at a run's last step, where the pool is sampled.
     for (let to = 100; to <= LM_STEPS; to += 100) {
-      const r = await call<{
-        samples: PoolSample[];
-        ms: number;
-        step: number;
-        steps: number[];
-        losses: number[];
-      }>("runTo", to);
+      const r = await call<Chunk>("runTo", to);
       expect(r.step).toBe(to);
       expect(r.steps).toEqual([...Array.from({ length: 10 }, (_, i) => to - 100 + 10 * i), to - 1]);
       expect(r.samples.map((x) => x.step)).toEqual([to]);
@@ -191,13 +193,8 @@ describe(`soak: char-gpt (tiny preset, names), ${LM_STEPS} steps on WebGPU`, () 
       `soak char-gpt: ${LM_STEPS} steps, ${(ms / LM_STEPS).toFixed(1)} ms/step, pool ${last.bytesInUse} B in use / ` +
         `${last.allocations} buffers; loss ${losses[0]!.toFixed(3)} → ${losses.at(-1)!.toFixed(3)}; ${adapter}`,
     );
-    const first = samples[0]!;
-    expect(first.step).toBe(100);
-    for (const x of samples) {
-      expect(x.bytesInUse, `pool bytes in use at step ${x.step}`).toBe(first.bytesInUse);
-      expect(x.bytesFree, `pool bytes free at step ${x.step}`).toBe(first.bytesFree);
-      expect(x.allocations, `buffers allocated by step ${x.step}`).toBe(first.allocations);
-    }
+    expect(samples.length).toBe(LM_STEPS / 100);
+    expectFlat(samples);
     expect(losses.every(Number.isFinite)).toBe(true);
     expect(losses.at(-1)!).toBeLessThan(losses[0]!);
   });
