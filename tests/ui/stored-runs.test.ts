@@ -265,7 +265,7 @@ describe("stored runs", () => {
       const steps = stored.map((r) => r.step as number).sort((x, y) => x - y);
       expect(steps[0]).toBe(30);
       expect(steps[1]).toBeGreaterThan(30);
-      // A reload of A resumes A's own run: B's is open in B.
+      // A reload of A resumes A's own run: its link holds A's settings (and B's run, newer, is open in B).
       await a.reload({ waitUntil: "load" });
       await waitState(a, ["done"], 30_000);
       expect((await state(a))!.step).toBe(30);
