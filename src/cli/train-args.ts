@@ -22,6 +22,9 @@ export interface TrainArgs {
   preset?: "small" | "tiny";
   batch?: number;
   context?: number;
+  /** Where the WebGPU run's last checkpoint is kept (default: beside --save). */
+  checkpoint?: string;
+  checkpointEvery?: number;
 }
 
 export type ParseResult =
@@ -45,6 +48,7 @@ const INTEGER_FLAGS = {
   "--seeds": [1, DEFAULT_LIMITS.seeds[1]],
   "--batch": [1, DEFAULT_LIMITS.batch[1]],
   "--context": [1, MAX_CONTEXT],
+  "--checkpoint-every": [1, DEFAULT_LIMITS.steps[1]],
 } as const;
 
 export const FLAGS = [
@@ -61,6 +65,8 @@ export const FLAGS = [
   "--preset small|tiny",
   "--batch N",
   "--context N",
+  "--checkpoint FILE",
+  "--checkpoint-every N",
   "--help",
 ];
 
@@ -73,6 +79,7 @@ export function usage(): string {
   });
   return `Usage: npm run train -- MODEL [--backend auto|webgpu|wasm|cpu] [--steps N] [--seed S] [--seeds K] [--lr X]
                           [--json FILE] [--save FILE] [--load FILE] [--export FILE]
+                          [--checkpoint FILE] [--checkpoint-every N]
        npm run train -- char-gpt [--dataset moby-dick|names] [--preset small|tiny] [--batch N] [--context N]
                           [--backend B] [--steps N] [--seed S] [--lr X] [--json FILE] [--save FILE] [--load FILE]
                           [--export FILE]
@@ -100,7 +107,15 @@ Trains one model of the workbench and prints its progress and a summary.
                 (char-gpt's --save and --load use its own weights file, which \`npm run sample\` reads; its --load
                 also takes a .safetensors file, and the loaded file's corpus and shape are the default --dataset
                 and --preset; its --export file carries its vocabulary and a sample of the training text)
+  --checkpoint FILE  on webgpu (every model but char-gpt), keep the run's last checkpoint there (a weights
+                file, rewritten whole at every checkpoint; default: NAME.checkpoint.json beside --save NAME.json,
+                else none); a lost device resumes in the page from the last checkpoint; if the page dies the run
+                says where it is: resume with --load FILE and the remaining --steps (the optimizer starts fresh)
+  --checkpoint-every N  steps between checkpoints on webgpu (default 500)
   --help        this text
+
+The WebGPU run waits at most $WORKBENCH_PAGE_DEADLINE_S seconds (default 120) for the page to make progress;
+a stalled GPU or a dead renderer ends the run with one line naming it and the last checkpoint.
 
 Models:
 ${models.join("\n")}`;
@@ -143,12 +158,14 @@ export function parseTrainArgs(argv: readonly string[]): ParseResult {
       case "--seed":
       case "--seeds":
       case "--batch":
-      case "--context": {
+      case "--context":
+      case "--checkpoint-every": {
         const [lo, hi] = INTEGER_FLAGS[name];
         const v = int(value);
         if (!(Number.isInteger(v) && v >= lo && v <= hi))
           return err(`${name} must be an integer in [${lo}, ${hi}], got '${value}'`);
-        out[name.slice(2) as "steps" | "seed" | "seeds" | "batch" | "context"] = v;
+        if (name === "--checkpoint-every") out.checkpointEvery = v;
+        else out[name.slice(2) as "steps" | "seed" | "seeds" | "batch" | "context"] = v;
         break;
       }
       case "--dataset":
@@ -171,7 +188,7 @@ export function parseTrainArgs(argv: readonly string[]): ParseResult {
         break;
       }
       default:
-        out[name.slice(2) as "json" | "save" | "load" | "export"] = value;
+        out[name.slice(2) as "json" | "save" | "load" | "export" | "checkpoint"] = value;
     }
   }
   if (model === undefined) return err("no model given");
@@ -180,6 +197,10 @@ export function parseTrainArgs(argv: readonly string[]): ParseResult {
     const given = CHAR_GPT_FLAGS.find((f) => out[f.slice(2) as keyof TrainArgs] !== undefined);
     if (given) return err(`${given} applies to char-gpt only`);
   } else {
+    if (out.checkpoint !== undefined || out.checkpointEvery !== undefined)
+      return err(
+        "char-gpt keeps no checkpoints: --checkpoint and --checkpoint-every are for the other models",
+      );
     if ((out.seeds ?? 1) !== 1) return err("char-gpt trains one seed per run: --seeds must be 1");
   }
   return { kind: "ok", args: { backend: "auto", ...out, model: model as ModelName } };

@@ -12,7 +12,7 @@
 
 import { resolve } from "node:path";
 import { findChromium } from "../../tests/headless/chromium.mjs";
-import { runTrainPage } from "../../tests/headless/train-in-page";
+import { PageDiedError, runTrainPage } from "../../tests/headless/train-in-page";
 import { type Timing, wasmOrCpu } from "../backend/choice";
 import type { Backend } from "../backend/contract";
 import { CpuBackend } from "../backend/cpu";
@@ -113,12 +113,19 @@ function summary(r: RunResult, reason: string): string[] {
   return lines.map(([k, v]) => `${k.padEnd(13)}${v}`);
 }
 
+/** Where the WebGPU run keeps its last checkpoint: --checkpoint, else beside --save, else nowhere. */
+export function checkpointPath(args: TrainArgs): string | undefined {
+  if (args.checkpoint) return args.checkpoint;
+  return args.save ? `${args.save.replace(/\.json$/i, "")}.checkpoint.json` : undefined;
+}
+
 /** The outputs a run was asked for, by flag. */
 function outputs(args: TrainArgs): [string, string][] {
   const list: [string, string | undefined][] = [
     ["--json", args.json],
     ["--save", args.save],
     ["--export", args.export],
+    ["--checkpoint", checkpointPath(args)],
   ];
   return list.filter((o): o is [string, string] => o[1] !== undefined);
 }
@@ -164,6 +171,7 @@ export async function trainMain(argv: readonly string[], io: Io = consoleIo): Pr
       return 2;
     }
   }
+  let loadedStep: number | undefined;
   if (args.load) {
     let text: string;
     try {
@@ -179,6 +187,7 @@ export async function trainMain(argv: readonly string[], io: Io = consoleIo): Pr
       return 1;
     }
     options.weights = text;
+    loadedStep = readWeights(text, args.model).step;
   }
 
   const entry = MODELS[args.model];
@@ -209,11 +218,41 @@ export async function trainMain(argv: readonly string[], io: Io = consoleIo): Pr
     return onNode(sel.backend, sel.reason);
   };
   type Done = { result: RunResult; reason: string };
+  const ckptPath = checkpointPath(args);
+  let kept: { step: number; error?: string } | null = null;
   const onPage = async (why: string): Promise<Done | { unavailable: string }> => {
     io.out("backend: webgpu in headless Chromium (starting Vite and Chromium...)");
-    const page = await runTrainPage({ ...options, backendChoice: args.backend }, (p) => {
-      if (!("valLoss" in p)) io.out(progressLine(p));
-    });
+    // Fault injection for tests/gpu/train-cli-faults.test.ts and train-cli-device-loss.test.ts: the page hangs, its
+    // renderer crashes, or its device is destroyed at a step's checkpoint (or from a timer that many ms after it).
+    const hang = process.env.WORKBENCH_TEST_PAGE_HANG_AT;
+    const crash = process.env.WORKBENCH_TEST_PAGE_CRASH_AT;
+    const lose = process.env.WORKBENCH_TEST_PAGE_LOSE_AT;
+    const loseDelay = process.env.WORKBENCH_TEST_PAGE_LOSE_DELAY_MS;
+    const page = await runTrainPage(
+      { ...options, backendChoice: args.backend, checkpointEvery: args.checkpointEvery ?? 500 },
+      {
+        onProgress: (p) => {
+          if (!("valLoss" in p)) io.out(progressLine(p));
+        },
+        ...(ckptPath
+          ? {
+              onCheckpoint: (c) => {
+                try {
+                  writeFileAtomic(ckptPath, JSON.stringify(c.weights), "--checkpoint");
+                  kept = { step: c.step };
+                } catch (e) {
+                  kept = { step: kept?.step ?? 0, error: errorText(e) };
+                }
+              },
+            }
+          : {}),
+        ...(hang ? { hangAt: Number(hang) } : {}),
+        ...(crash ? { crashAt: Number(crash) } : {}),
+        ...(lose ? { loseAt: Number(lose) } : {}),
+        ...(lose && loseDelay ? { loseDelayMs: Number(loseDelay) } : {}),
+        onRecover: (line) => io.out(`recovered: ${line}`),
+      },
+    );
     if (page.kind === "unavailable") return { unavailable: page.reason };
     // char-gpt has its own path (train-char-gpt.ts): a result of its kind here is a harness fault.
     if ("kind" in page.result) throw new Error("the page returned a char-gpt result for another model");
@@ -253,6 +292,19 @@ export async function trainMain(argv: readonly string[], io: Io = consoleIo): Pr
       outcome = r;
     }
   } catch (e) {
+    if (e instanceof PageDiedError) {
+      const k = kept as { step: number; error?: string } | null;
+      const where =
+        ckptPath && k && !k.error
+          ? `the last checkpoint (step ${k.step}) is in ${printable(resolve(ckptPath))}: resume with --load ${printable(ckptPath)} --steps ${Math.max(0, (options.steps ?? entry.train.steps) - (k.step - (loadedStep ?? 0)))}`
+          : ckptPath && k?.error
+            ? `the last checkpoint could not be written (${k.error})`
+            : ckptPath
+              ? "no checkpoint was reached"
+              : "no checkpoint was kept (pass --checkpoint FILE)";
+      io.err(`train: ${e.message}; ${where}`);
+      return 1;
+    }
     io.err(`train: ${errorText(e)}`);
     return 1;
   }

@@ -80,6 +80,8 @@ export interface SavedRun {
 /** A resumable training run: what IndexedDB keeps between reloads. */
 export interface SavedJob {
   version: number;
+  /** The stored run's id in this browser (src/ui/store.ts); absent in weights files. */
+  id?: string;
   spec: JobSpec;
   step: number;
   runs: SavedRun[];

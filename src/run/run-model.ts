@@ -6,7 +6,7 @@
 // model allows (models/batched.ts), else as a bank of K models. The report describes the best seed, the one with
 // the lowest final training loss, and lists every seed's final losses.
 
-import type { Backend } from "../backend/contract";
+import type { Backend, Backend as RecoverBackend } from "../backend/contract";
 import type { CorpusSource } from "../data/text/corpus";
 import { modelEntry, RECIPE_BATCH, registrySchedule } from "../models/registry";
 import type { TrainConfig } from "../train/trainer";
@@ -14,8 +14,8 @@ import { healthWarnings } from "./health";
 import { type CharGptProgress, type CharGptRunResult, runCharGpt } from "./run-char-gpt";
 import { regressionRunner } from "./run-regression";
 import { transformerRunner } from "./run-transformer";
-import type { RunnerConfig, RunOptions, RunProgress, RunReport, RunResult } from "./run-types";
-import { applyWeights, type LoadedWeights, readWeights, weightsFile } from "./run-weights";
+import type { RunCheckpoint, RunnerConfig, RunOptions, RunProgress, RunReport, RunResult } from "./run-types";
+import { applyWeights, type LoadedWeights, readWeights, weightsFile, weightsFromParams } from "./run-weights";
 import { LossRecorder } from "./seeds";
 
 /** Resolve defaults and check values (the CLI checks its flags first; this guards other callers). */
@@ -44,6 +44,16 @@ function argBest(values: readonly number[]): number {
   return best;
 }
 
+/** What a caller may hook into a run of a regression model or the transformer. */
+export interface RunHooks {
+  onProgress?: (p: RunProgress) => void;
+  onCheckpoint?: (c: RunCheckpoint) => void;
+  /** A backend to resume on from the last checkpoint when the device is lost (with `checkpointEvery`). */
+  recover?: () => Promise<RecoverBackend>;
+  /** Training resumed at checkpoint `toStep` after the device was lost at `fromStep`. */
+  onRecover?: (r: { fromStep: number; toStep: number; reason: string }) => void;
+}
+
 /**
  * Any registry model: the character-level GPT through its runner (run-char-gpt.ts, with the corpus from `source`),
  * every other model through runModel.
@@ -51,8 +61,7 @@ function argBest(values: readonly number[]): number {
 export async function runAnyModel(
   backend: Backend,
   options: RunOptions,
-  hooks: {
-    onProgress?: (p: RunProgress) => void;
+  hooks: RunHooks & {
     onCharGptProgress?: (p: CharGptProgress) => void;
     source?: CorpusSource;
   } = {},
@@ -67,7 +76,7 @@ export async function runAnyModel(
 export async function runModel(
   backend: Backend,
   options: RunOptions,
-  hooks: { onProgress?: (p: RunProgress) => void } = {},
+  hooks: RunHooks = {},
 ): Promise<RunResult> {
   const { entry, steps, seed, seeds: K, lr } = resolveOptions(options);
   if (entry.data === "text") throw new Error(`${entry.name} trains through runAnyModel (run-char-gpt.ts)`);
@@ -79,8 +88,8 @@ export async function runModel(
     optimizer: { ...entry.train.optimizer, lr },
     ...(schedule ? { schedule } : {}),
     readEvery: 1,
-    // No device-loss recovery here: a checkpoint would only cost a read of every parameter.
-    checkpointEvery: 2 ** 30,
+    // Without checkpointEvery no device-loss recovery: a checkpoint would only cost a read of every parameter.
+    checkpointEvery: options.checkpointEvery ?? 2 ** 30,
   };
 
   // Per-seed losses of every step (only needed when several seeds share the trainer's summed loss).
@@ -98,8 +107,27 @@ export async function runModel(
   const t0 = performance.now();
   let lastReport = t0;
   let tFirst = t0;
+  const loadedStep = loaded?.step ?? 0;
+  const settings = {
+    backend: options.backendChoice ?? backend.name,
+    lr,
+    steps: loadedStep + steps,
+    // The pages' panel defaults: the transformer's batch; the regression pages train full-batch and keep 1.
+    batch: entry.data === "recipe" ? RECIPE_BATCH : 1,
+    seed,
+    seeds: K,
+  } as const;
+  let reported = 0;
   await trainer.run({
+    ...(options.checkpointEvery && hooks.recover ? { recover: hooks.recover } : {}),
+    onRecover: (r) => hooks.onRecover?.({ fromStep: r.fromStep, toStep: r.toStep, reason: r.reason }),
     onStep: (r) => {
+      const cp = trainer.checkpoint;
+      if (options.checkpointEvery && hooks.onCheckpoint && cp && cp.step > reported) {
+        reported = cp.step;
+        const at = loadedStep + cp.step;
+        hooks.onCheckpoint({ step: at, weights: weightsFromParams(entry.name, cp.params, at, settings) });
+      }
       const now = performance.now();
       if (r.step === 0) tFirst = now;
       const last = r.step === steps - 1;
@@ -150,14 +178,6 @@ export async function runModel(
     seconds,
     warnings,
   };
-  const weights = await weightsFile(entry.name, trainer.model, (loaded?.step ?? 0) + trainer.step, {
-    backend: options.backendChoice ?? backend.name,
-    lr,
-    steps: (loaded?.step ?? 0) + steps,
-    // The pages' panel defaults: the transformer's batch; the regression pages train full-batch and keep 1.
-    batch: entry.data === "recipe" ? RECIPE_BATCH : 1,
-    seed,
-    seeds: K,
-  });
+  const weights = await weightsFile(entry.name, trainer.model, loadedStep + trainer.step, settings);
   return { report, weights };
 }

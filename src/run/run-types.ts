@@ -21,6 +21,8 @@ export interface RunOptions {
   progressMs?: number;
   /** The backend choice recorded in the saved file's settings (default: the backend's name). */
   backendChoice?: "auto" | "webgpu" | "wasm" | "cpu";
+  /** Keep a checkpoint every this many steps and report it (`onCheckpoint`); resume from it on a lost device. */
+  checkpointEvery?: number;
   // ---- char-gpt only (run-char-gpt.ts) ----
   /** The text corpus (default moby-dick). */
   dataset?: "moby-dick" | "names";
@@ -30,6 +32,12 @@ export interface RunOptions {
   batch?: number;
   /** Characters per window (default: the preset's). */
   context?: number;
+}
+
+/** A run's checkpoint as a weights file (the step counts a loaded file's steps too). */
+export interface RunCheckpoint {
+  step: number;
+  weights: WeightsFile;
 }
 
 export interface RunProgress {

@@ -130,10 +130,20 @@ export async function weightsFile(
   step: number,
   settings: TrainSettings,
 ): Promise<WeightsFile> {
-  const { kind, fileModel } = pageOf(model);
   const params: SavedRun["params"] = {};
   for (const [name, v] of trained.namedParameters())
     params[name] = { shape: [...v.shape], data: await v.read() };
+  return weightsFromParams(model, params, step, settings);
+}
+
+/** Parameters already read (a checkpoint's) as a weights file. */
+export function weightsFromParams(
+  model: string,
+  params: SavedRun["params"],
+  step: number,
+  settings: TrainSettings,
+): WeightsFile {
+  const { kind, fileModel } = pageOf(model);
   const job: SavedJob = {
     version: SAVED_JOB_VERSION,
     spec: { kind, model: fileModel, settings },

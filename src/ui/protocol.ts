@@ -18,8 +18,8 @@ export interface SnapshotRequest {
 }
 
 export type ToWorker =
-  /** Build the job; with `restore`, from that state and paused, else from fresh weights and running (or paused). */
-  | { type: "start"; spec: JobSpec; restore?: SavedJob; paused?: boolean }
+  /** Build the job; with `restore`, from that state and paused, else from fresh weights and running (or paused); `runId` keys its stored record. */
+  | { type: "start"; spec: JobSpec; restore?: SavedJob; paused?: boolean; runId: string }
   /** Train one step and pause. */
   | { type: "step" }
   | { type: "pause" }

@@ -4,12 +4,14 @@
 // The host calls start/pause/resume/reset/...; every state change requests a host update.
 
 import type { ReactiveController, ReactiveControllerHost } from "lit";
+import { sameRun } from "../io/stored-run";
 import type { History, JobInfo, JobKind, JobSpec, SavedJob, TestPoint, TrainSettings } from "../io/types";
 import type { SeedPoint } from "./loss-columns";
 import type { Columns } from "./plot-base";
 import type { FromWorker, SnapshotRequest, ToWorker } from "./protocol";
+import { heldByOthers, openLockName, RunLock, trainingLockName } from "./run-locks";
 import type { Snapshot } from "./snapshots";
-import { deleteRun, loadRun } from "./store";
+import { deleteRun, deleteStored, loadRuns, newRunId, runKey, runPrefix, type UnreadableRun } from "./store";
 import type { PanelFailure, PanelState } from "./wb-trainer-panel";
 
 const MAX_ROWS = 4000;
@@ -57,6 +59,17 @@ export class TrainingController implements ReactiveController {
   snapshot: Snapshot | null = null;
   /** Steps of the run kept in IndexedDB (survives a reload). */
   persistedStep = 0;
+  /** Stored runs of the page's model that failed their check: named on the page, with a delete button. */
+  unreadable: UnreadableRun[] = [];
+  /** Other tabs of this browser training the page's model now. */
+  otherTabsTraining = 0;
+  /** The stored run this tab writes (its IndexedDB key is runKey(kind, model, runId)). */
+  runId: string | null = null;
+  private model: string | null = null;
+  private openLock: RunLock | null = null;
+  private trainingLock: RunLock | null = null;
+  private trainingLockPending = false;
+  private watch: ReturnType<typeof setInterval> | undefined;
   /** [steps, train per run..., test per run...] for <wb-loss-chart>; a new outer array on every change. */
   lossData: Columns = [[]];
   /** Every snapshot's per-seed training MSE of each model (regression pages), for the loss chart. */
@@ -84,12 +97,52 @@ export class TrainingController implements ReactiveController {
 
   hostConnected(): void {
     document.addEventListener("visibilitychange", this.onVisibility);
+    this.watch = setInterval(() => void this.checkOtherTabs(), 1000);
   }
 
   hostDisconnected(): void {
     document.removeEventListener("visibilitychange", this.onVisibility);
+    clearInterval(this.watch);
     this.worker?.terminate();
     this.worker = null;
+    this.releaseLocks();
+  }
+
+  private releaseLocks(): void {
+    this.openLock?.release();
+    this.openLock = null;
+    this.trainingLock?.release();
+    this.trainingLock = null;
+  }
+
+  /** How many other tabs hold a training lock on a run of the page's model. */
+  private async checkOtherTabs(): Promise<void> {
+    if (!this.model) return;
+    const own = this.runId ? trainingLockName(runKey(this.kind, this.model, this.runId)) : null;
+    const n = (await heldByOthers(trainingLockName(runPrefix(this.kind, this.model)), own)).length;
+    if (n !== this.otherTabsTraining) {
+      this.otherTabsTraining = n;
+      this.host.requestUpdate();
+    }
+  }
+
+  /** Hold the training lock while starting or running, so other tabs can tell. */
+  private async syncTrainingLock(): Promise<void> {
+    const training = this.state === "running" || this.state === "starting";
+    if (!training) {
+      this.trainingLock?.release();
+      this.trainingLock = null;
+      return;
+    }
+    if (this.trainingLock || this.trainingLockPending || !this.model || !this.runId) return;
+    this.trainingLockPending = true;
+    const name = trainingLockName(runKey(this.kind, this.model, this.runId));
+    const lock = await RunLock.take(name).catch(() => null);
+    this.trainingLockPending = false;
+    const still =
+      (this.state === "running" || this.state === "starting") && this.runId && name.endsWith(this.runId);
+    if (lock && still) this.trainingLock = lock;
+    else lock?.release();
   }
 
   /** Hidden tab: pause, and resume on return only if we were the ones who paused. */
@@ -107,9 +160,26 @@ export class TrainingController implements ReactiveController {
     this.worker?.postMessage(m);
   }
 
-  /** Train from fresh weights, or from `restore` (then paused at its step). Replaces any current run. */
-  start(spec: JobSpec, restore?: SavedJob, paused = false): void {
+  /**
+   * Train from fresh weights (running, or paused before step 1 with `paused`), or from `restore` (then paused at its
+   * step). Replaces any current run: a run of this tab's that is replaced is forgotten in IndexedDB too. A stored run
+   * restored here is passed with its lock.
+   */
+  start(spec: JobSpec, restore?: SavedJob, lock?: RunLock, paused = false): void {
     this.worker?.terminate();
+    const previous = this.runId && this.model ? runKey(this.kind, this.model, this.runId) : null;
+    this.releaseLocks();
+    this.model = spec.model;
+    this.runId = lock && restore?.id ? restore.id : newRunId();
+    if (previous && previous !== runKey(this.kind, spec.model, this.runId)) void deleteStored(previous);
+    if (lock) this.openLock = lock;
+    else {
+      const id = this.runId;
+      void RunLock.take(openLockName(runKey(this.kind, spec.model, id))).then((l) => {
+        if (this.runId === id) this.openLock = l;
+        else l?.release();
+      });
+    }
     this.worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
     this.worker.onmessage = (e: MessageEvent<FromWorker>) => this.onMessage(e.data);
     this.worker.onerror = (e) =>
@@ -131,7 +201,13 @@ export class TrainingController implements ReactiveController {
       ? `restoring the run at step ${restore.step.toLocaleString("en")}`
       : `building ${K} seed${K === 1 ? "" : "s"} of ${spec.model} (backend: ${spec.settings.backend})`;
     this.setHistory({ train: [], test: [] }, 1);
-    this.send({ type: "start", spec, ...(restore ? { restore } : {}), ...(paused ? { paused } : {}) });
+    this.send({
+      type: "start",
+      spec,
+      runId: this.runId,
+      ...(restore ? { restore } : {}),
+      ...(paused ? { paused } : {}),
+    });
     this.changed();
   }
 
@@ -143,7 +219,7 @@ export class TrainingController implements ReactiveController {
   stepOnce(spec: JobSpec): void {
     if (this.state === "idle" || this.state === "done" || !this.worker) {
       if (this.state === "done") return;
-      this.start(spec, undefined, true);
+      this.start(spec, undefined, undefined, true);
     } else if (this.state !== "paused" && this.state !== "starting") return;
     this.send({ type: "step" });
   }
@@ -186,6 +262,9 @@ export class TrainingController implements ReactiveController {
     this.worker?.terminate();
     this.worker = null;
     const model = this.spec?.model;
+    const id = this.runId;
+    this.releaseLocks();
+    this.runId = null;
     this.state = "idle";
     this.step = 0;
     this.total = 0;
@@ -198,16 +277,39 @@ export class TrainingController implements ReactiveController {
     this.summary = "";
     this.setHistory({ train: [], test: [] }, 1);
     this.changed();
-    if (model) await deleteRun(this.kind, model);
+    if (model && id) await deleteRun(this.kind, model, id);
   }
 
-  /** Resume a run kept in IndexedDB for this page and model; false when there is none. */
-  async restoreSaved(model: string): Promise<boolean> {
-    const saved = await loadRun(this.kind, model);
-    if (!saved) return false;
-    this.start(saved.spec, saved);
-    this.persistedStep = saved.step;
-    return true;
+  /**
+   * Resume the newest readable run kept in IndexedDB for this page and model that no other tab has open (with
+   * `wanted`, only a run of exactly that spec: sameRun); false when there is none. Records that fail their check are
+   * listed in `unreadable` and left alone.
+   */
+  async restoreSaved(model: string, wanted?: JobSpec): Promise<boolean> {
+    this.model = model;
+    const { runs, unreadable } = await loadRuns(this.kind, model);
+    this.unreadable = unreadable;
+    this.host.requestUpdate();
+    for (const saved of runs) {
+      if (wanted && !sameRun(saved.spec, wanted)) continue;
+      const lock = await RunLock.take(openLockName(runKey(this.kind, model, saved.id))).catch(() => null);
+      if (!lock) continue;
+      if (this.model !== model) {
+        lock.release();
+        return false;
+      }
+      this.start(saved.spec, saved, lock);
+      this.persistedStep = saved.step;
+      return true;
+    }
+    return false;
+  }
+
+  /** Forget an unreadable stored run. */
+  async deleteUnreadable(key: string): Promise<void> {
+    await deleteStored(key);
+    this.unreadable = this.unreadable.filter((u) => u.key !== key);
+    this.host.requestUpdate();
   }
 
   /**
@@ -226,6 +328,10 @@ export class TrainingController implements ReactiveController {
     }
     this.worker?.terminate();
     this.worker = null;
+    this.releaseLocks();
+    this.runId = null;
+    this.unreadable = [];
+    this.otherTabsTraining = 0;
     this.state = "idle";
     this.spec = null;
     this.snapshot = null;
@@ -402,6 +508,7 @@ export class TrainingController implements ReactiveController {
   }
 
   private changed(): void {
+    void this.syncTrainingLock();
     const train0 = this.cols[0] ?? [];
     if (import.meta.env.DEV)
       window.__wb = {

@@ -63,8 +63,11 @@ export abstract class TrainingPage extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    // A link with settings reproduces a run: it does not resume one saved in this browser.
-    if (!urlHasSettings(location.search)) void this.training.restoreSaved(this.model);
+    // A link with settings reproduces a run: it resumes the run stored in this browser with exactly the settings (and
+    // architecture) the panel then shows, if there is one, since that is the same run further along; otherwise the
+    // page waits for Start. A link without settings resumes the newest run stored for the model.
+    const wanted = urlHasSettings(location.search) ? this.spec(this.initialSettings()) : undefined;
+    void this.training.restoreSaved(this.model, wanted);
   }
 
   /** The job these settings start (with the architecture fields' changes). */
@@ -269,6 +272,24 @@ export abstract class TrainingPage extends LitElement {
   /** Make `model` the page's current model (a page with several models selects it). */
   protected adoptModel(_model: string): void {}
 
+  /** Unreadable stored runs of this model (each with a delete button), and other tabs training it. */
+  private storedRunNotices() {
+    const t = this.training;
+    return html`${t.unreadable.map(
+      (u) =>
+        html`<p class="stored-unreadable" role="alert">
+          The run stored in this browser as ${quoted(u.key)} is unreadable (${u.reason}); the other runs are not
+          affected. <button class="delete-stored" @click=${() => t.deleteUnreadable(u.key)}>Delete it</button>
+        </p>`,
+    )}${
+      t.otherTabsTraining
+        ? html`<p class="stored-other-tab" role="status">
+            Another tab of this browser is training ${quoted(this.model)} too; each tab keeps its own stored run.
+          </p>`
+        : nothing
+    }`;
+  }
+
   protected panel() {
     const t = this.training;
     const info = t.info;
@@ -278,7 +299,7 @@ export abstract class TrainingPage extends LitElement {
         `${t.persistedStep ? ` Saved in this browser at step ${t.persistedStep}.` : ""}`
       : "";
     const settings = t.settings ?? this.initialSettings();
-    return html`${this.archControls()}${this.urlError ? html`<p class="reading warn" role="alert">${this.urlError}</p>` : nothing}${this.loadNote ? html`<p class="reading note load-note" role="status">${this.loadNote}</p>` : nothing}<wb-trainer-panel
+    return html`${this.storedRunNotices()}${this.archControls()}${this.urlError ? html`<p class="reading warn" role="alert">${this.urlError}</p>` : nothing}${this.loadNote ? html`<p class="reading note load-note" role="status">${this.loadNote}</p>` : nothing}<wb-trainer-panel
       .settings=${settings}
       .hide=${hiddenControls(location.search)}
       .fields=${this.fields}

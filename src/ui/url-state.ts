@@ -7,7 +7,7 @@ import type { TrainSettings } from "../io/types";
 
 export const URL_SETTINGS: readonly SettingName[] = ["backend", "lr", "steps", "batch", "seed", "seeds"];
 
-/** Whether the URL names any training setting (then it, not a run saved in this browser, decides the run). */
+/** Whether the URL names any training setting (then only a run stored with those settings resumes). */
 export function urlHasSettings(search: string): boolean {
   const q = new URLSearchParams(search);
   return URL_SETTINGS.some((n) => q.has(n));

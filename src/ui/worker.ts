@@ -37,6 +37,8 @@ const MAX_POINTS = 4000;
 const post = (m: FromWorker) => (self as unknown as Worker).postMessage(m);
 
 let spec: JobSpec | null = null;
+/** The stored run this job writes to (src/ui/store.ts). */
+let runId = "";
 let job: Job | null = null;
 let backend: Backend | null = null;
 let paused = true;
@@ -116,7 +118,7 @@ async function current(fromCheckpoints = false): Promise<SavedJob> {
     runs.push({ name: r.name, params: cp.params, state: cp.state, t: cp.t });
   }
   const at = fromCheckpoints ? Math.min(...job!.runs.map((r) => r.trainer.checkpoint?.step ?? 0)) : step();
-  return { version: SAVED_JOB_VERSION, spec: spec!, step: at, runs, history, savedAt: Date.now() };
+  return { version: SAVED_JOB_VERSION, id: runId, spec: spec!, step: at, runs, history, savedAt: Date.now() };
 }
 
 async function persist(fromCheckpoints = false): Promise<void> {
@@ -283,6 +285,7 @@ async function continueOnCpu(): Promise<void> {
 async function handle(m: ToWorker): Promise<void> {
   switch (m.type) {
     case "start":
+      runId = m.runId;
       try {
         await build(m.spec, m.restore);
       } catch (e) {

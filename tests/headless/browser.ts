@@ -49,20 +49,21 @@ export async function startServer(): Promise<{ server: ViteDevServer; baseUrl: s
   return { server, baseUrl: url.replace(/\/$/, "") };
 }
 
-export async function launchChromium(): Promise<Browser> {
+/** `protocolTimeout`: ms any one DevTools call may take (0: no limit). */
+export async function launchChromium(protocolTimeout = 0): Promise<Browser> {
   const executablePath = findChromium();
   if (!executablePath) {
     throw new Error("no Chromium found: run `node tests/headless/ensure-deps.mjs` or set CHROMIUM_PATH");
   }
-  return puppeteer.launch({ executablePath, headless: true, args: CHROMIUM_FLAGS, protocolTimeout: 0 });
+  return puppeteer.launch({ executablePath, headless: true, args: CHROMIUM_FLAGS, protocolTimeout });
 }
 
 /** Start the server and the browser, open `path` (e.g. "/demos/verify/?run"). */
-export async function openPage(path: string): Promise<Session> {
+export async function openPage(path: string, opts: { protocolTimeout?: number } = {}): Promise<Session> {
   const { server, baseUrl } = await startServer();
   let browser: Browser | undefined;
   try {
-    browser = await launchChromium();
+    browser = await launchChromium(opts.protocolTimeout);
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on("console", (m) => {

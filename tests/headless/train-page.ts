@@ -7,11 +7,16 @@ import { viteCorpusSource } from "../../src/data/text/sources-vite";
 import { WebGPUUnavailableError } from "../../src/gpu/device";
 import type { CharGptProgress } from "../../src/run/run-char-gpt";
 import { runAnyModel } from "../../src/run/run-model";
-import type { RunOptions, RunProgress } from "../../src/run/run-types";
+import type { RunCheckpoint, RunOptions, RunProgress } from "../../src/run/run-types";
 
 export type TrainPageState =
   | { state: "idle" }
-  | { state: "running"; adapter: string; progress: RunProgress | CharGptProgress | null }
+  | {
+      state: "running";
+      adapter: string;
+      progress: RunProgress | CharGptProgress | null;
+      recoveries: string[];
+    }
   /** No WebGPU adapter or device here: the Node side decides whether to fall back to the CPU. */
   | { state: "unavailable"; error: string }
   | { state: "error"; error: string }
@@ -21,6 +26,14 @@ export type TrainPageState =
 declare global {
   interface Window {
     __train: TrainPageState;
+    /** The run's last checkpoint (a weights file as JSON), read by the Node side when `checkpointStep` moves. */
+    __checkpoint: { step: number; json: string } | null;
+    /** Test-only: stop answering (an endless loop) once this step is reported, as a hung renderer would. */
+    __hangAt?: number;
+    /** Test-only: destroy the GPU device once a checkpoint at or past this step is reported. */
+    __loseAt?: number;
+    /** Test-only: with __loseAt, destroy it from a timer this many ms later (at whatever the run is doing then). */
+    __loseDelayMs?: number;
     trainRun: { start(options: RunOptions): void };
   }
 }
@@ -40,7 +53,9 @@ async function train(options: RunOptions): Promise<void> {
     state: "running",
     adapter: selection.backend.description,
     progress: null,
+    recoveries: [],
   };
+  let lost = false;
   window.__train = running;
   try {
     const result = await runAnyModel(selection.backend, options, {
@@ -51,6 +66,26 @@ async function train(options: RunOptions): Promise<void> {
         running.progress = p;
       },
       source: viteCorpusSource,
+      onCheckpoint: (c: RunCheckpoint) => {
+        window.__checkpoint = { step: c.step, json: JSON.stringify(c.weights) };
+        if (window.__loseAt !== undefined && c.step >= window.__loseAt && !lost) {
+          lost = true;
+          const device = (selection.backend as unknown as { rt: { device: GPUDevice } }).rt.device;
+          if (window.__loseDelayMs === undefined) device.destroy();
+          else setTimeout(() => device.destroy(), window.__loseDelayMs);
+        }
+        // Hang a moment later, once the Node side (polling every 250 ms) has had time to fetch this checkpoint.
+        if (window.__hangAt !== undefined && c.step >= window.__hangAt)
+          setTimeout(() => {
+            for (;;) {}
+          }, 2000);
+      },
+      recover: async () => (await createBackend("webgpu")).backend,
+      onRecover: (r) => {
+        running.recoveries.push(
+          `the GPU device was lost at step ${r.fromStep} (${r.reason}); resumed from the checkpoint at step ${r.toStep}`,
+        );
+      },
     });
     window.__train = { state: "done", result: JSON.stringify(result), progress: running.progress };
   } catch (e) {
@@ -59,6 +94,7 @@ async function train(options: RunOptions): Promise<void> {
 }
 
 window.__train = { state: "idle" };
+window.__checkpoint = null;
 window.trainRun = {
   start(options) {
     void train(options);

@@ -252,16 +252,19 @@ describe("grain page", () => {
   });
 
   test("a narrow window: nothing wider than the window", async () => {
-    await s.page.setViewport({ width: 420, height: 900 });
+    // A first visit (a browser context of its own: the runs the tests above stored would resume here).
+    const context = await s.browser.createBrowserContext();
     try {
-      await visit("/demos/grain/?stage=relu2");
-      await deep("wb-grain-page >>> wb-fit-chart.preview");
+      const page = await context.newPage();
+      await page.setViewport({ width: 420, height: 900 });
+      await visit("/demos/grain/?stage=relu2", page);
+      await deep("wb-grain-page >>> wb-fit-chart.preview", page);
       await new Promise((r) => setTimeout(r, 300));
-      const width = await s.page.evaluate(() => document.documentElement.scrollWidth);
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
       expect(width).toBeLessThanOrEqual(430);
-      await shot("grain-narrow");
+      await shot("grain-narrow", page);
     } finally {
-      await s.page.setViewport({ width: 1280, height: 900 });
+      await context.close();
     }
   });
 });

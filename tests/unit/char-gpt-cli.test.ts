@@ -63,6 +63,13 @@ describe("flags", () => {
     expect(msg(["char-gpt", "--batch", "5000"])).toBe("--batch must be an integer in [1, 1024], got '5000'");
     expect(msg(["char-gpt", "--context", "0"])).toBe("--context must be an integer in [1, 1024], got '0'");
     expect(msg(["char-gpt", "--seeds", "2"])).toBe("char-gpt trains one seed per run: --seeds must be 1");
+    for (const flag of [
+      ["--checkpoint", "x.json"],
+      ["--checkpoint-every", "10"],
+    ])
+      expect(msg(["char-gpt", ...flag])).toBe(
+        "char-gpt keeps no checkpoints: --checkpoint and --checkpoint-every are for the other models",
+      );
   });
 });
 
