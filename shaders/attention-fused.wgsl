@@ -141,7 +141,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   }
 
   for (var r: u32 = 0u; r < nRows; r++) {
-    let row = bh * p.T + i0 + r;
+    let row = tile.bh * p.T + i0 + r;
     if (bad[r]) {
       let nan = make_nan();
       for (var c: u32 = 0u; c < D4; c++) {
