@@ -1,4 +1,4 @@
-//! use: attention-tile, grid
+//! use: attention-backward-bindings, attention-tile, grid
 // attention backward, dk and dv: dk_j = scale · Σᵢ dSᵢⱼ·qᵢ and dv_j = Σᵢ Pᵢⱼ·doutᵢ, with the weights
 // Pᵢⱼ = exp(sᵢⱼ − lseᵢ) recomputed from the forward's saved log-sum-exp and dSᵢⱼ = Pᵢⱼ·(doutᵢ·vⱼ − deltaᵢ)
 // (no T×S matrix in memory).
@@ -23,18 +23,12 @@
 //
 // Layout: q, dout [BH, T, D]; k, v, dk, dv [BH, S, D]; lse, delta [BH, T] (row-major f32, no padding).
 
-const KEYS: u32 = 4u; // key rows per invocation
 const WG: u32 = 64u;
 
-@group(0) @binding(0) var<storage, read> q: array<vec4f>;
-@group(0) @binding(1) var<storage, read> k: array<vec4f>;
-@group(0) @binding(2) var<storage, read> v: array<vec4f>;
-@group(0) @binding(3) var<storage, read> dout: array<vec4f>;
-@group(0) @binding(4) var<storage, read> lse: array<u32>; // f32 bits
-@group(0) @binding(5) var<storage, read> delta: array<f32>;
+// Bindings 0..5, the inputs (q, k, v, dout, lse, delta): lib/attention-backward-bindings.wgsl.
 @group(0) @binding(6) var<storage, read_write> dk: array<f32>;
 @group(0) @binding(7) var<storage, read_write> dv: array<f32>;
-@group(0) @binding(8) var<uniform> p: AttentionParams; // groups = ceil(S / KEYS)
+@group(0) @binding(8) var<uniform> p: AttentionParams; // groups = ceil(S / TILE)
 
 fn store(row: u32, c: u32, x: vec4f, y: vec4f) {
   for (var t: u32 = 0u; t < 4u && 4u * c + t < D; t++) {
@@ -45,13 +39,13 @@ fn store(row: u32, c: u32, x: vec4f, y: vec4f) {
 
 @compute @workgroup_size(WG, 1, 1)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let idx = grid_index(gid, nwg, WG);
-  if (idx >= p.BH * p.groups) {
+  let tile = tile_at(grid_index(gid, nwg, WG), p, p.S);
+  if (tile.count == 0u) {
     return;
   }
-  let bh = idx / p.groups;
-  let j0 = (idx % p.groups) * KEYS;
-  let nKeys = min(KEYS, p.S - j0);
+  let bh = tile.bh;
+  let j0 = tile.first;
+  let nKeys = tile.count;
   let kvBase = bh * p.S * D;
 
   var km = array<mat4x4f, MAX_D4>();

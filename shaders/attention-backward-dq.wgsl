@@ -1,4 +1,4 @@
-//! use: attention-tile, float-bits, grid
+//! use: attention-backward-bindings, attention-tile, float-bits, grid
 // attention backward, dq: dq_i = scale · Σⱼ dSᵢⱼ·kⱼ with dSᵢⱼ = Pᵢⱼ·(doutᵢ·vⱼ − deltaᵢ), where the weights
 // Pᵢⱼ = exp(sᵢⱼ − lseᵢ) are recomputed from the forward's saved log-sum-exp (no T×S matrix in memory).
 //
@@ -22,17 +22,11 @@
 //
 // Layout: q, dout, dq [BH, T, D]; k, v [BH, S, D]; lse, delta [BH, T] (row-major f32, no padding).
 
-const ROWS: u32 = 4u; // query rows per invocation
 const WG: u32 = 64u;
 
-@group(0) @binding(0) var<storage, read> q: array<vec4f>;
-@group(0) @binding(1) var<storage, read> k: array<vec4f>;
-@group(0) @binding(2) var<storage, read> v: array<vec4f>;
-@group(0) @binding(3) var<storage, read> dout: array<vec4f>;
-@group(0) @binding(4) var<storage, read> lse: array<u32>; // f32 bits
-@group(0) @binding(5) var<storage, read> delta: array<f32>;
+// Bindings 0..5, the inputs (q, k, v, dout, lse, delta): lib/attention-backward-bindings.wgsl.
 @group(0) @binding(6) var<storage, read_write> dq: array<f32>;
-@group(0) @binding(7) var<uniform> p: AttentionParams; // groups = ceil(T / ROWS)
+@group(0) @binding(7) var<uniform> p: AttentionParams; // groups = ceil(T / TILE)
 
 fn store_dq(row: u32, c: u32, x: vec4f) {
   for (var t: u32 = 0u; t < 4u && 4u * c + t < D; t++) {
@@ -42,13 +36,13 @@ fn store_dq(row: u32, c: u32, x: vec4f) {
 
 @compute @workgroup_size(WG, 1, 1)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let idx = grid_index(gid, nwg, WG);
-  if (idx >= p.BH * p.groups) {
+  let tile = tile_at(grid_index(gid, nwg, WG), p, p.T);
+  if (tile.count == 0u) {
     return;
   }
-  let bh = idx / p.groups;
-  let i0 = (idx % p.groups) * ROWS;
-  let nRows = min(ROWS, p.T - i0);
+  let bh = tile.bh;
+  let i0 = tile.first;
+  let nRows = tile.count;
   let kvBase = bh * p.S * D;
 
   var qm = array<mat4x4f, MAX_D4>();

@@ -1,8 +1,9 @@
 //! use: attention-tile, grid
 // attention, fused: out = softmax(scale·Q·Kᵀ + causal mask)·V and lse = log Σⱼ exp(sᵢⱼ) in one pass.
 //
-// One invocation owns 4 consecutive query rows of one (batch, head). It keeps those q rows (times scale) and
-// their output accumulators in private arrays, then streams over the keys 8 at a time with an online softmax:
+// One invocation owns a tile (lib/attention-tile.wgsl) of 4 consecutive query rows of one (batch, head): the
+// columns of qm and acc, the components of m, l, s, p. It keeps those q rows (times scale) and their output
+// accumulators in private arrays, then streams over the keys 8 at a time with an online softmax:
 // per row a running max m and a running sum l of exp(s - m); each block rescales the accumulator and l by
 // exp(m_old - m_new) (1 when the max did not move). Every k and v chunk loaded serves all 4 rows, and the T×S
 // score matrix never exists in memory. No workgroup memory and no barriers: barriers dominate on software
@@ -27,7 +28,6 @@
 // vec4s; D is an override (one pipeline per head size), at most 4·MAX_D4. When D is not a multiple of 4 a
 // row's chunk straddles two vec4s and its components past D are zeroed.
 
-const ROWS: u32 = 4u; // query rows per invocation: the columns of qm and acc, the components of m, l, s, p
 const WG: u32 = 64u;
 
 @group(0) @binding(0) var<storage, read> q: array<vec4f>;
@@ -35,7 +35,7 @@ const WG: u32 = 64u;
 @group(0) @binding(2) var<storage, read> v: array<vec4f>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 @group(0) @binding(4) var<storage, read_write> lse: array<f32>;
-@group(0) @binding(5) var<uniform> p: AttentionParams; // groups = ceil(T / ROWS)
+@group(0) @binding(5) var<uniform> p: AttentionParams; // groups = ceil(T / TILE)
 
 fn store_out(row: u32, c: u32, x: vec4f) {
   for (var t: u32 = 0u; t < 4u && 4u * c + t < D; t++) {
@@ -46,15 +46,14 @@ fn store_out(row: u32, c: u32, x: vec4f) {
 @compute @workgroup_size(WG, 1, 1)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   // The grid may be 2-D when BH·groups exceeds one dimension's workgroup limit.
-  let idx = grid_index(gid, nwg, WG);
-  if (idx >= p.BH * p.groups) {
+  let tile = tile_at(grid_index(gid, nwg, WG), p, p.T);
+  if (tile.count == 0u) {
     return;
   }
-  let bh = idx / p.groups;
-  let i0 = (idx % p.groups) * ROWS;
-  let nRows = min(ROWS, p.T - i0);
-  let qBase = bh * p.T * D;
-  let kvBase = bh * p.S * D;
+  let i0 = tile.first;
+  let nRows = tile.count;
+  let qBase = tile.bh * p.T * D;
+  let kvBase = tile.bh * p.S * D;
 
   // Last visible key per row (inclusive): S - 1, or i + (S - T) with the causal mask. Rows past T get the
   // last real row's limit; they are computed on zeros and never written.
@@ -142,7 +141,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   }
 
   for (var r: u32 = 0u; r < nRows; r++) {
-    let row = bh * p.T + i0 + r;
+    let row = tile.bh * p.T + i0 + r;
     if (bad[r]) {
       let nan = make_nan();
       for (var c: u32 = 0u; c < D4; c++) {

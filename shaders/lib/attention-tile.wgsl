@@ -10,12 +10,31 @@ override D: u32 = 64u; // head size
 override CAUSAL: bool = false;
 override D4: u32 = (D + 3u) / 4u;
 
+const TILE: u32 = 4u; // rows a tile holds: the columns of its mat4x4f registers
+
 struct AttentionParams {
   BH: u32,
   T: u32,
   S: u32,
-  groups: u32, // 4-row groups per (batch, head): ceil(T / 4) over queries, ceil(S / 4) over keys (dk, dv)
+  groups: u32, // tiles per (batch, head): ceil(T / TILE) over queries, ceil(S / TILE) over keys (dk, dv)
   scale: f32,
+}
+
+// The tile one invocation owns: TILE consecutive rows of one (batch, head), out of `rows` (T over queries, S over
+// keys). `count` is how many of its rows exist (1..TILE), 0 for an invocation past the last tile.
+struct Tile {
+  bh: u32,
+  first: u32,
+  count: u32,
+}
+
+// The tile of invocation `idx` (its index in the folded 1-D launch, lib/grid.wgsl).
+fn tile_at(idx: u32, params: AttentionParams, rows: u32) -> Tile {
+  if (idx >= params.BH * params.groups) {
+    return Tile(0u, 0u, 0u);
+  }
+  let first = (idx % params.groups) * TILE;
+  return Tile(idx / params.groups, first, min(TILE, rows - first));
 }
 
 // Elements e..e+3 (e = row start + 4c, not 4-aligned when D % 4 != 0) from the vec4s a = [4⌊e/4⌋, ..+3] and

@@ -4,34 +4,14 @@
 // gradient checks: `reference("f64")`). `checkIndices` (a debug mode) throws on an out-of-range embedding id or
 // class target instead of giving zeros as every backend does.
 
-import * as attention from "../kernels/attention/reference";
-import * as attentionBackward from "../kernels/attention-backward/reference";
-import * as crossEntropy from "../kernels/cross-entropy/reference";
-import * as elementwise from "../kernels/elementwise/reference";
-import * as embedding from "../kernels/embedding/reference";
 import type { CpuOpContext, Host } from "../kernels/float-array";
-import * as layerNorm from "../kernels/layernorm/reference";
-import * as matmul from "../kernels/matmul/reference";
-import * as mse from "../kernels/mse/reference";
-import * as optim from "../kernels/optim/reference";
-import * as softmax from "../kernels/softmax/reference";
+import * as referenceOps from "../kernels/reference-ops";
 import type { CpuVariants } from "../kernels/variants";
 import type { Backend } from "./contract";
 import { CpuTensor } from "./cpu-tensor";
 import { type Storage, TableBackend, tableOf } from "./table";
 
-export const CPU_OPS = tableOf<CpuOpContext, Host>({
-  matmul,
-  softmax,
-  attention,
-  attentionBackward,
-  elementwise,
-  layerNorm,
-  embedding,
-  crossEntropy,
-  mse,
-  optim,
-});
+export const CPU_OPS = tableOf<CpuOpContext, Host>(referenceOps);
 
 /** The reference of every op: what the other variants are verified against. */
 export const CPU_REFERENCE: CpuVariants = { matmul: "reference", attention: "reference" };

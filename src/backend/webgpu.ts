@@ -4,17 +4,8 @@
 
 import type { AdapterSummary } from "../gpu/device";
 import { GpuRuntime } from "../gpu/runtime";
-import * as attention from "../kernels/attention/gpu";
-import * as attentionBackward from "../kernels/attention-backward/gpu";
-import * as crossEntropy from "../kernels/cross-entropy/gpu";
-import * as elementwise from "../kernels/elementwise/gpu";
-import * as embedding from "../kernels/embedding/gpu";
+import * as gpuOps from "../kernels/gpu-ops";
 import type { GpuOpContext, Launch } from "../kernels/launch";
-import * as layerNorm from "../kernels/layernorm/gpu";
-import * as matmul from "../kernels/matmul/gpu";
-import * as mse from "../kernels/mse/gpu";
-import * as optim from "../kernels/optim/gpu";
-import * as softmax from "../kernels/softmax/gpu";
 import { type Shape, ShapeError, sizeOf } from "../kernels/validate";
 import type { GpuVariants } from "../kernels/variants";
 import type { Backend } from "./contract";
@@ -24,18 +15,7 @@ import { type Storage, TableBackend, tableOf } from "./table";
 export type KernelVariants = GpuVariants;
 type Ctx = GpuOpContext<GpuTensor>;
 
-export const WEBGPU_OPS = tableOf<Ctx, GpuTensor>({
-  matmul,
-  softmax,
-  attention,
-  attentionBackward,
-  elementwise,
-  layerNorm,
-  embedding,
-  crossEntropy,
-  mse,
-  optim,
-});
+export const WEBGPU_OPS = tableOf<Ctx, GpuTensor>(gpuOps);
 
 /**
  * The default variant of each op for an adapter. The rule follows measurements on both kinds of adapter:

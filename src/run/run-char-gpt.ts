@@ -182,6 +182,20 @@ export function charGptSetup(o: RunOptions) {
   return { dataset, presetName, steps, training, shape, seed: o.seed ?? 1 };
 }
 
+/**
+ * What a run (runCharGpt) and the page's job (ui/jobs/lm-job.ts) start from: the setup of `options`, the encoded
+ * corpus, the model's config (checked to fit `backend`), its training task and the fixed validation batches.
+ */
+export async function prepareCharGpt(backend: Backend, options: RunOptions, source: CorpusSource) {
+  const setup = charGptSetup(options);
+  const data = encodeCorpus(await loadCorpus(setup.dataset, source));
+  const config = charGptConfigFor(data.vocab, setup.shape, { seed: setup.seed });
+  checkCharGptFits(config, setup.training.batch, backend);
+  const task = charGptTask(data, config, setup.training);
+  const valBatches = charGptValidationBatches(data, config.context, EVAL_BATCH, EVAL_BATCHES);
+  return { ...setup, data, config, task, valBatches };
+}
+
 /** Train the character-level GPT as `options` ask, on `backend`, with the corpus from `source`. */
 export async function runCharGpt(
   backend: Backend,
@@ -189,10 +203,8 @@ export async function runCharGpt(
   source: CorpusSource,
   hooks: { onProgress?: (p: CharGptProgress) => void } = {},
 ): Promise<CharGptRunResult> {
-  const { dataset, presetName, steps, training, shape, seed } = charGptSetup(options);
-  const data = encodeCorpus(await loadCorpus(dataset, source));
-  const config = charGptConfigFor(data.vocab, shape, { seed });
-  checkCharGptFits(config, training.batch, backend);
+  const run = await prepareCharGpt(backend, options, source);
+  const { dataset, presetName, steps, training, seed, data, config, task, valBatches } = run;
   const file = options.weights ? JSON.parse(options.weights) : null;
   const expect = {
     vocab: data.vocab,
@@ -200,7 +212,6 @@ export async function runCharGpt(
   };
   // A file from another vocabulary or shape is refused here, naming the difference, before a step runs.
   const loaded = file ? checkCharGptWeights(file, expect).weights : null;
-  const valBatches = charGptValidationBatches(data, config.context, EVAL_BATCH, EVAL_BATCHES);
   const trainBatches = charGptValidationBatches(
     { ...data, val: data.train },
     config.context,
@@ -208,7 +219,6 @@ export async function runCharGpt(
     EVAL_BATCHES,
   );
 
-  const task = charGptTask(data, config, training);
   const trainer = new Trainer(
     backend,
     { ...task, build: (ctx) => (file ? loadCharGpt(ctx, file, expect).model : task.build(ctx)) },

@@ -9,20 +9,9 @@
 // Tolerances (inputs in [−1, 1]): out and lse atol 3e-5, rtol 1e-4; gradients atol 2e-4, rtol 1e-3. With
 // values in [−8, 8] (scores up to ±256) every bound is 20× larger: f32 rounding of a score is then ~1e-5.
 
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { wasmAttention, wasmAttentionBackward } from "../../src/wasm";
-import {
-  disposeAll,
-  download,
-  type Engine,
-  engines,
-  expectClose,
-  output,
-  ref,
-  refData,
-  uniform,
-  upload,
-} from "./wasm-helpers";
+import { download, expectClose, output, ref, refData, uniform, upload, useEngines } from "./wasm-helpers";
 
 interface Spec {
   B: number;
@@ -72,11 +61,7 @@ function label(s: Spec): string {
     .join(" ");
 }
 
-let list: Engine[] = [];
-beforeAll(async () => {
-  list = await engines();
-});
-afterAll(() => disposeAll(list));
+const list = useEngines();
 
 function inputs(s: Spec) {
   const r = s.range ?? 1;

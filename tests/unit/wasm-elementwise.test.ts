@@ -6,7 +6,7 @@
 // Tolerances: transcendentals are evaluated in f64 and rounded once, so atol 0, rtol 2⁻²⁴ (one rounding);
 // f32 SIMD arithmetic (binary, affine) atol 1e-6·|scale|, sums over L terms atol 1e-6·L.
 
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { permuteDims } from "../../src/kernels/elementwise/shape";
 import {
   UNARY,
@@ -18,24 +18,9 @@ import {
   wasmUnary,
   wasmUnaryBackward,
 } from "../../src/wasm";
-import {
-  disposeAll,
-  download,
-  type Engine,
-  engines,
-  expectClose,
-  output,
-  ref,
-  refData,
-  uniform,
-  upload,
-} from "./wasm-helpers";
+import { download, expectClose, output, ref, refData, uniform, upload, useEngines } from "./wasm-helpers";
 
-let list: Engine[] = [];
-beforeAll(async () => {
-  list = await engines();
-});
-afterAll(() => disposeAll(list));
+const list = useEngines();
 
 const ONE_ROUNDING = 2 ** -24;
 

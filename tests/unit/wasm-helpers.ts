@@ -3,7 +3,7 @@
 // every size), buffers in and out of wasm memory, and the |got − ref| <= atol + rtol·|ref| comparison against
 // the float64 CPU reference.
 
-import { expect } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import type { Tensor } from "../../src/backend/contract";
 import { CpuBackend } from "../../src/backend/cpu";
 import type { CpuTensor } from "../../src/backend/cpu-tensor";
@@ -30,6 +30,16 @@ export async function engines(): Promise<Engine[]> {
 
 export function disposeAll(list: Engine[]): void {
   for (const e of list) e.ctx.dispose();
+}
+
+/** The engines of a test file: made before its first test, disposed after its last (filled in by then). */
+export function useEngines(): readonly Engine[] {
+  const list: Engine[] = [];
+  beforeAll(async () => {
+    list.push(...(await engines()));
+  });
+  afterAll(() => disposeAll(list));
+  return list;
 }
 
 export function upload(ctx: WasmContext, data: ArrayLike<number>): WasmBuffer {

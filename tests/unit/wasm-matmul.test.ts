@@ -5,21 +5,10 @@
 //
 // Tolerance: f32 products summed in f32 over K terms of |a·b| <= s²: atol = 4·K·2⁻²⁴·s² + 1e-6, rtol = 1e-5.
 
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { matmulDims } from "../../src/kernels/matmul/shape";
 import { wasmMatmul } from "../../src/wasm";
-import {
-  disposeAll,
-  download,
-  type Engine,
-  engines,
-  expectClose,
-  output,
-  ref,
-  refData,
-  uniform,
-  upload,
-} from "./wasm-helpers";
+import { download, expectClose, output, ref, refData, uniform, upload, useEngines } from "./wasm-helpers";
 
 interface Spec {
   batch: number; // 0: rank-2 operands
@@ -58,11 +47,7 @@ function label(s: Spec): string {
   );
 }
 
-let list: Engine[] = [];
-beforeAll(async () => {
-  list = await engines();
-});
-afterAll(() => disposeAll(list));
+const list = useEngines();
 
 describe("wasm matmul", () => {
   for (const spec of SPECS) {

@@ -5,27 +5,12 @@
 // Tolerances: f32 arithmetic per element over 5 steps: atol 1e-6, rtol 1e-5; the sum of squares (f64
 // accumulation) rtol 1e-6.
 
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import type { Tensor } from "../../src/backend/contract";
 import { type WasmBuffer, wasmAdamStep, wasmSgdStep, wasmSumSquares } from "../../src/wasm";
-import {
-  disposeAll,
-  download,
-  type Engine,
-  engines,
-  expectClose,
-  output,
-  ref,
-  refData,
-  uniform,
-  upload,
-} from "./wasm-helpers";
+import { download, expectClose, output, ref, refData, uniform, upload, useEngines } from "./wasm-helpers";
 
-let list: Engine[] = [];
-beforeAll(async () => {
-  list = await engines();
-});
-afterAll(() => disposeAll(list));
+const list = useEngines();
 
 const SIZES = [1, 7, 33];
 

@@ -6,7 +6,7 @@
 // Tolerances: softmax/probabilities atol 1e-6, rtol 1e-5 (the vector exp is within ~2 ulp); layer norm
 // atol 2e-5, rtol 1e-4 (f32 two-pass statistics); summed gradients over R rows atol 1e-5·R; losses rtol 1e-5.
 
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import {
   wasmCheckIndices,
   wasmCrossEntropy,
@@ -20,24 +20,9 @@ import {
   wasmSoftmax,
   wasmSoftmaxBackward,
 } from "../../src/wasm";
-import {
-  disposeAll,
-  download,
-  type Engine,
-  engines,
-  expectClose,
-  output,
-  ref,
-  refData,
-  uniform,
-  upload,
-} from "./wasm-helpers";
+import { download, expectClose, output, ref, refData, uniform, upload, useEngines } from "./wasm-helpers";
 
-let list: Engine[] = [];
-beforeAll(async () => {
-  list = await engines();
-});
-afterAll(() => disposeAll(list));
+const list = useEngines();
 
 const ROWS: [number, number][] = [
   [1, 1],

@@ -50,6 +50,8 @@ interface Scan {
   declared: Map<string, string>;
   /** Identifier uses (not member names after '.', not the declaring occurrence), with their counts. */
   used: Map<string, number>;
+  /** Names declared inside functions (let, var, const) and function parameters. */
+  locals: Set<string>;
 }
 
 /** Module-scope declarations and identifier uses of a WGSL source. */
@@ -81,7 +83,18 @@ function scan(src: string): Scan {
     if (declaring.has(m.index) || /\.\s*$/.test(code.slice(Math.max(0, m.index - 2), m.index))) continue;
     used.set(m[0], (used.get(m[0]) ?? 0) + 1);
   }
-  return { declared, used };
+  const locals = new Set<string>();
+  for (const m of code.matchAll(/\b(?:let|var|const)\s*(?:<[^>]*>)?\s*([A-Za-z_]\w*)/g))
+    if (depthAt[m.index] !== 0) locals.add(m[1]!);
+  for (const m of code.matchAll(/\bfn\s+\w+\s*\(([^)]*)\)/g))
+    for (const p of m[1]!.matchAll(/([A-Za-z_]\w*)\s*:/g)) locals.add(p[1]!);
+  return { declared, used, locals };
+}
+
+/** The `@group(g) @binding(b)` attributes of a WGSL source, as "g.b", in order. */
+function bindings(src: string): string[] {
+  const code = stripComments(src);
+  return [...code.matchAll(/@group\((\d+)\)\s*@binding\((\d+)\)/g)].map((m) => `${m[1]}.${m[2]}`);
 }
 
 const libraries = new Map(
@@ -238,13 +251,14 @@ describe("WGSL library: the files", () => {
     expect(found).toEqual([]);
   });
 
+  // A name the kernel declares inside a function (a local `k`, a parameter `v`) is its own, not the library's.
   test("a kernel uses library declarations only from libraries its first line names", () => {
     const found: string[] = [];
     for (const [k, kernel] of kernels)
       for (const [l, lib] of libraries) {
         if (kernel.uses.includes(l)) continue;
         for (const d of lib.declared.keys())
-          if (kernel.used.has(d) && !kernel.declared.has(d))
+          if (kernel.used.has(d) && !kernel.declared.has(d) && !kernel.locals.has(d))
             found.push(`${k}.wgsl uses ${d} of lib/${l}.wgsl without '//! use: ${l}'`);
       }
     expect(found).toEqual([]);
@@ -269,6 +283,41 @@ describe("WGSL library: the files", () => {
         if (!byKernel && !lib.used.has(d)) unused.push(`lib/${l}.wgsl: ${d}`);
       }
     expect(unused).toEqual([]);
+  });
+
+  test("only a '-bindings' library declares bindings, and it declares nothing else", () => {
+    const found: string[] = [];
+    for (const [name, lib] of libraries) {
+      const own = bindings(lib.source);
+      if (!name.endsWith("-bindings")) {
+        if (own.length > 0) found.push(`lib/${name}.wgsl declares bindings but is not named '-bindings'`);
+        continue;
+      }
+      const other = [...lib.declared].filter(([, kind]) => kind !== "var").map(([d]) => d);
+      if (other.length > 0) found.push(`lib/${name}.wgsl declares ${other.join(", ")} beside its bindings`);
+      if (own.length !== lib.declared.size) found.push(`lib/${name}.wgsl has a var without a binding`);
+      const expected = own.map((_, i) => `0.${i}`);
+      if (own.join() !== expected.join())
+        found.push(
+          `lib/${name}.wgsl binds ${own.join(" ")}, not group 0 from binding 0 on (${expected.join(" ")})`,
+        );
+    }
+    expect(found).toEqual([]);
+  });
+
+  test("a kernel's module binds group 0 from 0 on without gaps, never a binding of a library it uses", () => {
+    const found: string[] = [];
+    for (const [k, kernel] of kernels) {
+      const fromLibs = kernel.uses.flatMap((l) => bindings(libraries.get(l)?.source ?? ""));
+      const own = bindings(kernel.source);
+      for (const b of own)
+        if (fromLibs.includes(b)) found.push(`${k}.wgsl redeclares binding ${b} of a library`);
+      // A binding number may stand twice in a kernel (views of one buffer for different entry points: permute).
+      const all = [...new Set([...fromLibs, ...own])].sort((a, b) => Number(a.slice(2)) - Number(b.slice(2)));
+      const expected = all.map((_, i) => `0.${i}`);
+      if (all.join() !== expected.join()) found.push(`${k}.wgsl binds ${all.join(" ")}`);
+    }
+    expect(found).toEqual([]);
   });
 
   test("helper functions are snake_case (shaders/README.md)", () => {
@@ -301,5 +350,13 @@ fn main() { var p = P(1.0); buf[0] = helper(p.scale); }`);
     expect(s.used.get("K")).toBe(1);
     expect(s.used.has("commented")).toBe(false);
     expect(s.used.get("scale")).toBe(1); // the field declaration; p.scale is a member access
+    expect([...s.locals].sort()).toEqual(["local", "p", "x"]);
+  });
+
+  test("the binding scanner reads group and binding numbers, not commented-out ones", () => {
+    const src = `@group(0) @binding(0) var<storage, read> a: array<f32>;
+// @group(0) @binding(7) var<storage, read> old: array<f32>;
+@group(1)  @binding(12) var<uniform> p: P;`;
+    expect(bindings(src)).toEqual(["0.0", "1.12"]);
   });
 });

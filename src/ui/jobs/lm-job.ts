@@ -6,22 +6,14 @@
 // training speed in tokens per second and GFLOP/s (2·FLOPs of the forward per token for the backward, as usual).
 
 import type { Backend } from "../../backend/contract";
-import { loadCorpus } from "../../data/text/corpus";
 import { viteCorpusSource } from "../../data/text/sources-vite";
 import { VocabError } from "../../data/text/vocab";
 import type { JobSpec } from "../../io/types";
 import type { CharGptConfig } from "../../models/char-gpt";
 import { charGptParamCount } from "../../models/char-gpt";
 import { SampleError, sampleCharGpt } from "../../models/char-gpt-sample";
-import {
-  charGptConfigFor,
-  charGptTask,
-  charGptTrainConfig,
-  charGptValidationBatches,
-  encodeCorpus,
-  evaluateCharGpt,
-} from "../../models/char-gpt-train";
-import { charGptSetup, checkCharGptFits, lmModel } from "../../run/run-char-gpt";
+import { charGptTrainConfig, evaluateCharGpt } from "../../models/char-gpt-train";
+import { lmModel, prepareCharGpt } from "../../run/run-char-gpt";
 import { Trainer } from "../../train/trainer";
 import type { LmSnapshot } from "../lm-snapshot";
 import type { Job } from "./job";
@@ -39,7 +31,7 @@ const SNIPPET = 32;
 export async function lmJob(spec: JobSpec, backend: Backend): Promise<Job> {
   const { dataset, preset } = lmModel(spec.model);
   const s = spec.settings;
-  const setup = charGptSetup({
+  const options = {
     model: "char-gpt",
     dataset,
     preset,
@@ -47,15 +39,13 @@ export async function lmJob(spec: JobSpec, backend: Backend): Promise<Job> {
     lr: s.lr,
     seed: s.seed,
     batch: s.batch,
-  });
-  const data = encodeCorpus(await loadCorpus(dataset, viteCorpusSource));
-  const config = charGptConfigFor(data.vocab, setup.shape, { seed: s.seed });
-  checkCharGptFits(config, setup.training.batch, backend);
-  const trainer = new Trainer(backend, charGptTask(data, config, setup.training), {
-    ...charGptTrainConfig(setup.training, 1),
-    checkpointEvery: 100,
-  });
-  const valBatches = charGptValidationBatches(data, config.context, 32, 8);
+  };
+  const { data, config, task, training, valBatches } = await prepareCharGpt(
+    backend,
+    options,
+    viteCorpusSource,
+  );
+  const trainer = new Trainer(backend, task, { ...charGptTrainConfig(training, 1), checkpointEvery: 100 });
   // The held-out snippet the attention maps are drawn over: the start of the validation text.
   const snippetIds = Array.from(data.val.subarray(0, Math.min(SNIPPET, config.context, data.val.length)));
   const perToken = flopsPerToken(config);
@@ -73,7 +63,7 @@ export async function lmJob(spec: JobSpec, backend: Backend): Promise<Job> {
       const now = performance.now();
       const steps = trainer.step - lastStep;
       const tokensPerSecond =
-        steps > 0 ? (steps * setup.training.batch * config.context * 1000) / (now - lastTime) : 0;
+        steps > 0 ? (steps * training.batch * config.context * 1000) / (now - lastTime) : 0;
       lastTime = now;
       lastStep = trainer.step;
       const ctx = trainer.ctx;

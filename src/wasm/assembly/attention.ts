@@ -77,10 +77,18 @@ function dot1(x: usize, y: usize, d: i32): f32 {
   return r;
 }
 
-/** acc += Σₜ p[t]·y_t over 4 rows y0 .. y0+3·rowBytes. */
+/** How axpy4 pairs one row x with 4 rows y_t (weights p[t]): INTO_ONE x += Σₜ p[t]·y_t, INTO_FOUR y_t += p[t]·x. */
+const INTO_ONE: bool = true;
+const INTO_FOUR: bool = false;
+
+/**
+ * One row x (d floats) and 4 rows y_t = y0 + t·rowBytes with weights p[t], added as `into` says. `into` is a
+ * constant at every call, so the inlined copy keeps one of the two loop bodies. The sums run in the same order
+ * either way: x + p0·y0 + p1·y1 + p2·y2 + p3·y3, and y_t + p[t]·x.
+ */
 // @ts-ignore: decorator
 @inline
-function axpy4(acc: usize, p: v128, y0: usize, rowBytes: usize, d: i32): void {
+function axpy4(into: bool, x: usize, p: v128, y0: usize, rowBytes: usize, d: i32): void {
   const y1 = y0 + rowBytes;
   const y2 = y1 + rowBytes;
   const y3 = y2 + rowBytes;
@@ -90,26 +98,37 @@ function axpy4(acc: usize, p: v128, y0: usize, rowBytes: usize, d: i32): void {
   const p3 = f32x4.shuffle(p, p, 3, 3, 3, 3);
   const d4 = <usize>(d & ~3) << 2;
   for (let o: usize = 0; o < d4; o += 16) {
-    let a = v128.load(acc + o);
-    a = f32x4.add(a, f32x4.mul(p0, v128.load(y0 + o)));
-    a = f32x4.add(a, f32x4.mul(p1, v128.load(y1 + o)));
-    a = f32x4.add(a, f32x4.mul(p2, v128.load(y2 + o)));
-    a = f32x4.add(a, f32x4.mul(p3, v128.load(y3 + o)));
-    v128.store(acc + o, a);
+    const xv = v128.load(x + o);
+    if (into == INTO_ONE) {
+      let a = f32x4.add(xv, f32x4.mul(p0, v128.load(y0 + o)));
+      a = f32x4.add(a, f32x4.mul(p1, v128.load(y1 + o)));
+      a = f32x4.add(a, f32x4.mul(p2, v128.load(y2 + o)));
+      a = f32x4.add(a, f32x4.mul(p3, v128.load(y3 + o)));
+      v128.store(x + o, a);
+    } else {
+      v128.store(y0 + o, f32x4.add(v128.load(y0 + o), f32x4.mul(p0, xv)));
+      v128.store(y1 + o, f32x4.add(v128.load(y1 + o), f32x4.mul(p1, xv)));
+      v128.store(y2 + o, f32x4.add(v128.load(y2 + o), f32x4.mul(p2, xv)));
+      v128.store(y3 + o, f32x4.add(v128.load(y3 + o), f32x4.mul(p3, xv)));
+    }
   }
   const s0 = f32x4.extract_lane(p, 0);
   const s1 = f32x4.extract_lane(p, 1);
   const s2 = f32x4.extract_lane(p, 2);
   const s3 = f32x4.extract_lane(p, 3);
   for (let o = d4; o < (<usize>d << 2); o += 4) {
-    store<f32>(
-      acc + o,
-      load<f32>(acc + o) +
-        s0 * load<f32>(y0 + o) +
-        s1 * load<f32>(y1 + o) +
-        s2 * load<f32>(y2 + o) +
-        s3 * load<f32>(y3 + o),
-    );
+    const xs = load<f32>(x + o);
+    if (into == INTO_ONE) {
+      store<f32>(
+        x + o,
+        xs + s0 * load<f32>(y0 + o) + s1 * load<f32>(y1 + o) + s2 * load<f32>(y2 + o) + s3 * load<f32>(y3 + o),
+      );
+    } else {
+      store<f32>(y0 + o, load<f32>(y0 + o) + s0 * xs);
+      store<f32>(y1 + o, load<f32>(y1 + o) + s1 * xs);
+      store<f32>(y2 + o, load<f32>(y2 + o) + s2 * xs);
+      store<f32>(y3 + o, load<f32>(y3 + o) + s3 * xs);
+    }
   }
 }
 
@@ -125,18 +144,26 @@ function axpy1(acc: usize, s: f32, y: usize, d: i32): void {
   for (let o = d4; o < (<usize>d << 2); o += 4) store<f32>(acc + o, load<f32>(acc + o) + s * load<f32>(y + o));
 }
 
-/** acc += Σₜ p[t]·y_t over the lanes t whose bit is set in `keep` (a 4-bit lane mask; 15 = all four). */
+/** x += s·y (INTO_ONE) or y += s·x (INTO_FOUR): one lane of axpy4. */
 // @ts-ignore: decorator
 @inline
-function axpy4Keep(acc: usize, p: v128, keep: i32, y0: usize, rowBytes: usize, d: i32): void {
+function axpyLane(into: bool, x: usize, s: f32, y: usize, d: i32): void {
+  if (into == INTO_ONE) axpy1(x, s, y, d);
+  else axpy1(y, s, x, d);
+}
+
+/** axpy4 over the lanes t whose bit is set in `keep` (a 4-bit lane mask; 15 = all four). */
+// @ts-ignore: decorator
+@inline
+function axpy4Keep(into: bool, x: usize, p: v128, keep: i32, y0: usize, rowBytes: usize, d: i32): void {
   if (keep == 15) {
-    axpy4(acc, p, y0, rowBytes, d);
+    axpy4(into, x, p, y0, rowBytes, d);
     return;
   }
-  if (keep & 1) axpy1(acc, f32x4.extract_lane(p, 0), y0, d);
-  if (keep & 2) axpy1(acc, f32x4.extract_lane(p, 1), y0 + rowBytes, d);
-  if (keep & 4) axpy1(acc, f32x4.extract_lane(p, 2), y0 + 2 * rowBytes, d);
-  if (keep & 8) axpy1(acc, f32x4.extract_lane(p, 3), y0 + 3 * rowBytes, d);
+  if (keep & 1) axpyLane(into, x, f32x4.extract_lane(p, 0), y0, d);
+  if (keep & 2) axpyLane(into, x, f32x4.extract_lane(p, 1), y0 + rowBytes, d);
+  if (keep & 4) axpyLane(into, x, f32x4.extract_lane(p, 2), y0 + 2 * rowBytes, d);
+  if (keep & 8) axpyLane(into, x, f32x4.extract_lane(p, 3), y0 + 3 * rowBytes, d);
 }
 
 /** The lanes of p that are not exactly 0 (NaN counts as nonzero), as a 4-bit mask. */
@@ -237,7 +264,7 @@ export function attentionForward(
       for (; j + 4 <= jn; j += 4) {
         const p = expv(f32x4.sub(v128.load(sc + (<usize>j << 2)), mv));
         lv = f32x4.add(lv, p);
-        axpy4Keep(acc, p, nonzero(p), vj + <usize>j * row, row, d);
+        axpy4Keep(INTO_ONE, acc, p, nonzero(p), vj + <usize>j * row, row, d);
       }
       for (; j < jn; j++) {
         const p = exp1(load<f32>(sc + (<usize>j << 2)) - m);
@@ -307,7 +334,7 @@ export function attentionBackwardDq(
         const kj = kb + <usize>j * row;
         const p = expv(f32x4.sub(f32x4.mul(sv, dot4(qi, kj, row, d)), Lv));
         const dp = dot4(doi, vb + <usize>j * row, row, d);
-        axpy4Keep(acc, f32x4.mul(p, f32x4.sub(dp, Dv)), nonzero(p), kj, row, d);
+        axpy4Keep(INTO_ONE, acc, f32x4.mul(p, f32x4.sub(dp, Dv)), nonzero(p), kj, row, d);
       }
       for (; j < n; j++) {
         const kj = kb + <usize>j * row;
@@ -377,8 +404,8 @@ export function attentionBackwardDkv(
           let keep = nonzero(p);
           // Lane t is key j + t: seen by row i when j + t < visible(i) (an unseen lane's p may be NaN).
           if (causal) keep &= i32x4.bitmask(i32x4.lt_s(lanes, i32x4.splat(visible(i, T, S, causal))));
-          axpy4RowsKeep(dvj, p, keep, doi, row, d);
-          axpy4RowsKeep(dkj, ds, keep, qi, row, d);
+          axpy4Keep(INTO_FOUR, doi, p, keep, dvj, row, d);
+          axpy4Keep(INTO_FOUR, qi, ds, keep, dkj, row, d);
         } else {
           const p = exp1(scale * dot1(qi, kj, d) - L);
           if (p == 0) continue;
@@ -391,51 +418,5 @@ export function attentionBackwardDkv(
       j += cnt;
     }
     c += jEnd - jStart;
-  }
-}
-
-/** Rows y_t += p[t]·x for the lanes t whose bit is set in `keep` (15 = all four). */
-// @ts-ignore: decorator
-@inline
-function axpy4RowsKeep(y0: usize, p: v128, keep: i32, x: usize, rowBytes: usize, d: i32): void {
-  if (keep == 15) {
-    axpy4Rows(y0, p, x, rowBytes, d);
-    return;
-  }
-  if (keep & 1) axpy1(y0, f32x4.extract_lane(p, 0), x, d);
-  if (keep & 2) axpy1(y0 + rowBytes, f32x4.extract_lane(p, 1), x, d);
-  if (keep & 4) axpy1(y0 + 2 * rowBytes, f32x4.extract_lane(p, 2), x, d);
-  if (keep & 8) axpy1(y0 + 3 * rowBytes, f32x4.extract_lane(p, 3), x, d);
-}
-
-/** Rows y_t (t = 0..3, rowBytes apart) += p[t]·x. */
-// @ts-ignore: decorator
-@inline
-function axpy4Rows(y0: usize, p: v128, x: usize, rowBytes: usize, d: i32): void {
-  const y1 = y0 + rowBytes;
-  const y2 = y1 + rowBytes;
-  const y3 = y2 + rowBytes;
-  const p0 = f32x4.shuffle(p, p, 0, 0, 0, 0);
-  const p1 = f32x4.shuffle(p, p, 1, 1, 1, 1);
-  const p2 = f32x4.shuffle(p, p, 2, 2, 2, 2);
-  const p3 = f32x4.shuffle(p, p, 3, 3, 3, 3);
-  const d4 = <usize>(d & ~3) << 2;
-  for (let o: usize = 0; o < d4; o += 16) {
-    const xv = v128.load(x + o);
-    v128.store(y0 + o, f32x4.add(v128.load(y0 + o), f32x4.mul(p0, xv)));
-    v128.store(y1 + o, f32x4.add(v128.load(y1 + o), f32x4.mul(p1, xv)));
-    v128.store(y2 + o, f32x4.add(v128.load(y2 + o), f32x4.mul(p2, xv)));
-    v128.store(y3 + o, f32x4.add(v128.load(y3 + o), f32x4.mul(p3, xv)));
-  }
-  const s0 = f32x4.extract_lane(p, 0);
-  const s1 = f32x4.extract_lane(p, 1);
-  const s2 = f32x4.extract_lane(p, 2);
-  const s3 = f32x4.extract_lane(p, 3);
-  for (let o = d4; o < (<usize>d << 2); o += 4) {
-    const xs = load<f32>(x + o);
-    store<f32>(y0 + o, load<f32>(y0 + o) + s0 * xs);
-    store<f32>(y1 + o, load<f32>(y1 + o) + s1 * xs);
-    store<f32>(y2 + o, load<f32>(y2 + o) + s2 * xs);
-    store<f32>(y3 + o, load<f32>(y3 + o) + s3 * xs);
   }
 }
