@@ -1,4 +1,4 @@
-// A simple GPU-vs-CPU timing of each kernel over a range of sizes, run in the page.
+// A simple timing of each kernel on each backend given (WebGPU, wasm, CPU) over a range of sizes, run in the page.
 //
 // What is timed: one op call plus reading its output back to the CPU (`performance.now()` before the call and
 // after the read resolves), so the GPU figure includes dispatch, queue submission and the readback copy: what a

@@ -54,6 +54,8 @@ const PANELS: Panel[] = [
       { label: "tfjs WebGPU", match: (r) => r.case === "matmul/tf.matMul" && r.impl === "tfjs-webgpu" },
       { label: "ours CPU (ikj4)", match: (r) => r.case === "matmul/ikj4" && r.impl === "ours-cpu" },
       { label: "tfjs CPU", match: (r) => r.case === "matmul/tf.matMul" && r.impl === "tfjs-cpu" },
+      { label: "ours wasm (1 thread)", match: (r) => r.case === "matmul/simd" && r.impl === "ours-wasm-1" },
+      { label: "ours wasm (every core)", match: (r) => r.case === "matmul/simd" && r.impl === "ours-wasm" },
       { label: "tfjs WASM", match: (r) => r.case === "matmul/tf.matMul" && r.impl === "tfjs-wasm" },
     ],
   },
@@ -65,6 +67,8 @@ const PANELS: Panel[] = [
       { label: "ours fused", match: (r) => r.case === "attention/fused" && r.impl === "ours-webgpu" },
       { label: "ours unfused", match: (r) => r.case === "attention/unfused" && r.impl === "ours-webgpu" },
       { label: "tfjs WebGPU", match: (r) => r.case.startsWith("attention/tf.") && r.impl === "tfjs-webgpu" },
+      { label: "ours wasm fused", match: (r) => r.case === "attention/fused" && r.impl === "ours-wasm" },
+      { label: "tfjs WASM", match: (r) => r.case.startsWith("attention/tf.") && r.impl === "tfjs-wasm" },
     ],
   },
 ];

@@ -1,12 +1,13 @@
-// <wb-kernels-page>: every kernel checked against the CPU reference (<wb-verify>), and GPU-vs-CPU timings per
-// kernel over a range of sizes, one chart per kernel, with the adapter and the clock named.
+// <wb-kernels-page>: every kernel checked against the CPU reference (<wb-verify>), and WebGPU, wasm and CPU
+// timings per kernel over a range of sizes, one chart per kernel, with the adapter and the clock named.
 // URL: ?filter=<case id part> limits the checks, ?run starts them at once, ?bench=quick times two sizes only.
 
 import { css, html, LitElement, nothing } from "lit";
 import latestBench from "../../bench/results/latest.json";
 import type { Backend } from "../backend/contract";
 import { CpuBackend } from "../backend/cpu";
-import { createBackend } from "../backend/select";
+import { createBackend, wasmOrCpu } from "../backend/select";
+import { WasmBackend } from "../backend/wasm";
 import { BENCH_KERNELS, type BenchRow, runBench } from "./kernel-bench";
 import { PALETTE } from "./plot-base";
 import type { BenchReport } from "./wb-bench-compare";
@@ -29,9 +30,23 @@ declare global {
 const ms = (v: number | undefined) =>
   v === undefined ? "–" : v < 1 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0);
 
-const TIMING_SERIES: LossSeries[] = [
-  { label: "WebGPU", color: PALETTE[0]!, width: 2, points: true },
-  { label: "CPU", color: PALETTE[1]!, width: 2, points: true, dash: [7, 4] },
+/** The backends timed side by side, in column order, with their chart series. */
+const TIMED: { name: string; label: string; series: LossSeries }[] = [
+  {
+    name: "webgpu",
+    label: "WebGPU",
+    series: { label: "WebGPU", color: PALETTE[0]!, width: 2, points: true },
+  },
+  {
+    name: "wasm",
+    label: "wasm",
+    series: { label: "wasm (SIMD, every core)", color: PALETTE[2]!, width: 2, points: true, dash: [2, 3] },
+  },
+  {
+    name: "cpu",
+    label: "CPU",
+    series: { label: "CPU (JS)", color: PALETTE[1]!, width: 2, points: true, dash: [7, 4] },
+  },
 ];
 
 export class WbKernelsPage extends LitElement {
@@ -82,9 +97,15 @@ export class WbKernelsPage extends LitElement {
     this.error = "";
     this.state = "running";
     this.publish();
+    const backends: Backend[] = [];
     try {
       const sel = await createBackend("auto");
-      const backends: Backend[] = [sel.backend];
+      backends.push(sel.backend);
+      // wasm beside WebGPU when both exist (a module that cannot load here gives the CPU, timed once below).
+      if (sel.backend.name === "webgpu") {
+        const w = await wasmOrCpu();
+        if (w.backend.name === "wasm") backends.push(w.backend);
+      }
       if (sel.backend.name !== "cpu") backends.push(new CpuBackend());
       this.adapter = sel.backend.name === "webgpu" ? sel.backend.description : `no GPU: ${sel.reason}`;
       const opts = this.quick ? { warmup: 1, repeats: 3, maxSizes: 2 } : { warmup: 2, repeats: 5 };
@@ -96,6 +117,9 @@ export class WbKernelsPage extends LitElement {
     } catch (e) {
       this.error = `${(e as Error).name}: ${(e as Error).message}`;
       this.state = "error";
+    } finally {
+      // The wasm engine's workers and memory are freed once measured.
+      for (const be of backends) if (be instanceof WasmBackend) be.dispose();
     }
     this.publish();
   }
@@ -104,28 +128,33 @@ export class WbKernelsPage extends LitElement {
     return BENCH_KERNELS.map((k) => {
       const rows = this.rows.filter((r) => r.kernel === k.name);
       if (!rows.length) return nothing;
-      const data = [
-        rows.map((r) => r.size),
-        rows.map((r) => r.ms.webgpu ?? null),
-        rows.map((r) => r.ms.cpu ?? null),
-      ];
+      const timed = this.timed();
+      const data = [rows.map((r) => r.size), ...timed.map((t) => rows.map((r) => r.ms[t.name] ?? null))];
       return html`<figure>
         <figcaption>${k.name}</figcaption>
-        <wb-loss-chart .series=${TIMING_SERIES} .data=${data} log-y log-x height="220"
+        <wb-loss-chart .series=${timed.map((t) => t.series)} .data=${data} log-y log-x height="220"
           x-label=${`${k.sizeLabel} (log scale)`} y-label="ms per op + read"></wb-loss-chart>
       </figure>`;
     });
   }
 
+  /** The backends present in the measured rows, in TIMED's order. */
+  private timed() {
+    return TIMED.filter((t) => this.rows.some((r) => r.ms[t.name] !== undefined));
+  }
+
   private table() {
+    const timed = this.timed();
     return html`<table>
-      <thead><tr><th>kernel</th><th>size</th><th>WebGPU ms</th><th>CPU ms</th><th>CPU / GPU</th></tr></thead>
+      <thead><tr><th>kernel</th><th>size</th>${timed.map((t) => html`<th>${t.label} ms</th>`)}<th>fastest</th></tr></thead>
       <tbody>
         ${this.rows.map((r) => {
-          const g = r.ms.webgpu;
-          const c = r.ms.cpu;
-          return html`<tr><td>${r.kernel}</td><td>${r.size.toLocaleString("en")}</td><td>${ms(g)}</td><td>${ms(c)}</td>
-            <td>${g && c ? `${(c / g).toFixed(2)}×` : "–"}</td></tr>`;
+          const best = timed.reduce<(typeof timed)[number] | null>(
+            (b, t) => ((r.ms[t.name] ?? Infinity) < (b ? (r.ms[b.name] ?? Infinity) : Infinity) ? t : b),
+            null,
+          );
+          return html`<tr><td>${r.kernel}</td><td>${r.size.toLocaleString("en")}</td>
+            ${timed.map((t) => html`<td>${ms(r.ms[t.name])}</td>`)}<td>${best?.label ?? "–"}</td></tr>`;
         })}
       </tbody>
     </table>`;
@@ -138,7 +167,7 @@ export class WbKernelsPage extends LitElement {
         <wb-verify .filter=${this.filter} ?autorun=${this.autorun}></wb-verify>
       </section>
       <section>
-        <h2>GPU against CPU timings</h2>
+        <h2>GPU, wasm and CPU timings</h2>
         <p class="note">Clock: <code>performance.now()</code> around one op call and the read of its output (median of
           ${this.quick ? 3 : 5} runs after ${this.quick ? 1 : 2} warm-up runs). The GPU time therefore includes dispatch and the readback,
           what a training step pays per synchronised op. On a software adapter (SwiftShader) the GPU is emulated on the CPU and is

@@ -172,7 +172,7 @@ describe("pages", () => {
     expect(s.errors).toEqual([]);
   });
 
-  test("kernels: the verification table and GPU-vs-CPU timings", async () => {
+  test("kernels: the verification table and WebGPU, wasm and CPU timings", async () => {
     await visit("/demos/kernels/?filter=softmax/row&run&bench=quick");
     await s.page.waitForFunction(
       () => window.__verify?.state === "done" && window.__bench?.state === "done",
@@ -188,6 +188,7 @@ describe("pages", () => {
     expect(b.rows.length).toBeGreaterThanOrEqual(10);
     for (const r of b.rows) {
       expect(r.ms.webgpu).toBeGreaterThan(0);
+      expect(r.ms.wasm).toBeGreaterThanOrEqual(0);
       expect(r.ms.cpu).toBeGreaterThanOrEqual(0);
     }
     // The comparison with TensorFlow.js (from the latest bench report) is plotted: points in every chart.

@@ -31,10 +31,21 @@ function rowDot(x: usize, y: usize, n: i32): f32 {
 // @ts-ignore: decorator
 @inline
 function rowMax(p: usize, n: i32): f32 {
+  // Four running maxima, so consecutive loads do not wait on one another's max.
   let a = f32x4.splat(-Infinity);
+  let b = a;
+  let c = a;
+  let d = a;
+  const n16 = <usize>(n & ~15) << 2;
   const n4 = <usize>(n & ~3) << 2;
-  for (let o: usize = 0; o < n4; o += 16) a = f32x4.max(a, v128.load(p + o));
-  let m = hmax(a);
+  for (let o: usize = 0; o < n16; o += 64) {
+    a = f32x4.max(a, v128.load(p + o));
+    b = f32x4.max(b, v128.load(p + o + 16));
+    c = f32x4.max(c, v128.load(p + o + 32));
+    d = f32x4.max(d, v128.load(p + o + 48));
+  }
+  for (let o = n16; o < n4; o += 16) a = f32x4.max(a, v128.load(p + o));
+  let m = hmax(f32x4.max(f32x4.max(a, b), f32x4.max(c, d)));
   for (let o = n4; o < (<usize>n << 2); o += 4) m = max(m, load<f32>(p + o));
   return m;
 }
