@@ -13,7 +13,8 @@ import { printable } from "../src/util/printable";
 import { CHROMIUM_FLAGS, startServer } from "../tests/headless/browser";
 import { findChromium } from "../tests/headless/chromium.mjs";
 import { headerLines, markdownReport, textTable, verdicts, verdictText } from "./lib/report";
-import type { BenchReport, BenchState } from "./lib/types";
+import { TorchBridge } from "./lib/torch-bridge";
+import type { BenchReport, BenchState, TorchRequest } from "./lib/types";
 
 const USAGE = `Usage: npm run bench -- [--quick] [--filter TEXT[,TEXT...]] [--json FILE] [--markdown FILE]
 
@@ -105,6 +106,7 @@ async function main(): Promise<number> {
   console.error("bench: starting Vite and headless Chromium...");
   let server: ViteDevServer | undefined;
   let browser: Browser | undefined;
+  const torch = new TorchBridge();
   try {
     const s = await startServer();
     server = s.server;
@@ -115,6 +117,7 @@ async function main(): Promise<number> {
       protocolTimeout: 0,
     });
     const page = await browser.newPage();
+    await page.exposeFunction("__torch", (request: TorchRequest) => torch.call(request));
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(String(e)));
     // WebGPU validation errors surface only as console messages (tfjs does not check for them).
@@ -143,6 +146,7 @@ async function main(): Promise<number> {
       flags: BENCH_FLAGS,
       cores: availableParallelism(),
       cpu: cpus()[0]?.model ?? "",
+      torch: torch.info,
     };
     const header = headerLines(report);
     console.log(header.join("\n"));
@@ -182,6 +186,7 @@ async function main(): Promise<number> {
     console.error(`bench: ${errorText(e)}`);
     return 1;
   } finally {
+    torch.close();
     await browser?.close();
     await server?.close();
   }

@@ -9,6 +9,12 @@ export interface Budget {
   budgetMs: number;
 }
 
+/** The language model's training step: steps whose losses are checked, and the repetitions. */
+export interface CharGptPlan {
+  checkSteps: number;
+  budget: Budget;
+}
+
 export interface Plan {
   /** Square matmul sizes N (N×N · N×N) and [M, K, N] of the tall/skinny shapes. */
   matmulSquare: number[];
@@ -24,6 +30,7 @@ export interface Plan {
   trainSteps: number;
   budget: Budget;
   trainBudget: Budget;
+  charGpt: CharGptPlan;
 }
 
 export function makePlan(quick: boolean): Plan {
@@ -36,6 +43,8 @@ export function makePlan(quick: boolean): Plan {
       trainSteps: 1,
       budget: { maxReps: 3, minReps: 3, budgetMs: 200 },
       trainBudget: { maxReps: 3, minReps: 3, budgetMs: 200 },
+      // A structure and agreement check: two checked steps, one warm-up, two timed.
+      charGpt: { checkSteps: 2, budget: { maxReps: 2, minReps: 2, budgetMs: 0 } },
     };
   }
   return {
@@ -57,6 +66,8 @@ export function makePlan(quick: boolean): Plan {
     budget: { maxReps: 15, minReps: 3, budgetMs: 3000 },
     // Training steps are short and noisy (JS, dispatch, garbage collection): more of them.
     trainBudget: { maxReps: 30, minReps: 5, budgetMs: 4000 },
+    // A step of the small preset takes 0.1-20 s here (PyTorch, wasm ... tfjs-webgpu on SwiftShader).
+    charGpt: { checkSteps: 3, budget: { maxReps: 10, minReps: 5, budgetMs: 15_000 } },
   };
 }
 

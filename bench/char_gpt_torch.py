@@ -1,0 +1,147 @@
+"""The character-level GPT (src/models/char-gpt.ts) in PyTorch, stepped by `npm run bench` one training step at a time.
+
+A JSON request per line on stdin, a JSON reply per line on stdout (bench/lib/torch-bridge.ts speaks it):
+
+    {"cmd": "load", "path": "weights.safetensors"}   the workbench's initial weights, our state_dict keys
+    {"cmd": "reset"}                                   back to those weights, with a fresh optimizer
+    {"cmd": "step", "ids": [...], "targets": [...], "lr": 1e-5, "read": true}
+        one step on that batch ([batch, context] ids, [batch*context] targets) at that learning rate; the reply is
+        {"ms": the step's time by time.perf_counter, "loss": the loss before the update (or null)}
+
+The step is what the workbench's Trainer does: forward, mean cross-entropy, backward, the global gradient norm
+clipped (torch.nn.utils.clip_grad_norm_: scale min(1, clip / (norm + 1e-6)), as ours), AdamW with the decay on
+matrices only. Built from the file's metadata, loaded with strict=True. Only torch and the standard library.
+"""
+
+import json
+import os
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "torch"))
+from workbench_torch import MultiHeadAttention, read_safetensors  # noqa: E402
+
+
+class GeluMLP(nn.ModuleList):
+    """Linear layers [in, hidden, out] with GELU (tanh approximation) between (keys "0.weight", "1.weight")."""
+
+    def __init__(self, sizes):
+        super().__init__(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
+
+    def forward(self, x):
+        for i, layer in enumerate(self):
+            x = layer(x)
+            if i < len(self) - 1:
+                x = F.gelu(x, approximate="tanh")
+        return x
+
+
+class PreNormBlock(nn.Module):
+    """x = x + attn(ln1(x)); x = x + mlp(ln2(x))."""
+
+    def __init__(self, width, heads):
+        super().__init__()
+        self.ln1 = nn.LayerNorm(width, eps=1e-5)
+        self.attn = MultiHeadAttention(width, heads)
+        self.ln2 = nn.LayerNorm(width, eps=1e-5)
+        self.mlp = GeluMLP([width, 4 * width, width])
+
+    def forward(self, x):
+        x = x + self.attn(self.ln1(x))
+        return x + self.mlp(self.ln2(x))
+
+
+class CharGPT(nn.Module):
+    """Token and position embeddings, pre-norm blocks, a final LayerNorm, the head tied to the token table."""
+
+    def __init__(self, vocab, context, width, heads, layers, tieWeights=True, **_):
+        super().__init__()
+        if not tieWeights:
+            raise ValueError("only the tied head is written here (the workbench's default)")
+        self.tokens = nn.Embedding(vocab, width)
+        self.positions = nn.Embedding(context, width)
+        self.blocks = nn.ModuleList(PreNormBlock(width, heads) for _ in range(layers))
+        self.lnF = nn.LayerNorm(width, eps=1e-5)
+
+    def loss(self, ids, targets):
+        T = ids.shape[1]
+        x = self.tokens(ids) + self.positions.weight[:T]  # (B, T, C)
+        for block in self.blocks:
+            x = block(x)
+        logits = self.lnF(x) @ self.tokens.weight.t()  # (B, T, V)
+        return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets)
+
+
+class Session:
+    def __init__(self, path):
+        self.tensors, meta = read_safetensors(path)
+        self.config = json.loads(meta["char-gpt.config"])
+        self.opt_config = json.loads(meta["char-gpt.optimizer"])
+        self.batch = int(meta["char-gpt.batch"])
+
+    def reset(self):
+        self.model = CharGPT(**self.config)
+        self.model.load_state_dict(self.tensors, strict=True)
+        o = self.opt_config
+        params = list(self.model.parameters())
+        self.opt = torch.optim.AdamW(
+            [
+                {"params": [p for p in params if p.dim() >= 2], "weight_decay": o.get("weightDecay", 0.0)},
+                {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0},
+            ],
+            lr=o["lr"],
+            betas=(o.get("beta1", 0.9), o.get("beta2", 0.999)),
+            eps=o.get("eps", 1e-8),
+        )
+        self.clip = o.get("clipNorm")
+        return {
+            "version": torch.__version__,
+            "threads": torch.get_num_threads(),
+            "params": sum(p.numel() for p in params),
+        }
+
+    def step(self, ids, targets, lr, read):
+        ids = torch.tensor(ids, dtype=torch.long).view(self.batch, -1)
+        targets = torch.tensor(targets, dtype=torch.long)
+        t0 = time.perf_counter()
+        for group in self.opt.param_groups:
+            group["lr"] = lr
+        loss = self.model.loss(ids, targets)
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if self.clip is not None:
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.clip)
+        self.opt.step()
+        ms = (time.perf_counter() - t0) * 1000
+        return {"ms": ms, "loss": loss.item() if read else None}
+
+
+def main():
+    session = None
+    for line in sys.stdin:
+        try:
+            req = json.loads(line)
+            cmd = req.get("cmd")
+            if cmd == "load":
+                session = Session(req["path"])
+                reply = session.reset()
+            elif session is None:
+                reply = {"error": f"'{cmd}' before 'load'"}
+            elif cmd == "reset":
+                reply = session.reset()
+            elif cmd == "step":
+                reply = session.step(req["ids"], req["targets"], float(req["lr"]), bool(req["read"]))
+            else:
+                reply = {"error": f"unknown command '{cmd}'"}
+        except Exception as e:  # the reply names the failure; the page lists it
+            reply = {"error": f"{type(e).__name__}: {e}"}
+        sys.stdout.write(json.dumps(reply) + "\n")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

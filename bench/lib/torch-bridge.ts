@@ -1,0 +1,89 @@
+// The CLI's end of the PyTorch runner: starts bench/char_gpt_torch.py under Debian's Python (BENCH_PYTHON overrides
+// /usr/bin/python3) when the page first asks, and passes the page's requests to it one line of JSON at a time, in
+// order. Where PyTorch cannot start, every request is answered with why (the runner is then listed as not run).
+
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import type { TorchInfo, TorchReply, TorchRequest } from "./types";
+
+export const PYTHON = process.env.BENCH_PYTHON ?? "/usr/bin/python3";
+const SCRIPT = resolve(import.meta.dirname, "../char_gpt_torch.py");
+const INSTALL = "apt-get install -y --no-install-recommends python3-torch python3-numpy";
+
+export class TorchBridge {
+  /** What the last load found: PyTorch's version and threads, or why it could not run. */
+  info: TorchInfo | null = null;
+  private proc: ChildProcess | null = null;
+  private waiting: ((line: string) => void)[] = [];
+  private dead: string | null = null;
+  private stderr = "";
+  private dir: string | null = null;
+  private chain: Promise<unknown> = Promise.resolve();
+
+  /** One request, after every earlier one has been answered. */
+  call(request: TorchRequest): Promise<TorchReply> {
+    const next = this.chain.then(() => this.send(request));
+    this.chain = next.catch(() => {});
+    return next;
+  }
+
+  private start(): ChildProcess {
+    const proc = spawn(PYTHON, [SCRIPT], { stdio: ["pipe", "pipe", "pipe"] });
+    // A write after the process died fails here; the exit handler has answered for it.
+    proc.stdin!.on("error", () => {});
+    proc.stderr!.on("data", (d) => {
+      this.stderr = (this.stderr + String(d)).slice(-4000);
+    });
+    const fail = (why: string) => {
+      this.dead ??= why;
+      for (const w of this.waiting.splice(0)) w(JSON.stringify({ error: this.dead }));
+    };
+    proc.on("error", (e) => fail(`${PYTHON} could not start (${e.message}); install PyTorch: ${INSTALL}`));
+    proc.on("exit", (code) => {
+      const last = this.stderr.trim().split("\n").at(-1) ?? "";
+      fail(
+        `${PYTHON} ${SCRIPT} exited (${code}): ${last || "no message"}; PyTorch is installed by ${INSTALL}`,
+      );
+    });
+    createInterface({ input: proc.stdout! }).on("line", (line) => this.waiting.shift()?.(line));
+    return proc;
+  }
+
+  private async send(request: TorchRequest): Promise<TorchReply> {
+    let message: Record<string, unknown>;
+    if (request.kind === "load") {
+      this.dir ??= mkdtempSync(join(tmpdir(), "bench-torch-"));
+      const path = join(this.dir, "char-gpt.safetensors");
+      writeFileSync(path, Buffer.from(request.safetensors, "base64"));
+      message = { cmd: "load", path };
+    } else message = { cmd: request.kind, ...request, kind: undefined };
+    if (this.dead) return this.answer(request, { error: this.dead });
+    this.proc ??= this.start();
+    const line = await new Promise<string>((res) => {
+      this.waiting.push(res);
+      this.proc!.stdin!.write(`${JSON.stringify(message)}\n`);
+    });
+    return this.answer(request, JSON.parse(line) as TorchReply);
+  }
+
+  private answer(request: TorchRequest, reply: TorchReply): TorchReply {
+    if (request.kind === "load" || request.kind === "reset") {
+      this.info =
+        "error" in reply
+          ? { python: PYTHON, error: reply.error }
+          : "version" in reply
+            ? { python: PYTHON, version: reply.version, threads: reply.threads }
+            : this.info;
+    }
+    return reply;
+  }
+
+  close(): void {
+    this.proc?.stdin?.end();
+    this.proc?.kill();
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+  }
+}
