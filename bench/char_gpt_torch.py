@@ -101,6 +101,7 @@ class Session:
         return {
             "version": torch.__version__,
             "threads": torch.get_num_threads(),
+            "blas": blas_library(),
             "params": sum(p.numel() for p in params),
         }
 
@@ -120,7 +121,20 @@ class Session:
         return {"ms": ms, "loss": loss.item() if read else None}
 
 
+def blas_library():
+    """The BLAS shared library this process loaded (Debian's torch uses the system's libblas.so.3), or None."""
+    torch.ones(2, 2) @ torch.ones(2, 2)
+    try:
+        with open("/proc/self/maps") as f:
+            paths = {line.split()[-1] for line in f if "blas" in line.split()[-1].lower()}
+        return ", ".join(sorted(paths)) or None
+    except OSError:
+        return None
+
+
 def main():
+    # Every core, like our wasm backend's pool: Debian's build starts with one OpenMP thread.
+    torch.set_num_threads(os.cpu_count() or 1)
     session = None
     for line in sys.stdin:
         try:

@@ -57,7 +57,9 @@ function adamw(vars: Weights, b: CharGptBench, loss: (step: number) => tf.Scalar
       const cost = tf.tidy(() => {
         const { value, grads } = tf.variableGrads(() => loss(s), list);
         const gs = list.map((p) => grads[p.name]!);
-        const norm = tf.sqrt(tf.addN(gs.map((g) => tf.sum(tf.square(g)))));
+        // A chain of adds, not tf.addN: tfjs-webgpu's addN binds every input at once, and 69 exceed the device's
+        // 8 storage buffers per stage (its pipeline fails validation and the step computes garbage).
+        const norm = tf.sqrt(gs.map((g) => tf.sum(tf.square(g))).reduce((a, b) => tf.add(a, b)));
         const scale = Number.isFinite(clip) ? tf.minimum(1, tf.div(clip, tf.add(norm, 1e-6))) : tf.scalar(1);
         list.forEach((p, i) => {
           const g = tf.mul(gs[i]!, scale);

@@ -246,7 +246,8 @@ export function verdicts(report: Pick<BenchReport, "results" | "defaults" | "ski
     const details: string[] = [];
     let met: boolean | null = null;
     // "train/<model>" is judged; "train/<model> (variant)" rows are compared with the same tfjs row, unjudged.
-    for (const c of new Set(rs.filter((r) => r.case.startsWith("train/")).map((r) => r.case))) {
+    const judgedCases = rs.filter((r) => r.case.startsWith("train/") && r.case !== CHAR_GPT_CASE);
+    for (const c of new Set(judgedCases.map((r) => r.case))) {
       const base = c.split(" ")[0]!;
       const a = rs.find((r) => r.case === c && r.impl === ours);
       if (suffix && c !== base) continue;
@@ -261,8 +262,8 @@ export function verdicts(report: Pick<BenchReport, "results" | "defaults" | "ski
     // A model whose judged runner failed its check or could not run leaves the target partly measured.
     let partial = false;
     for (const k of report.skipped) {
-      if (!k.case.startsWith("train/") || k.case.includes(" ") || (k.impl !== ours && k.impl !== them))
-        continue;
+      if (!k.case.startsWith("train/") || k.case === CHAR_GPT_CASE) continue;
+      if (k.case.includes(" ") || (k.impl !== ours && k.impl !== them)) continue;
       details.push(
         `${k.case}: ${k.impl} ${k.failed ? "FAILED its check" : "did not run"}: ${k.reason} [not judged]`,
       );
@@ -320,7 +321,7 @@ export function verdictText(vs: readonly Verdict[]): string {
 function torchLine(t: BenchReport["torch"]): string {
   if (!t) return "not started (no runner asked for it)";
   if ("error" in t) return `unavailable (${t.error})`;
-  return `${t.version}, CPU, ${t.threads} intra-op thread(s) (${t.python})`;
+  return `${t.version}, CPU, ${t.threads} intra-op thread(s), BLAS ${t.blas ?? "?"} (${t.python})`;
 }
 
 /** The run's setting, one line each: adapter, clocks, browser, CPU, tfjs, our default variants, flags. */

@@ -75,7 +75,7 @@ export class TorchBridge {
         "error" in reply
           ? { python: PYTHON, error: reply.error }
           : "version" in reply
-            ? { python: PYTHON, version: reply.version, threads: reply.threads }
+            ? { python: PYTHON, version: reply.version, threads: reply.threads, blas: reply.blas }
             : this.info;
     }
     return reply;

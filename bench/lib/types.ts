@@ -115,9 +115,9 @@ export interface BenchState {
   log: string[];
 }
 
-/** PyTorch's version, intra-op threads and the interpreter it ran in; or why it could not start. */
+/** PyTorch's version, intra-op threads, the BLAS library it loaded and its interpreter; or why it could not start. */
 export type TorchInfo =
-  | { python: string; version: string; threads: number }
+  | { python: string; version: string; threads: number; blas: string | null }
   | { python: string; error: string };
 
 /**
@@ -132,7 +132,7 @@ export type TorchRequest =
 /** A step's time measured in the PyTorch process (perf_counter around the step), and its loss when asked. */
 export type TorchReply =
   | { error: string }
-  | { version: string; threads: number; params: number }
+  | { version: string; threads: number; blas: string | null; params: number }
   | { ms: number; loss: number | null };
 
 declare global {
