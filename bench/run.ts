@@ -1,5 +1,6 @@
 // `npm run bench`: the benchmark page (bench/index.html) in headless Chromium, served by Vite; prints the
-// table and the verdict on each target, optionally writes JSON and a Markdown table. Exit 0 when every
+// table and the verdict on each target, optionally writes JSON and a Markdown table. PyTorch's runner reaches its
+// process (bench/char_gpt_torch.py) through window.__torch, exposed here (lib/torch-bridge.ts). Exit 0 when every
 // implementation that ran passed its check, 1 otherwise (or when nothing ran), 2 on bad flags.
 //
 // Runs under tsx, which cannot load `?raw` WGSL imports: only shader-free modules are imported here.
@@ -13,16 +14,17 @@ import { printable } from "../src/util/printable";
 import { CHROMIUM_FLAGS, startServer } from "../tests/headless/browser";
 import { findChromium } from "../tests/headless/chromium.mjs";
 import { headerLines, markdownReport, textTable, verdicts, verdictText } from "./lib/report";
-import { TorchBridge } from "./lib/torch-bridge";
+import { PYTHON, TorchBridge } from "./lib/torch-bridge";
 import type { BenchReport, BenchState, TorchRequest } from "./lib/types";
 
 const USAGE = `Usage: npm run bench -- [--quick] [--filter TEXT[,TEXT...]] [--json FILE] [--markdown FILE]
 
-Benchmarks our WebGPU and CPU kernels against TensorFlow.js (webgpu, cpu, wasm) in one headless Chromium page:
-matmul, softmax, attention forward and backward, and a training step. Every implementation is checked against
-the CPU reference before it is timed.
+Benchmarks our WebGPU, wasm and CPU kernels against TensorFlow.js (webgpu, cpu, wasm) in one headless Chromium
+page: matmul, softmax, attention forward and backward, training steps, and a training step of the language model
+(char-gpt small) also against PyTorch on the CPU (${PYTHON}, when it imports torch). Every implementation is
+checked against the CPU reference before it is timed.
 
-  --quick            small sizes and 3 repetitions (a smoke test, about a minute)
+  --quick            small sizes and 3 repetitions (a smoke test; the language model's step: 1-2)
   --filter TEXT      keep what matches TEXT in "case shape impl" (comma-separated: any of them), e.g.
                      --filter matmul/register,tfjs-webgpu or --filter "1024x1024x1024" or --filter train/
   --json FILE        write the report as JSON

@@ -1,6 +1,6 @@
 // Smoke test of `npm run bench`: a --quick run of two cases (matmul and softmax, every implementation) in
 // headless Chromium, checking the JSON report's shape and that every implementation produced finite times; and a
-// --quick run of the language model's training step (two checked steps, two timed), checking that every
+// --quick run of the language model's training step (two checked steps, one or two timed), checking that every
 // implementation (ours, tfjs on each backend, PyTorch) ran, and that its first losses agreed with our CPU
 // reference within the stated tolerance. No speed is asserted: this machine's "GPU" is a software rasteriser
 // shared with other processes.
@@ -106,7 +106,7 @@ describe("bench CLI", () => {
         // The tolerance stated in bench/cases/char-gpt.ts, on losses of about ln(81) = 4.39 nats.
         expect(r.check).toMatchObject({ atol: 1e-5, rtol: 1e-4 });
         expect(r.check.maxAbsErr).toBeLessThanOrEqual(1e-5 + 1e-4 * 4.5);
-        expect(r.reps).toBe(2);
+        expect([1, 2]).toContain(r.reps);
         for (const t of [r.minMs, r.medianMs, r.maxMs]) expect(Number.isFinite(t) && t > 0).toBe(true);
         // 12 sequences of 64 characters per step.
         expect(r.tokensPerSecond).toBeCloseTo((12 * 64 * 1000) / r.medianMs, 6);
