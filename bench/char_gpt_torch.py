@@ -1,5 +1,7 @@
 """The character-level GPT (src/models/char-gpt.ts) in PyTorch, stepped by `npm run bench` one training step at a time.
 
+    /usr/bin/python3 bench/char_gpt_torch.py [--threads N]     N intra-op threads; 0 (the default): every core
+
 A JSON request per line on stdin, a JSON reply per line on stdout (bench/lib/torch-bridge.ts speaks it):
 
     {"cmd": "load", "path": "weights.safetensors"}   the workbench's initial weights, our state_dict keys
@@ -23,21 +25,12 @@ import torch.nn.functional as F
 from torch import nn
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "torch"))
-from workbench_torch import MultiHeadAttention, read_safetensors  # noqa: E402
+from workbench_torch import MLP, MultiHeadAttention, read_safetensors  # noqa: E402
 
 
-class GeluMLP(nn.ModuleList):
-    """Linear layers [in, hidden, out] with GELU (tanh approximation) between (keys "0.weight", "1.weight")."""
-
-    def __init__(self, sizes):
-        super().__init__(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
-
-    def forward(self, x):
-        for i, layer in enumerate(self):
-            x = layer(x)
-            if i < len(self) - 1:
-                x = F.gelu(x, approximate="tanh")
-        return x
+def gelu_tanh(x):
+    """GELU, tanh approximation (GPT-2's, and our kernel's)."""
+    return F.gelu(x, approximate="tanh")
 
 
 class PreNormBlock(nn.Module):
@@ -48,7 +41,7 @@ class PreNormBlock(nn.Module):
         self.ln1 = nn.LayerNorm(width, eps=1e-5)
         self.attn = MultiHeadAttention(width, heads)
         self.ln2 = nn.LayerNorm(width, eps=1e-5)
-        self.mlp = GeluMLP([width, 4 * width, width])
+        self.mlp = MLP([width, 4 * width, width], gelu_tanh)
 
     def forward(self, x):
         x = x + self.attn(self.ln1(x))
@@ -133,8 +126,9 @@ def blas_library():
 
 
 def main():
-    # Every core, like our wasm backend's pool: Debian's build starts with one OpenMP thread.
-    torch.set_num_threads(os.cpu_count() or 1)
+    # --threads N (0: every core, like our wasm backend's pool; Debian's build starts with one OpenMP thread).
+    threads = int(sys.argv[sys.argv.index("--threads") + 1]) if "--threads" in sys.argv else 0
+    torch.set_num_threads(threads or os.cpu_count() or 1)
     session = None
     for line in sys.stdin:
         try:

@@ -1,4 +1,4 @@
-// The PyTorch runner of the language model's step: the page hands our seed-1 model's initial weights (safetensors,
+// The PyTorch runners of the language model's step (one thread, every core): the page hands our seed-1 model's initial weights (safetensors,
 // PyTorch's layouts: src/io/torch-layout.ts) to bench/char_gpt_torch.py through the CLI (window.__torch, exposed by
 // bench/run.ts), then each step's batch and learning rate. The process times its own step (forward, backward,
 // clipping, AdamW; time.perf_counter around them), so the message passing is not in its figure.
@@ -9,7 +9,7 @@ import { writeSafetensors } from "../../src/io/safetensors";
 import { toTorch } from "../../src/io/torch-layout";
 import { CharGPT } from "../../src/models/char-gpt";
 import type { Runner, RunnerSpec } from "../lib/harness";
-import type { TorchReply, TorchRequest } from "../lib/types";
+import type { TorchReply, TorchRequest, TorchThreads } from "../lib/types";
 import { type CharGptBench, charGptBench } from "./char-gpt";
 
 /** Our initial weights under the twin's state_dict keys, with the model and optimizer settings as metadata. */
@@ -44,25 +44,27 @@ async function call<K extends string>(
   return reply as TorchReply & Record<K, unknown>;
 }
 
-export function torchRunner(caseName: string, checkSteps: number): RunnerSpec {
+/** PyTorch on one thread (torch-cpu-1) or on every core (torch-cpu), in its own process. */
+export function torchRunner(caseName: string, threads: TorchThreads, checkSteps: number): RunnerSpec {
   return {
-    impl: "torch-cpu",
+    impl: threads === "one" ? "torch-cpu-1" : "torch-cpu",
     case: caseName,
     make: async () => {
       if (!window.__torch) throw new Error("PyTorch runs only under `npm run bench`, which starts it");
       const b = await charGptBench();
-      await call({ kind: "load", safetensors: base64(await torchWeightsFile(b)) }, "version");
+      const safetensors = base64(await torchWeightsFile(b));
+      await call({ threads, kind: "load", safetensors }, "version");
       let step = 0;
       const one = async (read: boolean) => {
         const { ids, targets } = b.batchAt(step);
         const lr = b.lrAt(step++);
-        const r = await call({ kind: "step", ids: [...ids], targets: [...targets], lr, read }, "ms");
+        const r = await call({ threads, kind: "step", ids: [...ids], targets: [...targets], lr, read }, "ms");
         return r as { ms: number; loss: number | null };
       };
       return {
         gpu: false,
         check: async () => {
-          await call({ kind: "reset" }, "version");
+          await call({ threads, kind: "reset" }, "version");
           step = 0;
           const out = new Float32Array(checkSteps);
           for (let i = 0; i < checkSteps; i++) out[i] = (await one(true)).loss ?? Number.NaN;

@@ -109,7 +109,8 @@ export function charGptGroup(ctx: BenchContext, plan: CharGptPlan): Group {
     ...(["webgpu", "cpu", "wasm"] as const).map((be) =>
       tfStepRunner(ctx, c, be, async () => tfCharGpt(await charGptBench(), ctx.cpu, be), 1, n),
     ),
-    torchRunner(c, n),
+    torchRunner(c, "one", n),
+    torchRunner(c, "all", n),
   ];
   return {
     shape: "1 step",

@@ -321,7 +321,7 @@ export function verdictText(vs: readonly Verdict[]): string {
 function torchLine(t: BenchReport["torch"]): string {
   if (!t) return "not started (no runner asked for it)";
   if ("error" in t) return `unavailable (${t.error})`;
-  return `${t.version}, CPU, ${t.threads} intra-op thread(s), BLAS ${t.blas ?? "?"} (${t.python})`;
+  return `${t.version}, CPU, ${t.threads} intra-op thread(s) (torch-cpu-1: 1), BLAS ${t.blas ?? "?"} (${t.python})`;
 }
 
 /** The run's setting, one line each: adapter, clocks, browser, CPU, tfjs, our default variants, flags. */

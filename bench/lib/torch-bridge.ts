@@ -1,37 +1,30 @@
-// The CLI's end of the PyTorch runner: starts bench/char_gpt_torch.py under Debian's Python (BENCH_PYTHON overrides
-// /usr/bin/python3) when the page first asks, and passes the page's requests to it one line of JSON at a time, in
-// order. Where PyTorch cannot start, every request is answered with why (the runner is then listed as not run).
+// The CLI's end of the PyTorch runners: starts bench/char_gpt_torch.py under Debian's Python (BENCH_PYTHON overrides
+// /usr/bin/python3) when the page first asks, one process on one thread and one on every core, and passes the
+// page's requests to them one line of JSON at a time, in order. Where PyTorch cannot start, every request is
+// answered with why (the runner is then listed as not run).
 
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
-import type { TorchInfo, TorchReply, TorchRequest } from "./types";
+import type { TorchInfo, TorchReply, TorchRequest, TorchThreads } from "./types";
 
 export const PYTHON = process.env.BENCH_PYTHON ?? "/usr/bin/python3";
 const SCRIPT = resolve(import.meta.dirname, "../char_gpt_torch.py");
 const INSTALL = "apt-get install -y --no-install-recommends python3-torch python3-numpy";
 
-export class TorchBridge {
-  /** What the last load found: PyTorch's version and threads, or why it could not run. */
-  info: TorchInfo | null = null;
-  private proc: ChildProcess | null = null;
-  private waiting: ((line: string) => void)[] = [];
+/** One PyTorch process: a request line out, a reply line back. */
+class TorchProcess {
+  private readonly proc: ChildProcess;
+  private readonly waiting: ((line: string) => void)[] = [];
   private dead: string | null = null;
   private stderr = "";
-  private dir: string | null = null;
-  private chain: Promise<unknown> = Promise.resolve();
 
-  /** One request, after every earlier one has been answered. */
-  call(request: TorchRequest): Promise<TorchReply> {
-    const next = this.chain.then(() => this.send(request));
-    this.chain = next.catch(() => {});
-    return next;
-  }
-
-  private start(): ChildProcess {
-    const proc = spawn(PYTHON, [SCRIPT], { stdio: ["pipe", "pipe", "pipe"] });
+  constructor(threads: TorchThreads) {
+    const proc = spawn(PYTHON, [SCRIPT, "--threads", threads === "one" ? "1" : "0"], {
+      stdio: ["pipe", "pipe", "pipe"],
+    });
     // A write after the process died fails here; the exit handler has answered for it.
     proc.stdin!.on("error", () => {});
     proc.stderr!.on("data", (d) => {
@@ -49,28 +42,56 @@ export class TorchBridge {
       );
     });
     createInterface({ input: proc.stdout! }).on("line", (line) => this.waiting.shift()?.(line));
-    return proc;
+    this.proc = proc;
+  }
+
+  async send(message: Record<string, unknown>): Promise<TorchReply> {
+    if (this.dead) return { error: this.dead };
+    const line = await new Promise<string>((res) => {
+      this.waiting.push(res);
+      this.proc.stdin!.write(`${JSON.stringify(message)}\n`);
+    });
+    return JSON.parse(line) as TorchReply;
+  }
+
+  close(): void {
+    this.proc.stdin?.end();
+    this.proc.kill();
+  }
+}
+
+export class TorchBridge {
+  /** What the process on every core found when loading: PyTorch's version and threads, or why it could not run. */
+  info: TorchInfo | null = null;
+  private readonly procs = new Map<TorchThreads, TorchProcess>();
+  private dir: string | null = null;
+  private chain: Promise<unknown> = Promise.resolve();
+
+  /** One request, after every earlier one has been answered. */
+  call(request: TorchRequest): Promise<TorchReply> {
+    const next = this.chain.then(() => this.send(request));
+    this.chain = next.catch(() => {});
+    return next;
   }
 
   private async send(request: TorchRequest): Promise<TorchReply> {
     let message: Record<string, unknown>;
     if (request.kind === "load") {
       this.dir ??= mkdtempSync(join(tmpdir(), "bench-torch-"));
-      const path = join(this.dir, "char-gpt.safetensors");
+      const path = join(this.dir, `char-gpt-${request.threads}.safetensors`);
       writeFileSync(path, Buffer.from(request.safetensors, "base64"));
       message = { cmd: "load", path };
-    } else message = { cmd: request.kind, ...request, kind: undefined };
-    if (this.dead) return this.answer(request, { error: this.dead });
-    this.proc ??= this.start();
-    const line = await new Promise<string>((res) => {
-      this.waiting.push(res);
-      this.proc!.stdin!.write(`${JSON.stringify(message)}\n`);
-    });
-    return this.answer(request, JSON.parse(line) as TorchReply);
-  }
-
-  private answer(request: TorchRequest, reply: TorchReply): TorchReply {
-    if (request.kind === "load" || request.kind === "reset") {
+    } else {
+      const { kind, threads: _, ...rest } = request;
+      message = { cmd: kind, ...rest };
+    }
+    let proc = this.procs.get(request.threads);
+    if (!proc) {
+      proc = new TorchProcess(request.threads);
+      this.procs.set(request.threads, proc);
+    }
+    const reply = await proc.send(message);
+    if (request.kind === "load" && (request.threads === "all" || !this.info)) {
       this.info =
         "error" in reply
           ? { python: PYTHON, error: reply.error }
@@ -82,8 +103,7 @@ export class TorchBridge {
   }
 
   close(): void {
-    this.proc?.stdin?.end();
-    this.proc?.kill();
+    for (const p of this.procs.values()) p.close();
     if (this.dir) rmSync(this.dir, { recursive: true, force: true });
   }
 }

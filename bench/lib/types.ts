@@ -1,8 +1,9 @@
 // What the benchmark page reports and the CLI prints: plain data, shared by both sides (no browser imports).
 
 /**
- * ours-wasm-1: our wasm backend on one thread; ours-wasm: on every core (the pool over shared memory); torch-cpu:
- * PyTorch on the CPU in its own process, started by the CLI (the language model's training step only).
+ * ours-wasm-1: our wasm backend on one thread; ours-wasm: on every core (the pool over shared memory); torch-cpu-1,
+ * torch-cpu: PyTorch on the CPU on one thread and on every core, each in its own process started by the CLI (the
+ * language model's training step only).
  */
 export const IMPLS = [
   "ours-webgpu",
@@ -12,12 +13,13 @@ export const IMPLS = [
   "tfjs-webgpu",
   "tfjs-cpu",
   "tfjs-wasm",
+  "torch-cpu-1",
   "torch-cpu",
 ] as const;
 export type ImplName = (typeof IMPLS)[number];
 
 /** The implementations of every kernel case (matmul, softmax, attention): all but PyTorch. */
-export const KERNEL_IMPLS = IMPLS.filter((i) => i !== "torch-cpu");
+export const KERNEL_IMPLS = IMPLS.filter((i) => !i.startsWith("torch-"));
 
 /** The case of the language model's training step (src/models/char-gpt.ts, preset small, on Moby-Dick). */
 export const CHAR_GPT_CASE = "train/char-gpt-small";
@@ -124,10 +126,14 @@ export type TorchInfo =
  * The page's calls to the PyTorch process (bench/char_gpt_torch.py) through the CLI: load weights (a safetensors
  * file, base64) and start over from them, or run one training step on the batch given at the rate given.
  */
-export type TorchRequest =
+export type TorchRequest = { threads: TorchThreads } & (
   | { kind: "load"; safetensors: string }
   | { kind: "reset" }
-  | { kind: "step"; ids: number[]; targets: number[]; lr: number; read: boolean };
+  | { kind: "step"; ids: number[]; targets: number[]; lr: number; read: boolean }
+);
+
+/** Which PyTorch process: on one thread (torch-cpu-1) or every core (torch-cpu). */
+export type TorchThreads = "one" | "all";
 
 /** A step's time measured in the PyTorch process (perf_counter around the step), and its loss when asked. */
 export type TorchReply =

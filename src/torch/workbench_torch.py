@@ -104,16 +104,17 @@ def write_safetensors(path, tensors, metadata):
 
 
 class MLP(nn.ModuleList):
-    """Linear layers [in, hidden..., out] with a ReLU after every one but the last (keys "0.weight", "1.weight", ...)."""
+    """Linear layers [in, hidden..., out] with `activation` (ReLU) after every one but the last (keys "0.weight", ...)."""
 
-    def __init__(self, sizes):
+    def __init__(self, sizes, activation=torch.relu):
         super().__init__(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
+        self.activation = activation
 
     def forward(self, x):
         for i, layer in enumerate(self):
             x = layer(x)
             if i < len(self) - 1:
-                x = torch.relu(x)
+                x = self.activation(x)
         return x
 
 
