@@ -36,7 +36,7 @@ const FLAGS = ["--quick", "--filter TEXT", "--json FILE", "--markdown FILE", "--
 /** Timestamps unquantised (WebGPU developer features), on top of the flags the tests use. */
 const BENCH_FLAGS = [...CHROMIUM_FLAGS, "--enable-webgpu-developer-features"];
 
-/** The full run is planned for well under 15 minutes; past this the CLI gives up. */
+/** The full run is planned for well under this (about 7 minutes plus 6-7 for the language model's step); past it the CLI gives up. */
 const TIMEOUT_MS = 25 * 60_000;
 
 interface Options {

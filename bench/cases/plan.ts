@@ -1,4 +1,5 @@
-// Sizes and repetition budgets of a run. The full run must stay well under 15 minutes on a 2-core machine whose
+// Sizes and repetition budgets of a run. The full run must stay well under 25 minutes (the CLI's limit; the language
+// model's step alone takes 6-7 of them, tfjs-webgpu's steps most of that) on a 2-core machine whose
 // "GPU" is SwiftShader (a 512³ matmul takes most of a second there, tfjs-webgpu's several times that), so
 // large shapes get fewer repetitions: every runner times at most `budgetMs` of trials per group, but never
 // fewer than `minReps`.
