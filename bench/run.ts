@@ -1,5 +1,6 @@
 // `npm run bench`: the benchmark page (bench/index.html) in headless Chromium, served by Vite; prints the
-// table and the verdict on each target, optionally writes JSON and a Markdown table. Exit 0 when every
+// table and the verdict on each target, optionally writes JSON and a Markdown table. PyTorch's runner reaches its
+// process (bench/char_gpt_torch.py) through window.__torch, exposed here (lib/torch-bridge.ts). Exit 0 when every
 // implementation that ran passed its check, 1 otherwise (or when nothing ran), 2 on bad flags.
 //
 // Runs under tsx, which cannot load `?raw` WGSL imports: only shader-free modules are imported here.
@@ -13,15 +14,17 @@ import { printable } from "../src/util/printable";
 import { CHROMIUM_FLAGS, startServer } from "../tests/headless/browser";
 import { findChromium } from "../tests/headless/chromium.mjs";
 import { headerLines, markdownReport, textTable, verdicts, verdictText } from "./lib/report";
-import type { BenchReport, BenchState } from "./lib/types";
+import { PYTHON, TorchBridge } from "./lib/torch-bridge";
+import type { BenchReport, BenchState, TorchRequest } from "./lib/types";
 
 const USAGE = `Usage: npm run bench -- [--quick] [--filter TEXT[,TEXT...]] [--json FILE] [--markdown FILE]
 
-Benchmarks our WebGPU and CPU kernels against TensorFlow.js (webgpu, cpu, wasm) in one headless Chromium page:
-matmul, softmax, attention forward and backward, and a training step. Every implementation is checked against
-the CPU reference before it is timed.
+Benchmarks our WebGPU, wasm and CPU kernels against TensorFlow.js (webgpu, cpu, wasm) in one headless Chromium
+page: matmul, softmax, attention forward and backward, training steps, and a training step of the language model
+(char-gpt small) also against PyTorch on the CPU (${PYTHON}, when it imports torch). Every implementation is
+checked against the CPU reference before it is timed.
 
-  --quick            small sizes and 3 repetitions (a smoke test, about a minute)
+  --quick            small sizes and 3 repetitions (a smoke test; the language model's step: 1-2)
   --filter TEXT      keep what matches TEXT in "case shape impl" (comma-separated: any of them), e.g.
                      --filter matmul/register,tfjs-webgpu or --filter "1024x1024x1024" or --filter train/
   --json FILE        write the report as JSON
@@ -33,7 +36,7 @@ const FLAGS = ["--quick", "--filter TEXT", "--json FILE", "--markdown FILE", "--
 /** Timestamps unquantised (WebGPU developer features), on top of the flags the tests use. */
 const BENCH_FLAGS = [...CHROMIUM_FLAGS, "--enable-webgpu-developer-features"];
 
-/** The full run is planned for well under 15 minutes; past this the CLI gives up. */
+/** The full run is planned for well under this (about 7 minutes plus 6-7 for the language model's step); past it the CLI gives up. */
 const TIMEOUT_MS = 25 * 60_000;
 
 interface Options {
@@ -105,6 +108,7 @@ async function main(): Promise<number> {
   console.error("bench: starting Vite and headless Chromium...");
   let server: ViteDevServer | undefined;
   let browser: Browser | undefined;
+  const torch = new TorchBridge();
   try {
     const s = await startServer();
     server = s.server;
@@ -115,6 +119,7 @@ async function main(): Promise<number> {
       protocolTimeout: 0,
     });
     const page = await browser.newPage();
+    await page.exposeFunction("__torch", (request: TorchRequest) => torch.call(request));
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(String(e)));
     // WebGPU validation errors surface only as console messages (tfjs does not check for them).
@@ -143,6 +148,7 @@ async function main(): Promise<number> {
       flags: BENCH_FLAGS,
       cores: availableParallelism(),
       cpu: cpus()[0]?.model ?? "",
+      torch: torch.info,
     };
     const header = headerLines(report);
     console.log(header.join("\n"));
@@ -182,6 +188,7 @@ async function main(): Promise<number> {
     console.error(`bench: ${errorText(e)}`);
     return 1;
   } finally {
+    torch.close();
     await browser?.close();
     await server?.close();
   }

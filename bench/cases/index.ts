@@ -3,6 +3,7 @@
 
 import type { Group } from "../lib/harness";
 import { attentionBackwardGroup, attentionForwardGroup } from "./attention";
+import { charGptGroup } from "./char-gpt";
 import type { BenchContext } from "./common";
 import { matmulGroup } from "./matmul";
 import { makePlan } from "./plan";
@@ -40,6 +41,7 @@ export function groupList(ctx: BenchContext): GroupEntry[] {
   for (const m of ["experts-attention", "transformer"] as const) {
     out.push({ title: `train ${m}`, make: () => trainingGroup(ctx, m, plan.trainSteps, plan.trainBudget) });
   }
+  out.push({ title: "train char-gpt small", make: () => charGptGroup(ctx, plan.charGpt) });
   return out;
 }
 

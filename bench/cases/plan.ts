@@ -1,4 +1,5 @@
-// Sizes and repetition budgets of a run. The full run must stay well under 15 minutes on a 2-core machine whose
+// Sizes and repetition budgets of a run. The full run must stay well under 25 minutes (the CLI's limit; the language
+// model's step alone takes 6-7 of them, tfjs-webgpu's steps most of that) on a 2-core machine whose
 // "GPU" is SwiftShader (a 512³ matmul takes most of a second there, tfjs-webgpu's several times that), so
 // large shapes get fewer repetitions: every runner times at most `budgetMs` of trials per group, but never
 // fewer than `minReps`.
@@ -7,6 +8,12 @@ export interface Budget {
   maxReps: number;
   minReps: number;
   budgetMs: number;
+}
+
+/** The language model's training step: steps whose losses are checked, and the repetitions. */
+export interface CharGptPlan {
+  checkSteps: number;
+  budget: Budget;
 }
 
 export interface Plan {
@@ -24,6 +31,7 @@ export interface Plan {
   trainSteps: number;
   budget: Budget;
   trainBudget: Budget;
+  charGpt: CharGptPlan;
 }
 
 export function makePlan(quick: boolean): Plan {
@@ -36,6 +44,8 @@ export function makePlan(quick: boolean): Plan {
       trainSteps: 1,
       budget: { maxReps: 3, minReps: 3, budgetMs: 200 },
       trainBudget: { maxReps: 3, minReps: 3, budgetMs: 200 },
+      // A structure and agreement check: two checked steps, one warm-up, one or two timed (one for a step over 2 s).
+      charGpt: { checkSteps: 2, budget: { maxReps: 2, minReps: 1, budgetMs: 4000 } },
     };
   }
   return {
@@ -57,6 +67,9 @@ export function makePlan(quick: boolean): Plan {
     budget: { maxReps: 15, minReps: 3, budgetMs: 3000 },
     // Training steps are short and noisy (JS, dispatch, garbage collection): more of them.
     trainBudget: { maxReps: 30, minReps: 5, budgetMs: 4000 },
+    // A step of the small preset takes 0.2-40 s here (our wasm ... tfjs-webgpu on SwiftShader): 3 timed steps of
+    // the slowest, up to 10 of the others.
+    charGpt: { checkSteps: 3, budget: { maxReps: 10, minReps: 3, budgetMs: 15_000 } },
   };
 }
 

@@ -7,6 +7,7 @@ import type { CpuBackend } from "../../src/backend/cpu";
 import { packRecipes, recipeBatch, recipeData } from "../../src/data/recipe";
 import { modelEntry, RECIPE_BATCH, regressionTrainData } from "../../src/models/registry";
 import type { Transformer } from "../../src/models/transformer";
+import type { Module } from "../../src/nn/module";
 import { tf } from "../lib/tfjs";
 
 export interface TfModel {
@@ -15,12 +16,10 @@ export interface TfModel {
   dispose(): void;
 }
 
-type Weights = Map<string, tf.Variable>;
+export type Weights = Map<string, tf.Variable>;
 
-/** Our model's initial parameters by dotted name, as tfjs variables on the active backend. */
-async function initialWeights(name: string, cpu: CpuBackend): Promise<{ vars: Weights; config: unknown }> {
-  const ctx = new Context(cpu);
-  const model = modelEntry(name).task({ seed: 1, dataSeed: 1 }).build(ctx);
+/** A model's parameters by dotted name, as tfjs variables on the active backend; the model's are freed. */
+export async function tfWeightsOf(model: Module): Promise<Weights> {
   const vars: Weights = new Map();
   for (const [n, p] of model.namedParameters()) {
     // Unnamed: tfjs variable names are global, and one model per backend lives at a time.
@@ -31,10 +30,17 @@ async function initialWeights(name: string, cpu: CpuBackend): Promise<{ vars: We
     );
     p.free();
   }
-  return { vars, config: (model as Partial<Transformer>).config ?? null };
+  return vars;
 }
 
-function w(vars: Weights, name: string): tf.Variable {
+/** Our registry model's initial parameters by dotted name, as tfjs variables on the active backend. */
+async function initialWeights(name: string, cpu: CpuBackend): Promise<{ vars: Weights; config: unknown }> {
+  const model = modelEntry(name).task({ seed: 1, dataSeed: 1 }).build(new Context(cpu));
+  const config = (model as Partial<Transformer>).config ?? null;
+  return { vars: await tfWeightsOf(model), config };
+}
+
+export function w(vars: Weights, name: string): tf.Variable {
   const v = vars.get(name);
   if (!v)
     throw new Error(`tfjs model: no parameter '${name}' in our model (have ${[...vars.keys()].join(", ")})`);
@@ -42,17 +48,48 @@ function w(vars: Weights, name: string): tf.Variable {
 }
 
 /** x [N, in] · W [in, out] + b. */
-function linear(vars: Weights, prefix: string, x: tf.Tensor): tf.Tensor {
+export function linear(vars: Weights, prefix: string, x: tf.Tensor): tf.Tensor {
   return tf.add(
     tf.matMul(x as tf.Tensor2D, w(vars, `${prefix}.weight`) as tf.Tensor2D),
     w(vars, `${prefix}.bias`),
   );
 }
 
-function layerNorm(vars: Weights, prefix: string, x: tf.Tensor, eps = 1e-5): tf.Tensor {
+export function layerNorm(vars: Weights, prefix: string, x: tf.Tensor, eps = 1e-5): tf.Tensor {
   const { mean, variance } = tf.moments(x, -1, true);
   const xhat = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
   return tf.add(tf.mul(xhat, w(vars, `${prefix}.gamma`)), w(vars, `${prefix}.beta`));
+}
+
+/** Mean cross-entropy of logits [N, V] against class ids [N]. */
+export function crossEntropy(logits: tf.Tensor, targets: Int32Array, V: number): tf.Scalar {
+  const onehot = tf.oneHot(tf.tensor1d(targets, "int32"), V);
+  return tf.neg(tf.mean(tf.sum(tf.mul(onehot, tf.logSoftmax(logits)), -1))) as tf.Scalar;
+}
+
+/** The causal mask [T, T] added to the scores: query i sees keys j <= i. */
+export function causalMask(T: number): tf.Tensor2D {
+  const data = new Float32Array(T * T);
+  for (let i = 0; i < T; i++) for (let j = i + 1; j < T; j++) data[i * T + j] = -1e9;
+  return tf.tensor2d(data, [T, T]);
+}
+
+/** Multi-head attention of rows x [B·T, C] under `mask` (q, k, v, o linear layers at `prefix`) → [B·T, C]. */
+export function selfAttention(
+  vars: Weights,
+  prefix: string,
+  x: tf.Tensor,
+  s: { B: number; T: number; heads: number },
+  mask: tf.Tensor2D,
+): tf.Tensor {
+  const { B, T, heads } = s;
+  const C = x.shape[1]!;
+  const hs = C / heads;
+  const split = (name: string) =>
+    tf.transpose(tf.reshape(linear(vars, `${prefix}.${name}`, x), [B, T, heads, hs]), [0, 2, 1, 3]);
+  const scores = tf.add(tf.mul(tf.matMul(split("q"), split("k"), false, true), 1 / Math.sqrt(hs)), mask);
+  const y = tf.matMul(tf.softmax(scores), split("v")); // [B, nh, T, hs]
+  return linear(vars, `${prefix}.o`, tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B * T, C]));
 }
 
 function trainer(vars: Weights, lr: number, loss: (step: number) => tf.Scalar): TfModel {
@@ -107,7 +144,6 @@ async function transformer(cpu: CpuBackend): Promise<TfModel> {
   const { train } = recipeData({ seed: 1 });
   const { vars, config } = await initialWeights(entry.name, cpu);
   const c = config as BlockConfig;
-  const hs = c.width / c.heads;
   return trainer(vars, entry.train.optimizer.lr, (step) => {
     const { ids, answers } = packRecipes(recipeBatch(train, RECIPE_BATCH, 1, step));
     const B = answers.length;
@@ -118,26 +154,18 @@ async function transformer(cpu: CpuBackend): Promise<TfModel> {
       tf.gather(w(vars, "tokens.table"), tf.tensor2d(Int32Array.from(ids), [B, T], "int32")),
       tf.slice(w(vars, "positions.table"), [0, 0], [T, C]),
     ); // [B, T, C]
-    // Causal mask: query i sees keys j <= i.
-    const maskData = new Float32Array(T * T);
-    for (let i = 0; i < T; i++) for (let j = i + 1; j < T; j++) maskData[i * T + j] = -1e9;
-    const mask = tf.tensor2d(maskData, [T, T]);
+    const mask = causalMask(T);
     for (let l = 0; l < c.layers; l++) {
       const p = `blocks.${l}`;
       const flat = tf.reshape(h, [B * T, C]);
-      const split = (name: string) =>
-        tf.transpose(tf.reshape(linear(vars, `${p}.attn.${name}`, flat), [B, T, c.heads, hs]), [0, 2, 1, 3]);
-      const scores = tf.add(tf.mul(tf.matMul(split("q"), split("k"), false, true), 1 / Math.sqrt(hs)), mask);
-      const y = tf.matMul(tf.softmax(scores), split("v")); // [B, nh, T, hs]
-      const merged = tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B * T, C]);
-      const a = layerNorm(vars, `${p}.ln1`, tf.add(flat, linear(vars, `${p}.attn.o`, merged)));
+      const attn = selfAttention(vars, `${p}.attn`, flat, { B, T, heads: c.heads }, mask);
+      const a = layerNorm(vars, `${p}.ln1`, tf.add(flat, attn));
       const f = linear(vars, `${p}.ffn.1`, tf.relu(linear(vars, `${p}.ffn.0`, a)));
       h = tf.reshape(layerNorm(vars, `${p}.ln2`, tf.add(a, f)), [B, T, C]);
     }
     const last = tf.reshape(tf.slice(h, [0, T - 1, 0], [B, 1, C]), [B, C]);
     const logits = linear(vars, "head", last);
-    const onehot = tf.oneHot(tf.tensor1d(Int32Array.from(answers), "int32"), V);
-    return tf.neg(tf.mean(tf.sum(tf.mul(onehot, tf.logSoftmax(logits)), -1))) as tf.Scalar;
+    return crossEntropy(logits, Int32Array.from(answers), V);
   });
 }
 

@@ -30,6 +30,11 @@ export interface Runner {
   check?(): Promise<Float32Array[]>;
   /** Largest growth of the GPU pool during one call (ours-webgpu). */
   peakBytes?(): Promise<number>;
+  /**
+   * A runner timed in another process (PyTorch): one trial, resolving to the milliseconds that process measured
+   * around its work (the message passing excluded). Replaces start/wait in the trials.
+   */
+  selfTimed?(): Promise<number>;
 }
 
 export interface RunnerSpec {
@@ -56,6 +61,8 @@ export interface Group {
   shape: string;
   /** GFLOP of one call, null where FLOPs say nothing (softmax, training). */
   gflop: number | null;
+  /** Characters one call trains on (the language model's step), for tokens per second. */
+  tokensPerStep?: number;
   /** Upper bound on timed repetitions, and the wall-clock budget (ms) of one runner's timed trials. */
   maxReps: number;
   minReps: number;
@@ -104,6 +111,7 @@ function checkOutputs(outs: Float32Array[], exp: Expected): { cmp: Comparison; t
 
 async function once(r: Runner, timer: GpuTimer | null): Promise<{ wall: number; gpu: number | null }> {
   await r.prepare?.();
+  if (r.selfTimed) return { wall: await r.selfTimed(), gpu: null };
   if (r.gpu) {
     timer?.begin();
     const t0 = performance.now();
@@ -224,6 +232,7 @@ export async function runGroup(
       ...wall,
       reps: l.wall.length,
       gflops: g.gflop === null ? null : g.gflop / (wall.medianMs / 1000),
+      tokensPerSecond: g.tokensPerStep ? g.tokensPerStep / (wall.medianMs / 1000) : null,
       clock: "wall",
       gpu,
       peakBytes: l.peak,

@@ -1,7 +1,7 @@
 // Formatting of a benchmark report (plain text or Markdown) and the verdict on each target of the issue, from
 // wall-clock medians of the same run. Pure functions over the JSON: no browser, no shaders.
 
-import type { BenchReport, BenchResult, ImplName } from "./types";
+import { type BenchReport, type BenchResult, CHAR_GPT_CASE, type ImplName } from "./types";
 
 const num = (x: number | null | undefined): string =>
   x === null || x === undefined || !Number.isFinite(x) ? "" : x >= 100 ? x.toFixed(0) : x.toPrecision(3);
@@ -246,7 +246,8 @@ export function verdicts(report: Pick<BenchReport, "results" | "defaults" | "ski
     const details: string[] = [];
     let met: boolean | null = null;
     // "train/<model>" is judged; "train/<model> (variant)" rows are compared with the same tfjs row, unjudged.
-    for (const c of new Set(rs.filter((r) => r.case.startsWith("train/")).map((r) => r.case))) {
+    const judgedCases = rs.filter((r) => r.case.startsWith("train/") && r.case !== CHAR_GPT_CASE);
+    for (const c of new Set(judgedCases.map((r) => r.case))) {
       const base = c.split(" ")[0]!;
       const a = rs.find((r) => r.case === c && r.impl === ours);
       if (suffix && c !== base) continue;
@@ -261,8 +262,8 @@ export function verdicts(report: Pick<BenchReport, "results" | "defaults" | "ski
     // A model whose judged runner failed its check or could not run leaves the target partly measured.
     let partial = false;
     for (const k of report.skipped) {
-      if (!k.case.startsWith("train/") || k.case.includes(" ") || (k.impl !== ours && k.impl !== them))
-        continue;
+      if (!k.case.startsWith("train/") || k.case === CHAR_GPT_CASE) continue;
+      if (k.case.includes(" ") || (k.impl !== ours && k.impl !== them)) continue;
       details.push(
         `${k.case}: ${k.impl} ${k.failed ? "FAILED its check" : "did not run"}: ${k.reason} [not judged]`,
       );
@@ -276,7 +277,30 @@ export function verdicts(report: Pick<BenchReport, "results" | "defaults" | "ski
       details,
     });
   }
+  out.push(charGptVerdict(rs));
   return out;
+}
+
+/** The language model's step: each of ours against every other implementation that ran (no target). */
+function charGptVerdict(rs: readonly BenchResult[]): Verdict {
+  const mine = rs.filter((r) => r.case === CHAR_GPT_CASE);
+  const details: string[] = [];
+  for (const a of mine) {
+    const tps = a.tokensPerSecond === null ? "" : `, ${a.tokensPerSecond.toFixed(0)} tokens/s`;
+    const line = `${a.impl}: ${num(a.medianMs)} ms/step (median of ${a.reps})${tps}`;
+    if (!a.impl.startsWith("ours-")) {
+      details.push(line);
+      continue;
+    }
+    const vs = mine.filter((b) => !b.impl.startsWith("ours-")).map((b) => `${b.impl} ${x(ratio(b, a))}`);
+    details.push(vs.length ? `${line}; speed-up (their ms / ours): ${vs.join(", ")}` : line);
+  }
+  return {
+    target: `${CHAR_GPT_CASE}: one training step of the small preset, ours against tfjs and PyTorch (no target)`,
+    info: true,
+    met: null,
+    details,
+  };
 }
 
 export function verdictWord(v: Verdict): string {
@@ -294,6 +318,12 @@ export function verdictText(vs: readonly Verdict[]): string {
     .join("\n");
 }
 
+function torchLine(t: BenchReport["torch"]): string {
+  if (!t) return "not started (no runner asked for it)";
+  if ("error" in t) return `unavailable (${t.error})`;
+  return `${t.version}, CPU, ${t.threads} intra-op thread(s) (torch-cpu-1: 1), BLAS ${t.blas ?? "?"} (${t.python})`;
+}
+
 /** The run's setting, one line each: adapter, clocks, browser, CPU, tfjs, our default variants, flags. */
 export function headerLines(report: BenchReport): string[] {
   const a = report.adapter;
@@ -308,6 +338,7 @@ export function headerLines(report: BenchReport): string[] {
     `tfjs ${report.tfjs.version}; wasm: ${wasm}`,
     `our wasm backend: ${report.wasm ? `${report.wasm.threads} thread(s) on every core (${report.wasm.reason}); ours-wasm-1: 1 thread` : "unavailable"}`,
     `our default variants: ${report.defaults ? JSON.stringify(report.defaults) : "none (no WebGPU)"}`,
+    `pytorch: ${torchLine(report.torch)}`,
     `flags: ${report.flags.join(" ")}`,
     `measured in ${Math.round(report.seconds)} s${report.quick ? " (--quick)" : ""}${report.filter.length ? `, filter ${report.filter.join(",")}` : ""}`,
   ];

@@ -1,6 +1,10 @@
 // What the benchmark page reports and the CLI prints: plain data, shared by both sides (no browser imports).
 
-/** ours-wasm-1: our wasm backend on one thread; ours-wasm: on every core (the pool over shared memory). */
+/**
+ * ours-wasm-1: our wasm backend on one thread; ours-wasm: on every core (the pool over shared memory); torch-cpu-1,
+ * torch-cpu: PyTorch on the CPU on one thread and on every core, each in its own process started by the CLI (the
+ * language model's training step only).
+ */
 export const IMPLS = [
   "ours-webgpu",
   "ours-wasm-1",
@@ -9,8 +13,16 @@ export const IMPLS = [
   "tfjs-webgpu",
   "tfjs-cpu",
   "tfjs-wasm",
+  "torch-cpu-1",
+  "torch-cpu",
 ] as const;
 export type ImplName = (typeof IMPLS)[number];
+
+/** The implementations of every kernel case (matmul, softmax, attention): all but PyTorch. */
+export const KERNEL_IMPLS = IMPLS.filter((i) => !i.startsWith("torch-"));
+
+/** The case of the language model's training step (src/models/char-gpt.ts, preset small, on Moby-Dick). */
+export const CHAR_GPT_CASE = "train/char-gpt-small";
 
 /** GPU time from timestamp queries: the sum over compute passes of (end − begin), same rule for every impl. */
 export interface GpuTimes {
@@ -37,6 +49,8 @@ export interface BenchResult {
   reps: number;
   /** Useful floating-point work per wall-clock median (null where FLOPs do not describe the op). */
   gflops: number | null;
+  /** Characters trained on per second of the wall-clock median (the language model's step), else null. */
+  tokensPerSecond: number | null;
   /** Which clock `medianMs` comes from. */
   clock: "wall";
   /** timestamp-query times of the same trials (GPU impls on an adapter with the feature), else null. */
@@ -85,6 +99,8 @@ export interface BenchReport {
   wasm: { threads: number; reason: string } | null;
   /** tfjs package version and the wasm backend's thread count. */
   tfjs: { version: string; wasmThreads: number | null; wasmSimd: boolean | null };
+  /** PyTorch as the CLI ran it (null: not started, e.g. filtered out; `error`: why it could not run). */
+  torch: TorchInfo | null;
   /** Seconds the page spent measuring. */
   seconds: number;
 }
@@ -96,13 +112,39 @@ export interface BenchState {
   total: number;
   current: string;
   error?: string;
-  report?: Omit<BenchReport, "chromium" | "flags" | "cores" | "cpu">;
+  report?: Omit<BenchReport, "chromium" | "flags" | "cores" | "cpu" | "torch">;
   /** Page-side log lines (progress, skipped cases), drained by the CLI. */
   log: string[];
 }
 
+/** PyTorch's version, intra-op threads, the BLAS library it loaded and its interpreter; or why it could not start. */
+export type TorchInfo =
+  | { python: string; version: string; threads: number; blas: string | null }
+  | { python: string; error: string };
+
+/**
+ * The page's calls to the PyTorch process (bench/char_gpt_torch.py) through the CLI: load weights (a safetensors
+ * file, base64) and start over from them, or run one training step on the batch given at the rate given.
+ */
+export type TorchRequest = { threads: TorchThreads } & (
+  | { kind: "load"; safetensors: string }
+  | { kind: "reset" }
+  | { kind: "step"; ids: number[]; targets: number[]; lr: number; read: boolean }
+);
+
+/** Which PyTorch process: on one thread (torch-cpu-1) or every core (torch-cpu). */
+export type TorchThreads = "one" | "all";
+
+/** A step's time measured in the PyTorch process (perf_counter around the step), and its loss when asked. */
+export type TorchReply =
+  | { error: string }
+  | { version: string; threads: number; blas: string | null; params: number }
+  | { ms: number; loss: number | null };
+
 declare global {
   interface Window {
     __benchmarks?: BenchState;
+    /** Present when the CLI runs the page with PyTorch reachable (exposed by puppeteer). */
+    __torch?: (request: TorchRequest) => Promise<TorchReply>;
   }
 }

@@ -1,6 +1,6 @@
 // `npm run train -- char-gpt ...`: the character-level GPT from the command line (train-main.ts hands it over).
-// The CPU path runs src/run/run-char-gpt.ts here in Node on the corpus files of the npm packages; the WebGPU path
-// runs the same code in headless Chromium through the train page. Prints progress (training and validation loss,
+// The CPU and wasm paths run src/run/run-char-gpt.ts here in Node on the corpus files of the npm packages (wasm on
+// every core over worker_threads); the WebGPU path runs the same code in headless Chromium through the train page. Prints progress (training and validation loss,
 // tokens per second), then a summary; --json writes the report, --save the weights file `npm run sample` reads,
 // --export the safetensors file for PyTorch (io/torch-char-gpt.ts); --load starts from a weights file or a
 // .safetensors file (refused, naming the mismatch, when it is of another vocabulary or preset).
@@ -9,6 +9,8 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { findChromium } from "../../tests/headless/chromium.mjs";
 import { runTrainPage } from "../../tests/headless/train-in-page";
+import { wasmOrCpu } from "../backend/choice";
+import type { Backend } from "../backend/contract";
 import { CpuBackend } from "../backend/cpu";
 import { DATASETS, type DatasetName, loadCorpus } from "../data/text/corpus";
 import { nodeCorpusSource } from "../data/text/sources-node";
@@ -124,15 +126,23 @@ export async function charGptMain(args: TrainArgs, io: Io): Promise<number> {
       `${args.steps !== undefined ? `, ${args.steps} steps` : ""}${args.load ? `, from ${args.load}` : ""}`,
   );
   const onProgress = (p: CharGptProgress) => io.out(charGptProgressLine(p));
-  const onCpu = async (why: string) => {
-    io.out(`backend: cpu (${why})`);
-    const result = await runCharGpt(new CpuBackend(), options, nodeCorpusSource, { onProgress });
-    return { result, reason: why };
+  const onNode = async (backend: Backend, why: string) => {
+    io.out(`backend: ${backend.name} (${why})`);
+    try {
+      const result = await runCharGpt(backend, options, nodeCorpusSource, { onProgress });
+      return { result, reason: why };
+    } finally {
+      (backend as { dispose?: () => void }).dispose?.();
+    }
   };
+  const onCpu = (why: string) => onNode(new CpuBackend(), why);
   let outcome: { result: CharGptRunResult; reason: string };
   try {
     if (args.backend === "cpu") outcome = await onCpu("the cpu backend was requested");
-    else if (args.backend === "auto" && !findChromium()) {
+    else if (args.backend === "wasm") {
+      const sel = await wasmOrCpu({}, "the wasm backend was requested");
+      outcome = await onNode(sel.backend, sel.reason);
+    } else if (args.backend === "auto" && !findChromium()) {
       outcome = await onCpu("auto: no Chromium found for WebGPU (set CHROMIUM_PATH)");
     } else {
       io.out("backend: webgpu in headless Chromium (starting Vite and Chromium...)");

@@ -1,6 +1,9 @@
 // Smoke test of `npm run bench`: a --quick run of two cases (matmul and softmax, every implementation) in
-// headless Chromium, checking the JSON report's shape and that every implementation produced finite times.
-// No speed is asserted: this machine's "GPU" is a software rasteriser shared with other processes.
+// headless Chromium, checking the JSON report's shape and that every implementation produced finite times; and a
+// --quick run of the language model's training step (two checked steps, one or two timed), checking that every
+// implementation (ours, tfjs on each backend, PyTorch) ran, and that its first losses agreed with our CPU
+// reference within the stated tolerance. No speed is asserted: this machine's "GPU" is a software rasteriser
+// shared with other processes.
 
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
@@ -8,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, test } from "vitest";
-import { type BenchReport, IMPLS } from "../../bench/lib/types";
+import { type BenchReport, CHAR_GPT_CASE, IMPLS, KERNEL_IMPLS } from "../../bench/lib/types";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const TSX = join(ROOT, "node_modules/.bin/tsx");
@@ -70,7 +73,7 @@ describe("bench CLI", () => {
     });
 
     test("every implementation produced finite times and passed its check", () => {
-      for (const impl of IMPLS) {
+      for (const impl of KERNEL_IMPLS) {
         const mine = report.results.filter((r) => r.impl === impl);
         expect(mine.length, `${impl} has results`).toBeGreaterThan(0);
         for (const r of mine) {
@@ -80,6 +83,44 @@ describe("bench CLI", () => {
         }
       }
       expect(report.skipped.filter((s) => s.failed)).toEqual([]);
+    });
+  });
+
+  describe("--quick on the language model's training step", () => {
+    let report: BenchReport;
+    let out: { code: number; stdout: string; stderr: string };
+
+    beforeAll(async () => {
+      const file = join(mkdtempSync(join(tmpdir(), "bench-")), "report.json");
+      out = await bench(["--quick", "--filter", "train/char-gpt", "--json", file]);
+      if (out.code !== 0) throw new Error(`bench exited ${out.code}:\n${out.stdout}\n${out.stderr}`);
+      report = JSON.parse(readFileSync(file, "utf8")) as BenchReport;
+    }, 900_000);
+
+    test("every implementation ran, PyTorch included, and its first losses matched the reference", () => {
+      expect(report.skipped).toEqual([]);
+      const rows = report.results.filter((r) => r.case === CHAR_GPT_CASE);
+      expect(rows.map((r) => r.impl).sort()).toEqual([...IMPLS].sort());
+      for (const r of rows) {
+        expect(r.shape).toBe("1 step");
+        // The tolerance stated in bench/cases/char-gpt.ts, on losses of about ln(81) = 4.39 nats.
+        expect(r.check).toMatchObject({ atol: 1e-5, rtol: 1e-4 });
+        expect(r.check.maxAbsErr).toBeLessThanOrEqual(1e-5 + 1e-4 * 4.5);
+        expect([1, 2]).toContain(r.reps);
+        for (const t of [r.minMs, r.medianMs, r.maxMs]) expect(Number.isFinite(t) && t > 0).toBe(true);
+        // 12 sequences of 64 characters per step.
+        expect(r.tokensPerSecond).toBeCloseTo((12 * 64 * 1000) / r.medianMs, 6);
+      }
+    });
+
+    test("the report names PyTorch's version, threads and BLAS; the output compares ours with every other", () => {
+      expect(report.torch).toMatchObject({ version: expect.stringMatching(/^\d+\.\d+/) });
+      expect(report.torch && "threads" in report.torch && report.torch.threads).toBeGreaterThan(0);
+      expect(out.stdout).toMatch(/pytorch: \d+\.\d+.*intra-op thread/);
+      const line = out.stdout.split("\n").find((l) => l.trim().startsWith("ours-wasm:"));
+      expect(line).toBeDefined();
+      for (const other of ["tfjs-webgpu", "tfjs-cpu", "tfjs-wasm", "torch-cpu"])
+        expect(line).toContain(other);
     });
   });
 });

@@ -1,5 +1,6 @@
 // `npm run train -- char-gpt` and `npm run sample` on the CPU backend: the flags on good and bad input, a short run
-// on the names corpus (the JSON report, the weights file), a weights file loaded back (the same validation loss at
+// on the names corpus (the JSON report, the weights file; the same run on the wasm backend in Node, step for step),
+// a weights file loaded back (the same validation loss at
 // 0 steps; another vocabulary or shape refused, naming the mismatch), the device-limit check before training, and
 // sampling from a saved file (empty prompt, characters outside the vocabulary, determinism per seed).
 
@@ -173,6 +174,24 @@ describe("a short run on names", () => {
     expect(shape.errors.join("\n")).toContain("context is 16 in the file, 8 here");
     expect(shape.lines.some((l) => l.startsWith("step "))).toBe(false);
   }, 60_000);
+
+  test("--backend wasm trains here in Node on every core, step for step with the CPU backend", async () => {
+    const file = join(dir, "names-wasm.json");
+    const io = quiet();
+    const argv = ["char-gpt", "--dataset", "names", "--backend", "wasm", "--steps", "20", "--batch", "8"];
+    expect(await trainMain([...argv, "--json", file], io), io.errors.join("\n")).toBe(0);
+    const wasm = readJson(file);
+    expect(wasm.backend).toBe("wasm");
+    expect(wasm.reason).toMatch(/^the wasm backend was requested \(WebAssembly SIMD, \d+ threads?/);
+    expect(io.lines).toContain(`backend: wasm (${wasm.reason})`);
+    // The same seed, batches and recipe as the CPU run above; f32 kernels against float64 accumulation.
+    const cpuLoss = (report.loss as { step: number; loss: number }[]).map((r) => r.loss);
+    const wasmLoss = (wasm.loss as { step: number; loss: number }[]).map((r) => r.loss);
+    expect(wasmLoss).toHaveLength(cpuLoss.length);
+    wasmLoss.forEach((l, i) => {
+      expect(Math.abs(l - cpuLoss[i]!), `step ${i}`).toBeLessThanOrEqual(1e-5 + 1e-3 * cpuLoss[i]!);
+    });
+  }, 120_000);
 
   test("sample: from the boundary without a prompt, deterministic per seed; unknown characters refused", async () => {
     const a = quiet();

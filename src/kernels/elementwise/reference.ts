@@ -23,8 +23,8 @@ export function sigmoid(x: number): number {
   return e / (1 + e);
 }
 
-const GELU_A = Math.sqrt(2 / Math.PI);
-const GELU_B = 0.044715;
+export const GELU_A = Math.sqrt(2 / Math.PI);
+export const GELU_B = 0.044715;
 
 /**
  * GELU, tanh approximation (GPT-2's): ½x(1 + tanh(u)) with u = √(2/π)(x + 0.044715x³), computed as x·σ(2u)
