@@ -5,8 +5,8 @@
 // printed) resumes from the last checkpoint and reproduces the long run's losses from that checkpoint exactly.
 // The per-step losses leave the page after each chunk (the trainer's history would otherwise add about 80 bytes a
 // step to the heap, measured here), so the heap check sees what the training machinery itself keeps.
-// The language model's tiny preset (char-gpt on the names corpus) for its whole run of 1,200 steps
-// (WORKBENCH_SOAK_LM_STEPS for more, a multiple of 100): the pool's bytes and buffer count stay flat after step 100.
+// The language model's tiny preset (char-gpt on the names corpus) for 2,000 steps, the length of the small preset's
+// run (WORKBENCH_SOAK_LM_STEPS for another length, a multiple of 100): the pool's bytes and buffer count stay flat after step 100.
 
 import type { CDPSession } from "puppeteer";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -27,10 +27,10 @@ function soakSteps(): number {
 
 const STEPS = soakSteps();
 
-/** The language model's soak: its tiny preset's whole run (1,200 steps) unless WORKBENCH_SOAK_LM_STEPS says more. */
+/** The language model's soak: 2,000 steps of its tiny preset unless WORKBENCH_SOAK_LM_STEPS says otherwise. */
 function lmSoakSteps(): number {
   const raw = process.env.WORKBENCH_SOAK_LM_STEPS;
-  if (raw === undefined || raw === "") return 1200;
+  if (raw === undefined || raw === "") return 2000;
   const n = Number(raw);
   if (!(Number.isInteger(n) && n >= 200 && n % 100 === 0))
     throw new Error(`WORKBENCH_SOAK_LM_STEPS must be a multiple of 100 from 200, got '${raw}'`);
