@@ -249,6 +249,7 @@ export abstract class TrainingPage extends LitElement {
       .step=${t.step}
       .total=${t.total}
       .stepsPerSecond=${t.stepsPerSecond}
+      .secondsLeft=${t.secondsLeft}
       .status=${t.status}
       .summary=${t.summary}
       .backendInfo=${backendInfo}
