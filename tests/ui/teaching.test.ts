@@ -230,7 +230,18 @@ describe("grain page", () => {
     await visit("/demos/grain/?stage=relu2&backend=cpu&steps=30&seeds=2");
     const input = await deep("wb-grain-page >>> input[name=arch-relu2]");
     const params = () => shadowText(s.page, "wb-grain-page", "fieldset.arch .params");
+    const note = () => shadowText(s.page, "wb-grain-page", "p.defaults");
+    const defaultOnly = () =>
+      s.page.evaluate(() =>
+        document
+          .querySelector("wb-grain-page")!
+          .shadowRoot!.querySelector(".about")!
+          .hasAttribute("data-default-only"),
+      );
     expect(await params()).toBe("9 parameters");
+    // On the defaults the stage's sentence stands alone.
+    expect(await note()).toBeNull();
+    expect(await defaultOnly()).toBe(false);
     await input.click({ count: 3 });
     await s.page.keyboard.type("5");
     await s.page.waitForFunction(
@@ -239,9 +250,20 @@ describe("grain page", () => {
           ?.textContent === "21 parameters",
     );
     expect(s.page.url()).toMatch(/arch-relu2=5/);
+    // The sentence measured on 2 units is marked as the default's, and the reading named as this run's.
+    expect(await defaultOnly()).toBe(true);
+    expect(await note()).toBe(
+      "Measured on the default ReLU 2→2→1; you are running ReLU 2→5→1: the reading below, once it trains, is of your run.",
+    );
     await clickButton("Start");
     await waitState(["done"]);
     await s.page.waitForFunction(() => (window.__wb?.snapshots ?? 0) > 0);
+    expect(await note()).toBe(
+      "Measured on the default ReLU 2→2→1; you are running ReLU 2→5→1: the reading below is of your run.",
+    );
+    expect(await shadowText(s.page, "wb-grain-page", "p.reading[role=status]")).toMatch(
+      /^\d of 2 seeds bend/,
+    );
     const info = await s.page.evaluate(
       () =>
         document
@@ -250,6 +272,14 @@ describe("grain page", () => {
           .shadowRoot!.querySelector(".backend")?.textContent ?? "",
     );
     expect(info).toMatch(/relu2: 21 parameters/);
+    const heading = await s.page.evaluate(
+      () =>
+        document
+          .querySelector("wb-grain-page")!
+          .shadowRoot!.querySelector("wb-model-view")!
+          .shadowRoot!.querySelector("h3")?.textContent ?? "",
+    );
+    expect(heading).toContain("ReLU 2→5→1");
     // The shown seed's output over the whole (x, z) plane, with contour lines.
     const surface = await deep("wb-grain-page >>> wb-model-view >>> wb-surface");
     const levels = await surface.evaluate((el) => (el as unknown as { levels: number[] }).levels.length);
@@ -264,6 +294,14 @@ describe("grain page", () => {
     expect(await shadowText(s.page, "wb-grain-page", "fieldset.arch .note")).toMatch(
       /relu2 is now 3: the run was reset/,
     );
+    expect(await note()).toMatch(/^Measured on the default ReLU 2→2→1; you are running ReLU 2→3→1: /);
+    // Back to the default: the note goes.
+    await input.click({ count: 3 });
+    await s.page.keyboard.type("2");
+    await s.page.waitForFunction(
+      () => !document.querySelector("wb-grain-page")!.shadowRoot!.querySelector("p.defaults"),
+    );
+    expect(await defaultOnly()).toBe(false);
     await shot("grain-arch");
     expect(s.errors).toEqual([]);
   });
@@ -300,6 +338,28 @@ describe("grain page", () => {
 });
 
 describe("other pages", () => {
+  test("five experts with 8 attention experts: the claim is marked as the defaults', the table names the model trained", async () => {
+    await visit("/demos/experts/?arch-experts-attention=8&backend=cpu&steps=30&seeds=2");
+    const note = () => shadowText(s.page, "wb-experts-page", "p.defaults");
+    await deep("wb-experts-page >>> p.defaults");
+    expect(await note()).toBe(
+      "Measured on the default attention, 5 linear experts; you are running attention, 8 linear experts: " +
+        "the reading below, once it trains, is of your run.",
+    );
+    await clickButton("Start");
+    await waitState(["done"]);
+    await s.page.waitForFunction(() => (window.__wb?.snapshots ?? 0) > 0);
+    expect(await note()).toMatch(/: the reading below is of your run\.$/);
+    const rows = await s.page.evaluate(() =>
+      [
+        ...document.querySelector("wb-experts-page")!.shadowRoot!.querySelectorAll("table.compare tbody tr"),
+      ].map((tr) => [...tr.querySelectorAll("td")].slice(0, 2).map((td) => td.textContent?.trim() ?? "")),
+    );
+    expect(rows[0]).toEqual(["experts-attention (attention, 8 linear experts)", "48"]);
+    expect(rows[1]).toEqual(["experts-relu7 (ReLU 2→7→1)", "29"]);
+    expect(s.errors).toEqual([]);
+  });
+
   test("five experts before Start: the claim and the data with its five lines", async () => {
     await visit("/demos/experts/");
     await deep("wb-experts-page >>> wb-fit-chart.preview");
@@ -418,6 +478,10 @@ describe("other pages", () => {
           .length,
     );
     expect(maps).toBe(4);
+    expect(await shadowText(s.page, "wb-transformer-page", "p.defaults")).toBe(
+      "The text above describes the default transformer, width 16, 4 heads, 1 layer; you are running width 8, " +
+        "2 heads, 2 layers: the accuracy and attention below are of your run.",
+    );
     expect(s.errors).toEqual([]);
   });
 
