@@ -3,14 +3,21 @@
 // building the job, compiling kernels and taking step 1 count in no rate.
 //
 // The estimate divides the steps left by the rate over the latest intervals that hold at least two thirds of the
-// steps measured so far: the first steps (a JIT warming up, the first snapshot, GPU pipelines compiled on first use)
-// leave the window as the run goes on, a lasting change of speed (another process on the cores) enters it, and a
-// short stall weighs as much as its share of that window. Over the whole run's average it gains where warm-up is
-// slow: on the WebGPU trace of tests/unit/time-left.test.ts the average is off by 95% at 10% of the steps. The test
-// checks it on traces with slow first steps, jitter, evaluations and slowdowns: from 10% to 90% of the steps it is
-// within 20% of the time the trace actually has left. A warm-up that lasts past a few percent of the steps is
-// beyond it (the rate then keeps rising after the window is measured). The summary of a finished run uses the
-// whole run's average (every interval counted).
+// steps measured so far and at least a second, leaving out the first interval (the worker takes the run's first
+// snapshot in it). The first steps (a JIT warming up, GPU pipelines compiled on first use) leave the window as the
+// run goes on, a lasting change of speed (another process on the cores) enters it, a short stall weighs as much as
+// its share of the window, and the second holds several progress messages, so no single evaluation or snapshot
+// decides. Over the whole run's average it gains where warm-up is slow: on the WebGPU trace of
+// tests/unit/time-left.test.ts the average is off by 95% at 10% of the steps. The test checks it on traces with
+// slow first steps, jitter, evaluations and slowdowns: from 10% to 90% of the steps it is within 20% of the time
+// the trace actually has left. A warm-up that lasts a good part of the run is beyond it (the rate keeps rising
+// after the window is measured): with steps 2.5 times slower at first, decaying over the first quarter of the run,
+// it was up to 76% high at 10% of the steps. The summary of a finished run uses the whole run's average (every interval
+// counted, the first one too).
+
+/** The window of the estimate: at least this share of the steps measured, and at least this long. */
+const WINDOW_SHARE = 2 / 3;
+const WINDOW_MS = 1000;
 
 interface Interval {
   ms: number;
@@ -39,11 +46,16 @@ export class RateTracker {
     this.last = null;
   }
 
-  /** Steps per second over the latest intervals holding at least two thirds of the steps measured; 0 before any. */
+  /** Steps per second over the estimate's window (see the top of this file); 0 before it has an interval. */
   get rate(): number {
+    const first = this.intervals[0]?.steps ?? 0;
     let ms = 0;
     let steps = 0;
-    for (let k = this.intervals.length - 1; k >= 0 && 3 * steps < 2 * this.steps; k--) {
+    for (
+      let k = this.intervals.length - 1;
+      k >= 1 && (steps < WINDOW_SHARE * (this.steps - first) || ms < WINDOW_MS);
+      k--
+    ) {
       ms += this.intervals[k]!.ms;
       steps += this.intervals[k]!.steps;
     }

@@ -171,6 +171,21 @@ describe("time left on simulated traces", () => {
     });
   }
 
+  test("a warm-up over the first quarter of the run is beyond it: at 10% of the steps the estimate is high", () => {
+    // Steps 2.5 times slower at first, decaying with a time constant of 250 of the 3000 steps.
+    const slowStart = { ...CPU, warmFactor: 2.5, warmSteps: 250 };
+    let worst = 0;
+    for (const seed of SEEDS) {
+      const first = errors(slowStart, seed)[0]!;
+      expect(first.estimate).toBeGreaterThan(first.actual);
+      worst = Math.max(worst, first.error);
+    }
+    console.log(
+      `slow start over a quarter of the run: at 10% of the steps up to ${(100 * worst).toFixed(0)}% high`,
+    );
+    expect(worst).toBeGreaterThan(0.2);
+  });
+
   test("the whole run's average instead would be off by more than 20% where the first steps are slow", () => {
     const w = worst(GPU, wholeRun);
     console.log(`webgpu trace, whole-run average: worst ${describeWorst(w)}`);
@@ -179,20 +194,26 @@ describe("time left on simulated traces", () => {
 });
 
 describe("the rate tracker", () => {
-  test("the first message and the first one after a pause only start the clock", () => {
+  test("the first message and the first one after a pause start the clock; the first interval is not estimated on", () => {
     const t = new RateTracker();
     t.progress(5000, 1);
     expect(t.rate).toBe(0);
-    expect(t.secondsLeft(1, 100)).toBeNull();
-    t.progress(5100, 11);
+    expect(t.secondsLeft(1, 1000)).toBeNull();
+    // The first interval (with the run's first snapshot): in the average, not in the estimate.
+    t.progress(5500, 11);
+    expect(t.averageRate).toBeCloseTo(20, 9);
+    expect(t.secondsLeft(11, 1000)).toBeNull();
+    t.progress(5600, 21);
     expect(t.rate).toBeCloseTo(100, 9);
-    expect(t.secondsLeft(11, 100)).toBeCloseTo(0.89, 9);
+    expect(t.secondsLeft(21, 1000)).toBeCloseTo(9.79, 9);
     t.stop();
     // A pause of 60 s counts in no rate.
-    t.progress(65_100, 12);
-    t.progress(65_300, 32);
-    expect(t.measured).toEqual({ steps: 30, seconds: 0.3 });
-    expect(t.averageRate).toBeCloseTo(100, 9);
+    t.progress(65_600, 22);
+    t.progress(65_800, 42);
+    expect(t.measured).toEqual({ steps: 40, seconds: 0.8 });
+    expect(t.averageRate).toBeCloseTo(50, 9);
+    // The window: two thirds of the 30 steps after the first interval, and at least a second: all of them here.
+    expect(t.rate).toBeCloseTo(100, 9);
   });
 
   test("the summary gives the whole run's average, not the recent rate the estimate uses", () => {
@@ -202,7 +223,8 @@ describe("the rate tracker", () => {
     for (let k = 1; k <= 6; k++) t.progress(1000 + 100 * k, 1 + 100 * k);
     for (let k = 1; k <= 3; k++) t.progress(1600 + 400 * k, 601 + 100 * k);
     expect(t.averageRate).toBeCloseTo(500, 9);
-    // The estimate's rate: the latest two thirds of the steps (600: 300 at 250/s, 300 at 1000/s) in 1.5 s.
+    // The estimate's window: at least two thirds of the 800 steps after the first interval, and a second: the
+    // latest 300 at 250/s and 300 at 1000/s, 600 steps in 1.5 s.
     expect(t.rate).toBeCloseTo(400, 9);
     expect(runSummary(901, t, 1.25)).toBe(
       "done: 900 steps in 1.8 s, 500 steps/s on average (1.3 s to build and take the first step)",
