@@ -1,7 +1,7 @@
 // The CPU time of one thread of a headless Chromium, read from Linux's /proc: e.g. a page's worker, whose own time
 // other processes on the cores cannot stretch (wall-clock time they can, by far, on a shared machine).
 
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 
 function parentOf(pid: string): string | null {
   try {
@@ -28,6 +28,10 @@ function descendants(root: number): string[] {
 
 /** The schedstat files of the threads named `comm` in the processes under `root`. */
 export function findThreads(root: number, comm: string): string[] {
+  if (!existsSync("/proc/self/task"))
+    throw new Error(
+      "thread CPU times are read from Linux's /proc/<pid>/task, which this system does not have",
+    );
   const found: string[] = [];
   for (const pid of descendants(root)) {
     let tasks: string[] = [];
