@@ -88,7 +88,7 @@ interface Live {
   peak: number | null;
 }
 
-function stats(xs: number[]): { medianMs: number; minMs: number; maxMs: number } {
+export function stats(xs: number[]): { medianMs: number; minMs: number; maxMs: number } {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   const median = s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;

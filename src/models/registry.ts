@@ -73,6 +73,8 @@ export interface ArchSpec {
   defaults: readonly number[];
   /** Trainable scalars of one seed with these sizes. */
   params(sizes: readonly number[]): number;
+  /** The model with these sizes, in words: "ReLU 2→5→1", "attention, 8 linear experts", "width 16, 4 heads, 1 layer". */
+  describe(sizes: readonly number[]): string;
   /** Why `sizes` are refused, or null. */
   check(sizes: readonly number[]): string | null;
   build(ctx: Context, seed: number, sizes: readonly number[]): Module;
@@ -156,6 +158,7 @@ function reluArch(defaults: number[], box: readonly (readonly [number, number])[
     label: "hidden units per layer",
     defaults,
     params: (sizes) => [2, ...sizes, 1].slice(1).reduce((n, out, i) => n + ([2, ...sizes][i]! + 1) * out, 0),
+    describe: (sizes) => `ReLU ${[2, ...sizes, 1].join("→")}`,
     check: (sizes) =>
       sizes.length > 3 ? "at most 3 hidden layers" : positive("hidden units", MAX_WIDTH)(sizes),
     build: (ctx, seed, sizes) => new ReluModel(ctx, { hidden: sizes, seed, box }),
@@ -168,6 +171,7 @@ function mixtureArch(experts: number): ArchSpec {
     label: "experts",
     defaults: [experts],
     params: ([e]) => 2 * 3 * (e ?? 0),
+    describe: ([e]) => `attention, ${e} linear expert${e === 1 ? "" : "s"}`,
     check: (sizes) => (sizes.length !== 1 ? "one number: the experts" : positive("experts", 12)(sizes)),
     build: (ctx, seed, [e]) => new MixtureModel(ctx, { experts: e!, seed }),
   };
@@ -194,6 +198,7 @@ export const TRANSFORMER_ARCH: ArchSpec = {
   defaults: [16, 4, 1],
   params: ([width, heads, layers]) =>
     transformerParams(transformerConfig({ width, heads, layers, hidden: 4 * width! })),
+  describe: ([w, h, l]) => `width ${w}, ${h} head${h === 1 ? "" : "s"}, ${l} layer${l === 1 ? "" : "s"}`,
   check: (sizes) => {
     if (sizes.length !== 3) return "three numbers: width, heads, layers";
     const [w, h, l] = sizes as [number, number, number];

@@ -12,6 +12,7 @@ import type { FromWorker, SnapshotRequest, ToWorker } from "./protocol";
 import { heldByOthers, openLockName, RunLock, trainingLockName } from "./run-locks";
 import type { Snapshot } from "./snapshots";
 import { deleteRun, deleteStored, loadRuns, newRunId, runKey, runPrefix, type UnreadableRun } from "./store";
+import { RateTracker, runSummary } from "./time-left";
 import type { PanelFailure, PanelState } from "./wb-trainer-panel";
 
 const MAX_ROWS = 4000;
@@ -31,6 +32,10 @@ export interface PageProbe {
   snapshots: number;
   status: string;
   summary: string;
+  /** The time-left estimate shown (seconds), null while there is none. */
+  secondsLeft: number | null;
+  /** The first progress message of the run: its step count and the steps of the losses it carried. */
+  firstProgress: { step: number; lossSteps: number[] } | null;
   /** Snapshots recorded for the per-seed loss curves. */
   seedPoints: number;
   persistedStep: number;
@@ -47,6 +52,8 @@ export class TrainingController implements ReactiveController {
   step = 0;
   total = 0;
   stepsPerSecond = 0;
+  /** Seconds left at the current rate (time-left.ts), null while there is no estimate. */
+  secondsLeft: number | null = null;
   /** What is happening now, in words ("building 8 seeds", "compiling kernels: first run only", ""). */
   status = "";
   /** When a run ends: steps, time and the whole run's average rate. */
@@ -75,13 +82,12 @@ export class TrainingController implements ReactiveController {
   /** Every snapshot's per-seed training MSE of each model (regression pages), for the loss chart. */
   seedPoints: SeedPoint[] = [];
   private snapshots = 0;
+  private firstProgress: PageProbe["firstProgress"] = null;
 
   private worker: Worker | null = null;
   private autoPaused = false;
   /** Training time and steps counted between progress messages while running (start-up excluded). */
-  private activeMs = 0;
-  private activeSteps = 0;
-  private lastProgress: { t: number; step: number } | null = null;
+  private rates = new RateTracker();
   private startedAt = 0;
   private firstProgressAt = 0;
   private exportWaiter: ((j: SavedJob) => void) | null = null;
@@ -225,28 +231,30 @@ export class TrainingController implements ReactiveController {
   }
 
   private resetRate(): void {
-    this.activeMs = 0;
-    this.activeSteps = 0;
-    this.lastProgress = null;
+    this.rates = new RateTracker();
+    this.secondsLeft = null;
+    this.firstProgress = null;
     this.startedAt = performance.now();
     this.firstProgressAt = 0;
     this.summary = "";
   }
 
-  /** Steps per second over the whole run so far (time between progress messages while running). */
-  private countProgress(step: number): void {
+  /** A progress message: the rates and the time left (time-left.ts). */
+  private countProgress(m: Extract<FromWorker, { type: "progress" }>): void {
     const now = performance.now();
-    if (!this.firstProgressAt) this.firstProgressAt = now;
-    if (this.lastProgress && step > this.lastProgress.step) {
-      this.activeMs += now - this.lastProgress.t;
-      this.activeSteps += step - this.lastProgress.step;
+    if (!this.firstProgressAt) {
+      this.firstProgressAt = now;
+      this.firstProgress = { step: m.step, lossSteps: m.train.map((p) => p.step) };
     }
-    this.lastProgress = { t: now, step };
+    this.rates.progress(now, m.step);
+    // The tracker's rate once it has one; until then the worker's own (which counts its first chunk).
+    this.stepsPerSecond = this.rates.rate || m.stepsPerSecond;
+    this.secondsLeft = this.rates.secondsLeft(m.step, m.total);
   }
 
   /** The whole run's average rate (steps/s), once it has one. */
   get averageRate(): number {
-    return this.activeMs > 0 ? (1000 * this.activeSteps) / this.activeMs : 0;
+    return this.rates.averageRate;
   }
 
   resume(): void {
@@ -269,6 +277,7 @@ export class TrainingController implements ReactiveController {
     this.step = 0;
     this.total = 0;
     this.stepsPerSecond = 0;
+    this.secondsLeft = null;
     this.failure = null;
     this.snapshot = null;
     this.info = null;
@@ -338,6 +347,7 @@ export class TrainingController implements ReactiveController {
     this.info = null;
     this.step = 0;
     this.total = 0;
+    this.secondsLeft = null;
     this.status = "";
     this.summary = "";
     this.persistedStep = 0;
@@ -393,9 +403,7 @@ export class TrainingController implements ReactiveController {
       case "progress":
         this.step = m.step;
         this.total = m.total;
-        this.countProgress(m.step);
-        // The whole run's average once there is one (it steadies; the worker's own rate follows the last chunks).
-        this.stepsPerSecond = this.averageRate || m.stepsPerSecond;
+        this.countProgress(m);
         this.status = "";
         this.append(m.train, m.test);
         break;
@@ -428,7 +436,10 @@ export class TrainingController implements ReactiveController {
       case "state":
         this.state = m.state;
         this.step = m.step;
-        if (m.state !== "running") this.lastProgress = null;
+        if (m.state !== "running") {
+          this.rates.stop();
+          this.secondsLeft = null;
+        }
         if (m.state === "done") this.summary = this.endSummary();
         if (m.state === "paused" && this.status.startsWith("restoring")) this.status = "";
         break;
@@ -456,14 +467,8 @@ export class TrainingController implements ReactiveController {
   }
 
   private endSummary(): string {
-    const r = this.averageRate;
     const start = this.firstProgressAt ? (this.firstProgressAt - this.startedAt) / 1000 : 0;
-    if (!r) return `done at step ${this.step.toLocaleString("en")}`;
-    const secs = this.activeSteps / r;
-    return (
-      `done: ${this.activeSteps.toLocaleString("en")} steps in ${secs.toFixed(1)} s, ${r >= 10 ? Math.round(r) : r.toFixed(1)} steps/s on average` +
-      (start > 0 ? ` (${start.toFixed(1)} s to build and take the first steps)` : "")
-    );
+    return runSummary(this.step, this.rates, start);
   }
 
   // ---- loss columns ----
@@ -524,6 +529,8 @@ export class TrainingController implements ReactiveController {
         snapshots: this.snapshots,
         status: this.status,
         summary: this.summary,
+        secondsLeft: this.secondsLeft,
+        firstProgress: this.firstProgress,
         seedPoints: this.seedPoints.length,
         persistedStep: this.persistedStep,
       };

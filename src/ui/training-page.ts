@@ -117,6 +117,35 @@ export abstract class TrainingPage extends LitElement {
     return Object.keys(out).length ? out : undefined;
   }
 
+  /** The architecture changes of the run on screen, or of the form before a run. */
+  private archInUse(): Record<string, number[]> | undefined {
+    const t = this.training;
+    return t.state !== "idle" && t.spec ? t.spec.arch : this.archChanges();
+  }
+
+  /**
+   * What the page's text says was measured on the default architecture: when the one in use differs, a line that says
+   * so and points to the reading of this run, e.g. "Measured on the default ReLU 2→2→1; you are running ReLU 2→5→1:
+   * the reading below is of your run." Nothing on the defaults.
+   */
+  protected defaultsNote(opts: { measured: string; reading: string; plural?: boolean; shown: boolean }) {
+    const arch = this.archInUse();
+    if (!arch) return nothing;
+    const changed = Object.entries(arch).map(([n, sizes]) => ({ spec: modelEntry(n).arch!, sizes }));
+    const was = changed.map((c) => c.spec.describe(c.spec.defaults)).join(" and ");
+    const now = changed.map((c) => c.spec.describe(c.sizes)).join(" and ");
+    const is = opts.plural ? "are" : "is";
+    const tail = opts.shown
+      ? `${opts.reading} ${is} of your run`
+      : `${opts.reading}, once it trains, ${is} of your run`;
+    return html`<p class="reading note defaults" role="note">${opts.measured} ${was}; you are running ${now}: ${tail}.</p>`;
+  }
+
+  /** Whether the page's text describes another architecture than the one in use. */
+  protected get archEdited(): boolean {
+    return this.archInUse() !== undefined;
+  }
+
   private onArch(name: string, text: string): void {
     this.archText = { ...this.archText, [name]: text };
     const { sizes } = this.archOf(name);
@@ -307,6 +336,7 @@ export abstract class TrainingPage extends LitElement {
       .step=${t.step}
       .total=${t.total}
       .stepsPerSecond=${t.stepsPerSecond}
+      .secondsLeft=${t.secondsLeft}
       .status=${t.status}
       .summary=${t.summary}
       .backendInfo=${backendInfo}
@@ -372,6 +402,7 @@ export abstract class TrainingPage extends LitElement {
     .arch-field .params { color: #333; font-variant-numeric: tabular-nums; }
     fieldset.arch .note { margin: 0.3em 0 0; font-size: 13px; color: #7a4b00; }
     .about { font-size: 1.05em; margin: 0.3em 0; max-width: 70em; }
+    .about[data-default-only] { color: #555; }
     .reading { margin: 0.3em 0 0.6em; padding: 0.35em 0.7em; border-left: 4px solid #009e73; background: #f1f8f5; max-width: 70em; }
     .reading.note { border-color: #e69f00; background: #fdf6e8; }
     .reading.warn { border-color: #d55e00; background: #fcefe8; }

@@ -148,7 +148,8 @@ export class WbExpertsPage extends TrainingPage {
     const ok = snap?.kind === "experts";
     const reading = ok ? expertsReading(snap) : null;
     return html`
-      <p class="about">${EXPERTS_ABOUT}</p>
+      <p class="about" ?data-default-only=${this.archEdited}>${EXPERTS_ABOUT}</p>
+      ${this.defaultsNote({ measured: "Measured on the default", reading: "the reading below", shown: reading !== null })}
       ${reading ? html`<p class="reading ${reading.tone}" role="status">${reading.text}</p>` : nothing}
       ${this.panel()}
       <div class="top">

@@ -77,7 +77,8 @@ export class WbGrainPage extends TrainingPage {
             @click=${() => this.choose(s.name)}>${s.title}</button>`,
         )}
       </nav>
-      <p class="about">${info.about}</p>
+      <p class="about" ?data-default-only=${this.archEdited}>${info.about}</p>
+      ${this.defaultsNote({ measured: "Measured on the default", reading: "the reading below", shown: reading !== null })}
       ${reading ? html`<p class="reading ${reading.tone}" role="status">${reading.text}</p>` : nothing}
       <p class="data">Data: ${info.grains.join(" and ")} ${info.grains.length > 1 ? "grains" : "grain"}, x from 1 to 5 cups
         (held-out rows too); the chart also shows rows with x from 5 to 10 cups, which training never sees.</p>

@@ -15,6 +15,7 @@ import { BACKEND_CHOICES } from "../backend/select";
 import { type FieldErrors, parseSettings, type SettingName, settingsText } from "../io/settings";
 import type { TrainSettings } from "../io/types";
 import { MAX_WEIGHTS_BYTES } from "../io/weights";
+import { timeLeftText } from "./time-left";
 
 export type PanelState = "idle" | "starting" | "running" | "paused" | "done" | "failed";
 
@@ -51,6 +52,7 @@ export class WbTrainerPanel extends LitElement {
     step: { type: Number },
     total: { type: Number },
     stepsPerSecond: { attribute: false },
+    secondsLeft: { attribute: false },
     status: { type: String },
     hide: { attribute: false },
     summary: { type: String },
@@ -69,6 +71,8 @@ export class WbTrainerPanel extends LitElement {
   declare step: number;
   declare total: number;
   declare stepsPerSecond: number;
+  /** The time-left estimate (seconds); null: steps left / stepsPerSecond. */
+  declare secondsLeft: number | null;
   /** What is happening before the first step ("building 8 seeds", "compiling kernels …"). */
   declare status: string;
   /** Controls a classroom link hides: field names, or start, pause, resume, step, reset, save, load. */
@@ -91,6 +95,7 @@ export class WbTrainerPanel extends LitElement {
     this.step = 0;
     this.total = 0;
     this.stepsPerSecond = 0;
+    this.secondsLeft = null;
     this.status = "";
     this.hide = [];
     this.summary = "";
@@ -197,13 +202,12 @@ export class WbTrainerPanel extends LitElement {
         ? html`<p class="status summary" role="status">${this.summary}.</p>`
         : nothing;
     if (!total) return line;
-    const left = r > 0 && step < total ? (total - step) / r : 0;
-    const time = left >= 90 ? `${Math.round(left / 60)} min` : `${Math.ceil(left)} s`;
+    const left = this.secondsLeft ?? (r > 0 && step < total ? (total - step) / r : 0);
     return html`<div class="progress" aria-live="polite">
       <progress max=${total} value=${step} aria-label="training progress"></progress>
       <span>step ${step.toLocaleString("en")} / ${total.toLocaleString("en")}</span>
       ${r > 0 ? html`<span>${r >= 10 ? Math.round(r) : r.toFixed(1)} steps/s</span>` : nothing}
-      ${r > 0 && step < total && this.state === "running" ? html`<span>about ${time} left</span>` : nothing}
+      ${r > 0 && step < total && this.state === "running" ? html`<span class="left">${timeLeftText(left)}</span>` : nothing}
     </div>${line}`;
   }
 

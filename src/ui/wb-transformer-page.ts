@@ -76,6 +76,7 @@ export class WbTransformerPage extends TrainingPage {
     const snap = this.training.snapshot as TransformerSnapshot | null;
     const ok = snap?.kind === "transformer";
     return html`
+      ${this.defaultsNote({ measured: "The text above describes the default transformer,", reading: "the accuracy and attention below", plural: true, shown: ok })}
       ${this.panel()}
       <div class="grid">
         <div>${this.lossChart("Loss (cross-entropy of the answer token)")}</div>

@@ -1,4 +1,5 @@
-// The training worker: owns its backend (its own GPU device), trains a page's job in chunks of about 100 ms, and
+// The training worker: owns its backend (its own GPU device), trains a page's job in chunks of about 100 ms (the
+// first chunk of a run, or of a resumed run, is one step, so its loss is on the chart as soon as it is taken), and
 // posts progress at most about 10 times a second, snapshots at most once a second, and keeps the run in IndexedDB
 // every few seconds, on pause and when done. A failure (non-finite loss, lost device) keeps the last checkpoint and
 // can go on from it on the CPU.
@@ -143,8 +144,11 @@ async function loop(): Promise<void> {
   /** Steps per second of training alone (sizes the chunks) and of the whole loop with evaluations (shown). */
   let trainRate = 0;
   let rate = 0;
-  let chunk = 5;
-  let lastPost = 0;
+  /** One step first: the first loss is posted after step 1 (compiling, warming up), not after a chunk of many. */
+  let chunk = 1;
+  let firstChunk = true;
+  // The first chunk always posts (a worker's clock starts at 0 when it is created: "now - 0" may be under PROGRESS_MS).
+  let lastPost = Number.NEGATIVE_INFINITY;
   let nextTest = 0;
   let nextSnap = performance.now() + SNAPSHOT_MS;
   let lastPersist = performance.now();
@@ -175,12 +179,14 @@ async function loop(): Promise<void> {
       outTrain.push(...points);
       const done = step() - from;
       const dt = performance.now() - t0;
-      if (done > 0 && dt > 0) {
-        // Chunks of about 100 ms of training alone.
+      if (done > 0 && dt > 0 && !firstChunk) {
+        // Chunks of about 100 ms of training alone, sized from the steps after the first (which compiles and warms
+        // up, so it says little about the rest).
         const r = (1000 * done) / dt;
         trainRate = trainRate === 0 ? r : 0.7 * trainRate + 0.3 * r;
         chunk = Math.max(1, Math.min(500, Math.round(trainRate * 0.1)));
       }
+      firstChunk = false;
       if (
         import.meta.env.DEV &&
         spec?.loseDeviceAt !== undefined &&

@@ -1,5 +1,6 @@
 // The pages as a learner meets them, in headless Chromium (training on the CPU backend, which is fast here): the
-// data before Start, a status line at once, a reading of the run, log-axis ticks at every decade, last values in
+// data before Start, a status line before the first loss, the first loss after one step (CPU and wasm), the time
+// left on a default run against the time it then took (on the worker's own CPU time), a reading of the run, log-axis ticks at every decade, last values in
 // the legend, a link that reproduces a run, Step, classroom links, a narrow window, the other pages' menu and
 // summaries; and the production build serving every page. Screenshots go to test-results/screenshots/.
 
@@ -9,7 +10,10 @@ import type { ElementHandle, Page } from "puppeteer";
 import { build, type PreviewServer, preview } from "vite";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { modelEntry } from "../../src/models/registry";
+import { RateTracker } from "../../src/ui/time-left";
+import type { PageProbe } from "../../src/ui/training-controller";
 import { launchChromium, openPage, type Session } from "../headless/browser";
+import { cpuMs, findThreads } from "../headless/thread-time";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const SHOTS = resolve(ROOT, "test-results/screenshots");
@@ -61,6 +65,17 @@ async function chart(page: Page = s.page) {
   });
 }
 
+/** What a page's probe said, and when (epoch ms). */
+interface ProbeRecord {
+  /** The page's clock (performance.now), and the system clock shared with this process (Date.now). */
+  t: number;
+  epoch: number;
+  step: number;
+  total: number;
+  state: string;
+  left: number | null;
+}
+
 const shadowText = (page: Page, tag: string, selector: string) =>
   page.evaluate(
     (t: string, sel: string) =>
@@ -84,25 +99,42 @@ describe("grain page", () => {
     expect(s.errors).toEqual([]);
   });
 
-  test("Start: a status line within 300 ms, then a reading, decade ticks and last values in the legend", async () => {
+  test("Start: the status line is on the page before the first loss, then a reading, decade ticks and last values in the legend", async () => {
     await visit("/demos/grain/?stage=relu2&backend=cpu&steps=400&seeds=4&lr=0.02&seed=1");
     await deep("wb-trainer-panel >>> button[type=submit]");
-    // Click and watch for the rendered status line from inside the page (no round trips in the measurement).
-    const ms = await s.page.evaluate(async () => {
-      const panel = document.querySelector("wb-grain-page")!.shadowRoot!.querySelector("wb-trainer-panel")!;
-      const t0 = performance.now();
+    // From inside the page, from the click on: every status line rendered and how many loss points the chart held.
+    await s.page.evaluate(() => {
+      const root = document.querySelector("wb-grain-page")!.shadowRoot!;
+      const panel = root.querySelector("wb-trainer-panel")!;
+      const lossChart = root.querySelector("wb-loss-chart")!;
+      const seen: { status: string; points: number }[] = [];
+      const note = () => {
+        const status = panel.shadowRoot!.querySelector(".status:not(.summary)")?.textContent?.trim() ?? "";
+        const points = lossChart.data[0]?.length ?? 0;
+        const last = seen[seen.length - 1];
+        if (!last || last.status !== status || last.points !== points) seen.push({ status, points });
+      };
+      const observer = new MutationObserver(note);
+      for (const r of [root, panel.shadowRoot!])
+        observer.observe(r, { subtree: true, childList: true, characterData: true, attributes: true });
+      (window as unknown as { __seen: typeof seen }).__seen = seen;
       panel.shadowRoot!.querySelector<HTMLButtonElement>("button[type=submit]")!.click();
-      for (;;) {
-        await new Promise((r) => requestAnimationFrame(r));
-        const line = panel.shadowRoot!.querySelector(".status")?.textContent ?? "";
-        if (line.trim()) return { ms: performance.now() - t0, line };
-        if (performance.now() - t0 > 5000) return { ms: Number.POSITIVE_INFINITY, line };
-      }
     });
-    console.log(`status line after ${ms.ms.toFixed(0)} ms: ${ms.line.trim()}`);
-    expect(ms.line).toMatch(/building 4 seeds of relu2/);
-    expect(ms.ms).toBeLessThan(300);
     await waitState(["done"]);
+    const seen = await s.page.evaluate(
+      () => (window as unknown as { __seen: { status: string; points: number }[] }).__seen,
+    );
+    console.log(`status lines and loss points, in order: ${JSON.stringify(seen)}`);
+    const building = seen.findIndex((e) => /^building 4 seeds of relu2/.test(e.status));
+    const taking = seen.findIndex((e) => /^taking step 1 on the cpu/.test(e.status));
+    const firstLoss = seen.findIndex((e) => e.points > 0);
+    // Building, then taking step 1, each shown while the chart is still empty; then the first loss.
+    expect(building).toBeGreaterThanOrEqual(0);
+    expect(seen[building]!.points).toBe(0);
+    expect(taking).toBeGreaterThan(building);
+    expect(seen[taking]!.points).toBe(0);
+    expect(firstLoss).toBeGreaterThan(taking);
+    expect(seen[seen.length - 1]!.status).toBe("");
     await s.page.waitForFunction(() => (window.__wb?.seedPoints ?? 0) > 0);
     await new Promise((r) => setTimeout(r, 500));
     const p = await s.page.evaluate(() => window.__wb!);
@@ -138,6 +170,20 @@ describe("grain page", () => {
     await s.page.mouse.move(0, 0);
     expect(s.errors).toEqual([]);
   });
+
+  for (const backend of ["cpu", "wasm"]) {
+    test(`on ${backend}, the first loss is posted after step 1, not after a chunk of steps`, async () => {
+      await visit(`/demos/grain/?stage=relu2&backend=${backend}&steps=400&seeds=4&lr=0.02&seed=1`);
+      await clickButton("Start");
+      await waitState(["done"]);
+      const p = await s.page.evaluate(() => window.__wb!);
+      expect(p.backend).toBe(backend);
+      // The first progress message: one step done, carrying that step's loss (step 0 on the chart) alone.
+      expect(p.firstProgress).toEqual({ step: 1, lossSteps: [0] });
+      expect((await chart()).data[0]![0]).toBe(0);
+      expect(s.errors).toEqual([]);
+    });
+  }
 
   test("the URL reproduces a run: the same losses from a copied link", async () => {
     await visit("/demos/grain/?stage=grain-attention");
@@ -197,7 +243,18 @@ describe("grain page", () => {
     await visit("/demos/grain/?stage=relu2&backend=cpu&steps=30&seeds=2");
     const input = await deep("wb-grain-page >>> input[name=arch-relu2]");
     const params = () => shadowText(s.page, "wb-grain-page", "fieldset.arch .params");
+    const note = () => shadowText(s.page, "wb-grain-page", "p.defaults");
+    const defaultOnly = () =>
+      s.page.evaluate(() =>
+        document
+          .querySelector("wb-grain-page")!
+          .shadowRoot!.querySelector(".about")!
+          .hasAttribute("data-default-only"),
+      );
     expect(await params()).toBe("9 parameters");
+    // On the defaults the stage's sentence stands alone.
+    expect(await note()).toBeNull();
+    expect(await defaultOnly()).toBe(false);
     await input.click({ count: 3 });
     await s.page.keyboard.type("5");
     await s.page.waitForFunction(
@@ -206,9 +263,20 @@ describe("grain page", () => {
           ?.textContent === "21 parameters",
     );
     expect(s.page.url()).toMatch(/arch-relu2=5/);
+    // The sentence measured on 2 units is marked as the default's, and the reading named as this run's.
+    expect(await defaultOnly()).toBe(true);
+    expect(await note()).toBe(
+      "Measured on the default ReLU 2→2→1; you are running ReLU 2→5→1: the reading below, once it trains, is of your run.",
+    );
     await clickButton("Start");
     await waitState(["done"]);
     await s.page.waitForFunction(() => (window.__wb?.snapshots ?? 0) > 0);
+    expect(await note()).toBe(
+      "Measured on the default ReLU 2→2→1; you are running ReLU 2→5→1: the reading below is of your run.",
+    );
+    expect(await shadowText(s.page, "wb-grain-page", "p.reading[role=status]")).toMatch(
+      /^\d of 2 seeds bend/,
+    );
     const info = await s.page.evaluate(
       () =>
         document
@@ -217,6 +285,14 @@ describe("grain page", () => {
           .shadowRoot!.querySelector(".backend")?.textContent ?? "",
     );
     expect(info).toMatch(/relu2: 21 parameters/);
+    const heading = await s.page.evaluate(
+      () =>
+        document
+          .querySelector("wb-grain-page")!
+          .shadowRoot!.querySelector("wb-model-view")!
+          .shadowRoot!.querySelector("h3")?.textContent ?? "",
+    );
+    expect(heading).toContain("ReLU 2→5→1");
     // The shown seed's output over the whole (x, z) plane, with contour lines.
     const surface = await deep("wb-grain-page >>> wb-model-view >>> wb-surface");
     const levels = await surface.evaluate((el) => (el as unknown as { levels: number[] }).levels.length);
@@ -231,6 +307,14 @@ describe("grain page", () => {
     expect(await shadowText(s.page, "wb-grain-page", "fieldset.arch .note")).toMatch(
       /relu2 is now 3: the run was reset/,
     );
+    expect(await note()).toMatch(/^Measured on the default ReLU 2→2→1; you are running ReLU 2→3→1: /);
+    // Back to the default: the note goes.
+    await input.click({ count: 3 });
+    await s.page.keyboard.type("2");
+    await s.page.waitForFunction(
+      () => !document.querySelector("wb-grain-page")!.shadowRoot!.querySelector("p.defaults"),
+    );
+    expect(await defaultOnly()).toBe(false);
     await shot("grain-arch");
     expect(s.errors).toEqual([]);
   });
@@ -270,12 +354,130 @@ describe("grain page", () => {
 });
 
 describe("other pages", () => {
+  test("five experts with 8 attention experts: the claim is marked as the defaults', the table names the model trained", async () => {
+    await visit("/demos/experts/?arch-experts-attention=8&backend=cpu&steps=30&seeds=2");
+    const note = () => shadowText(s.page, "wb-experts-page", "p.defaults");
+    await deep("wb-experts-page >>> p.defaults");
+    expect(await note()).toBe(
+      "Measured on the default attention, 5 linear experts; you are running attention, 8 linear experts: " +
+        "the reading below, once it trains, is of your run.",
+    );
+    await clickButton("Start");
+    await waitState(["done"]);
+    await s.page.waitForFunction(() => (window.__wb?.snapshots ?? 0) > 0);
+    expect(await note()).toMatch(/: the reading below is of your run\.$/);
+    const rows = await s.page.evaluate(() =>
+      [
+        ...document.querySelector("wb-experts-page")!.shadowRoot!.querySelectorAll("table.compare tbody tr"),
+      ].map((tr) => [...tr.querySelectorAll("td")].slice(0, 2).map((td) => td.textContent?.trim() ?? "")),
+    );
+    expect(rows[0]).toEqual(["experts-attention (attention, 8 linear experts)", "48"]);
+    expect(rows[1]).toEqual(["experts-relu7 (ReLU 2→7→1)", "29"]);
+    expect(s.errors).toEqual([]);
+  });
+
   test("five experts before Start: the claim and the data with its five lines", async () => {
     await visit("/demos/experts/");
     await deep("wb-experts-page >>> wb-fit-chart.preview");
     expect(await shadowText(s.page, "wb-experts-page", ".about")).toMatch(/all three fit the training rows/);
     await shot("experts-before-start");
     expect(s.errors).toEqual([]);
+  });
+
+  test("five experts, a default run on the CPU: the time left shown, and its rule on the run's own time", async () => {
+    // A browser of its own, so the one worker thread in it is this page's.
+    const browser = await launchChromium();
+    const samples: { t: number; cpu: number }[] = [];
+    let sampler: ReturnType<typeof setInterval> | undefined;
+    try {
+      const page = await browser.newPage();
+      // Every probe the page publishes, on the page's clock and on the one shared with this process.
+      await page.evaluateOnNewDocument(() => {
+        const log: ProbeRecord[] = [];
+        let probe: PageProbe | undefined;
+        Object.defineProperty(window, "__wb", {
+          configurable: true,
+          get: () => probe,
+          set: (p: PageProbe) => {
+            probe = p;
+            const [t, epoch] = [performance.now(), Date.now()];
+            log.push({ t, epoch, step: p.step, total: p.total, state: p.state, left: p.secondsLeft });
+          },
+        });
+        (window as unknown as { __wbLog: ProbeRecord[] }).__wbLog = log;
+      });
+      await page.goto(`${s.baseUrl}/demos/experts/?backend=cpu`, { waitUntil: "load" });
+      await deep("wb-trainer-panel >>> button[type=submit]", page);
+      // The worker thread's CPU time, every 20 ms from Start on: the run's own time.
+      let thread: string | null = null;
+      const root = browser.process()!.pid!;
+      const sample = () => {
+        thread ??= findThreads(root, "DedicatedWorker")[0] ?? null;
+        const cpu = thread ? cpuMs(thread) : null;
+        if (cpu !== null) samples.push({ t: Date.now(), cpu });
+      };
+      sampler = setInterval(sample, 20);
+      await clickButton("Start", page);
+      await waitState(["done"], page, 300_000);
+      const log = await page.evaluate(() => (window as unknown as { __wbLog: ProbeRecord[] }).__wbLog);
+      // One more after the page said done (the worker, idle, lives on).
+      sample();
+      clearInterval(sampler);
+      const total = log[log.length - 1]!.total;
+      const done = log.find((r) => r.state === "done")!;
+      // The progress messages: a running probe with more steps than the one before.
+      const progress = log.filter((r, i) => r.state === "running" && r.step > (log[i - 1]?.step ?? 0));
+      expect(progress[0]!.step).toBe(1);
+      expect(samples.length).toBeGreaterThan(10);
+      expect(samples[samples.length - 1]!.t).toBeGreaterThanOrEqual(done.epoch);
+      /** The worker's CPU time at system time `t`, between the samples around it. */
+      const cpuAt = (t: number) => {
+        const k = samples.findIndex((x) => x.t >= t);
+        if (k <= 0) return samples[Math.max(0, k)]!.cpu;
+        const [p, q] = [samples[k - 1]!, samples[k]!];
+        return q.t === p.t ? q.cpu : p.cpu + ((q.cpu - p.cpu) * (t - p.t)) / (q.t - p.t);
+      };
+      // The page shows the estimator's reading of the wall clock; the same estimator on the run's own time.
+      const wall = new RateTracker();
+      const own = new RateTracker();
+      const rows = progress.map((r) => {
+        wall.progress(r.t, r.step);
+        own.progress(cpuAt(r.epoch), r.step);
+        return {
+          step: r.step,
+          shown: r.left,
+          replayed: wall.secondsLeft(r.step, total),
+          wallLeft: (done.t - r.t) / 1000,
+          ownEstimate: own.secondsLeft(r.step, total),
+          ownLeft: (cpuAt(done.epoch) - cpuAt(r.epoch)) / 1000,
+        };
+      });
+      const f = (x: number | null) => (x === null ? "-" : x.toFixed(2));
+      console.log(
+        `step: shown/wall-clock left, estimate/left on the worker's CPU time (s): ${rows.map((r) => `${r.step}: ${f(r.shown)}/${f(r.wallLeft)}, ${f(r.ownEstimate)}/${f(r.ownLeft)}`).join("; ")}`,
+      );
+      // From 10% to 90% of the steps, in the run's own time: within 20% of the time it then took.
+      const judged = rows.filter((r) => r.step >= 0.1 * total && r.step <= 0.9 * total);
+      // What the page shows is that estimator on its clock (the probe's time is a moment after the controller's, so
+      // within 2%: the window then spans a second or more).
+      for (const r of judged)
+        expect(Math.abs(r.shown! - r.replayed!), `step ${r.step}`).toBeLessThanOrEqual(0.02 * r.replayed!);
+      expect(judged.length).toBeGreaterThan(5);
+      expect(judged[0]!.step).toBeLessThan(0.2 * total);
+      const worst = Math.max(...judged.map((r) => Math.abs(r.ownEstimate! - r.ownLeft) / r.ownLeft));
+      const wallWorst = Math.max(...judged.map((r) => Math.abs(r.shown! - r.wallLeft) / r.wallLeft));
+      console.log(
+        `from 10% to 90% of the steps, worst: ${(100 * worst).toFixed(1)}% on the worker's CPU time, ` +
+          `${(100 * wallWorst).toFixed(1)}% on the wall clock (shown)`,
+      );
+      // The 20% rule itself is asserted on the simulated traces of tests/unit/time-left.test.ts. A real run also
+      // carries the JIT's warm-up, which can land just past 10% (worst per run 3.4-18.1% in 21 of 22 runs here,
+      // 20.7% in one): this run is held to 35%, which the whole run's average (off by up to 95%) would fail.
+      expect(worst).toBeLessThanOrEqual(0.35);
+    } finally {
+      clearInterval(sampler);
+      await browser.close();
+    }
   });
 
   test("verify: the site menu, and a summary per kernel with the cases behind a disclosure", async () => {
@@ -338,6 +540,10 @@ describe("other pages", () => {
           .length,
     );
     expect(maps).toBe(4);
+    expect(await shadowText(s.page, "wb-transformer-page", "p.defaults")).toBe(
+      "The text above describes the default transformer, width 16, 4 heads, 1 layer; you are running width 8, " +
+        "2 heads, 2 layers: the accuracy and attention below are of your run.",
+    );
     expect(s.errors).toEqual([]);
   });
 

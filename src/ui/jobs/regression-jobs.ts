@@ -15,6 +15,12 @@ import { EXPERT_MODELS, regressionBuilder } from "./catalog";
 import { type Job, seedList } from "./job";
 import { dataSeries, type Group, modelView, type PageRun, type Splits } from "./regression-view";
 
+/** A model as trained: its label, or with an edited architecture those sizes in words (not the default's label). */
+function described(name: string, label: string, spec: JobSpec): string {
+  const sizes = spec.arch?.[name];
+  return sizes ? regressionEntry(name).arch!.describe(sizes) : label;
+}
+
 /** K seeds of registry model `name` on `train`: the registry's optimizer and schedule, the panel's rate and steps. */
 async function pageRun(
   backend: Backend,
@@ -103,11 +109,18 @@ export async function grainJob(spec: JobSpec, backend: Backend): Promise<Job> {
       return {
         kind: "grain",
         stage: stage.name,
-        view: await modelView(page, stage.title.replace(/^\d+\. /, ""), groups, splits, req.seed, {
-          label: "darkness z",
-          lo: 0,
-          hi: 1,
-        }),
+        view: await modelView(
+          page,
+          described(stage.name, stage.title.replace(/^\d+\. /, ""), spec),
+          groups,
+          splits,
+          req.seed,
+          {
+            label: "darkness z",
+            lo: 0,
+            hi: 1,
+          },
+        ),
         planeMse,
       };
     },
@@ -133,7 +146,8 @@ export async function expertsJob(spec: JobSpec, backend: Backend): Promise<Job> 
       const views = [];
       // One after another: the runs share the device, and each view ends its context's step.
       for (let i = 0; i < runs.length; i++) {
-        views.push(await modelView(runs[i]!, EXPERT_MODELS[i]!.about, groups, splits, req.seed));
+        const m = EXPERT_MODELS[i]!;
+        views.push(await modelView(runs[i]!, described(m.name, m.about, spec), groups, splits, req.seed));
       }
       return { kind: "experts", lines: data.lines, views };
     },
