@@ -8,7 +8,7 @@ import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import type { ElementHandle, Page } from "puppeteer";
 import { build, type PreviewServer, preview } from "vite";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { modelEntry } from "../../src/models/registry";
 import { RateTracker } from "../../src/ui/time-left";
 import type { PageProbe } from "../../src/ui/training-controller";
@@ -27,6 +27,17 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await s?.close();
+});
+
+// Each test is a first visit: a link with settings resumes a run stored with exactly those settings, so a run
+// an earlier test stored would otherwise come back in place of the one a test starts.
+beforeEach(async () => {
+  const cdp = await s.page.createCDPSession();
+  try {
+    await cdp.send("Storage.clearDataForOrigin", { origin: s.baseUrl, storageTypes: "indexeddb" });
+  } finally {
+    await cdp.detach();
+  }
 });
 
 async function visit(path: string, page: Page = s.page): Promise<void> {
