@@ -8,7 +8,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { findChromium } from "../../tests/headless/chromium.mjs";
-import { runTrainPage } from "../../tests/headless/train-in-page";
+import { PageDiedError, runTrainPage } from "../../tests/headless/train-in-page";
 import { wasmOrCpu } from "../backend/choice";
 import type { Backend } from "../backend/contract";
 import { CpuBackend } from "../backend/cpu";
@@ -17,16 +17,12 @@ import { nodeCorpusSource } from "../data/text/sources-node";
 import { charGptWeightsFromTorch, exportCharGptWeights } from "../io/torch-char-gpt";
 import { MAX_WEIGHTS_BYTES } from "../io/weights";
 import { type CharGptModelShape, charGptPresetOf } from "../models/char-gpt-presets";
-import { type CharGptProgress, type CharGptRunResult, runCharGpt } from "../run/run-char-gpt";
+import { type CharGptProgress, type CharGptRunResult, charGptSetup, runCharGpt } from "../run/run-char-gpt";
 import type { RunOptions } from "../run/run-types";
 import { printable } from "../util/printable";
+import { checkpointPath, type Io, lastCheckpointLine, pageHooks } from "./page-run";
 import { errorText, prepareOutput, readInputBytes, writeFileAtomic } from "./safe-files";
-import type { TrainArgs } from "./train-args";
-
-export interface Io {
-  out: (line: string) => void;
-  err: (line: string) => void;
-}
+import { DEFAULT_CHECKPOINT_EVERY, type TrainArgs } from "./train-args";
 
 const LN2 = Math.log(2);
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : String(x));
@@ -91,9 +87,14 @@ export async function charGptMain(args: TrainArgs, io: Io): Promise<number> {
     ...(args.batch !== undefined ? { batch: args.batch } : {}),
     ...(args.context !== undefined ? { context: args.context } : {}),
   };
-  if (args.export) {
+  const ckptPath = checkpointPath(args);
+  for (const [flag, path] of [
+    ["--export", args.export],
+    ["--checkpoint", ckptPath],
+  ] as const) {
+    if (path === undefined) continue;
     try {
-      prepareOutput(args.export, "--export");
+      prepareOutput(path, flag);
     } catch (e) {
       io.err(`train: ${errorText(e)}`);
       return 2;
@@ -136,6 +137,7 @@ export async function charGptMain(args: TrainArgs, io: Io): Promise<number> {
     }
   };
   const onCpu = (why: string) => onNode(new CpuBackend(), why);
+  const disk = pageHooks(ckptPath, io);
   let outcome: { result: CharGptRunResult; reason: string };
   try {
     if (args.backend === "cpu") outcome = await onCpu("the cpu backend was requested");
@@ -146,9 +148,19 @@ export async function charGptMain(args: TrainArgs, io: Io): Promise<number> {
       outcome = await onCpu("auto: no Chromium found for WebGPU (set CHROMIUM_PATH)");
     } else {
       io.out("backend: webgpu in headless Chromium (starting Vite and Chromium...)");
-      const page = await runTrainPage({ ...options, backendChoice: args.backend }, (p) => {
-        if ("valLoss" in p) onProgress(p);
-      });
+      const page = await runTrainPage(
+        {
+          ...options,
+          backendChoice: args.backend,
+          checkpointEvery: args.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY,
+        },
+        {
+          onProgress: (p) => {
+            if ("valLoss" in p) onProgress(p);
+          },
+          ...disk.hooks,
+        },
+      );
       if (page.kind === "done" && "kind" in page.result && page.result.kind === "char-gpt") {
         const reason =
           args.backend === "auto" ? "auto: a WebGPU adapter is available" : "webgpu was requested";
@@ -162,6 +174,12 @@ export async function charGptMain(args: TrainArgs, io: Io): Promise<number> {
       } else outcome = await onCpu(`auto: WebGPU is unavailable (${page.reason})`);
     }
   } catch (e) {
+    if (e instanceof PageDiedError) {
+      const loadedStep = options.weights ? Number(JSON.parse(options.weights)?.step) || 0 : 0;
+      const where = lastCheckpointLine(ckptPath, disk.kept(), charGptSetup(options).steps, loadedStep);
+      io.err(`train: ${e.message}; ${where}`);
+      return 1;
+    }
     io.err(`train: ${(e as Error).message}`);
     return 1;
   }
