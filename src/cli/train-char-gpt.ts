@@ -3,7 +3,10 @@
 // every core over worker_threads); the WebGPU path runs the same code in headless Chromium through the train page. Prints progress (training and validation loss,
 // tokens per second), then a summary; --json writes the report, --save the weights file `npm run sample` reads,
 // --export the safetensors file for PyTorch (io/torch-char-gpt.ts); --load starts from a weights file or a
-// .safetensors file (refused, naming the mismatch, when it is of another vocabulary or preset).
+// .safetensors file (refused, naming the mismatch, when it is of another vocabulary or preset). On WebGPU the run
+// keeps a checkpoint every --checkpoint-every steps, the last in --checkpoint (char-gpt's weights file, which --load
+// resumes), resumes in the page when the device is lost, and names the last checkpoint when the page dies
+// (page-run.ts, as for the other models).
 
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
