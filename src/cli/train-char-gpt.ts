@@ -11,7 +11,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { findChromium } from "../../tests/headless/chromium.mjs";
-import { PageDiedError, runTrainPage } from "../../tests/headless/train-in-page";
+import { PageDiedError } from "../../tests/headless/train-in-page";
 import { wasmOrCpu } from "../backend/choice";
 import type { Backend } from "../backend/contract";
 import { CpuBackend } from "../backend/cpu";
@@ -23,9 +23,9 @@ import { type CharGptModelShape, charGptPresetOf } from "../models/char-gpt-pres
 import { type CharGptProgress, type CharGptRunResult, charGptSetup, runCharGpt } from "../run/run-char-gpt";
 import type { RunOptions } from "../run/run-types";
 import { printable } from "../util/printable";
-import { checkpointPath, type Io, lastCheckpointLine, pageHooks } from "./page-run";
+import { type Io, pageRun } from "./page-run";
 import { errorText, prepareOutput, readInputBytes, writeFileAtomic } from "./safe-files";
-import { DEFAULT_CHECKPOINT_EVERY, type TrainArgs } from "./train-args";
+import type { TrainArgs } from "./train-args";
 
 const LN2 = Math.log(2);
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : String(x));
@@ -90,10 +90,10 @@ export async function charGptMain(args: TrainArgs, io: Io): Promise<number> {
     ...(args.batch !== undefined ? { batch: args.batch } : {}),
     ...(args.context !== undefined ? { context: args.context } : {}),
   };
-  const ckptPath = checkpointPath(args);
+  const webgpu = pageRun(args, io);
   for (const [flag, path] of [
     ["--export", args.export],
-    ["--checkpoint", ckptPath],
+    ["--checkpoint", webgpu.path],
   ] as const) {
     if (path === undefined) continue;
     try {
@@ -140,7 +140,6 @@ export async function charGptMain(args: TrainArgs, io: Io): Promise<number> {
     }
   };
   const onCpu = (why: string) => onNode(new CpuBackend(), why);
-  const disk = pageHooks(ckptPath, io);
   let outcome: { result: CharGptRunResult; reason: string };
   try {
     if (args.backend === "cpu") outcome = await onCpu("the cpu backend was requested");
@@ -150,20 +149,9 @@ export async function charGptMain(args: TrainArgs, io: Io): Promise<number> {
     } else if (args.backend === "auto" && !findChromium()) {
       outcome = await onCpu("auto: no Chromium found for WebGPU (set CHROMIUM_PATH)");
     } else {
-      io.out("backend: webgpu in headless Chromium (starting Vite and Chromium...)");
-      const page = await runTrainPage(
-        {
-          ...options,
-          backendChoice: args.backend,
-          checkpointEvery: args.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY,
-        },
-        {
-          onProgress: (p) => {
-            if ("valLoss" in p) onProgress(p);
-          },
-          ...disk.hooks,
-        },
-      );
+      const page = await webgpu.start(options, (p) => {
+        if ("valLoss" in p) onProgress(p);
+      });
       if (page.kind === "done" && "kind" in page.result && page.result.kind === "char-gpt") {
         const reason =
           args.backend === "auto" ? "auto: a WebGPU adapter is available" : "webgpu was requested";
@@ -179,8 +167,7 @@ export async function charGptMain(args: TrainArgs, io: Io): Promise<number> {
   } catch (e) {
     if (e instanceof PageDiedError) {
       const loadedStep = options.weights ? Number(JSON.parse(options.weights)?.step) || 0 : 0;
-      const where = lastCheckpointLine(ckptPath, disk.kept(), charGptSetup(options).steps, loadedStep);
-      io.err(`train: ${e.message}; ${where}`);
+      io.err(webgpu.diedLine(e, charGptSetup(options).steps, loadedStep));
       return 1;
     }
     io.err(`train: ${(e as Error).message}`);

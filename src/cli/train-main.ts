@@ -26,9 +26,9 @@ import { readWeights } from "../run/run-weights";
 import { torchFileToWeights } from "../run/torch-weights";
 import { printable } from "../util/printable";
 import { autoCachePath, fileCache, machineKey } from "./auto-cache";
-import { checkpointPath, type Io, lastCheckpointLine, pageHooks } from "./page-run";
+import { checkpointPath, type Io, pageRun } from "./page-run";
 import { errorText, prepareOutput, readInputBytes, writeFileAtomic } from "./safe-files";
-import { DEFAULT_CHECKPOINT_EVERY, parseTrainArgs, type TrainArgs, usage, validChoices } from "./train-args";
+import { parseTrainArgs, type TrainArgs, usage, validChoices } from "./train-args";
 import { charGptMain } from "./train-char-gpt";
 
 export type { Io };
@@ -210,23 +210,11 @@ export async function trainMain(argv: readonly string[], io: Io = consoleIo): Pr
     return onNode(sel.backend, sel.reason);
   };
   type Done = { result: RunResult; reason: string };
-  const ckptPath = checkpointPath(args);
-  const disk = pageHooks(ckptPath, io);
+  const webgpu = pageRun(args, io);
   const onPage = async (why: string): Promise<Done | { unavailable: string }> => {
-    io.out("backend: webgpu in headless Chromium (starting Vite and Chromium...)");
-    const page = await runTrainPage(
-      {
-        ...options,
-        backendChoice: args.backend,
-        checkpointEvery: args.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY,
-      },
-      {
-        onProgress: (p) => {
-          if (!("valLoss" in p)) io.out(progressLine(p));
-        },
-        ...disk.hooks,
-      },
-    );
+    const page = await webgpu.start(options, (p) => {
+      if (!("valLoss" in p)) io.out(progressLine(p));
+    });
     if (page.kind === "unavailable") return { unavailable: page.reason };
     // char-gpt has its own path (train-char-gpt.ts): a result of its kind here is a harness fault.
     if ("kind" in page.result) throw new Error("the page returned a char-gpt result for another model");
@@ -267,8 +255,7 @@ export async function trainMain(argv: readonly string[], io: Io = consoleIo): Pr
     }
   } catch (e) {
     if (e instanceof PageDiedError) {
-      const where = lastCheckpointLine(ckptPath, disk.kept(), steps, loadedStep ?? 0);
-      io.err(`train: ${e.message}; ${where}`);
+      io.err(webgpu.diedLine(e, steps, loadedStep ?? 0));
       return 1;
     }
     io.err(`train: ${errorText(e)}`);

@@ -132,3 +132,32 @@ test(`char-gpt on WebGPU through the CLI: ${TRIALS} runs, each losing its device
   expect(await trainMain([...load, "--steps", "5", "--save", more], io), io.errors.join("\n")).toBe(0);
   expect(readJson(more).step).toBe(STEPS + 5);
 });
+
+test("a crashed renderer ends char-gpt's run in one line naming its checkpoint on disk, a char-gpt weights file", {
+  timeout: 300_000,
+}, async () => {
+  const ckpt = join(dir, "crash.ckpt.json");
+  process.env.WORKBENCH_TEST_PAGE_CRASH_AT = "20";
+  try {
+    const io = quiet();
+    const argv = [...ARGS, "--backend", "webgpu", "--steps", "3000", "--checkpoint-every", String(EVERY)];
+    expect(await trainMain([...argv, "--checkpoint", ckpt], io)).toBe(1);
+    expect(io.errors.length, io.errors.join("\n")).toBe(1);
+    const line = io.errors[0]!;
+    expect(line).toMatch(/^train: the page's renderer (crashed|died) \(/);
+    const m = /the last checkpoint \(step (\d+)\) is in .+: resume with --load (.+) --steps (\d+)$/.exec(
+      line,
+    );
+    expect(m, line).not.toBeNull();
+    const step = Number(m![1]);
+    expect(step % EVERY).toBe(0);
+    expect(step).toBeGreaterThanOrEqual(20);
+    expect(m![2]).toBe(ckpt);
+    expect(Number(m![3])).toBe(3000 - step);
+    const { weights } = checkCharGptWeights(readJson(ckpt));
+    expect(weights.step).toBe(step);
+    console.log(`crashed renderer: ${line}`);
+  } finally {
+    delete process.env.WORKBENCH_TEST_PAGE_CRASH_AT;
+  }
+});
