@@ -254,7 +254,10 @@ export async function runCharGpt(
   const checkpoints = checkpointing(trainer, options, hooks, loadedStep, (cp) =>
     charGptWeightsOf(config, cp.params, data.vocab, meta(cp.step)),
   );
-  const trainerHooks = { ...checkpoints.hooks, onStep: () => checkpoints.report() };
+  // The trainer is not given `recover`: a lost device, in a step or between runs, ends its run and resumes here,
+  // from the evaluation before the checkpoint, so the resumed run reads back the same steps (each run's last one
+  // among them) and evaluates at the same steps as the first.
+  const trainerHooks = { onRecover: checkpoints.hooks.onRecover, onStep: () => checkpoints.report() };
   const val = [{ step: 0, loss: await evaluateCharGpt(trainer.model, valBatches) }];
   // Evaluations at fixed steps (every `chunk`, and the last), so a resumed run evaluates where the first did.
   const chunk = Math.max(1, Math.ceil(steps / 10));
@@ -299,8 +302,8 @@ export async function runCharGpt(
       end = { final, samples, weights: await saveCharGpt(model, data.vocab, meta(steps)) };
       break;
     } catch (e) {
-      // A device lost outside a step (in an evaluation, a sample, the final read): resume as the trainer does in
-      // one, and drop the evaluations after the checkpoint, which the resumed run makes again.
+      // A device lost in a step, an evaluation, a sample or the final read: resume from the last checkpoint and
+      // drop the evaluations after it, which the resumed run makes again.
       if (!(e instanceof DeviceLostError) || !checkpoints.hooks.recover) throw e;
       await trainer.resume(await checkpoints.hooks.recover(e), e.message, checkpoints.hooks);
       while (val.at(-1)!.step > trainer.step) val.pop();
