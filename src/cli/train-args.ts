@@ -37,6 +37,8 @@ const DATASETS = ["moby-dick", "names"] as const;
 const PRESETS = ["small", "tiny"] as const;
 /** The flags only the character-level GPT takes. */
 const CHAR_GPT_FLAGS = ["--dataset", "--preset", "--batch", "--context"];
+/** Steps between the WebGPU run's checkpoints without --checkpoint-every. */
+export const DEFAULT_CHECKPOINT_EVERY = 500;
 /** Largest context of the character-level GPT: the positions it learns (its page and CLI alike). */
 export const MAX_CONTEXT = 1024;
 
@@ -82,7 +84,7 @@ export function usage(): string {
                           [--checkpoint FILE] [--checkpoint-every N]
        npm run train -- char-gpt [--dataset moby-dick|names] [--preset small|tiny] [--batch N] [--context N]
                           [--backend B] [--steps N] [--seed S] [--lr X] [--json FILE] [--save FILE] [--load FILE]
-                          [--export FILE]
+                          [--export FILE] [--checkpoint FILE] [--checkpoint-every N]
 
 Trains one model of the workbench and prints its progress and a summary.
 
@@ -107,11 +109,12 @@ Trains one model of the workbench and prints its progress and a summary.
                 (char-gpt's --save and --load use its own weights file, which \`npm run sample\` reads; its --load
                 also takes a .safetensors file, and the loaded file's corpus and shape are the default --dataset
                 and --preset; its --export file carries its vocabulary and a sample of the training text)
-  --checkpoint FILE  on webgpu (every model but char-gpt), keep the run's last checkpoint there (a weights
-                file, rewritten whole at every checkpoint; default: NAME.checkpoint.json beside --save NAME.json,
-                else none); a lost device resumes in the page from the last checkpoint; if the page dies the run
-                says where it is: resume with --load FILE and the remaining --steps (the optimizer starts fresh)
-  --checkpoint-every N  steps between checkpoints on webgpu (default 500)
+  --checkpoint FILE  on webgpu (every model, char-gpt too; the cpu and wasm runs keep none), keep the run's
+                last checkpoint there (the model's weights file, char-gpt's its own, rewritten whole at every
+                checkpoint; default: NAME.checkpoint.json beside --save NAME.json, else none); a lost device resumes
+                in the page from the last checkpoint; if the page dies the run says where it is: resume with
+                --load FILE and the remaining --steps (the optimizer starts fresh; a schedule spans the new --steps)
+  --checkpoint-every N  steps between checkpoints on webgpu (default ${DEFAULT_CHECKPOINT_EVERY})
   --help        this text
 
 The WebGPU run waits at most $WORKBENCH_PAGE_DEADLINE_S seconds (default 120) for the page to make progress;
@@ -197,10 +200,6 @@ export function parseTrainArgs(argv: readonly string[]): ParseResult {
     const given = CHAR_GPT_FLAGS.find((f) => out[f.slice(2) as keyof TrainArgs] !== undefined);
     if (given) return err(`${given} applies to char-gpt only`);
   } else {
-    if (out.checkpoint !== undefined || out.checkpointEvery !== undefined)
-      return err(
-        "char-gpt keeps no checkpoints: --checkpoint and --checkpoint-every are for the other models",
-      );
     if ((out.seeds ?? 1) !== 1) return err("char-gpt trains one seed per run: --seeds must be 1");
   }
   return { kind: "ok", args: { backend: "auto", ...out, model: model as ModelName } };

@@ -3,12 +3,15 @@
 // every core over worker_threads); the WebGPU path runs the same code in headless Chromium through the train page. Prints progress (training and validation loss,
 // tokens per second), then a summary; --json writes the report, --save the weights file `npm run sample` reads,
 // --export the safetensors file for PyTorch (io/torch-char-gpt.ts); --load starts from a weights file or a
-// .safetensors file (refused, naming the mismatch, when it is of another vocabulary or preset).
+// .safetensors file (refused, naming the mismatch, when it is of another vocabulary or preset). On WebGPU the run
+// keeps a checkpoint every --checkpoint-every steps, the last in --checkpoint (char-gpt's weights file, which --load
+// resumes), resumes in the page when the device is lost, and names the last checkpoint when the page dies
+// (page-run.ts, as for the other models).
 
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { findChromium } from "../../tests/headless/chromium.mjs";
-import { runTrainPage } from "../../tests/headless/train-in-page";
+import { PageDiedError } from "../../tests/headless/train-in-page";
 import { wasmOrCpu } from "../backend/choice";
 import type { Backend } from "../backend/contract";
 import { CpuBackend } from "../backend/cpu";
@@ -17,16 +20,12 @@ import { nodeCorpusSource } from "../data/text/sources-node";
 import { charGptWeightsFromTorch, exportCharGptWeights } from "../io/torch-char-gpt";
 import { MAX_WEIGHTS_BYTES } from "../io/weights";
 import { type CharGptModelShape, charGptPresetOf } from "../models/char-gpt-presets";
-import { type CharGptProgress, type CharGptRunResult, runCharGpt } from "../run/run-char-gpt";
+import { type CharGptProgress, type CharGptRunResult, charGptSetup, runCharGpt } from "../run/run-char-gpt";
 import type { RunOptions } from "../run/run-types";
 import { printable } from "../util/printable";
+import { type Io, pageRun } from "./page-run";
 import { errorText, prepareOutput, readInputBytes, writeFileAtomic } from "./safe-files";
 import type { TrainArgs } from "./train-args";
-
-export interface Io {
-  out: (line: string) => void;
-  err: (line: string) => void;
-}
 
 const LN2 = Math.log(2);
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : String(x));
@@ -91,9 +90,14 @@ export async function charGptMain(args: TrainArgs, io: Io): Promise<number> {
     ...(args.batch !== undefined ? { batch: args.batch } : {}),
     ...(args.context !== undefined ? { context: args.context } : {}),
   };
-  if (args.export) {
+  const webgpu = pageRun(args, io);
+  for (const [flag, path] of [
+    ["--export", args.export],
+    ["--checkpoint", webgpu.path],
+  ] as const) {
+    if (path === undefined) continue;
     try {
-      prepareOutput(args.export, "--export");
+      prepareOutput(path, flag);
     } catch (e) {
       io.err(`train: ${errorText(e)}`);
       return 2;
@@ -145,8 +149,7 @@ export async function charGptMain(args: TrainArgs, io: Io): Promise<number> {
     } else if (args.backend === "auto" && !findChromium()) {
       outcome = await onCpu("auto: no Chromium found for WebGPU (set CHROMIUM_PATH)");
     } else {
-      io.out("backend: webgpu in headless Chromium (starting Vite and Chromium...)");
-      const page = await runTrainPage({ ...options, backendChoice: args.backend }, (p) => {
+      const page = await webgpu.start(options, (p) => {
         if ("valLoss" in p) onProgress(p);
       });
       if (page.kind === "done" && "kind" in page.result && page.result.kind === "char-gpt") {
@@ -162,6 +165,11 @@ export async function charGptMain(args: TrainArgs, io: Io): Promise<number> {
       } else outcome = await onCpu(`auto: WebGPU is unavailable (${page.reason})`);
     }
   } catch (e) {
+    if (e instanceof PageDiedError) {
+      const loadedStep = options.weights ? Number(JSON.parse(options.weights)?.step) || 0 : 0;
+      io.err(webgpu.diedLine(e, charGptSetup(options).steps, loadedStep));
+      return 1;
+    }
     io.err(`train: ${(e as Error).message}`);
     return 1;
   }

@@ -26,14 +26,12 @@ import { readWeights } from "../run/run-weights";
 import { torchFileToWeights } from "../run/torch-weights";
 import { printable } from "../util/printable";
 import { autoCachePath, fileCache, machineKey } from "./auto-cache";
+import { checkpointPath, type Io, pageRun } from "./page-run";
 import { errorText, prepareOutput, readInputBytes, writeFileAtomic } from "./safe-files";
 import { parseTrainArgs, type TrainArgs, usage, validChoices } from "./train-args";
 import { charGptMain } from "./train-char-gpt";
 
-export interface Io {
-  out: (line: string) => void;
-  err: (line: string) => void;
-}
+export type { Io };
 
 const consoleIo: Io = { out: (l) => console.log(l), err: (l) => console.error(l) };
 
@@ -111,12 +109,6 @@ function summary(r: RunResult, reason: string): string[] {
     lines.push([i === 0 ? "WARNING" : "", w]);
   });
   return lines.map(([k, v]) => `${k.padEnd(13)}${v}`);
-}
-
-/** Where the WebGPU run keeps its last checkpoint: --checkpoint, else beside --save, else nowhere. */
-export function checkpointPath(args: TrainArgs): string | undefined {
-  if (args.checkpoint) return args.checkpoint;
-  return args.save ? `${args.save.replace(/\.json$/i, "")}.checkpoint.json` : undefined;
 }
 
 /** The outputs a run was asked for, by flag. */
@@ -218,41 +210,11 @@ export async function trainMain(argv: readonly string[], io: Io = consoleIo): Pr
     return onNode(sel.backend, sel.reason);
   };
   type Done = { result: RunResult; reason: string };
-  const ckptPath = checkpointPath(args);
-  let kept: { step: number; error?: string } | null = null;
+  const webgpu = pageRun(args, io);
   const onPage = async (why: string): Promise<Done | { unavailable: string }> => {
-    io.out("backend: webgpu in headless Chromium (starting Vite and Chromium...)");
-    // Fault injection for tests/gpu/train-cli-faults.test.ts and train-cli-device-loss.test.ts: the page hangs, its
-    // renderer crashes, or its device is destroyed at a step's checkpoint (or from a timer that many ms after it).
-    const hang = process.env.WORKBENCH_TEST_PAGE_HANG_AT;
-    const crash = process.env.WORKBENCH_TEST_PAGE_CRASH_AT;
-    const lose = process.env.WORKBENCH_TEST_PAGE_LOSE_AT;
-    const loseDelay = process.env.WORKBENCH_TEST_PAGE_LOSE_DELAY_MS;
-    const page = await runTrainPage(
-      { ...options, backendChoice: args.backend, checkpointEvery: args.checkpointEvery ?? 500 },
-      {
-        onProgress: (p) => {
-          if (!("valLoss" in p)) io.out(progressLine(p));
-        },
-        ...(ckptPath
-          ? {
-              onCheckpoint: (c) => {
-                try {
-                  writeFileAtomic(ckptPath, JSON.stringify(c.weights), "--checkpoint");
-                  kept = { step: c.step };
-                } catch (e) {
-                  kept = { step: kept?.step ?? 0, error: errorText(e) };
-                }
-              },
-            }
-          : {}),
-        ...(hang ? { hangAt: Number(hang) } : {}),
-        ...(crash ? { crashAt: Number(crash) } : {}),
-        ...(lose ? { loseAt: Number(lose) } : {}),
-        ...(lose && loseDelay ? { loseDelayMs: Number(loseDelay) } : {}),
-        onRecover: (line) => io.out(`recovered: ${line}`),
-      },
-    );
+    const page = await webgpu.start(options, (p) => {
+      if (!("valLoss" in p)) io.out(progressLine(p));
+    });
     if (page.kind === "unavailable") return { unavailable: page.reason };
     // char-gpt has its own path (train-char-gpt.ts): a result of its kind here is a harness fault.
     if ("kind" in page.result) throw new Error("the page returned a char-gpt result for another model");
@@ -293,16 +255,7 @@ export async function trainMain(argv: readonly string[], io: Io = consoleIo): Pr
     }
   } catch (e) {
     if (e instanceof PageDiedError) {
-      const k = kept as { step: number; error?: string } | null;
-      const where =
-        ckptPath && k && !k.error
-          ? `the last checkpoint (step ${k.step}) is in ${printable(resolve(ckptPath))}: resume with --load ${printable(ckptPath)} --steps ${Math.max(0, (options.steps ?? entry.train.steps) - (k.step - (loadedStep ?? 0)))}`
-          : ckptPath && k?.error
-            ? `the last checkpoint could not be written (${k.error})`
-            : ckptPath
-              ? "no checkpoint was reached"
-              : "no checkpoint was kept (pass --checkpoint FILE)";
-      io.err(`train: ${e.message}; ${where}`);
+      io.err(webgpu.diedLine(e, steps, loadedStep ?? 0));
       return 1;
     }
     io.err(`train: ${errorText(e)}`);

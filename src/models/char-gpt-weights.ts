@@ -30,19 +30,36 @@ export class WeightsMismatchError extends Error {
   override name = "WeightsMismatchError";
 }
 
-export async function saveCharGpt(
-  model: CharGPT,
+/** What a weights file says of the run besides the model: its corpus, steps, rates and batch. */
+export interface CharGptMeta {
+  dataset: string;
+  step: number;
+  lr?: number;
+  finalLr?: number;
+  batch?: number;
+}
+
+export async function saveCharGpt(model: CharGPT, vocab: Vocab, meta: CharGptMeta): Promise<CharGptWeights> {
+  const params: Record<string, { shape: readonly number[]; data: Float32Array }> = {};
+  for (const [name, p] of model.namedParameters()) params[name] = { shape: p.shape, data: await p.read() };
+  return charGptWeightsOf(model.config, params, vocab, meta);
+}
+
+/** The weights file of parameter values already read (a trainer's checkpoint, train/checkpoint.ts). */
+export function charGptWeightsOf(
+  config: CharGptConfig,
+  values: Record<string, { shape: readonly number[]; data: Float32Array }>,
   vocab: Vocab,
-  meta: { dataset: string; step: number; lr?: number; finalLr?: number; batch?: number },
-): Promise<CharGptWeights> {
+  meta: CharGptMeta,
+): CharGptWeights {
   const params: CharGptWeights["params"] = {};
-  for (const [name, p] of model.namedParameters())
-    params[name] = { shape: [...p.shape], data: Array.from(await p.read()) };
+  for (const [name, v] of Object.entries(values))
+    params[name] = { shape: [...v.shape], data: Array.from(v.data) };
   return {
     format: CHAR_GPT_FORMAT,
     version: 1,
     ...meta,
-    config: { ...model.config },
+    config: { ...config },
     vocab: vocab.toJSON(),
     params,
   };

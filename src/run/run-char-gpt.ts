@@ -11,6 +11,7 @@
 import type { Backend } from "../backend/contract";
 import type { CorpusSource, DatasetName } from "../data/text/corpus";
 import { DATASETS, loadCorpus } from "../data/text/corpus";
+import { DeviceLostError } from "../gpu/errors";
 import { DEFAULT_LIMITS } from "../io/settings";
 import { ATTENTION_FUSED_MAX_D } from "../kernels/attention/shape";
 import { type CharGptConfig, charGptParamCount, checkCharGptConfig } from "../models/char-gpt";
@@ -31,12 +32,14 @@ import {
 } from "../models/char-gpt-train";
 import {
   type CharGptWeights,
+  charGptWeightsOf,
   checkCharGptWeights,
   loadCharGpt,
   saveCharGpt,
 } from "../models/char-gpt-weights";
 import { scheduledLr } from "../nn/schedule";
 import { Trainer } from "../train/trainer";
+import { type CheckpointHooks, checkpointInterval, checkpointing } from "./checkpoints";
 import type { RunOptions } from "./run-types";
 
 export interface CharGptProgress {
@@ -196,12 +199,17 @@ export async function prepareCharGpt(backend: Backend, options: RunOptions, sour
   return { ...setup, data, config, task, valBatches };
 }
 
-/** Train the character-level GPT as `options` ask, on `backend`, with the corpus from `source`. */
+/**
+ * Train the character-level GPT as `options` ask, on `backend`, with the corpus from `source`. With
+ * `checkpointEvery` it keeps a checkpoint every that many steps, reports each (`onCheckpoint`, as char-gpt's weights
+ * file) and, given `recover`, resumes from the last one on a new backend when the device is lost, in a step or in an
+ * evaluation: the resumed run repeats the same batches and evaluations and ends with the uninterrupted run's report.
+ */
 export async function runCharGpt(
   backend: Backend,
   options: RunOptions,
   source: CorpusSource,
-  hooks: { onProgress?: (p: CharGptProgress) => void } = {},
+  hooks: CheckpointHooks & { onProgress?: (p: CharGptProgress) => void } = {},
 ): Promise<CharGptRunResult> {
   const run = await prepareCharGpt(backend, options, source);
   const { dataset, presetName, steps, training, seed, data, config, task, valBatches } = run;
@@ -212,12 +220,27 @@ export async function runCharGpt(
   };
   // A file from another vocabulary or shape is refused here, naming the difference, before a step runs.
   const loaded = file ? checkCharGptWeights(file, expect).weights : null;
+  const loadedStep = loaded?.step ?? 0;
+  // The validation and training batches are token ids on the CPU: each evaluation uploads them to the model's
+  // backend, so after a recovery they go to the new one with the rebuilt model (always `trainer.model`).
   const trainBatches = charGptValidationBatches(
     { ...data, val: data.train },
     config.context,
     EVAL_BATCH,
     EVAL_BATCHES,
   );
+  // The rates of this run after `done` of its steps (a run of 0 steps keeps the loaded file's).
+  const meta = (done: number) => ({
+    dataset,
+    step: loadedStep + done,
+    ...(steps > 0
+      ? { lr: training.lr, finalLr: charGptFinalLr(training, done) }
+      : {
+          ...(loaded?.lr !== undefined ? { lr: loaded.lr } : {}),
+          ...(loaded?.finalLr !== undefined ? { finalLr: loaded.finalLr } : {}),
+        }),
+    batch: training.batch,
+  });
 
   const trainer = new Trainer(
     backend,
@@ -225,47 +248,68 @@ export async function runCharGpt(
     {
       ...charGptTrainConfig(training, backend.name === "webgpu" ? 10 : 1),
       steps: 0,
-      checkpointEvery: 2 ** 30,
+      checkpointEvery: checkpointInterval(options),
     },
   );
+  const checkpoints = checkpointing(trainer, options, hooks, loadedStep, (cp) =>
+    charGptWeightsOf(config, cp.params, data.vocab, meta(cp.step)),
+  );
+  // The trainer is not given `recover`: a lost device, in a step or between runs, ends its run and resumes here,
+  // from the evaluation before the checkpoint, so the resumed run reads back the same steps (each run's last one
+  // among them) and evaluates at the same steps as the first.
+  const trainerHooks = { onRecover: checkpoints.hooks.onRecover, onStep: () => checkpoints.report() };
   const val = [{ step: 0, loss: await evaluateCharGpt(trainer.model, valBatches) }];
+  // Evaluations at fixed steps (every `chunk`, and the last), so a resumed run evaluates where the first did.
   const chunk = Math.max(1, Math.ceil(steps / 10));
   const tokensPerStep = training.batch * config.context;
   let trainMs = 0;
-  while (trainer.step < steps) {
-    trainer.config.steps = Math.min(steps, trainer.step + chunk);
-    const t0 = performance.now();
-    await trainer.run();
-    trainMs += performance.now() - t0;
-    const valLoss = await evaluateCharGpt(trainer.model, valBatches);
-    val.push({ step: trainer.step, loss: valLoss });
-    const rate = (trainer.step * tokensPerStep) / Math.max(1e-9, trainMs / 1000);
-    hooks.onProgress?.({
-      step: trainer.step,
-      steps,
-      trainLoss: trainer.history.at(-1)?.loss ?? Number.NaN,
-      valLoss,
-      tokensPerSecond: rate,
-      etaSeconds: ((steps - trainer.step) * tokensPerStep) / rate,
-    });
+  let end: { final: CharGptReport["final"]; samples: string[]; weights: CharGptWeights };
+  for (;;) {
+    try {
+      while (val.at(-1)!.step < steps) {
+        const target = Math.min(steps, val.at(-1)!.step + chunk);
+        trainer.config.steps = target;
+        const t0 = performance.now();
+        if (trainer.step < target) await trainer.run(trainerHooks);
+        trainMs += performance.now() - t0;
+        checkpoints.report();
+        const valLoss = await evaluateCharGpt(trainer.model, valBatches);
+        val.push({ step: target, loss: valLoss });
+        const rate = (trainer.step * tokensPerStep) / Math.max(1e-9, trainMs / 1000);
+        hooks.onProgress?.({
+          step: trainer.step,
+          steps,
+          trainLoss: trainer.history.at(-1)?.loss ?? Number.NaN,
+          valLoss,
+          tokensPerSecond: rate,
+          etaSeconds: ((steps - trainer.step) * tokensPerStep) / rate,
+        });
+      }
+      const model = trainer.model;
+      const final = { trainLoss: await evaluateCharGpt(model, trainBatches), valLoss: val.at(-1)!.loss };
+      const samples: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        samples.push(
+          await sampleCharGpt(model, data.vocab, {
+            prompt: "",
+            tokens: dataset === "names" ? 80 : 200,
+            temperature: 0.8,
+            seed: seed + i,
+            boundary: data.boundary,
+          }),
+        );
+      }
+      end = { final, samples, weights: await saveCharGpt(model, data.vocab, meta(steps)) };
+      break;
+    } catch (e) {
+      // A device lost in a step, an evaluation, a sample or the final read: resume from the last checkpoint and
+      // drop the evaluations after it, which the resumed run makes again.
+      if (!(e instanceof DeviceLostError) || !checkpoints.hooks.recover) throw e;
+      await trainer.resume(await checkpoints.hooks.recover(e), e.message, checkpoints.hooks);
+      while (val.at(-1)!.step > trainer.step) val.pop();
+    }
   }
-  const model = trainer.model;
-  const final = {
-    trainLoss: await evaluateCharGpt(model, trainBatches),
-    valLoss: val.at(-1)!.loss,
-  };
-  const samples: string[] = [];
-  for (let i = 0; i < 3; i++) {
-    samples.push(
-      await sampleCharGpt(model, data.vocab, {
-        prompt: "",
-        tokens: dataset === "names" ? 80 : 200,
-        temperature: 0.8,
-        seed: seed + i,
-        boundary: data.boundary,
-      }),
-    );
-  }
+  const { final, samples, weights } = end;
   const seconds = trainMs / 1000;
   const report: CharGptReport = {
     model: "char-gpt",
@@ -285,19 +329,5 @@ export async function runCharGpt(
     backend: backend.name,
     adapter: backend.name === "webgpu" ? backend.description : null,
   };
-  // The rates of this run (a run of 0 steps keeps the loaded file's).
-  const rates =
-    steps > 0
-      ? { lr: training.lr, finalLr: charGptFinalLr(training, steps) }
-      : {
-          ...(loaded?.lr !== undefined ? { lr: loaded.lr } : {}),
-          ...(loaded?.finalLr !== undefined ? { finalLr: loaded.finalLr } : {}),
-        };
-  const weights = await saveCharGpt(model, data.vocab, {
-    dataset,
-    step: (loaded?.step ?? 0) + steps,
-    ...rates,
-    batch: training.batch,
-  });
   return { kind: "char-gpt", report, weights };
 }

@@ -6,15 +6,16 @@
 // model allows (models/batched.ts), else as a bank of K models. The report describes the best seed, the one with
 // the lowest final training loss, and lists every seed's final losses.
 
-import type { Backend, Backend as RecoverBackend } from "../backend/contract";
+import type { Backend } from "../backend/contract";
 import type { CorpusSource } from "../data/text/corpus";
 import { modelEntry, RECIPE_BATCH, registrySchedule } from "../models/registry";
 import type { TrainConfig } from "../train/trainer";
+import { type CheckpointHooks, checkpointInterval, checkpointing } from "./checkpoints";
 import { healthWarnings } from "./health";
 import { type CharGptProgress, type CharGptRunResult, runCharGpt } from "./run-char-gpt";
 import { regressionRunner } from "./run-regression";
 import { transformerRunner } from "./run-transformer";
-import type { RunCheckpoint, RunnerConfig, RunOptions, RunProgress, RunReport, RunResult } from "./run-types";
+import type { RunnerConfig, RunOptions, RunProgress, RunReport, RunResult } from "./run-types";
 import { applyWeights, type LoadedWeights, readWeights, weightsFile, weightsFromParams } from "./run-weights";
 import { LossRecorder } from "./seeds";
 
@@ -44,14 +45,9 @@ function argBest(values: readonly number[]): number {
   return best;
 }
 
-/** What a caller may hook into a run of a regression model or the transformer. */
-export interface RunHooks {
+/** What a caller may hook into a run of a registry model: its progress, checkpoints and recoveries. */
+export interface RunHooks extends CheckpointHooks {
   onProgress?: (p: RunProgress) => void;
-  onCheckpoint?: (c: RunCheckpoint) => void;
-  /** A backend to resume on from the last checkpoint when the device is lost (with `checkpointEvery`). */
-  recover?: () => Promise<RecoverBackend>;
-  /** Training resumed at checkpoint `toStep` after the device was lost at `fromStep`. */
-  onRecover?: (r: { fromStep: number; toStep: number; reason: string }) => void;
 }
 
 /**
@@ -68,8 +64,12 @@ export async function runAnyModel(
 ): Promise<RunResult | CharGptRunResult> {
   if (modelEntry(options.model).data !== "text") return runModel(backend, options, hooks);
   if (!hooks.source) throw new Error(`${options.model}: no corpus source given`);
+  const { onCheckpoint, recover, onRecover, onCharGptProgress } = hooks;
   return runCharGpt(backend, options, hooks.source, {
-    ...(hooks.onCharGptProgress ? { onProgress: hooks.onCharGptProgress } : {}),
+    ...(onCharGptProgress ? { onProgress: onCharGptProgress } : {}),
+    ...(onCheckpoint ? { onCheckpoint } : {}),
+    ...(recover ? { recover } : {}),
+    ...(onRecover ? { onRecover } : {}),
   });
 }
 
@@ -88,8 +88,7 @@ export async function runModel(
     optimizer: { ...entry.train.optimizer, lr },
     ...(schedule ? { schedule } : {}),
     readEvery: 1,
-    // Without checkpointEvery no device-loss recovery: a checkpoint would only cost a read of every parameter.
-    checkpointEvery: options.checkpointEvery ?? 2 ** 30,
+    checkpointEvery: checkpointInterval(options),
   };
 
   // Per-seed losses of every step (only needed when several seeds share the trainer's summed loss).
@@ -117,17 +116,13 @@ export async function runModel(
     seed,
     seeds: K,
   } as const;
-  let reported = 0;
+  const checkpoints = checkpointing(trainer, options, hooks, loadedStep, (cp, at) =>
+    weightsFromParams(entry.name, cp.params, at, settings),
+  );
   await trainer.run({
-    ...(options.checkpointEvery && hooks.recover ? { recover: hooks.recover } : {}),
-    onRecover: (r) => hooks.onRecover?.({ fromStep: r.fromStep, toStep: r.toStep, reason: r.reason }),
+    ...checkpoints.hooks,
     onStep: (r) => {
-      const cp = trainer.checkpoint;
-      if (options.checkpointEvery && hooks.onCheckpoint && cp && cp.step > reported) {
-        reported = cp.step;
-        const at = loadedStep + cp.step;
-        hooks.onCheckpoint({ step: at, weights: weightsFromParams(entry.name, cp.params, at, settings) });
-      }
+      checkpoints.report();
       const now = performance.now();
       if (r.step === 0) tFirst = now;
       const last = r.step === steps - 1;

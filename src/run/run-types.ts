@@ -2,6 +2,7 @@
 // gives it (run-regression.ts, run-transformer.ts).
 
 import type { WeightsFile } from "../io/weights";
+import type { CharGptWeights } from "../models/char-gpt-weights";
 import type { Module } from "../nn/module";
 import type { TrainConfig, Trainer } from "../train/trainer";
 
@@ -34,10 +35,13 @@ export interface RunOptions {
   context?: number;
 }
 
-/** A run's checkpoint as a weights file (the step counts a loaded file's steps too). */
+/**
+ * A run's checkpoint as a weights file: the pages' format, or char-gpt's own (what `--save` writes). The step counts a
+ * loaded file's steps too.
+ */
 export interface RunCheckpoint {
   step: number;
-  weights: WeightsFile;
+  weights: WeightsFile | CharGptWeights;
 }
 
 export interface RunProgress {

@@ -205,8 +205,11 @@ export class Trainer<M extends Module> {
     }
   }
 
-  /** Rebuild on `backend` from the last checkpoint. */
-  private async resume(backend: Backend, reason: string, hooks: RunHooks): Promise<void> {
+  /**
+   * Rebuild on `backend` from the last checkpoint: what `run` does on a lost device, and what a caller does that
+   * meets one between runs (an evaluation of `model`).
+   */
+  async resume(backend: Backend, reason: string, hooks: RunHooks): Promise<void> {
     const cp = this.checkpoint;
     if (!cp) throw new TrainingError(`device lost before the first checkpoint: ${reason}`, this.step);
     const fromStep = this.step;

@@ -4,14 +4,14 @@
 // 0 steps; another vocabulary or shape refused, naming the mismatch), the device-limit check before training, and
 // sampling from a saved file (empty prompt, characters outside the vocabulary, determinism per seed).
 
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Backend } from "../../src/backend/contract";
 import { CpuBackend } from "../../src/backend/cpu";
 import { sampleMain } from "../../src/cli/sample-main";
-import { parseTrainArgs } from "../../src/cli/train-args";
+import { parseTrainArgs, usage } from "../../src/cli/train-args";
 import { type Io, trainMain } from "../../src/cli/train-main";
 import { loadCorpus } from "../../src/data/text/corpus";
 import { nodeCorpusSource } from "../../src/data/text/sources-node";
@@ -64,13 +64,29 @@ describe("flags", () => {
     expect(msg(["char-gpt", "--batch", "5000"])).toBe("--batch must be an integer in [1, 1024], got '5000'");
     expect(msg(["char-gpt", "--context", "0"])).toBe("--context must be an integer in [1, 1024], got '0'");
     expect(msg(["char-gpt", "--seeds", "2"])).toBe("char-gpt trains one seed per run: --seeds must be 1");
-    for (const flag of [
-      ["--checkpoint", "x.json"],
-      ["--checkpoint-every", "10"],
-    ])
-      expect(msg(["char-gpt", ...flag])).toBe(
-        "char-gpt keeps no checkpoints: --checkpoint and --checkpoint-every are for the other models",
-      );
+    expect(msg(["char-gpt", "--checkpoint-every", "0"])).toBe(
+      "--checkpoint-every must be an integer in [1, 1000000], got '0'",
+    );
+  });
+
+  test("--checkpoint and --checkpoint-every are taken, as by the other models (they act on webgpu)", () => {
+    expect(parseTrainArgs(["char-gpt", "--checkpoint", "x.json", "--checkpoint-every", "10"])).toEqual({
+      kind: "ok",
+      args: { model: "char-gpt", backend: "auto", checkpoint: "x.json", checkpointEvery: 10 },
+    });
+    expect(usage()).toMatch(
+      /--checkpoint FILE {2}on webgpu \(every model, char-gpt too; the cpu and wasm runs/,
+    );
+  });
+
+  test("an unwritable --checkpoint is refused before training, as --export is", async () => {
+    const io = quiet();
+    const bad = join(dir, "missing-file-as-folder.json");
+    writeFileSync(bad, "x");
+    const argv = ["char-gpt", "--dataset", "names", "--backend", "cpu", "--steps", "5"];
+    expect(await trainMain([...argv, "--checkpoint", join(bad, "ckpt.json")], io)).toBe(2);
+    expect(io.errors.join("\n")).toContain("--checkpoint");
+    expect(io.lines.some((l) => l.startsWith("step "))).toBe(false);
   });
 });
 
