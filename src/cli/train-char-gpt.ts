@@ -8,8 +8,7 @@
 // resumes), resumes in the page when the device is lost, and names the last checkpoint when the page dies
 // (page-run.ts, as for the other models).
 
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import { findChromium } from "../../tests/headless/chromium.mjs";
 import { PageDiedError } from "../../tests/headless/train-in-page";
 import { wasmOrCpu } from "../backend/choice";
@@ -24,7 +23,7 @@ import { type CharGptProgress, type CharGptRunResult, charGptSetup, runCharGpt }
 import type { RunOptions } from "../run/run-types";
 import { printable } from "../util/printable";
 import { type Io, pageRun } from "./page-run";
-import { errorText, prepareOutput, readInputBytes, writeFileAtomic } from "./safe-files";
+import { errorText, prepareOutput, readInputBytes, readInputFile, writeFileAtomic } from "./safe-files";
 import type { TrainArgs } from "./train-args";
 
 const LN2 = Math.log(2);
@@ -71,13 +70,6 @@ function summary(r: CharGptRunResult, reason: string): string[] {
   return lines.map(([k, v]) => `${k.padEnd(13)}${v}`);
 }
 
-function writeFile(file: string, text: string): string {
-  const path = resolve(file);
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, text);
-  return path;
-}
-
 /** Everything `npm run train -- char-gpt` does after parsing; returns the exit code. */
 export async function charGptMain(args: TrainArgs, io: Io): Promise<number> {
   const options: RunOptions = {
@@ -91,7 +83,10 @@ export async function charGptMain(args: TrainArgs, io: Io): Promise<number> {
     ...(args.context !== undefined ? { context: args.context } : {}),
   };
   const webgpu = pageRun(args, io);
+  // Every output path is checked before any work, so a run never trains for minutes and then fails to save.
   for (const [flag, path] of [
+    ["--json", args.json],
+    ["--save", args.save],
     ["--export", args.export],
     ["--checkpoint", webgpu.path],
   ] as const) {
@@ -109,7 +104,7 @@ export async function charGptMain(args: TrainArgs, io: Io): Promise<number> {
         const bytes = await readInputBytes(args.load, "--load", MAX_WEIGHTS_BYTES);
         options.weights = JSON.stringify(charGptWeightsFromTorch(new CpuBackend(), bytes));
       } else {
-        const text = readFileSync(args.load, "utf8");
+        const text = await readInputFile(args.load, "--load", MAX_WEIGHTS_BYTES);
         JSON.parse(text);
         options.weights = text;
       }
@@ -175,24 +170,30 @@ export async function charGptMain(args: TrainArgs, io: Io): Promise<number> {
   }
   io.out("");
   for (const line of summary(outcome.result, outcome.reason)) io.out(line);
-  if (args.json) {
-    const json = { ...outcome.result.report, reason: outcome.reason };
-    io.out(`json written to ${writeFile(args.json, `${JSON.stringify(json, null, 2)}\n`)}`);
-  }
-  if (args.save) io.out(`weights written to ${writeFile(args.save, JSON.stringify(outcome.result.weights))}`);
-  if (args.export) {
+  // Each output is written on its own (a failing one does not keep the others from being written), whole or not at all.
+  let failed = 0;
+  const write = async (flag: string, path: string, what: () => Promise<[string, string | Uint8Array]>) => {
     try {
-      const w = outcome.result.weights;
-      const corpus = await loadCorpus(outcome.result.report.dataset, nodeCorpusSource);
-      const e = await exportCharGptWeights(new CpuBackend(), w, corpus);
-      writeFileAtomic(args.export, e.bytes, "--export");
-      io.out(
-        `safetensors (loss ${e.trainLoss.toFixed(3)} nats/char on its ${w.dataset} sample) written to ${printable(resolve(args.export))}`,
-      );
+      const [label, data] = await what();
+      writeFileAtomic(path, data, flag);
+      io.out(`${label} written to ${printable(resolve(path))}`);
     } catch (e) {
+      failed++;
       io.err(`train: ${errorText(e)}`);
-      return 1;
     }
+  };
+  const result = outcome.result;
+  if (args.json) {
+    const json = { ...result.report, reason: outcome.reason };
+    await write("--json", args.json, async () => ["json", `${JSON.stringify(json, null, 2)}\n`]);
   }
-  return 0;
+  if (args.save) await write("--save", args.save, async () => ["weights", JSON.stringify(result.weights)]);
+  if (args.export)
+    await write("--export", args.export, async () => {
+      const w = result.weights;
+      const corpus = await loadCorpus(result.report.dataset, nodeCorpusSource);
+      const e = await exportCharGptWeights(new CpuBackend(), w, corpus);
+      return [`safetensors (loss ${e.trainLoss.toFixed(3)} nats/char on its ${w.dataset} sample)`, e.bytes];
+    });
+  return failed ? 1 : 0;
 }

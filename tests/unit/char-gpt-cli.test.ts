@@ -4,7 +4,7 @@
 // 0 steps; another vocabulary or shape refused, naming the mismatch), the device-limit check before training, and
 // sampling from a saved file (empty prompt, characters outside the vocabulary, determinism per seed).
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -87,6 +87,23 @@ describe("flags", () => {
     expect(await trainMain([...argv, "--checkpoint", join(bad, "ckpt.json")], io)).toBe(2);
     expect(io.errors.join("\n")).toContain("--checkpoint");
     expect(io.lines.some((l) => l.startsWith("step "))).toBe(false);
+  });
+
+  test("--json and --save to a folder are refused before training; a good file is replaced whole", async () => {
+    const argv = ["char-gpt", "--dataset", "names", "--backend", "cpu", "--steps", "3"];
+    for (const flag of ["--json", "--save"]) {
+      const io = quiet();
+      expect(await trainMain([...argv, flag, dir], io)).toBe(2);
+      expect(io.errors.join("\n")).toContain(`${flag} `);
+      expect(io.errors.join("\n")).toContain("is a folder");
+      expect(io.lines.some((l) => l.startsWith("step "))).toBe(false);
+    }
+    // A run writes its report whole over an older file, and leaves no temporary file beside it.
+    const out = join(dir, "report-whole.json");
+    writeFileSync(out, "older");
+    expect(await trainMain([...argv, "--json", out], quiet())).toBe(0);
+    expect(JSON.parse(readFileSync(out, "utf8")).steps).toBe(3);
+    expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
   });
 });
 
