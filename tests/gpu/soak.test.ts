@@ -6,7 +6,8 @@
 // The per-step losses leave the page after each chunk (the trainer's history would otherwise add about 80 bytes a
 // step to the heap, measured here), so the heap check sees what the training machinery itself keeps.
 // The language model's tiny preset (char-gpt on the names corpus) for 2,000 steps, the length of the small preset's
-// run (WORKBENCH_SOAK_LM_STEPS for another length, a multiple of 100): the pool's bytes and buffer count stay flat after step 100.
+// run (WORKBENCH_SOAK_LM_STEPS for another length, a multiple of 100): the pool's bytes and buffer count stay flat after
+// step 100, and the JS heap within 10% of its value at step 1,000 (measured every 500 steps).
 
 import type { CDPSession } from "puppeteer";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -171,11 +172,12 @@ describe(`soak: experts-attention, ${STEPS} steps on WebGPU`, () => {
 });
 
 describe(`soak: char-gpt (tiny preset, names), ${LM_STEPS} steps on WebGPU`, () => {
-  test("the pool stays flat after step 100 and the loss falls", {
+  test("the pool stays flat after step 100, the JS heap within 10% of step 1,000's, and the loss falls", {
     timeout: 60_000 + LM_STEPS * 300,
   }, async () => {
     const adapter = await call<string>("start", CHECKPOINT_EVERY, -1, "char-gpt");
     const samples: PoolSample[] = [];
+    const heap: { step: number; bytes: number }[] = [];
     const losses: number[] = [];
     let ms = 0;
     // Chunks of 100 steps: the loss is read every 10 steps and at a run's last step, where the pool is sampled.
@@ -187,14 +189,26 @@ describe(`soak: char-gpt (tiny preset, names), ${LM_STEPS} steps on WebGPU`, () 
       samples.push(...r.samples);
       losses.push(...r.losses);
       ms += r.ms;
+      if (to >= 1000 && to % 500 === 0) heap.push({ step: to, bytes: await heapAfterGc() });
     }
     const last = samples.at(-1)!;
     console.log(
       `soak char-gpt: ${LM_STEPS} steps, ${(ms / LM_STEPS).toFixed(1)} ms/step, pool ${last.bytesInUse} B in use / ` +
-        `${last.allocations} buffers; loss ${losses[0]!.toFixed(3)} → ${losses.at(-1)!.toFixed(3)}; ${adapter}`,
+        `${last.allocations} buffers; JS heap ${heap.map((h) => `${h.bytes} B at ${h.step}`).join(", ")}; ` +
+        `loss ${losses[0]!.toFixed(3)} → ${losses.at(-1)!.toFixed(3)}; ${adapter}`,
     );
     expect(samples.length).toBe(LM_STEPS / 100);
     expectFlat(samples);
+    // From step 1,000 (every 500 steps), as for experts-attention: a run shorter than 1,000 steps has no heap check.
+    const base = heap[0];
+    if (LM_STEPS >= 1000) expect(base?.step).toBe(1000);
+    for (const h of heap) {
+      const rel = (h.bytes - base!.bytes) / base!.bytes;
+      expect(
+        Math.abs(rel),
+        `JS heap at step ${h.step}: ${h.bytes} B vs ${base!.bytes} B at step 1000`,
+      ).toBeLessThan(0.1);
+    }
     expect(losses.every(Number.isFinite)).toBe(true);
     expect(losses.at(-1)!).toBeLessThan(losses[0]!);
   });
