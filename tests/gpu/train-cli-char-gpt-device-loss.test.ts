@@ -17,6 +17,7 @@ import { nodeCorpusSource } from "../../src/data/text/sources-node";
 import { encodeCorpus } from "../../src/models/char-gpt-train";
 import { checkCharGptWeights } from "../../src/models/char-gpt-weights";
 import { Rng } from "../../src/util/rng";
+import { loseDeviceAfter, recovery } from "./cli-device-loss";
 
 const STEPS = 60;
 const EVERY = 10;
@@ -96,22 +97,9 @@ test(`char-gpt on WebGPU through the CLI: ${TRIALS} runs, each losing its device
     // the machine runs twice as fast as it did for the uninterrupted run (evaluations and readbacks come on top).
     const after = EVERY * (1 + rng.int(3));
     const delayMs = rng.uniform(0, 2 * EVERY * stepMs);
-    process.env.WORKBENCH_TEST_PAGE_LOSE_AT = String(after);
-    process.env.WORKBENCH_TEST_PAGE_LOSE_DELAY_MS = delayMs.toFixed(1);
-    const what = `trial ${i} (destroy ${delayMs.toFixed(1)} ms after the checkpoint at step ${after})`;
+    const what = `trial ${i} (${loseDeviceAfter(after, delayMs)})`;
     const run = await train(`trial-${i}`);
-    const recovered = run.lines.filter((l) => l.startsWith("recovered: "));
-    expect(recovered.length, `${what}:\n${run.lines.join("\n")}`).toBe(1);
-    const m =
-      /the GPU device was lost at step (\d+) \(GPU device lost.*\); resumed from the checkpoint at step (\d+)$/.exec(
-        recovered[0]!,
-      );
-    expect(m, `${what}: ${recovered[0]}`).not.toBeNull();
-    const [fromStep, toStep] = [Number(m![1]), Number(m![2])];
-    expect(toStep % EVERY, what).toBe(0);
-    expect(toStep, what).toBeGreaterThanOrEqual(after);
-    expect(fromStep - toStep, what).toBeLessThanOrEqual(EVERY + 2);
-    expect(fromStep - toStep, what).toBeGreaterThanOrEqual(0);
+    const { fromStep, toStep } = recovery(run.lines, what, EVERY, after);
     // Checkpoints reached the disk after the recovery, up to the last step's.
     expect(readJson(run.ckpt).step, what).toBe(STEPS);
     // Bit for bit: the resumed run repeats the same batches, kernels and evaluations.

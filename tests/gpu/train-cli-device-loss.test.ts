@@ -12,6 +12,7 @@ import { afterAll, afterEach, expect, test } from "vitest";
 import { type Io, trainMain } from "../../src/cli/train-main";
 import { readWeights } from "../../src/run/run-weights";
 import { Rng } from "../../src/util/rng";
+import { loseDeviceAfter, recovery } from "./cli-device-loss";
 
 const MODEL = "experts-attention";
 const STEPS = 160;
@@ -59,22 +60,9 @@ test(`${TRIALS} CLI runs on WebGPU, each losing its device at a random moment, e
     // even if the machine runs twice as fast as it did for the uninterrupted run.
     const after = EVERY * (1 + rng.int(6));
     const delayMs = rng.uniform(0, 4 * EVERY * stepMs);
-    process.env.WORKBENCH_TEST_PAGE_LOSE_AT = String(after);
-    process.env.WORKBENCH_TEST_PAGE_LOSE_DELAY_MS = delayMs.toFixed(1);
-    const what = `trial ${i} (destroy ${delayMs.toFixed(1)} ms after the checkpoint at step ${after})`;
+    const what = `trial ${i} (${loseDeviceAfter(after, delayMs)})`;
     const run = await train(`trial-${i}`);
-    const recovered = run.lines.filter((l) => l.startsWith("recovered: "));
-    expect(recovered.length, `${what}:\n${run.lines.join("\n")}`).toBe(1);
-    const m =
-      /the GPU device was lost at step (\d+) \(GPU device lost.*\); resumed from the checkpoint at step (\d+)$/.exec(
-        recovered[0]!,
-      );
-    expect(m, `${what}: ${recovered[0]}`).not.toBeNull();
-    const [fromStep, toStep] = [Number(m![1]), Number(m![2])];
-    // Its last checkpoint: taken after the timer was set, and no more than a checkpoint interval before the loss.
-    expect(toStep % EVERY, what).toBe(0);
-    expect(toStep, what).toBeGreaterThanOrEqual(after);
-    expect(fromStep - toStep, what).toBeLessThanOrEqual(EVERY + 2);
+    const { fromStep, toStep } = recovery(run.lines, what, EVERY, after);
     expect(fromStep, what).toBeLessThan(STEPS);
     // Checkpoints reached the disk after the recovery too.
     expect(run.checkpointStep, what).toBeGreaterThan(fromStep);
