@@ -57,6 +57,27 @@ describe("wasm softmax", () => {
   }
 });
 
+describe("wasm softmax, NaN among −Infinity", () => {
+  // The row max may pass over a NaN; a row of −Infinity and one NaN must still be all NaN (the contract's rule for
+  // a row holding NaN), and a row of −Infinity alone all zeros. 3, 19 and 40 columns: the scalar tail, and the
+  // 4-wide and 16-wide loops with a tail.
+  for (const cols of [3, 19, 40]) {
+    test(`${cols} columns`, async () => {
+      const x = new Float32Array(3 * cols).fill(Number.NEGATIVE_INFINITY);
+      x[cols + 1] = Number.NaN;
+      x[2 * cols + cols - 1] = Number.NaN;
+      const want = refData(ref.softmax(ref.tensor(x, [3, cols])));
+      expect(want.slice(0, cols).every((v) => v === 0)).toBe(true);
+      expect(want.slice(cols).every(Number.isNaN)).toBe(true);
+      for (const { name, ctx } of list) {
+        const y = output(ctx, 3 * cols);
+        await wasmSoftmax(ctx, upload(ctx, x), y, 3, cols);
+        expect([...download(ctx, y)].map(String), name).toEqual([...want].map(String));
+      }
+    });
+  }
+});
+
 describe("wasm softmax backward, masked entries", () => {
   test("an entry with y = 0 gets dx = 0 and adds nothing to the sum, whatever dy holds there", async () => {
     const cols = 11;

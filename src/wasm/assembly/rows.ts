@@ -28,6 +28,10 @@ function rowDot(x: usize, y: usize, n: i32): f32 {
   return s;
 }
 
+/**
+ * The largest of n floats, by pmax (one maxps on x64, where f32x4.max needs its NaN and signed-zero fix-ups): a NaN
+ * may be passed over, so a caller whose row may hold one sees it through e^(x − m) instead (see `softmax`).
+ */
 // @ts-ignore: decorator
 @inline
 function rowMax(p: usize, n: i32): f32 {
@@ -39,15 +43,32 @@ function rowMax(p: usize, n: i32): f32 {
   const n16 = <usize>(n & ~15) << 2;
   const n4 = <usize>(n & ~3) << 2;
   for (let o: usize = 0; o < n16; o += 64) {
-    a = f32x4.max(a, v128.load(p + o));
-    b = f32x4.max(b, v128.load(p + o + 16));
-    c = f32x4.max(c, v128.load(p + o + 32));
-    d = f32x4.max(d, v128.load(p + o + 48));
+    a = f32x4.pmax(a, v128.load(p + o));
+    b = f32x4.pmax(b, v128.load(p + o + 16));
+    c = f32x4.pmax(c, v128.load(p + o + 32));
+    d = f32x4.pmax(d, v128.load(p + o + 48));
   }
-  for (let o = n16; o < n4; o += 16) a = f32x4.max(a, v128.load(p + o));
+  for (let o = n16; o < n4; o += 16) a = f32x4.pmax(a, v128.load(p + o));
   let m = hmax(f32x4.max(f32x4.max(a, b), f32x4.max(c, d)));
-  for (let o = n4; o < (<usize>n << 2); o += 4) m = max(m, load<f32>(p + o));
+  for (let o = n4; o < (<usize>n << 2); o += 4) {
+    const v = load<f32>(p + o);
+    if (v > m) m = v;
+  }
   return m;
+}
+
+/** Whether any of n floats is NaN. */
+function hasNaN(p: usize, n: i32): bool {
+  const n4 = <usize>(n & ~3) << 2;
+  for (let o: usize = 0; o < n4; o += 16) {
+    const v = v128.load(p + o);
+    if (v128.any_true(f32x4.ne(v, v))) return true;
+  }
+  for (let o = n4; o < (<usize>n << 2); o += 4) {
+    const v = load<f32>(p + o);
+    if (v != v) return true;
+  }
+  return false;
 }
 
 /** y = e^(x − m) over n floats, returning Σ y. */
@@ -87,7 +108,8 @@ export function softmax(x: usize, y: usize, cols: i32, r0: i32, r1: i32): void {
     const xr = x + <usize>r * row;
     const yr = y + <usize>r * row;
     const m = rowMax(xr, cols);
-    if (m == -Infinity) {
+    // A row of −Infinity gives zeros; one that also holds a NaN (which rowMax may pass over) goes on to all NaN.
+    if (m == -Infinity && !hasNaN(xr, cols)) {
       memory.fill(yr, 0, row);
       continue;
     }

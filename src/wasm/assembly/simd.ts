@@ -52,7 +52,7 @@ export function expv(x: v128): v128 {
   p = f32x4.add(f32x4.mul(p, t), f32x4.splat(0.9999997019767761));
   const ts = f32x4.mul(t, s);
   const e = f32x4.add(f32x4.mul(ts, p), s);
-  return v128.bitselect(f32x4.splat(0), e, f32x4.lt(x, f32x4.splat(-87.33654022216797)));
+  return v128.andnot(e, f32x4.lt(x, f32x4.splat(-87.33654022216797)));
 }
 
 /** e^x of one value through the vector path (the same rounding as the vector loop). */
