@@ -11,6 +11,7 @@ import { CpuBackend } from "../backend/cpu";
 import type { SettingName } from "../io/settings";
 import { SAVED_JOB_VERSION, type SavedJob, type TrainSettings } from "../io/types";
 import { checkShapes, parseWeightsFile, WeightsFileError } from "../io/weights";
+import { describeArch, modelEntry } from "../models/registry";
 import { repeatSeeds } from "../run/run-weights";
 import { torchFileModel, torchFileToWeights } from "../run/torch-weights";
 import { takeCheckpoint } from "../train/checkpoint";
@@ -88,11 +89,18 @@ export class WbExpertsPage extends TrainingPage {
       throw new WeightsFileError(
         `${quoted(name)} holds weights of ${quoted(model)}, which this page does not train (it trains ${list})`,
       );
-    const one = parseWeightsFile(
-      JSON.stringify(torchFileToWeights(new CpuBackend(), bytes, model).file),
-      "experts",
-    );
+    const converted = torchFileToWeights(new CpuBackend(), bytes, model);
+    const one = parseWeightsFile(JSON.stringify(converted.file), "experts");
     const current = await this.currentRuns(settings);
+    // The file goes into one model of the page's run, which keeps its architecture.
+    const ours = current.spec.arch?.[model];
+    if ((converted.arch ?? []).join(",") !== (ours ?? []).join(",")) {
+      const spec = modelEntry(model).arch!;
+      const want = (converted.arch ?? spec.defaults).join(", ");
+      throw new WeightsFileError(
+        `${quoted(name)} holds ${model} as ${describeArch(model, converted.arch)}; this page has it as ${describeArch(model, ours)}: set its ${spec.label} to ${want} to load the file`,
+      );
+    }
     const K = current.spec.settings.seeds;
     const run = repeatSeeds(one.runs[0]!, K);
     const now = current.runs.find((r) => r.name === model)!;
