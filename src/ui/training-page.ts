@@ -141,6 +141,11 @@ export abstract class TrainingPage extends LitElement {
     return html`<p class="reading note defaults" role="note">${opts.measured} ${was}; you are running ${now}: ${tail}.</p>`;
   }
 
+  /** The architecture in use of model `name` (archInUse, or its defaults). */
+  protected archSizes(name: string): readonly number[] {
+    return this.archInUse()?.[name] ?? modelEntry(name).arch!.defaults;
+  }
+
   /** Whether the page's text describes another architecture than the one in use. */
   protected get archEdited(): boolean {
     return this.archInUse() !== undefined;

@@ -4,7 +4,8 @@
 //
 // A safetensors file holds one model (its "Download for PyTorch" writes three): loading one replaces that model's
 // weights in every seed and leaves the other two as they are, trained or (before any run) freshly initialised;
-// the run then waits, paused, at its step. A file of a model this page does not train is refused by name.
+// the run then waits, paused, at its step. A file of a model this page does not train is refused by name, and one
+// whose architecture (its workbench.config) is not the page's for that model is refused naming both.
 
 import { css, html, nothing } from "lit";
 import { CpuBackend } from "../backend/cpu";
@@ -151,11 +152,22 @@ export class WbExpertsPage extends TrainingPage {
     this.training.requestSnapshot({ seed: e.detail.index });
   }
 
+  /** The three models as trained (an edited architecture's sizes and parameter count, not the defaults'). */
+  private models() {
+    const parts = EXPERT_MODELS.map((m, i) => {
+      const spec = modelEntry(m.name).arch!;
+      const sizes = this.archSizes(m.name);
+      return `${spec.describe(sizes)} (${spec.params(sizes)}${i === 0 ? " parameters" : ""})`;
+    });
+    return html`<p class="about models">Three models train side by side on the same rows, x from 1 to 5: ${parts.join("; ")}.</p>`;
+  }
+
   override render() {
     const snap = this.training.snapshot as ExpertsSnapshot | null;
     const ok = snap?.kind === "experts";
     const reading = ok ? expertsReading(snap) : null;
     return html`
+      ${this.models()}
       <p class="about" ?data-default-only=${this.archEdited}>${EXPERTS_ABOUT}</p>
       ${this.defaultsNote({ measured: "Measured on the default", reading: "the reading below", shown: reading !== null })}
       ${reading ? html`<p class="reading ${reading.tone}" role="status">${reading.text}</p>` : nothing}
