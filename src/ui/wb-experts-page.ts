@@ -159,7 +159,7 @@ export class WbExpertsPage extends TrainingPage {
       const sizes = this.archSizes(m.name);
       return `${spec.describe(sizes)} (${spec.params(sizes)}${i === 0 ? " parameters" : ""})`;
     });
-    return html`<p class="about models">Three models train side by side on the same rows, x from 1 to 5: ${parts.join("; ")}.</p>`;
+    return html`<p class="models">Three models train side by side on the same rows, x from 1 to 5: ${parts.join("; ")}.</p>`;
   }
 
   override render() {
@@ -210,6 +210,7 @@ export class WbExpertsPage extends TrainingPage {
       .top > *, .views > * { min-width: 0; }
       caption { text-align: left; color: #555; }
       .truth { font-size: 13px; color: #333; }
+      .models { font-size: 1.05em; margin: 0.3em 0; max-width: 70em; }
     `,
   ];
 }
