@@ -468,7 +468,7 @@ describe("form and failures", () => {
       const found = () => readdirSync(DOWNLOADS).find((f) => re.test(f));
       for (let i = 0; i < 100 && !found(); i++) await new Promise((r) => setTimeout(r, 100));
       const name = found();
-      expect(name, String(re)).toBeDefined();
+      expect(name, `${re} in ${readdirSync(DOWNLOADS).join(", ")}`).toBeDefined();
       await new Promise((r) => setTimeout(r, 200));
       const path = resolve(DOWNLOADS, name!);
       return { name: name!, path, file: readSafetensors(readFileSync(path)) };
@@ -549,9 +549,12 @@ describe("form and failures", () => {
       ),
     );
     expect(await s.page.evaluate(() => window.__wb?.state ?? "idle")).toBe("idle");
-    // With 8 experts it loads; the other two start from their initial weights.
-    await visit("/demos/experts/?backend=cpu&steps=10&seeds=2&arch-experts-attention=8");
+    // With 8 experts (a link of its own: the run trained above is not resumed) it loads; the other two start from
+    // their initial weights.
+    await visit("/demos/experts/?backend=cpu&steps=12&seeds=2&arch-experts-attention=8");
     await upload(att.path);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await shadow("wb-experts-page", "panel p.error")).toBe("");
     await waitText(
       "wb-experts-page",
       "p.load-note",
