@@ -111,7 +111,7 @@ function checkFileModel(metadata: Record<string, string>, name: string): void {
 
 /**
  * The registry ArchSpec sizes a twin config describes (hidden widths; [experts]; [width, heads, layers]), or null
- * when the config is of another kind than `name`'s model.
+ * for a config of no kind whose architecture may change. modelOfFile checks the config against the model it builds.
  */
 function archOfConfig(config: Record<string, unknown>): number[] | null {
   const ints = (v: unknown): v is number[] => Array.isArray(v) && v.every((n) => Number.isInteger(n));
