@@ -73,6 +73,36 @@ async function waitState(states: string[], timeout = 90_000): Promise<void> {
 
 const probe = () => s.page.evaluate(() => window.__wb!);
 
+/** The text of `selector` in page `tag`'s shadow root ("panel …": in its trainer panel's), spaces collapsed. */
+const shadow = (tag: string, selector: string) =>
+  s.page.evaluate(
+    (t: string, sel: string) => {
+      const page = document.querySelector(t)!.shadowRoot!;
+      const el = sel.startsWith("panel ")
+        ? page.querySelector("wb-trainer-panel")!.shadowRoot!.querySelector(sel.slice(6))
+        : page.querySelector(sel);
+      return el?.textContent?.replace(/\s+/g, " ").trim() ?? "";
+    },
+    tag,
+    selector,
+  );
+
+/** Wait (up to 20 s) for that text to match `re`. */
+async function waitText(tag: string, selector: string, re: RegExp): Promise<void> {
+  let text = "";
+  for (let i = 0; i < 200 && !re.test(text); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    text = await shadow(tag, selector);
+  }
+  expect(text).toMatch(re);
+}
+
+/** Give the trainer panel's file input a file, as "Load weights" does. */
+async function upload(path: string): Promise<void> {
+  const el = (await deep("wb-trainer-panel >>> input[type=file]")) as ElementHandle<HTMLInputElement>;
+  await el.uploadFile(path);
+}
+
 /** The loss chart's columns and how many points uPlot holds. */
 async function lossChart(page: string) {
   return s.page.evaluate((tag: string) => {
@@ -328,26 +358,6 @@ describe("form and failures", () => {
 
     // The experts page trains three models; a file holds one. It replaces that model's weights (in every seed)
     // and leaves the other two as they are; a file of a model the page does not train is refused by name.
-    const upload = async (path: string) => {
-      const el = (await deep("wb-trainer-panel >>> input[type=file]")) as ElementHandle<HTMLInputElement>;
-      await el.uploadFile(path);
-    };
-    const expertsText = (selector: string) =>
-      s.page.evaluate((sel: string) => {
-        const page = document.querySelector("wb-experts-page")!.shadowRoot!;
-        const el = sel.startsWith("panel ")
-          ? page.querySelector("wb-trainer-panel")!.shadowRoot!.querySelector(sel.slice(6))
-          : page.querySelector(sel);
-        return el?.textContent?.replace(/\s+/g, " ").trim() ?? "";
-      }, selector);
-    const waitText = async (selector: string, re: RegExp) => {
-      let text = "";
-      for (let i = 0; i < 200 && !re.test(text); i++) {
-        await new Promise((r) => setTimeout(r, 100));
-        text = await expertsText(selector);
-      }
-      expect(text).toMatch(re);
-    };
     /** "Save weights", read back (the download removed, so the next one has the same name). */
     const saved = async (step: number) => {
       await clickButton("Save weights");
@@ -383,6 +393,7 @@ describe("form and failures", () => {
     await visit("/demos/experts/?backend=cpu&steps=10&seeds=2");
     await upload(resolve(DOWNLOADS, name));
     await waitText(
+      "wb-experts-page",
       "panel p.error",
       new RegExp(
         `^Could not load weights: '${name}' holds weights of 'relu2', which this page does not train \\(it trains 'experts-attention', 'experts-relu7', 'experts-relu43'\\)$`,
@@ -394,6 +405,7 @@ describe("form and failures", () => {
     // Before any run: the other two start from their initial weights, as a run of 0 steps builds them.
     await upload(relu7File);
     await waitText(
+      "wb-experts-page",
       "p.load-note",
       /^Loaded experts-relu7 from 'experts-relu7-seed9.safetensors' \(step 50 of its own training, into all 2 seeds\); experts-attention and experts-relu43 start from their initial weights \(seeds 1\.\.2\)\. The run is paused at step 0\.$/,
     );
@@ -414,6 +426,7 @@ describe("form and failures", () => {
     const before = await saved(10);
     await upload(relu7File);
     await waitText(
+      "wb-experts-page",
       "p.load-note",
       /experts-attention and experts-relu43 keep their weights at step 10\. The run is done at step 10\.$/,
     );
@@ -425,7 +438,11 @@ describe("form and failures", () => {
 
     // A refused file leaves the run as it was.
     await upload(resolve(DOWNLOADS, name));
-    await waitText("panel p.error", /holds weights of 'relu2', which this page does not train/);
+    await waitText(
+      "wb-experts-page",
+      "panel p.error",
+      /holds weights of 'relu2', which this page does not train/,
+    );
     const p = await probe();
     expect([p.state, p.step]).toEqual(["done", 10]);
     expect(s.errors).toEqual([]);
@@ -436,26 +453,6 @@ describe("form and failures", () => {
     mkdirSync(DOWNLOADS, { recursive: true });
     const cdp = await s.page.createCDPSession();
     await cdp.send("Browser.setDownloadBehavior", { behavior: "allow", downloadPath: DOWNLOADS });
-    const shadow = (tag: string, selector: string) =>
-      s.page.evaluate(
-        (t: string, sel: string) => {
-          const page = document.querySelector(t)!.shadowRoot!;
-          const el = sel.startsWith("panel ")
-            ? page.querySelector("wb-trainer-panel")!.shadowRoot!.querySelector(sel.slice(6))
-            : page.querySelector(sel);
-          return el?.textContent?.replace(/\s+/g, " ").trim() ?? "";
-        },
-        tag,
-        selector,
-      );
-    const waitText = async (tag: string, selector: string, re: RegExp) => {
-      let text = "";
-      for (let i = 0; i < 200 && !re.test(text); i++) {
-        await new Promise((r) => setTimeout(r, 100));
-        text = await shadow(tag, selector);
-      }
-      expect(text).toMatch(re);
-    };
     const archValue = (tag: string, name: string) =>
       s.page.evaluate(
         (t: string, n: string) =>
@@ -475,10 +472,6 @@ describe("form and failures", () => {
     };
     const shapes = (f: ReturnType<typeof readSafetensors>) =>
       Object.fromEntries([...f.tensors].map(([n, t]) => [n, t.shape]));
-    const upload = async (path: string) => {
-      const el = (await deep("wb-trainer-panel >>> input[type=file]")) as ElementHandle<HTMLInputElement>;
-      await el.uploadFile(path);
-    };
 
     // The grain page: relu2 edited to 5 hidden units, trained 20 steps, downloaded.
     await visit("/demos/grain/?stage=relu2&backend=cpu&steps=20&seeds=2");
