@@ -147,13 +147,18 @@ export async function exportMain(argv: readonly string[], io: Io = consoleIo): P
       return 0;
     }
     const model = modelOf(raw, args.model);
-    const { run, step } = readWeights(text, model);
+    const { run, step, arch } = readWeights(text, model);
     const settings = (raw.settings ?? {}) as Record<string, unknown>;
     const base = Number.isSafeInteger(settings.seed) ? (settings.seed as number) : 1;
     const lr = typeof settings.lr === "number" && settings.lr > 0 ? settings.lr : undefined;
     const result = await exportTrained(
       new CpuBackend(),
-      { step, settings: { seed: base, ...(lr !== undefined ? { lr } : {}) }, runs: [run] },
+      {
+        step,
+        settings: { seed: base, ...(lr !== undefined ? { lr } : {}) },
+        runs: [run],
+        ...(arch ? { arch: { [model]: arch } } : {}),
+      },
       model,
       args.seed !== undefined ? { seed: args.seed } : {},
     );

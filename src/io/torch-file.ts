@@ -5,7 +5,8 @@
 //   format                   "pt"
 //   workbench.version        the file version below
 //   workbench.model          the registry name ("relu10", "transformer", ...)
-//   workbench.config         the twin's constructor arguments, JSON (twinConfig)
+//   workbench.config         the twin's constructor arguments, JSON (twinConfig): of the architecture trained, an
+//                            edited one (registry ArchSpec) too; the import reads that architecture back (torchFileArch)
 //   workbench.step           training steps done
 //   workbench.seed           the seed of these weights; workbench.seeds: how many were trained, how it was chosen
 //   workbench.lr             the learning rate the run used; char-gpt: the rate of its last step (its cosine
@@ -30,7 +31,13 @@ import { batchAt } from "../data/text/batches";
 import type { Vocab } from "../data/text/vocab";
 import { CharGPT } from "../models/char-gpt";
 import { evaluateCharGpt } from "../models/char-gpt-train";
-import { type ModelName, modelEntry, regressionTrainData } from "../models/registry";
+import {
+  buildModelWithArch,
+  describeArch,
+  type ModelName,
+  modelEntry,
+  regressionTrainData,
+} from "../models/registry";
 import {
   featurize,
   LinearModel,
@@ -95,6 +102,90 @@ export function twinConfig(model: Module): TwinConfig {
   throw new TorchFileError(`no PyTorch twin for ${model.constructor.name}`);
 }
 
+/** Refuses a file whose metadata names another model than `name`. */
+function checkFileModel(metadata: Record<string, string>, name: string): void {
+  const fileModel = metadata["workbench.model"];
+  if (fileModel !== undefined && fileModel !== name)
+    throw new TorchFileError(`the file holds weights of model ${quoted(fileModel)}, not of model '${name}'`);
+}
+
+/**
+ * The registry ArchSpec sizes a twin config describes (hidden widths; [experts]; [width, heads, layers]), or null
+ * for a config of no kind whose architecture may change. modelOfFile checks the config against the model it builds.
+ */
+function archOfConfig(config: Record<string, unknown>): number[] | null {
+  const ints = (v: unknown): v is number[] => Array.isArray(v) && v.every((n) => Number.isInteger(n));
+  const { kind } = config;
+  if (kind === "mlp" && ints(config.sizes) && config.sizes.length >= 2) return config.sizes.slice(1, -1);
+  if (kind === "mixture" && Number.isInteger(config.experts)) return [config.experts as number];
+  const { width, heads, layers } = config;
+  if (kind === "transformer" && ints([width, heads, layers])) return [width, heads, layers] as number[];
+  return null;
+}
+
+/**
+ * The architecture of registry model `name` a safetensors file holds, from its workbench.config: the ArchSpec sizes,
+ * or undefined for the defaults (also for a model of fixed architecture and a file without a config, whose tensors
+ * are then checked against the default model). Refuses, naming the file's architecture, one the registry does not
+ * build.
+ */
+export function torchFileArch(name: string, metadata: Record<string, string>): number[] | undefined {
+  const spec = modelEntry(name).arch;
+  const text = metadata["workbench.config"];
+  if (!spec || text === undefined) return undefined;
+  let config: unknown;
+  try {
+    config = JSON.parse(text);
+  } catch {
+    throw new TorchFileError(`the metadata's workbench.config is not JSON: ${quoted(text, 160)}`);
+  }
+  const sizes =
+    typeof config === "object" && config !== null && !Array.isArray(config)
+      ? archOfConfig(config as Record<string, unknown>)
+      : null;
+  if (!sizes)
+    throw new TorchFileError(`the file's workbench.config ${quoted(text, 160)} is not of a ${name} model`);
+  if (sizes.join(",") === spec.defaults.join(",")) return undefined;
+  const why = spec.check(sizes);
+  if (why)
+    throw new TorchFileError(
+      `the file holds ${name} as ${quoted(text, 160)}, which the workbench does not build (${spec.label}: ${why}); ${name} is ${describeArch(name)} by default`,
+    );
+  return sizes;
+}
+
+/**
+ * Registry model `name` with the architecture of a safetensors file (torchFileArch), checked: every entry of the
+ * model's twin config must be the file's, or the file is refused naming both.
+ */
+export function modelOfFile(
+  ctx: Context,
+  name: string,
+  metadata: Record<string, string>,
+  seed = 1,
+): { model: Module; arch: number[] | undefined } {
+  checkFileModel(metadata, name);
+  const arch = torchFileArch(name, metadata);
+  const model = buildModelWithArch(name, ctx, seed, arch);
+  const text = metadata["workbench.config"];
+  if (text !== undefined) {
+    const ours = twinConfig(model) as Record<string, unknown>;
+    let theirs: Record<string, unknown> = {};
+    try {
+      theirs = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      // Refused below, as a config that does not match.
+    }
+    if (Object.entries(ours).some(([k, v]) => JSON.stringify(theirs?.[k]) !== JSON.stringify(v))) {
+      for (const p of model.parameters()) p.free();
+      throw new TorchFileError(
+        `the file's workbench.config ${quoted(text, 160)} is not ${name} as ${describeArch(name, arch)} (${JSON.stringify(ours)})`,
+      );
+    }
+  }
+  return { model, arch };
+}
+
 // ---- one seed out of a trained run (the pages' and the CLI's weights files) ----
 
 /** A run as the weights files hold it (ui/weights-file.ts): parameters named as the training module names them. */
@@ -108,6 +199,8 @@ export interface TrainedWeights {
   step: number;
   settings: { seed: number; seeds?: number; lr?: number };
   runs: readonly TrainedRun[];
+  /** Architecture changes by model name (JobSpec.arch): the runs' models are built with them. */
+  arch?: Readonly<Record<string, readonly number[]>>;
 }
 
 const tensor = (shape: readonly number[], data: ArrayLike<number>): Tensor32 => ({
@@ -376,7 +469,8 @@ export interface ExportResult {
 
 /**
  * Export seed `seed` of a trained run (default: the one with the lowest training loss; a non-finite loss never
- * wins). `runName` picks the run of a file with several (the experts page saves three).
+ * wins). `runName` picks the run of a file with several (the experts page saves three); the model has the file's
+ * architecture for it (`file.arch`), and so has the twin config in the metadata.
  */
 export async function exportTrained(
   backend: Backend,
@@ -396,7 +490,7 @@ export async function exportTrained(
   const base = file.settings.seed;
   const ctx = new Context(backend);
   const models = Array.from({ length: K }, (_, k) => {
-    const m = entry.build(ctx, base + k);
+    const m = buildModelWithArch(entry.name, ctx, base + k, file.arch?.[runName]);
     applyParams(m, seedParams(run, m, k));
     return m;
   });
@@ -460,9 +554,7 @@ export function readTorchFile(bytes: Uint8Array | ArrayBuffer, name: string, mod
     throw e;
   }
   const { tensors, metadata, notes } = file;
-  const fileModel = metadata["workbench.model"];
-  if (fileModel !== undefined && fileModel !== name)
-    throw new TorchFileError(`the file holds weights of model ${quoted(fileModel)}, not of model '${name}'`);
+  checkFileModel(metadata, name);
   const params = new Map<string, Tensor32>();
   const expected = new Set<string>();
   for (const [ours, v] of model.namedParameters()) {

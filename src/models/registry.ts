@@ -178,18 +178,35 @@ function mixtureArch(experts: number): ArchSpec {
 }
 
 /** A model of `name` with architecture `sizes` (its registry default when absent); throws on refused sizes. */
+export function buildModelWithArch(
+  name: string,
+  ctx: Context,
+  seed: number,
+  sizes?: readonly number[],
+): Module {
+  const e = modelEntry(name);
+  if (!sizes) return e.build(ctx, seed);
+  if (!e.arch) throw new Error(`model '${name}' has a fixed architecture`);
+  const why = e.arch.check(sizes);
+  if (why) throw new Error(`model '${name}': ${why}`);
+  return e.arch.build(ctx, seed, sizes);
+}
+
+/** A regression model of `name` with architecture `sizes` (buildModelWithArch). */
 export function buildWithArch(
   name: string,
   ctx: Context,
   seed: number,
   sizes?: readonly number[],
 ): RegressionModel {
-  const e = regressionEntry(name);
-  if (!sizes) return e.build(ctx, seed);
-  if (!e.arch) throw new Error(`model '${name}' has a fixed architecture`);
-  const why = e.arch.check(sizes);
-  if (why) throw new Error(`model '${name}': ${why}`);
-  return e.arch.build(ctx, seed, sizes) as RegressionModel;
+  regressionEntry(name);
+  return buildModelWithArch(name, ctx, seed, sizes) as RegressionModel;
+}
+
+/** A model's architecture in words ("ReLU 2→5→1"): `sizes`, or its defaults when absent; its label when fixed. */
+export function describeArch(name: string, sizes?: readonly number[]): string {
+  const e = modelEntry(name);
+  return e.arch ? e.arch.describe(sizes ?? e.arch.defaults) : e.label;
 }
 
 /** The transformer's width, heads and layers (the FFN stays 4 × width); heads must divide the width. */

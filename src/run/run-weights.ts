@@ -45,6 +45,8 @@ export interface LoadedWeights {
   run: SavedRun;
   /** Training steps the file's run had completed. */
   step: number;
+  /** The run's architecture (the file's arch of the model: ArchSpec sizes), when it is not the default. */
+  arch?: number[];
 }
 
 /** Read a weights file's text for `model`: format, version, page and model checked here, shapes in applyWeights. */
@@ -74,7 +76,8 @@ export function readWeights(text: string, model: string): LoadedWeights {
     const names = saved.runs.map((r) => quoted(r.name)).join(", ") || "none";
     throw new WeightsFileError(`the file has no run of model '${model}' (its runs: ${names})`);
   }
-  return { run, step: saved.step };
+  const arch = saved.spec.arch?.[model];
+  return { run, step: saved.step, ...(arch ? { arch } : {}) };
 }
 
 /** Seeds a file's run holds: the leading axis of a batched model's "w0", or the bank's "0.", "1.", … prefixes. */

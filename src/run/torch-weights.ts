@@ -10,7 +10,7 @@ import { Context } from "../autograd/variable";
 import type { Backend } from "../backend/contract";
 import { type CorpusSource, DATASETS, type DatasetName, loadCorpus } from "../data/text/corpus";
 import { exportCharGpt, readCharGptTorchFile, torchMetadata } from "../io/torch-char-gpt";
-import { applyParams, exportTrained, readTorchFile, TorchFileError } from "../io/torch-file";
+import { applyParams, exportTrained, modelOfFile, readTorchFile, TorchFileError } from "../io/torch-file";
 import type { SavedRun, TrainSettings } from "../io/types";
 import { SAVED_JOB_VERSION } from "../io/types";
 import { toWeightsFile, type WeightsFile } from "../io/weights";
@@ -25,6 +25,8 @@ import { pageOf } from "./run-weights";
 
 export interface ConvertedWeights {
   file: WeightsFile;
+  /** The file's architecture of its model (registry ArchSpec sizes, from its workbench.config); absent: the defaults. */
+  arch?: number[];
   /** Conversions made on the way in (F16/BF16 to f32). */
   notes: string[];
 }
@@ -36,10 +38,16 @@ function oneRunFile(
   settings: Omit<TrainSettings, "steps" | "seeds">,
   step: number,
   run: SavedRun,
+  arch?: number[],
 ): WeightsFile {
   return toWeightsFile({
     version: SAVED_JOB_VERSION,
-    spec: { kind, model: fileModel, settings: { ...settings, steps: Math.max(1, step), seeds: 1 } },
+    spec: {
+      kind,
+      model: fileModel,
+      settings: { ...settings, steps: Math.max(1, step), seeds: 1 },
+      ...(arch ? { arch: { [run.name]: arch } } : {}),
+    },
     step,
     runs: [run],
     history: { train: [], test: [] },
@@ -47,13 +55,15 @@ function oneRunFile(
   });
 }
 
-/** A regression model's or the transformer's safetensors file as its page's weights file (synchronous). */
+/**
+ * A regression model's or the transformer's safetensors file as its page's weights file (synchronous), of the
+ * architecture its workbench.config describes (an edited one as the file's `arch`).
+ */
 export function torchFileToWeights(backend: Backend, bytes: Uint8Array, model: string): ConvertedWeights {
   const entry = modelEntry(model);
   if (entry.data === "text")
     throw new TorchFileError("a char-gpt file is converted with its corpus: torchFileToPageWeights");
-  const ctx = new Context(backend);
-  const m = entry.build(ctx, 1);
+  const { model: m, arch } = modelOfFile(new Context(backend), entry.name, torchMetadata(bytes));
   try {
     const imported = readTorchFile(bytes, entry.name, m);
     const params: SavedRun["params"] = {};
@@ -86,13 +96,15 @@ export function torchFileToWeights(backend: Backend, bytes: Uint8Array, model: s
       // The base seed of a weights file is the seed of its data.
       seed: num("workbench.data_seed", 1),
     };
-    const file = oneRunFile(kind, fileModel, settings, imported.step, {
-      name: entry.name,
-      params,
-      state: [],
-      t: 0,
-    });
-    return { file, notes: imported.notes };
+    const file = oneRunFile(
+      kind,
+      fileModel,
+      settings,
+      imported.step,
+      { name: entry.name, params, state: [], t: 0 },
+      arch,
+    );
+    return { file, notes: imported.notes, ...(arch ? { arch } : {}) };
   } finally {
     for (const p of m.parameters()) p.free();
   }

@@ -141,6 +141,11 @@ export abstract class TrainingPage extends LitElement {
     return html`<p class="reading note defaults" role="note">${opts.measured} ${was}; you are running ${now}: ${tail}.</p>`;
   }
 
+  /** The architecture in use of model `name` (archInUse, or its defaults). */
+  protected archSizes(name: string): readonly number[] {
+    return this.archInUse()?.[name] ?? modelEntry(name).arch!.defaults;
+  }
+
   /** Whether the page's text describes another architecture than the one in use. */
   protected get archEdited(): boolean {
     return this.archInUse() !== undefined;
@@ -159,6 +164,19 @@ export abstract class TrainingPage extends LitElement {
       }
     }
     this.requestUpdate();
+  }
+
+  /** The architecture fields and the link show `arch` (a loaded run's; absent: the defaults). */
+  private showArch(arch: Record<string, number[]> | undefined): void {
+    const url = new URL(location.href);
+    for (const n of this.archModels()) {
+      const sizes = arch?.[n];
+      this.archText = { ...this.archText, [n]: (sizes ?? modelEntry(n).arch!.defaults).join(", ") };
+      if (sizes) url.searchParams.set(`arch-${n}`, sizes.join(","));
+      else url.searchParams.delete(`arch-${n}`);
+    }
+    history.replaceState(null, "", url);
+    this.archNote = "";
   }
 
   protected archControls() {
@@ -282,13 +300,17 @@ export abstract class TrainingPage extends LitElement {
     this.loadSaved(parseWeightsFile(JSON.stringify(file), this.training.kind));
   }
 
-  /** Start the page from a saved run (paused at its step), once its model is known to belong here. */
+  /**
+   * Start the page from a saved run (paused at its step), once its model is known to belong here; the architecture
+   * fields then show the run's architecture.
+   */
   protected loadSaved(saved: SavedJob): void {
     if (!this.acceptsModel(saved.spec.model)) {
       throw new WeightsFileError(`this page has no model ${quoted(saved.spec.model)}`);
     }
     this.fileError = "";
     this.adoptModel(saved.spec.model);
+    this.showArch(saved.spec.arch);
     this.training.start(saved.spec, saved);
     this.requestUpdate();
   }

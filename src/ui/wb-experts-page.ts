@@ -4,13 +4,15 @@
 //
 // A safetensors file holds one model (its "Download for PyTorch" writes three): loading one replaces that model's
 // weights in every seed and leaves the other two as they are, trained or (before any run) freshly initialised;
-// the run then waits, paused, at its step. A file of a model this page does not train is refused by name.
+// the run then waits, paused, at its step. A file of a model this page does not train is refused by name, and one
+// whose architecture (its workbench.config) is not the page's for that model is refused naming both.
 
 import { css, html, nothing } from "lit";
 import { CpuBackend } from "../backend/cpu";
 import type { SettingName } from "../io/settings";
 import { SAVED_JOB_VERSION, type SavedJob, type TrainSettings } from "../io/types";
 import { checkShapes, parseWeightsFile, WeightsFileError } from "../io/weights";
+import { describeArch, modelEntry } from "../models/registry";
 import { repeatSeeds } from "../run/run-weights";
 import { torchFileModel, torchFileToWeights } from "../run/torch-weights";
 import { takeCheckpoint } from "../train/checkpoint";
@@ -88,11 +90,18 @@ export class WbExpertsPage extends TrainingPage {
       throw new WeightsFileError(
         `${quoted(name)} holds weights of ${quoted(model)}, which this page does not train (it trains ${list})`,
       );
-    const one = parseWeightsFile(
-      JSON.stringify(torchFileToWeights(new CpuBackend(), bytes, model).file),
-      "experts",
-    );
+    const converted = torchFileToWeights(new CpuBackend(), bytes, model);
+    const one = parseWeightsFile(JSON.stringify(converted.file), "experts");
     const current = await this.currentRuns(settings);
+    // The file goes into one model of the page's run, which keeps its architecture.
+    const ours = current.spec.arch?.[model];
+    if ((converted.arch ?? []).join(",") !== (ours ?? []).join(",")) {
+      const spec = modelEntry(model).arch!;
+      const want = (converted.arch ?? spec.defaults).join(", ");
+      throw new WeightsFileError(
+        `${quoted(name)} holds ${model} as ${describeArch(model, converted.arch)}; this page has it as ${describeArch(model, ours)}: set its ${spec.label} to ${want} to load the file`,
+      );
+    }
     const K = current.spec.settings.seeds;
     const run = repeatSeeds(one.runs[0]!, K);
     const now = current.runs.find((r) => r.name === model)!;
@@ -143,11 +152,22 @@ export class WbExpertsPage extends TrainingPage {
     this.training.requestSnapshot({ seed: e.detail.index });
   }
 
+  /** The three models as trained (an edited architecture's sizes and parameter count, not the defaults'). */
+  private models() {
+    const parts = EXPERT_MODELS.map((m, i) => {
+      const spec = modelEntry(m.name).arch!;
+      const sizes = this.archSizes(m.name);
+      return `${spec.describe(sizes)} (${spec.params(sizes)}${i === 0 ? " parameters" : ""})`;
+    });
+    return html`<p class="models">Three models train side by side on the same rows, x from 1 to 5: ${parts.join("; ")}.</p>`;
+  }
+
   override render() {
     const snap = this.training.snapshot as ExpertsSnapshot | null;
     const ok = snap?.kind === "experts";
     const reading = ok ? expertsReading(snap) : null;
     return html`
+      ${this.models()}
       <p class="about" ?data-default-only=${this.archEdited}>${EXPERTS_ABOUT}</p>
       ${this.defaultsNote({ measured: "Measured on the default", reading: "the reading below", shown: reading !== null })}
       ${reading ? html`<p class="reading ${reading.tone}" role="status">${reading.text}</p>` : nothing}
@@ -190,6 +210,7 @@ export class WbExpertsPage extends TrainingPage {
       .top > *, .views > * { min-width: 0; }
       caption { text-align: left; color: #555; }
       .truth { font-size: 13px; color: #333; }
+      .models { font-size: 1.05em; margin: 0.3em 0; max-width: 70em; }
     `,
   ];
 }

@@ -30,6 +30,7 @@ import {
 import { CharGPT } from "../../src/models/char-gpt";
 import { loadCharGpt } from "../../src/models/char-gpt-weights";
 import {
+  buildWithArch,
   type ModelName,
   modelEntry,
   regressionTrainData,
@@ -40,6 +41,8 @@ import type { Transformer } from "../../src/models/transformer";
 import type { Module } from "../../src/nn/module";
 import { runCharGpt } from "../../src/run/run-char-gpt";
 import { runModel } from "../../src/run/run-model";
+import { weightsFile } from "../../src/run/run-weights";
+import { SeedTrainer } from "../../src/run/seeds";
 
 const PYTHON = "/usr/bin/python3";
 const INSTALL = "apt-get install -y --no-install-recommends python3-torch python3-numpy";
@@ -192,51 +195,114 @@ function freshFor(name: ModelName, bytes: Uint8Array): Module {
   return new CharGPT(ctx, { ...charGptConfigOf(readSafetensors(bytes).metadata), seed: 99 });
 }
 
+/**
+ * An exported file through the twin and back: the twin's outputs and objective are the workbench's, 20 PyTorch
+ * steps lower the loss, and PyTorch's file imports into `fresh` (a model of the file's shape) with PyTorch's outputs.
+ */
+async function throughTwin(
+  name: ModelName,
+  exported: { model: Module; file: string; bytes: Uint8Array },
+  steps: number,
+  fresh: Module,
+): Promise<void> {
+  const { model, file, bytes } = exported;
+  const inputs = inputsFor(name, model);
+  const ours = await outputsOf(name, model, inputs.shape, inputs.data);
+  const out = join(dir, `${name}-pytorch.safetensors`);
+  const reportPath = join(dir, `${name}.json`);
+  python([
+    SCRIPT,
+    file,
+    "--steps",
+    "20",
+    "--inputs",
+    JSON.stringify(inputs.rows),
+    "--out",
+    out,
+    "--report",
+    reportPath,
+  ]);
+  const report = JSON.parse(readFileSync(reportPath, "utf8")) as Report;
+
+  // 1. The twin computes the workbench's outputs and its training objective.
+  const before = compare(ours, report.outputs_before);
+  expect(before.scale).toBeGreaterThan(0);
+  expect(before.err).toBeLessThanOrEqual(1e-5 * before.scale);
+  const wbLoss = Number(readSafetensors(bytes).metadata["workbench.train_loss"]);
+  const text = name === "char-gpt" ? charGptText(names) : undefined;
+  expect(wbLoss).toBeCloseTo(await objectiveLoss(name, model, text ?? 1), 10);
+  expect(Math.abs(report.loss_before - wbLoss)).toBeLessThanOrEqual(1e-5 * wbLoss);
+
+  // 2. Training continues in PyTorch: 20 AdamW steps lower the loss on the whole training set.
+  expect(report.losses).toHaveLength(20);
+  expect(report.loss_after).toBeLessThan(report.loss_before);
+
+  // 3. PyTorch's state_dict, written back, imports into the workbench and gives PyTorch's outputs.
+  const outBytes = readFileSync(out);
+  const imported = importTorchFile(outBytes, name, fresh);
+  expect(imported.step).toBe(steps + 20);
+  const after = compare(await outputsOf(name, fresh, inputs.shape, inputs.data), report.outputs_after);
+  expect(after.err).toBeLessThanOrEqual(1e-5 * after.scale);
+  // The import changed the model: its outputs moved with the 20 PyTorch steps.
+  expect(compare(ours, report.outputs_after).err).toBeGreaterThan(1e-5 * before.scale);
+}
+
 describe("workbench ↔ PyTorch", () => {
   it.each(TORCH_MODEL_NAMES)(
     "%s: same outputs in the twin, 20 PyTorch steps lower the loss, PyTorch's weights import back",
     async (name) => {
-      const { model, file, bytes } = await trainAndExport(name, stepsFor(name));
-      const inputs = inputsFor(name, model);
-      const ours = await outputsOf(name, model, inputs.shape, inputs.data);
-      const out = join(dir, `${name}-pytorch.safetensors`);
-      const reportPath = join(dir, `${name}.json`);
-      python([
-        SCRIPT,
-        file,
-        "--steps",
-        "20",
-        "--inputs",
-        JSON.stringify(inputs.rows),
-        "--out",
-        out,
-        "--report",
-        reportPath,
-      ]);
-      const report = JSON.parse(readFileSync(reportPath, "utf8")) as Report;
+      const exported = await trainAndExport(name, stepsFor(name));
+      await throughTwin(name, exported, stepsFor(name), freshFor(name, exported.bytes));
+    },
+    300_000,
+  );
 
-      // 1. The twin computes the workbench's outputs and its training objective.
-      const before = compare(ours, report.outputs_before);
-      expect(before.scale).toBeGreaterThan(0);
-      expect(before.err).toBeLessThanOrEqual(1e-5 * before.scale);
-      const wbLoss = Number(readSafetensors(bytes).metadata["workbench.train_loss"]);
-      const text = name === "char-gpt" ? charGptText(names) : undefined;
-      expect(wbLoss).toBeCloseTo(await objectiveLoss(name, model, text ?? 1), 10);
-      expect(Math.abs(report.loss_before - wbLoss)).toBeLessThanOrEqual(1e-5 * wbLoss);
-
-      // 2. Training continues in PyTorch: 20 AdamW steps lower the loss on the whole training set.
-      expect(report.losses).toHaveLength(20);
-      expect(report.loss_after).toBeLessThan(report.loss_before);
-
-      // 3. PyTorch's state_dict, written back, imports into the workbench and gives PyTorch's outputs.
-      const outBytes = readFileSync(out);
-      const fresh = freshFor(name, outBytes);
-      const imported = importTorchFile(outBytes, name, fresh);
-      expect(imported.step).toBe(stepsFor(name) + 20);
-      const after = compare(await outputsOf(name, fresh, inputs.shape, inputs.data), report.outputs_after);
-      expect(after.err).toBeLessThanOrEqual(1e-5 * after.scale);
-      // The import changed the model: its outputs moved with the 20 PyTorch steps.
-      expect(compare(ours, report.outputs_after).err).toBeGreaterThan(1e-5 * before.scale);
+  // An architecture edited on a page (registry ArchSpec, the job's arch): the file's config describes it.
+  const edited = [
+    ["relu2", [5], { kind: "mlp", sizes: [2, 5, 1] }],
+    ["experts-attention", [8], { kind: "mixture", in_features: 2, experts: 8 }],
+  ] as const;
+  it.each(edited)(
+    "%s edited to %j: the config in the file builds that twin, same outputs, PyTorch's weights import back",
+    async (name, sizes, config) => {
+      const entry = modelEntry(name);
+      const steps = 60;
+      const run = await SeedTrainer.create(backend, {
+        build: (ctx, seed) => buildWithArch(name, ctx, seed, sizes),
+        seeds: [1, 2],
+        train: regressionTrainData(entry.data, 1),
+        config: { steps, optimizer: entry.train.optimizer },
+      });
+      await run.trainer.run();
+      const settings = {
+        backend: "cpu",
+        lr: entry.train.optimizer.lr,
+        steps,
+        batch: 1,
+        seed: 1,
+        seeds: 2,
+      } as const;
+      const weights = {
+        ...(await weightsFile(name, run.trainer.model, steps, settings)),
+        arch: { [name]: [...sizes] },
+      };
+      const e = await exportTrained(backend, weights, name);
+      expect(JSON.parse(readSafetensors(e.bytes).metadata["workbench.config"]!)).toEqual(config);
+      const model = buildWithArch(name, new Context(backend), e.seed, sizes);
+      applyParams(model, seedParams(weights.runs[0]!, model, e.seed - 1));
+      expect(model.parameterCount()).toBe(entry.arch!.params(sizes));
+      const file = join(dir, `${name}-edited.safetensors`);
+      writeFileSync(file, e.bytes);
+      await throughTwin(
+        name,
+        { model, file, bytes: e.bytes },
+        steps,
+        buildWithArch(name, new Context(backend), 99, sizes),
+      );
+      // The default model refuses the file, naming the shapes.
+      expect(() => importTorchFile(e.bytes, name, entry.build(new Context(backend), 1))).toThrow(
+        /has shape \[.*\], model '.*' expects \[/,
+      );
     },
     300_000,
   );

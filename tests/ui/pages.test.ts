@@ -73,6 +73,36 @@ async function waitState(states: string[], timeout = 90_000): Promise<void> {
 
 const probe = () => s.page.evaluate(() => window.__wb!);
 
+/** The text of `selector` in page `tag`'s shadow root ("panel …": in its trainer panel's), spaces collapsed. */
+const shadow = (tag: string, selector: string) =>
+  s.page.evaluate(
+    (t: string, sel: string) => {
+      const page = document.querySelector(t)!.shadowRoot!;
+      const el = sel.startsWith("panel ")
+        ? page.querySelector("wb-trainer-panel")!.shadowRoot!.querySelector(sel.slice(6))
+        : page.querySelector(sel);
+      return el?.textContent?.replace(/\s+/g, " ").trim() ?? "";
+    },
+    tag,
+    selector,
+  );
+
+/** Wait (up to 20 s) for that text to match `re`. */
+async function waitText(tag: string, selector: string, re: RegExp): Promise<void> {
+  let text = "";
+  for (let i = 0; i < 200 && !re.test(text); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    text = await shadow(tag, selector);
+  }
+  expect(text).toMatch(re);
+}
+
+/** Give the trainer panel's file input a file, as "Load weights" does. */
+async function upload(path: string): Promise<void> {
+  const el = (await deep("wb-trainer-panel >>> input[type=file]")) as ElementHandle<HTMLInputElement>;
+  await el.uploadFile(path);
+}
+
 /** The loss chart's columns and how many points uPlot holds. */
 async function lossChart(page: string) {
   return s.page.evaluate((tag: string) => {
@@ -328,26 +358,6 @@ describe("form and failures", () => {
 
     // The experts page trains three models; a file holds one. It replaces that model's weights (in every seed)
     // and leaves the other two as they are; a file of a model the page does not train is refused by name.
-    const upload = async (path: string) => {
-      const el = (await deep("wb-trainer-panel >>> input[type=file]")) as ElementHandle<HTMLInputElement>;
-      await el.uploadFile(path);
-    };
-    const expertsText = (selector: string) =>
-      s.page.evaluate((sel: string) => {
-        const page = document.querySelector("wb-experts-page")!.shadowRoot!;
-        const el = sel.startsWith("panel ")
-          ? page.querySelector("wb-trainer-panel")!.shadowRoot!.querySelector(sel.slice(6))
-          : page.querySelector(sel);
-        return el?.textContent?.replace(/\s+/g, " ").trim() ?? "";
-      }, selector);
-    const waitText = async (selector: string, re: RegExp) => {
-      let text = "";
-      for (let i = 0; i < 200 && !re.test(text); i++) {
-        await new Promise((r) => setTimeout(r, 100));
-        text = await expertsText(selector);
-      }
-      expect(text).toMatch(re);
-    };
     /** "Save weights", read back (the download removed, so the next one has the same name). */
     const saved = async (step: number) => {
       await clickButton("Save weights");
@@ -383,6 +393,7 @@ describe("form and failures", () => {
     await visit("/demos/experts/?backend=cpu&steps=10&seeds=2");
     await upload(resolve(DOWNLOADS, name));
     await waitText(
+      "wb-experts-page",
       "panel p.error",
       new RegExp(
         `^Could not load weights: '${name}' holds weights of 'relu2', which this page does not train \\(it trains 'experts-attention', 'experts-relu7', 'experts-relu43'\\)$`,
@@ -394,6 +405,7 @@ describe("form and failures", () => {
     // Before any run: the other two start from their initial weights, as a run of 0 steps builds them.
     await upload(relu7File);
     await waitText(
+      "wb-experts-page",
       "p.load-note",
       /^Loaded experts-relu7 from 'experts-relu7-seed9.safetensors' \(step 50 of its own training, into all 2 seeds\); experts-attention and experts-relu43 start from their initial weights \(seeds 1\.\.2\)\. The run is paused at step 0\.$/,
     );
@@ -414,6 +426,7 @@ describe("form and failures", () => {
     const before = await saved(10);
     await upload(relu7File);
     await waitText(
+      "wb-experts-page",
       "p.load-note",
       /experts-attention and experts-relu43 keep their weights at step 10\. The run is done at step 10\.$/,
     );
@@ -425,9 +438,126 @@ describe("form and failures", () => {
 
     // A refused file leaves the run as it was.
     await upload(resolve(DOWNLOADS, name));
-    await waitText("panel p.error", /holds weights of 'relu2', which this page does not train/);
+    await waitText(
+      "wb-experts-page",
+      "panel p.error",
+      /holds weights of 'relu2', which this page does not train/,
+    );
     const p = await probe();
     expect([p.state, p.step]).toEqual(["done", 10]);
+    expect(s.errors).toEqual([]);
+  });
+
+  test("Download for PyTorch of an edited architecture writes its shapes and config; the file loads into a page showing that architecture, and the experts page refuses it for another, naming both", async () => {
+    rmSync(DOWNLOADS, { recursive: true, force: true });
+    mkdirSync(DOWNLOADS, { recursive: true });
+    const cdp = await s.page.createCDPSession();
+    await cdp.send("Browser.setDownloadBehavior", { behavior: "allow", downloadPath: DOWNLOADS });
+    const archValue = (tag: string, name: string) =>
+      s.page.evaluate(
+        (t: string, n: string) =>
+          (document.querySelector(t)!.shadowRoot!.querySelector(`input[name=arch-${n}]`) as HTMLInputElement)
+            .value,
+        tag,
+        name,
+      );
+    const download = async (re: RegExp) => {
+      const found = () => readdirSync(DOWNLOADS).find((f) => re.test(f));
+      for (let i = 0; i < 100 && !found(); i++) await new Promise((r) => setTimeout(r, 100));
+      const name = found();
+      expect(name, `${re} in ${readdirSync(DOWNLOADS).join(", ")}`).toBeDefined();
+      await new Promise((r) => setTimeout(r, 200));
+      const path = resolve(DOWNLOADS, name!);
+      return { name: name!, path, file: readSafetensors(readFileSync(path)) };
+    };
+    const shapes = (f: ReturnType<typeof readSafetensors>) =>
+      Object.fromEntries([...f.tensors].map(([n, t]) => [n, t.shape]));
+
+    // The grain page: relu2 edited to 5 hidden units, trained 20 steps, downloaded.
+    await visit("/demos/grain/?stage=relu2&backend=cpu&steps=20&seeds=2");
+    const input = await deep("wb-grain-page >>> input[name=arch-relu2]");
+    await input.click({ count: 3 });
+    await s.page.keyboard.type("5");
+    await waitText("wb-grain-page", "fieldset.arch .params", /^21 parameters$/);
+    await clickButton("Start");
+    await waitState(["done"]);
+    await clickButton("Download for PyTorch");
+    const relu = await download(/^relu2-step20-seed[12]\.safetensors$/);
+    expect(JSON.parse(relu.file.metadata["workbench.config"]!)).toEqual({ kind: "mlp", sizes: [2, 5, 1] });
+    expect(shapes(relu.file)).toEqual({
+      "mlp.0.weight": [5, 2],
+      "mlp.0.bias": [5],
+      "mlp.1.weight": [1, 5],
+      "mlp.1.bias": [1],
+    });
+    // Into a page on the default 2 units: the page takes the file's 5, in its field and its link.
+    await visit("/demos/grain/?stage=relu2&backend=cpu&steps=20&seeds=2");
+    expect(await archValue("wb-grain-page", "relu2")).toBe("2");
+    await upload(relu.path);
+    await waitState(["done"], 30_000);
+    expect((await probe()).step).toBe(20);
+    expect(await archValue("wb-grain-page", "relu2")).toBe("5");
+    expect(s.page.url()).toMatch(/arch-relu2=5/);
+    await waitText("wb-grain-page", "panel .backend", /relu2: 21 parameters/);
+    expect(await shadow("wb-grain-page", "p.defaults")).toMatch(/you are running ReLU 2→5→1/);
+    expect(s.errors).toEqual([]);
+
+    // The experts page with 8 attention experts: its text names the models as trained; three files.
+    await visit("/demos/experts/?backend=cpu&steps=10&seeds=2&arch-experts-attention=8");
+    await waitText(
+      "wb-experts-page",
+      "p.models",
+      /^Three models train side by side on the same rows, x from 1 to 5: attention, 8 linear experts \(48 parameters\); ReLU 2→7→1 \(29\); ReLU 2→4→3→1 \(31\)\.$/,
+    );
+    await clickButton("Start");
+    await waitState(["done"]);
+    await clickButton("Download for PyTorch");
+    const att = await download(/^experts-attention-step10-seed[12]\.safetensors$/);
+    const relu7 = await download(/^experts-relu7-step10-seed[12]\.safetensors$/);
+    expect(JSON.parse(att.file.metadata["workbench.config"]!)).toEqual({
+      kind: "mixture",
+      in_features: 2,
+      experts: 8,
+    });
+    expect(shapes(att.file)).toEqual({
+      "mixture.values.weight": [8, 2],
+      "mixture.values.bias": [8],
+      "mixture.scores.weight": [8, 2],
+      "mixture.scores.bias": [8],
+    });
+    expect(JSON.parse(relu7.file.metadata["workbench.config"]!)).toEqual({ kind: "mlp", sizes: [2, 7, 1] });
+    // A page with the default 5 experts refuses it, naming both; its text gives the default counts.
+    await visit("/demos/experts/?backend=cpu&steps=10&seeds=2");
+    await waitText(
+      "wb-experts-page",
+      "p.models",
+      /: attention, 5 linear experts \(30 parameters\); ReLU 2→7→1 \(29\); ReLU 2→4→3→1 \(31\)\.$/,
+    );
+    await upload(att.path);
+    await waitText(
+      "wb-experts-page",
+      "panel p.error",
+      new RegExp(
+        `^Could not load weights: '${att.name}' holds experts-attention as attention, 8 linear experts; this page has it as attention, 5 linear experts: set its experts to 8 to load the file$`,
+      ),
+    );
+    expect(await s.page.evaluate(() => window.__wb?.state ?? "idle")).toBe("idle");
+    // With 8 experts (a link of its own: the run trained above is not resumed) it loads; the other two start from
+    // their initial weights.
+    await visit("/demos/experts/?backend=cpu&steps=12&seeds=2&arch-experts-attention=8");
+    await upload(att.path);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await shadow("wb-experts-page", "panel p.error")).toBe("");
+    await waitText(
+      "wb-experts-page",
+      "p.load-note",
+      new RegExp(
+        `^Loaded experts-attention from '${att.name}' \\(step 10 of its own training, into all 2 seeds\\)`,
+      ),
+    );
+    await waitState(["paused"]);
+    expect(await archValue("wb-experts-page", "experts-attention")).toBe("8");
+    await waitText("wb-experts-page", "panel .backend", /experts-attention: 48 parameters/);
     expect(s.errors).toEqual([]);
   });
 

@@ -6,9 +6,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
+import { Context } from "../../src/autograd/variable";
+import { CpuBackend } from "../../src/backend/cpu";
 import { exportMain, parseExportArgs } from "../../src/cli/export";
 import { type Io, trainMain } from "../../src/cli/train-main";
 import { readSafetensors } from "../../src/io/safetensors";
+import { SAVED_JOB_VERSION, type SavedRun } from "../../src/io/types";
+import { toWeightsFile } from "../../src/io/weights";
+import { buildWithArch } from "../../src/models/registry";
 
 const dir = mkdtempSync(join(tmpdir(), "export-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -57,6 +62,37 @@ describe("npm run export", () => {
     expect(await trainMain(["relu2", "--backend", "cpu", "--steps", "5", "--load", direct], io4)).toBe(1);
     expect(io4.errors.join("\n")).toMatch(/weights of model 'relu10', not of model 'relu2'/);
   }, 120_000);
+
+  test("a page's weights file of an edited architecture exports that architecture: its config and shapes", async () => {
+    const m = buildWithArch("relu2", new Context(new CpuBackend()), 1, [5]);
+    const params: SavedRun["params"] = {};
+    for (const [n, v] of m.namedParameters())
+      params[`0.${n}`] = { shape: [...v.shape], data: await v.read() };
+    const settings = { backend: "cpu", lr: 0.02, steps: 4, batch: 1, seed: 1, seeds: 1 } as const;
+    const file = toWeightsFile({
+      version: SAVED_JOB_VERSION,
+      spec: { kind: "grain", model: "relu2", settings, arch: { relu2: [5] } },
+      step: 4,
+      runs: [{ name: "relu2", params, state: [], t: 0 }],
+      history: { train: [], test: [] },
+      savedAt: 0,
+    });
+    const weights = join(dir, "edited.json");
+    writeFileSync(weights, JSON.stringify(file));
+    const out = join(dir, "edited.safetensors");
+    const io = quiet();
+    expect(await exportMain(["--load", weights, "--out", out], io)).toBe(0);
+    expect(io.errors).toEqual([]);
+    const f = readSafetensors(readFileSync(out));
+    expect(JSON.parse(f.metadata["workbench.config"]!)).toEqual({ kind: "mlp", sizes: [2, 5, 1] });
+    expect(f.tensors.get("mlp.0.weight")!.shape).toEqual([5, 2]);
+    expect([...f.tensors.get("mlp.1.weight")!.data]).toEqual([
+      ...(await m
+        .namedParameters()
+        .find(([n]) => n === "mlp.1.weight")![1]
+        .read()),
+    ]);
+  });
 
   test("char-gpt: train --export and export --load write the same file, which --load trains on", async () => {
     const weights = join(dir, "cg.json");

@@ -30,7 +30,7 @@ import { parseWeightsFile, toWeightsFile } from "../../src/io/weights";
 import { CharGPT, type CharGptConfig } from "../../src/models/char-gpt";
 import { CHAR_GPT_PRESETS } from "../../src/models/char-gpt-presets";
 import { evaluateCharGpt } from "../../src/models/char-gpt-train";
-import { type ModelName, modelEntry, TORCH_MODEL_NAMES } from "../../src/models/registry";
+import { buildWithArch, type ModelName, modelEntry, TORCH_MODEL_NAMES } from "../../src/models/registry";
 import type { Module } from "../../src/nn/module";
 import { runModel } from "../../src/run/run-model";
 import {
@@ -223,6 +223,76 @@ describe("the pages' Download for PyTorch and safetensors load", () => {
     expect(saved.runs.map((r) => r.name)).toEqual(["experts-relu7"]);
     expect(saved.step).toBe(20);
     expect(() => torchFileModel(relu7.subarray(0, 4))).toThrow(/truncated file/);
+  });
+});
+
+describe("an edited architecture (registry ArchSpec, a run's arch)", () => {
+  /** relu2 with `hidden` units, seed 3, exported with its config. */
+  const reluFile = (hidden: number[]) =>
+    exportModel("relu2", buildWithArch("relu2", new Context(backend), 3, hidden), info);
+  /** A file's metadata with workbench.config replaced. */
+  function withConfig(bytes: Uint8Array, config: unknown): Uint8Array {
+    const f = readSafetensors(bytes);
+    return writeSafetensors(f.tensors, { ...f.metadata, "workbench.config": JSON.stringify(config) });
+  }
+
+  it("exports the run's architecture, whose config and shapes load back as a weights file of that architecture", async () => {
+    const m = buildWithArch("experts-attention", new Context(backend), 1, [8]);
+    const params: Record<string, { shape: number[]; data: Float32Array }> = {};
+    for (const [n, v] of m.namedParameters())
+      params[`0.${n}`] = { shape: [...v.shape], data: await v.read() };
+    const file = { step: 4, settings: { seed: 1 }, runs: [{ name: "experts-attention", params }] };
+    // Without its arch the run does not fit the default model; with it, the file is of 8 experts.
+    await expect(exportTrained(backend, file, "experts-attention")).rejects.toThrow(
+      /parameter 'mixture.values.weight' has shape \[2, 8\], the model expects \[2, 5\]/,
+    );
+    const e = await exportTrained(
+      backend,
+      { ...file, arch: { "experts-attention": [8] } },
+      "experts-attention",
+    );
+    const f = readSafetensors(e.bytes);
+    expect(JSON.parse(f.metadata["workbench.config"]!)).toEqual({
+      kind: "mixture",
+      in_features: 2,
+      experts: 8,
+    });
+    expect(f.tensors.get("mixture.values.weight")!.shape).toEqual([8, 2]);
+    const converted = torchFileToWeights(backend, e.bytes, "experts-attention");
+    expect(converted.arch).toEqual([8]);
+    const saved = parseWeightsFile(JSON.stringify(converted.file), "experts");
+    expect(saved.spec.arch).toEqual({ "experts-attention": [8] });
+    expect(saved.runs[0]!.params["w0"]!.shape).toEqual([1, 3, 8]);
+    // A default file converts with no arch.
+    expect(
+      torchFileToWeights(backend, await exported("experts-attention"), "experts-attention").arch,
+    ).toBeUndefined();
+  });
+
+  it("the default model refuses the file naming both shapes; a config the registry does not build, or that is not the tensors', is refused", async () => {
+    const five = await reluFile([5]);
+    expect(() => importTorchFile(five, "relu2", build("relu2", 1))).toThrow(
+      "tensor 'mlp.0.weight' has shape [5, 2], model 'relu2' expects [2, 2]",
+    );
+    expect(() =>
+      torchFileToWeights(backend, withConfig(five, { kind: "mlp", sizes: [2, 70, 1] }), "relu2"),
+    ).toThrow(
+      /^the file holds relu2 as '\{"kind":"mlp","sizes":\[2,70,1\]\}', which the workbench does not build \(hidden units per layer: hidden units: whole numbers from 1 to 64, got 70\); relu2 is ReLU 2→2→1 by default$/,
+    );
+    expect(() =>
+      torchFileToWeights(backend, withConfig(five, { kind: "mlp", sizes: [3, 5, 1] }), "relu2"),
+    ).toThrow(
+      `the file's workbench.config '{"kind":"mlp","sizes":[3,5,1]}' is not relu2 as ReLU 2→5→1 ({"kind":"mlp","sizes":[2,5,1]})`,
+    );
+    expect(() =>
+      torchFileToWeights(backend, withConfig(five, { kind: "switch", grains: 3, class_weight: 1 }), "relu2"),
+    ).toThrow(
+      `the file's workbench.config '{"kind":"switch","grains":3,"class_weight":1}' is not of a relu2 model`,
+    );
+    // The config says 5 units, a tensor another number: the tensors are checked against the config's model.
+    expect(() =>
+      torchFileToWeights(backend, withConfig(five, { kind: "mlp", sizes: [2, 6, 1] }), "relu2"),
+    ).toThrow("tensor 'mlp.0.weight' has shape [5, 2], model 'relu2' expects [6, 2]");
   });
 });
 
