@@ -49,6 +49,8 @@ export interface PageRun {
 export function pageRun(args: TrainArgs, io: Io, env: NodeJS.ProcessEnv = process.env): PageRun {
   const path = checkpointPath(args);
   let kept: Kept = null;
+  // Once the page is reported dead, a checkpoint fetch still in flight must not replace the file the line names.
+  let ended = false;
   const hang = env.WORKBENCH_TEST_PAGE_HANG_AT;
   const crash = env.WORKBENCH_TEST_PAGE_CRASH_AT;
   const lose = env.WORKBENCH_TEST_PAGE_LOSE_AT;
@@ -57,6 +59,7 @@ export function pageRun(args: TrainArgs, io: Io, env: NodeJS.ProcessEnv = proces
     ...(path
       ? {
           onCheckpoint: (c) => {
+            if (ended) return;
             try {
               writeFileAtomic(path, JSON.stringify(c.weights), "--checkpoint");
               kept = { step: c.step };
@@ -83,6 +86,7 @@ export function pageRun(args: TrainArgs, io: Io, env: NodeJS.ProcessEnv = proces
       );
     },
     diedLine(e, steps, loadedStep) {
+      ended = true;
       const k = kept as Kept;
       const where =
         path && k && !k.error
