@@ -27,6 +27,21 @@ function quiet(): Io & { lines: string[]; errors: string[] } {
   return { lines, errors, out: (l) => lines.push(l), err: (l) => errors.push(l) };
 }
 
+/** The run each fault interrupts: 3,000 steps of experts-attention on WebGPU, a checkpoint every 50 kept in `ckpt`. */
+function faultyRun(ckpt: string): string[] {
+  return [
+    "experts-attention",
+    "--backend",
+    "webgpu",
+    "--steps",
+    "3000",
+    "--checkpoint-every",
+    "50",
+    "--checkpoint",
+    ckpt,
+  ];
+}
+
 test("a hung renderer ends the run in one line naming the checkpoint on disk, which --load resumes", {
   timeout: 600_000,
 }, async () => {
@@ -35,20 +50,7 @@ test("a hung renderer ends the run in one line naming the checkpoint on disk, wh
   process.env.WORKBENCH_TEST_PAGE_HANG_AT = "100";
   const io = quiet();
   const t0 = Date.now();
-  const code = await trainMain(
-    [
-      "experts-attention",
-      "--backend",
-      "webgpu",
-      "--steps",
-      "3000",
-      "--checkpoint-every",
-      "50",
-      "--checkpoint",
-      ckpt,
-    ],
-    io,
-  );
+  const code = await trainMain(faultyRun(ckpt), io);
   const seconds = (Date.now() - t0) / 1000;
   expect(code).toBe(1);
   expect(io.errors.length, io.errors.join("\n")).toBe(1);
@@ -117,20 +119,7 @@ test("a crashed renderer ends the run in one line naming the checkpoint on disk"
   const ckpt = join(dir, "crash.ckpt.json");
   process.env.WORKBENCH_TEST_PAGE_CRASH_AT = "100";
   const io = quiet();
-  const code = await trainMain(
-    [
-      "experts-attention",
-      "--backend",
-      "webgpu",
-      "--steps",
-      "3000",
-      "--checkpoint-every",
-      "50",
-      "--checkpoint",
-      ckpt,
-    ],
-    io,
-  );
+  const code = await trainMain(faultyRun(ckpt), io);
   expect(code).toBe(1);
   expect(io.errors.length, io.errors.join("\n")).toBe(1);
   const line = io.errors[0]!;
