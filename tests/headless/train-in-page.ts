@@ -136,10 +136,15 @@ export async function runTrainPage(
         );
       }
       if (hooks.onCheckpoint && polled.checkpointStep > checkpoint) {
-        checkpoint = polled.checkpointStep;
-        const json = await ask(() => page.evaluate(() => window.__checkpoint?.json ?? "null"));
-        const weights = JSON.parse(json) as RunCheckpoint["weights"] | null;
-        if (weights) hooks.onCheckpoint({ step: checkpoint, weights });
+        // The step and the weights in one read: the page may take a newer checkpoint between two.
+        const got = await ask(() =>
+          page.evaluate(() =>
+            window.__checkpoint ? { step: window.__checkpoint.step, json: window.__checkpoint.json } : null,
+          ),
+        );
+        checkpoint = Math.max(polled.checkpointStep, got?.step ?? 0);
+        const weights = got ? (JSON.parse(got.json) as RunCheckpoint["weights"] | null) : null;
+        if (got && weights) hooks.onCheckpoint({ step: got.step, weights });
         if (hooks.crashAt !== undefined && checkpoint >= hooks.crashAt)
           void page.goto("chrome://crash").catch(() => {});
       }
