@@ -2,7 +2,7 @@
 // what is valid. No process.exit here, so the tests can feed it good and bad input.
 
 import { DEFAULT_LIMITS } from "../io/settings";
-import { MODEL_NAMES, MODELS, type ModelName } from "../models/registry";
+import { archRefusal, MODEL_NAMES, MODELS, type ModelName } from "../models/registry";
 
 export type BackendFlag = "auto" | "webgpu" | "wasm" | "cpu";
 
@@ -13,6 +13,8 @@ export interface TrainArgs {
   seed?: number;
   seeds?: number;
   lr?: number;
+  /** The architecture (registry ArchSpec sizes), checked against the model's spec. */
+  arch?: number[];
   json?: string;
   save?: string;
   load?: string;
@@ -59,6 +61,7 @@ export const FLAGS = [
   "--seed S",
   "--seeds K",
   "--lr X",
+  "--arch SIZES",
   "--json FILE",
   "--save FILE",
   "--load FILE",
@@ -79,8 +82,12 @@ export function usage(): string {
     const t = e.train;
     return `  ${n.padEnd(width)}  ${e.description} (${e.params} parameters; ${t.steps} steps at lr ${t.optimizer.lr}${e.batchable ? "" : "; seeds not batched"})`;
   });
+  const editable = MODEL_NAMES.filter((n) => MODELS[n].arch).map((n) => {
+    const a = MODELS[n].arch!;
+    return `                ${n.padEnd(width)}  ${a.label} (default ${a.defaults.join(",")}: ${a.describe(a.defaults)})`;
+  });
   return `Usage: npm run train -- MODEL [--backend auto|webgpu|wasm|cpu] [--steps N] [--seed S] [--seeds K] [--lr X]
-                          [--json FILE] [--save FILE] [--load FILE] [--export FILE]
+                          [--arch SIZES] [--json FILE] [--save FILE] [--load FILE] [--export FILE]
                           [--checkpoint FILE] [--checkpoint-every N]
        npm run train -- char-gpt [--dataset moby-dick|names] [--preset small|tiny] [--batch N] [--context N]
                           [--backend B] [--steps N] [--seed S] [--lr X] [--json FILE] [--save FILE] [--load FILE]
@@ -97,7 +104,14 @@ Trains one model of the workbench and prints its progress and a summary.
   --seed S      base seed of the data and of the first run's weights (default 1)
   --seeds K     train seeds S..S+K-1 at once (batched where the model allows) and report the best (default 1)
   --lr X        learning rate (default: the model's); the model's schedule, if any, is stretched to N steps
-  --json FILE   write the result as JSON
+  --arch SIZES  the architecture, numbers separated by commas, within the limits its page has (a refusal names
+                the rule): \`--arch 16,2,1\` for the transformer (width 16, 2 heads, 1 layer; the heads must divide
+                the width), \`--arch 5,3\` for relu2 (ReLU 2→5→3→1), \`--arch 8\` for an attention mixture (8 experts).
+                Default: the --load file's, else the model's; --load of a file of another architecture is refused.
+                The --save file records it as the model's page does (the page and \`npm run export\` read it).
+                The models whose architecture may change:
+${editable.join("\n")}
+  --json FILE   write the result as JSON (with the architecture, \`arch\`, and its parameter count, \`params\`)
   --save FILE   write the trained weights (the workbench pages' weights file format)
   --load FILE   start from weights saved by --save or by the model's page (same model and --seeds), or from a
                 .safetensors file (--export, or PyTorch's; one seed: --seeds 1)
@@ -190,12 +204,23 @@ export function parseTrainArgs(argv: readonly string[]): ParseResult {
         out.lr = lr;
         break;
       }
+      case "--arch": {
+        const parts = value.split(/[\s,]+/).filter(Boolean);
+        if (parts.length === 0 || !parts.every((p) => /^-?\d+(\.\d+)?$/.test(p)))
+          return err(`--arch takes numbers separated by commas (e.g. 16,2,1), got '${value}'`);
+        out.arch = parts.map(Number);
+        break;
+      }
       default:
         out[name.slice(2) as "json" | "save" | "load" | "export" | "checkpoint"] = value;
     }
   }
   if (model === undefined) return err("no model given");
   if (!(MODEL_NAMES as readonly string[]).includes(model)) return err(`unknown model '${model}'`);
+  if (out.arch) {
+    const why = archRefusal(model, out.arch);
+    if (why) return err(`--arch ${out.arch.join(",")}: ${why}`);
+  }
   if (model !== "char-gpt") {
     const given = CHAR_GPT_FLAGS.find((f) => out[f.slice(2) as keyof TrainArgs] !== undefined);
     if (given) return err(`${given} applies to char-gpt only`);

@@ -177,6 +177,23 @@ function mixtureArch(experts: number): ArchSpec {
   };
 }
 
+/**
+ * Why `sizes` are refused as the architecture of `name`, naming the model, what the sizes are and the rule broken
+ * ("model 'transformer' (width, heads, layers): the heads (3) must divide the width (16)"); null when accepted.
+ */
+export function archRefusal(name: string, sizes: readonly number[]): string | null {
+  const spec = modelEntry(name).arch;
+  if (!spec) return `model '${name}' has a fixed architecture`;
+  const why = spec.check(sizes);
+  return why ? `model '${name}' (${spec.label}): ${why}` : null;
+}
+
+/** Whether `sizes` are `name`'s default architecture (a file then records none, as the pages' do). */
+export function isDefaultArch(name: string, sizes: readonly number[]): boolean {
+  const spec = modelEntry(name).arch;
+  return spec !== undefined && sizes.join(",") === spec.defaults.join(",");
+}
+
 /** A model of `name` with architecture `sizes` (its registry default when absent); throws on refused sizes. */
 export function buildModelWithArch(
   name: string,
@@ -186,10 +203,9 @@ export function buildModelWithArch(
 ): Module {
   const e = modelEntry(name);
   if (!sizes) return e.build(ctx, seed);
-  if (!e.arch) throw new Error(`model '${name}' has a fixed architecture`);
-  const why = e.arch.check(sizes);
-  if (why) throw new Error(`model '${name}': ${why}`);
-  return e.arch.build(ctx, seed, sizes);
+  const why = archRefusal(name, sizes);
+  if (why) throw new Error(why);
+  return e.arch!.build(ctx, seed, sizes);
 }
 
 /** A regression model of `name` with architecture `sizes` (buildModelWithArch). */

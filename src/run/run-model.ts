@@ -8,7 +8,14 @@
 
 import type { Backend } from "../backend/contract";
 import type { CorpusSource } from "../data/text/corpus";
-import { modelEntry, RECIPE_BATCH, registrySchedule } from "../models/registry";
+import {
+  archRefusal,
+  describeArch,
+  isDefaultArch,
+  modelEntry,
+  RECIPE_BATCH,
+  registrySchedule,
+} from "../models/registry";
 import type { TrainConfig } from "../train/trainer";
 import { type CheckpointHooks, checkpointInterval, checkpointing } from "./checkpoints";
 import { healthWarnings } from "./health";
@@ -33,6 +40,31 @@ export function resolveOptions(o: RunOptions) {
     throw new Error(`seeds must be an integer >= 1, got ${seeds}`);
   if (!(Number.isFinite(lr) && lr > 0)) throw new Error(`lr must be a number > 0, got ${lr}`);
   return { entry, steps, seed, seeds, lr };
+}
+
+/**
+ * The architecture a run of `model` trains (registry ArchSpec sizes), or undefined for the registry's default:
+ * `asked` (RunOptions.arch), else the loaded file's. Refuses sizes the registry does not build, and asked sizes other
+ * than those of a loaded file (one without an arch holds the default), naming both.
+ */
+export function runArch(
+  model: string,
+  asked: readonly number[] | undefined,
+  loaded: { arch?: readonly number[] } | null,
+): number[] | undefined {
+  for (const sizes of [asked, loaded?.arch]) {
+    const why = sizes && archRefusal(model, sizes);
+    if (why) throw new Error(why);
+  }
+  const edited = (sizes?: readonly number[]) => (sizes && !isDefaultArch(model, sizes) ? [...sizes] : undefined);
+  const fromFile = edited(loaded?.arch);
+  if (asked && loaded && (edited(asked)?.join(",") ?? "") !== (fromFile?.join(",") ?? "")) {
+    throw new Error(
+      `model '${model}': the loaded file holds ${describeArch(model, fromFile)} (${(fromFile ?? modelEntry(model).arch!.defaults).join(",")}), ` +
+        `not the architecture asked, ${describeArch(model, asked)} (${asked.join(",")}); without it the file's is continued`,
+    );
+  }
+  return edited(asked) ?? fromFile;
 }
 
 /** Index of the lowest finite value (a NaN loss never wins). */
@@ -81,6 +113,7 @@ export async function runModel(
   const { entry, steps, seed, seeds: K, lr } = resolveOptions(options);
   if (entry.data === "text") throw new Error(`${entry.name} trains through runAnyModel (run-char-gpt.ts)`);
   const loaded: LoadedWeights | null = options.weights ? readWeights(options.weights, entry.name) : null;
+  const arch = runArch(entry.name, options.arch, loaded);
   const seeds = Array.from({ length: K }, (_, i) => seed + i);
   const schedule = registrySchedule(entry.name, steps);
   const train: TrainConfig = {
@@ -94,7 +127,7 @@ export async function runModel(
   // Per-seed losses of every step (only needed when several seeds share the trainer's summed loss).
   const recorder = new LossRecorder(backend, () => K > 1);
 
-  const cfg: RunnerConfig = { model: entry.name, seeds, dataSeed: seed, train };
+  const cfg: RunnerConfig = { model: entry.name, seeds, dataSeed: seed, train, arch };
   const runner =
     entry.data === "recipe"
       ? await transformerRunner(backend, cfg, recorder.capture)
@@ -117,7 +150,7 @@ export async function runModel(
     seeds: K,
   } as const;
   const checkpoints = checkpointing(trainer, options, hooks, loadedStep, (cp, at) =>
-    weightsFromParams(entry.name, cp.params, at, settings),
+    weightsFromParams(entry.name, cp.params, at, settings, arch),
   );
   await trainer.run({
     ...checkpoints.hooks,
@@ -159,6 +192,7 @@ export async function runModel(
     backend: backend.name,
     adapter: backend.name === "webgpu" ? backend.description : null,
     params: runner.paramsPerSeed,
+    arch: entry.arch ? [...(arch ?? entry.arch.defaults)] : null,
     seed: best.seed,
     steps,
     loss,
@@ -173,6 +207,6 @@ export async function runModel(
     seconds,
     warnings,
   };
-  const weights = await weightsFile(entry.name, trainer.model, loadedStep + trainer.step, settings);
+  const weights = await weightsFile(entry.name, trainer.model, loadedStep + trainer.step, settings, arch);
   return { report, weights };
 }

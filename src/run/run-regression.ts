@@ -5,7 +5,7 @@
 import type { Backend } from "../backend/contract";
 import { expertsData } from "../data/experts";
 import { GRAINS, grainData } from "../data/grain";
-import { grainsOf, regressionEntry } from "../models/registry";
+import { buildWithArch, grainsOf, regressionEntry } from "../models/registry";
 import { constantLoss } from "./health";
 import type { Attention, Runner, RunnerConfig, SeedFinal } from "./run-types";
 import { type LossCapture, meanGates, SeedTrainer } from "./seeds";
@@ -28,7 +28,7 @@ export async function regressionRunner(
   const entry = regressionEntry(cfg.model);
   const splits = splitsOf(cfg.model, cfg.dataSeed);
   const run = await SeedTrainer.create(backend, {
-    build: (ctx, seed) => entry.build(ctx, seed),
+    build: (ctx, seed) => buildWithArch(entry.name, ctx, seed, cfg.arch),
     seeds: cfg.seeds,
     train: splits.train,
     config: cfg.train,

@@ -44,6 +44,7 @@ export async function transformerRunner(
     batch: RECIPE_BATCH,
     config: cfg.train,
     onLosses: capture,
+    arch: cfg.arch,
   });
   const evals = new Map<number, RecipeEval>();
   const evaluate = async (k: number) => {

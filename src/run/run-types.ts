@@ -16,6 +16,11 @@ export interface RunOptions {
   seeds?: number;
   /** Learning rate (default: the registry's); the registry's schedule is stretched to `steps`. */
   lr?: number;
+  /**
+   * The architecture (registry ArchSpec sizes: hidden units, [experts], [width, heads, layers]); default: the loaded
+   * file's, else the registry's. One that differs from the loaded file's is refused.
+   */
+  arch?: number[];
   /** Text of a weights file to start from. */
   weights?: string;
   /** At least this many milliseconds between progress reports (default 3000). */
@@ -74,6 +79,8 @@ export interface RunReport {
   adapter: string | null;
   /** Parameters of one seed's model. */
   params: number;
+  /** The architecture trained (registry ArchSpec sizes, the defaults when not edited); null for a fixed one. */
+  arch: number[] | null;
   /** The seed described (the best one when several trained). */
   seed: number;
   steps: number;
@@ -102,6 +109,8 @@ export interface RunnerConfig {
   seeds: number[];
   dataSeed: number;
   train: TrainConfig;
+  /** The architecture (registry ArchSpec sizes), when not the registry's default. */
+  arch?: number[];
 }
 
 export interface Runner {

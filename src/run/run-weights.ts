@@ -126,30 +126,35 @@ export function applyWeights(loaded: LoadedWeights, model: Module, opt: Optimize
   restoreCheckpoint({ step: 0, params: loaded.run.params, state: [], t: 0 }, model, opt);
 }
 
-/** The trained parameters as a weights file, as the model's page would save them. */
+/**
+ * The trained parameters as a weights file, as the model's page would save them: an edited architecture (`arch`,
+ * registry ArchSpec sizes other than the defaults) recorded as the page records it, `arch: { [model]: sizes }`.
+ */
 export async function weightsFile(
   model: string,
   trained: Module,
   step: number,
   settings: TrainSettings,
+  arch?: readonly number[],
 ): Promise<WeightsFile> {
   const params: SavedRun["params"] = {};
   for (const [name, v] of trained.namedParameters())
     params[name] = { shape: [...v.shape], data: await v.read() };
-  return weightsFromParams(model, params, step, settings);
+  return weightsFromParams(model, params, step, settings, arch);
 }
 
-/** Parameters already read (a checkpoint's) as a weights file. */
+/** Parameters already read (a checkpoint's) as a weights file (with `arch` as weightsFile has it). */
 export function weightsFromParams(
   model: string,
   params: SavedRun["params"],
   step: number,
   settings: TrainSettings,
+  arch?: readonly number[],
 ): WeightsFile {
   const { kind, fileModel } = pageOf(model);
   const job: SavedJob = {
     version: SAVED_JOB_VERSION,
-    spec: { kind, model: fileModel, settings },
+    spec: { kind, model: fileModel, settings, ...(arch ? { arch: { [model]: [...arch] } } : {}) },
     step,
     runs: [{ name: model, params, state: [], t: 0 }],
     history: { train: [], test: [] },
