@@ -18,9 +18,9 @@ import type { Backend } from "../backend/contract";
 import { CpuBackend } from "../backend/cpu";
 import { exportTrained } from "../io/torch-file";
 import { MAX_WEIGHTS_BYTES } from "../io/weights";
-import { MODELS } from "../models/registry";
+import { describeArch, isDefaultArch, MODELS } from "../models/registry";
 import { type AutoChoice, autoChoice, autoKey, MEASURE_STEPS, timeCandidate } from "../run/auto";
-import { runModel } from "../run/run-model";
+import { runArch, runModel } from "../run/run-model";
 import type { RunOptions, RunProgress, RunResult } from "../run/run-types";
 import { readWeights } from "../run/run-weights";
 import { torchFileToWeights } from "../run/torch-weights";
@@ -49,11 +49,21 @@ function progressLine(p: RunProgress): string {
   return `step ${String(p.step).padStart(width)}/${p.steps}  loss ${num(p.loss)}  ${p.stepsPerSecond.toFixed(1)} steps/s  ETA ${eta}`;
 }
 
+/** The summary's architecture line, for a model whose architecture may change. */
+function archLine(rep: RunResult["report"]): [string, string][] {
+  if (!rep.arch) return [];
+  const note = isDefaultArch(rep.model, rep.arch)
+    ? " (the default)"
+    : ` (${rep.arch.join(",")}; the default is ${describeArch(rep.model)})`;
+  return [["architecture", `${describeArch(rep.model, rep.arch)}${note}`]];
+}
+
 function summary(r: RunResult, reason: string): string[] {
   const rep = r.report;
   const e = MODELS[rep.model as keyof typeof MODELS];
   const lines: [string, string][] = [
     ["model", `${rep.model}: ${e.description}`],
+    ...archLine(rep),
     ["parameters", `${rep.params}${rep.seeds ? " per seed" : ""}`],
     ["backend", `${rep.backend} (${reason})`],
     ["adapter", rep.adapter ?? `none (${rep.backend})`],
@@ -153,6 +163,7 @@ export async function trainMain(argv: readonly string[], io: Io = consoleIo): Pr
     ...(args.seed !== undefined ? { seed: args.seed } : {}),
     ...(args.seeds !== undefined ? { seeds: args.seeds } : {}),
     ...(args.lr !== undefined ? { lr: args.lr } : {}),
+    ...(args.arch !== undefined ? { arch: args.arch } : {}),
   };
   // Every output path is checked before any work, so a run never trains for minutes and then fails to save.
   for (const [flag, path] of outputs(args)) {
@@ -164,6 +175,8 @@ export async function trainMain(argv: readonly string[], io: Io = consoleIo): Pr
     }
   }
   let loadedStep: number | undefined;
+  /** The architecture trained, when not the model's default: --arch, or the loaded file's. */
+  let arch = runArch(args.model, args.arch, null);
   if (args.load) {
     let text: string;
     try {
@@ -172,14 +185,23 @@ export async function trainMain(argv: readonly string[], io: Io = consoleIo): Pr
       io.err(`train: cannot read --load ${printable(args.load)}: ${errorText(e)}`);
       return 1;
     }
+    let loaded: ReturnType<typeof readWeights>;
     try {
-      readWeights(text, args.model); // format, version and model now; shapes once the model is built
+      // Format, version, model and architecture now; shapes once the model is built.
+      loaded = readWeights(text, args.model);
+      runArch(args.model, undefined, loaded);
     } catch (e) {
       io.err(`train: --load ${printable(args.load)}: ${errorText(e)}`);
       return 1;
     }
+    try {
+      arch = runArch(args.model, args.arch, loaded);
+    } catch (e) {
+      io.err(`train: --arch ${args.arch!.join(",")} with --load ${printable(args.load)}: ${errorText(e)}`);
+      return 2;
+    }
     options.weights = text;
-    loadedStep = readWeights(text, args.model).step;
+    loadedStep = loaded.step;
   }
 
   const entry = MODELS[args.model];
@@ -187,7 +209,7 @@ export async function trainMain(argv: readonly string[], io: Io = consoleIo): Pr
   const seed = args.seed ?? 1;
   const K = args.seeds ?? 1;
   io.out(
-    `train: ${args.model}, ${steps} steps, seed${K > 1 ? `s ${seed}..${seed + K - 1}` : ` ${seed}`}, ` +
+    `train: ${args.model}${arch ? ` (${describeArch(args.model, arch)})` : ""}, ${steps} steps, seed${K > 1 ? `s ${seed}..${seed + K - 1}` : ` ${seed}`}, ` +
       `lr ${args.lr ?? entry.train.optimizer.lr}${args.load ? `, from ${printable(args.load)}` : ""}` +
       `${K > 1 ? " (progress shows the mean loss over the seeds)" : ""}`,
   );
@@ -230,7 +252,8 @@ export async function trainMain(argv: readonly string[], io: Io = consoleIo): Pr
       const chromium = findChromium();
       const cachePath = autoCachePath();
       auto = await autoChoice(
-        autoKey(args.model, K, machineKey(chromium)),
+        // An edited architecture is timed on its own: a wider model may run faster elsewhere.
+        autoKey(arch ? `${args.model}[${arch.join(",")}]` : args.model, K, machineKey(chromium)),
         fileCache(cachePath),
         async () => {
           io.out(

@@ -56,12 +56,14 @@ export function runArch(
     const why = sizes && archRefusal(model, sizes);
     if (why) throw new Error(why);
   }
-  const edited = (sizes?: readonly number[]) => (sizes && !isDefaultArch(model, sizes) ? [...sizes] : undefined);
+  const edited = (sizes?: readonly number[]) =>
+    sizes && !isDefaultArch(model, sizes) ? [...sizes] : undefined;
   const fromFile = edited(loaded?.arch);
   if (asked && loaded && (edited(asked)?.join(",") ?? "") !== (fromFile?.join(",") ?? "")) {
     throw new Error(
-      `model '${model}': the loaded file holds ${describeArch(model, fromFile)} (${(fromFile ?? modelEntry(model).arch!.defaults).join(",")}), ` +
-        `not the architecture asked, ${describeArch(model, asked)} (${asked.join(",")}); without it the file's is continued`,
+      `model '${model}': the loaded file holds ${describeArch(model, fromFile)} ` +
+        `(${(fromFile ?? modelEntry(model).arch!.defaults).join(",")}), not ${describeArch(model, asked)} ` +
+        `(${asked.join(",")}); a loaded run continues the file's architecture`,
     );
   }
   return edited(asked) ?? fromFile;
