@@ -12,6 +12,7 @@ import { type Io, trainMain } from "../../src/cli/train-main";
 import type { JobKind, SavedJob } from "../../src/io/types";
 import { SAVED_JOB_VERSION } from "../../src/io/types";
 import { checkShapes, parseWeightsFile, toWeightsFile } from "../../src/io/weights";
+import { MODELS } from "../../src/models/registry";
 import { takeCheckpoint } from "../../src/train/checkpoint";
 import { createJob } from "../../src/ui/jobs/index";
 
@@ -61,6 +62,11 @@ describe("argument parser", () => {
       },
     });
     expect(parseTrainArgs(["--steps", "5", "transformer"]).kind).toBe("ok");
+    expect(parseTrainArgs(["transformer", "--arch", "8,2,2"])).toEqual({
+      kind: "ok",
+      args: { model: "transformer", backend: "auto", arch: [8, 2, 2] },
+    });
+    expect(parseTrainArgs(["--arch=5, 3", "relu2"])).toMatchObject({ args: { arch: [5, 3] } });
     expect(parseTrainArgs(["line", "--help"])).toEqual({ kind: "help" });
     expect(parseTrainArgs(["-h"])).toEqual({ kind: "help" });
   });
@@ -83,6 +89,24 @@ describe("argument parser", () => {
     [["line", "--lr", "abc"], /--lr must be a number/],
     [["line", "--lr", "Infinity"], /--lr must be a number/],
     [["line", "--backend", "gpu"], /unknown backend 'gpu': expected one of auto, webgpu, wasm, cpu/],
+    // --arch: the registry's ArchSpec rules, naming the model and what the sizes are.
+    [
+      ["transformer", "--arch", "16,3,1"],
+      /^--arch 16,3,1: model 'transformer' \(width, heads, layers\): the heads \(3\) must divide the width \(16\)$/,
+    ],
+    [["transformer", "--arch", "16,4"], /model 'transformer' \(width, heads, layers\): three numbers/],
+    [["transformer", "--arch", "128,4,1"], /model 'transformer' .*at most width 64, 8 heads, 4 layers/],
+    [
+      ["relu2", "--arch", "0"],
+      /model 'relu2' \(hidden units per layer\): .*whole numbers from 1 to 64, got 0/,
+    ],
+    [["relu2", "--arch", "2.5"], /model 'relu2' .*whole numbers from 1 to 64, got 2.5/],
+    [["experts-relu43", "--arch", "2,2,2,2"], /model 'experts-relu43' .*at most 3 hidden layers/],
+    [["grain-attention", "--arch", "13"], /model 'grain-attention' \(experts\): .*from 1 to 12, got 13/],
+    [["line", "--arch", "3"], /^--arch 3: model 'line' has a fixed architecture$/],
+    [["char-gpt", "--arch", "3"], /model 'char-gpt' has a fixed architecture/],
+    [["relu2", "--arch", "5,x"], /--arch takes numbers separated by commas \(e.g. 16,2,1\), got '5,x'/],
+    [["relu2", "--arch", ","], /--arch takes numbers separated by commas/],
   ];
   for (const [argv, message] of bad) {
     test(`refuses ${JSON.stringify(argv)}`, () => {
@@ -100,6 +124,19 @@ describe("argument parser", () => {
     const help = quiet();
     expect(await trainMain(["--help"], help)).toBe(0);
     expect(help.lines.join("\n")).toMatch(/grain-attention\s+y = Σ softmax/);
+    // --help documents --arch, and lists the models whose architecture may change with their defaults.
+    expect(help.lines.join("\n")).toMatch(/--arch SIZES .*\n.*--arch 16,2,1/);
+    expect(help.lines.join("\n")).toMatch(/ {16}transformer +width, heads, layers \(default 16,4,1/);
+    expect(help.lines.join("\n")).not.toMatch(/ {16}line +/);
+  });
+
+  test("a refused --arch exits 2 before any training, naming the model, the field and the rule", async () => {
+    const io = quiet();
+    expect(await trainMain(["transformer", "--backend", "cpu", "--arch", "12,5,1"], io)).toBe(2);
+    expect(io.errors[0]!.split("\n")[0]).toBe(
+      "train: --arch 12,5,1: model 'transformer' (width, heads, layers): the heads (5) must divide the width (12)",
+    );
+    expect(io.lines).toEqual([]);
   });
 });
 
@@ -109,11 +146,12 @@ describe("CPU training through the CLI entry point", () => {
     const io = quiet();
     expect(await trainMain(["line", "--backend", "cpu", "--steps", "50", "--json", json], io)).toBe(0);
     const r = readJson(json);
-    expect(Object.keys(r).slice(0, 9)).toEqual([
+    expect(Object.keys(r).slice(0, 10)).toEqual([
       "model",
       "backend",
       "adapter",
       "params",
+      "arch",
       "seed",
       "steps",
       "loss",
@@ -121,6 +159,8 @@ describe("CPU training through the CLI entry point", () => {
       "attention",
     ]);
     expect(r).toMatchObject({ model: "line", backend: "cpu", adapter: null, params: 2, seed: 1, steps: 50 });
+    // A model of fixed architecture reports none.
+    expect(r.arch).toBeNull();
     expect(r.loss).toHaveLength(50);
     expect(r.loss.at(-1)).toBeLessThan(r.loss[0] / 10);
     expect(Object.keys(r.final)).toEqual(["trainLoss", "testLoss", "outOfRangeLoss", "accuracy"]);
@@ -172,6 +212,100 @@ describe("CPU training through the CLI entry point", () => {
     const io3 = quiet();
     expect(await trainMain(["grain-attention", "--backend", "cpu", "--load", v2], io3)).toBe(1);
     expect(io3.errors.join("\n")).toMatch(/version 2; this workbench reads version 1/);
+  });
+});
+
+describe("--arch: an edited architecture through the CLI", () => {
+  test("relu2 --arch 5,3: the parameters are the spec's, the file records the arch, --load continues it", async () => {
+    const sizes = [5, 3];
+    const spec = MODELS.relu2.arch!;
+    const json = join(dir, "relu2-53.json");
+    const save = join(dir, "relu2-53-weights.json");
+    const io = quiet();
+    const argv = ["relu2", "--backend", "cpu", "--steps", "40", "--seeds", "2"];
+    expect(await trainMain([...argv, "--arch", "5,3", "--json", json, "--save", save], io)).toBe(0);
+    const r = readJson(json);
+    expect(r.arch).toEqual(sizes);
+    // ReLU 2→5→3→1: (2+1)·5 + (5+1)·3 + (3+1)·1 weights and biases.
+    expect(r.params).toBe(37);
+    expect(r.params).toBe(spec.params(sizes));
+    expect(r.params).not.toBe(MODELS.relu2.params);
+    expect(r.loss.at(-1)).toBeLessThan(r.loss[0]);
+    expect(io.lines[0]).toMatch(/^train: relu2 \(ReLU 2→5→3→1\), 40 steps/);
+    expect(io.lines.join("\n")).toMatch(/architecture +ReLU 2→5→3→1 \(5,3; the default is ReLU 2→2→1\)/);
+
+    // The file records the arch as the grain page does, and that page's job for it takes its shapes.
+    const text = readFileSync(save, "utf8");
+    expect(readJson(save).arch).toEqual({ relu2: sizes });
+    const saved = parseWeightsFile(text, "grain");
+    expect(saved.spec.arch).toEqual({ relu2: sizes });
+    const job = await createJob(
+      { kind: "grain", model: "relu2", settings: saved.spec.settings, arch: saved.spec.arch! },
+      new CpuBackend(),
+    );
+    const shapes = job.runs[0]!.trainer.model.namedParameters().map(
+      ([n, v]) => [n, v.shape] as [string, number[]],
+    );
+    expect(checkShapes(saved.runs[0]!, shapes)).toBeNull();
+
+    // --load continues that architecture without --arch (and with the same one): the losses are the file's.
+    const again = join(dir, "relu2-53-again.json");
+    const io2 = quiet();
+    expect(await trainMain([...argv, "--steps", "0", "--load", save, "--json", again], io2)).toBe(0);
+    expect(readJson(again).arch).toEqual(sizes);
+    expect(readJson(again).final).toEqual(r.final);
+    expect(await trainMain([...argv, "--steps", "0", "--load", save, "--arch", "5,3"], quiet())).toBe(0);
+
+    // Another --arch than the file's is refused (exit 2), naming both; so is an edit over a default file.
+    const io3 = quiet();
+    expect(await trainMain([...argv, "--load", save, "--arch", "2"], io3)).toBe(2);
+    expect(io3.errors.join("\n")).toMatch(
+      /--arch 2 with --load .*: model 'relu2': the loaded file holds ReLU 2→5→3→1 \(5,3\), not ReLU 2→2→1 \(2\)/,
+    );
+    const plain = join(dir, "relu2-plain.json");
+    expect(await trainMain([...argv, "--steps", "1", "--save", plain], quiet())).toBe(0);
+    expect(readJson(plain).arch).toBeUndefined();
+    const io4 = quiet();
+    expect(await trainMain([...argv, "--load", plain, "--arch", "5,3"], io4)).toBe(2);
+    expect(io4.errors.join("\n")).toMatch(/holds ReLU 2→2→1 \(2\), not ReLU 2→5→3→1 \(5,3\)/);
+
+    // A file whose arch the registry does not build is refused as a file (exit 1), by the spec's rule.
+    const wide = join(dir, "relu2-wide.json");
+    writeFileSync(wide, JSON.stringify({ ...readJson(save), arch: { relu2: [65] } }));
+    const io5 = quiet();
+    expect(await trainMain([...argv, "--load", wide], io5)).toBe(1);
+    expect(io5.errors.join("\n")).toMatch(/--load .*: model 'relu2' \(hidden units per layer\): .*got 65/);
+  });
+
+  test("the default sizes given as --arch are the default model: the file records no arch, as a page's", async () => {
+    const save = join(dir, "relu2-default.json");
+    const json = join(dir, "relu2-default-report.json");
+    const argv = ["relu2", "--backend", "cpu", "--steps", "2", "--arch", "2", "--save", save, "--json", json];
+    expect(await trainMain(argv, quiet())).toBe(0);
+    expect(readJson(save).arch).toBeUndefined();
+    expect(readJson(json)).toMatchObject({ arch: [2], params: MODELS.relu2.params });
+  });
+
+  test("transformer --arch 8,2,2 (2 seeds): the spec's parameter count; the transformer page's job takes the file", async () => {
+    const sizes = [8, 2, 2];
+    const json = join(dir, "tf-822.json");
+    const save = join(dir, "tf-822-weights.json");
+    const argv = ["transformer", "--backend", "cpu", "--steps", "3", "--seeds", "2", "--arch", "8,2,2"];
+    expect(await trainMain([...argv, "--json", json, "--save", save], quiet())).toBe(0);
+    const r = readJson(json);
+    expect(r.arch).toEqual(sizes);
+    expect(r.params).toBe(MODELS.transformer.arch!.params(sizes));
+    expect(r.params).not.toBe(MODELS.transformer.params);
+    const saved = parseWeightsFile(readFileSync(save, "utf8"), "transformer");
+    expect(saved.spec.arch).toEqual({ transformer: sizes });
+    const job = await createJob(
+      { kind: "transformer", model: "transformer", settings: saved.spec.settings, arch: saved.spec.arch! },
+      new CpuBackend(),
+    );
+    const shapes = job.runs[0]!.trainer.model.namedParameters().map(
+      ([n, v]) => [n, v.shape] as [string, number[]],
+    );
+    expect(checkShapes(saved.runs[0]!, shapes)).toBeNull();
   });
 });
 
