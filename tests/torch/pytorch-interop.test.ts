@@ -30,7 +30,7 @@ import {
 import { CharGPT } from "../../src/models/char-gpt";
 import { loadCharGpt } from "../../src/models/char-gpt-weights";
 import {
-  buildWithArch,
+  buildModelWithArch,
   type ModelName,
   modelEntry,
   regressionTrainData,
@@ -41,8 +41,7 @@ import type { Transformer } from "../../src/models/transformer";
 import type { Module } from "../../src/nn/module";
 import { runCharGpt } from "../../src/run/run-char-gpt";
 import { runModel } from "../../src/run/run-model";
-import { weightsFile } from "../../src/run/run-weights";
-import { SeedTrainer } from "../../src/run/seeds";
+import { torchFileToWeights } from "../../src/run/torch-weights";
 
 const PYTHON = "/usr/bin/python3";
 const INSTALL = "apt-get install -y --no-install-recommends python3-torch python3-numpy";
@@ -166,7 +165,7 @@ function compare(ours: Float32Array, theirs: unknown): { err: number; scale: num
  * Train `name` briefly (2 seeds) on the CPU, export the best seed; the exported seed's model on the workbench.
  * char-gpt: one seed of the tiny preset on the names.
  */
-async function trainAndExport(name: ModelName, steps: number) {
+async function trainAndExport(name: ModelName, steps: number, arch?: number[]) {
   if (name === "char-gpt") {
     const opts = { model: name, dataset: "names", preset: "tiny", steps } as const;
     const result = await runCharGpt(backend, opts, nodeCorpusSource);
@@ -176,14 +175,14 @@ async function trainAndExport(name: ModelName, steps: number) {
     writeFileSync(file, bytes);
     return { model: model as Module, file, bytes };
   }
-  const result = await runModel(backend, { model: name, steps, seeds: 2, progressMs: 1e9 });
+  const result = await runModel(backend, { model: name, steps, seeds: 2, progressMs: 1e9, arch });
   const exported = await exportTrained(backend, result.weights, name);
   expect(exported.seed).toBe(result.report.seed);
-  const model = modelEntry(name).build(new Context(backend), exported.seed);
+  const model = buildModelWithArch(name, new Context(backend), exported.seed, arch);
   applyParams(model, seedParams(result.weights.runs[0]!, model, exported.seed - 1));
-  const file = join(dir, `${name}.safetensors`);
+  const file = join(dir, `${name}${arch ? "-edited" : ""}.safetensors`);
   writeFileSync(file, exported.bytes);
-  return { model, file, bytes: exported.bytes };
+  return { model, file, bytes: exported.bytes, result };
 }
 
 const stepsFor = (name: ModelName) => (name === "transformer" || name === "char-gpt" ? 30 : 60);
@@ -257,50 +256,35 @@ describe("workbench ↔ PyTorch", () => {
     300_000,
   );
 
-  // An architecture edited on a page (registry ArchSpec, the job's arch): the file's config describes it.
+  // An architecture edited on a page or by `npm run train -- MODEL --arch` (registry ArchSpec, the run's arch),
+  // trained through the run layer: the file's config describes it and builds that twin.
   const edited = [
     ["relu2", [5], { kind: "mlp", sizes: [2, 5, 1] }],
     ["experts-attention", [8], { kind: "mixture", in_features: 2, experts: 8 }],
+    // Every field of the transformer's edited: width 8 (the FFN 4 × 8), 2 heads, 2 layers.
+    ["transformer", [8, 2, 2], { kind: "transformer", width: 8, heads: 2, layers: 2, hidden: 32 }],
   ] as const;
   it.each(edited)(
     "%s edited to %j: the config in the file builds that twin, same outputs, PyTorch's weights import back",
     async (name, sizes, config) => {
       const entry = modelEntry(name);
-      const steps = 60;
-      const run = await SeedTrainer.create(backend, {
-        build: (ctx, seed) => buildWithArch(name, ctx, seed, sizes),
-        seeds: [1, 2],
-        train: regressionTrainData(entry.data, 1),
-        config: { steps, optimizer: entry.train.optimizer },
-      });
-      await run.trainer.run();
-      const settings = {
-        backend: "cpu",
-        lr: entry.train.optimizer.lr,
-        steps,
-        batch: 1,
-        seed: 1,
-        seeds: 2,
-      } as const;
-      const weights = {
-        ...(await weightsFile(name, run.trainer.model, steps, settings)),
-        arch: { [name]: [...sizes] },
-      };
-      const e = await exportTrained(backend, weights, name);
-      expect(JSON.parse(readSafetensors(e.bytes).metadata["workbench.config"]!)).toEqual(config);
-      const model = buildWithArch(name, new Context(backend), e.seed, sizes);
-      applyParams(model, seedParams(weights.runs[0]!, model, e.seed - 1));
+      const steps = stepsFor(name);
+      const exported = await trainAndExport(name, steps, [...sizes]);
+      const { model, bytes } = exported;
+      const result = exported.result!;
+      // The run records the architecture as a page's file does, and counts the edited model's parameters.
+      expect(result.weights.arch).toEqual({ [name]: sizes });
+      expect(result.report.arch).toEqual(sizes);
+      expect(result.report.params).toBe(entry.arch!.params(sizes));
+      expect(result.report.params).not.toBe(entry.params);
       expect(model.parameterCount()).toBe(entry.arch!.params(sizes));
-      const file = join(dir, `${name}-edited.safetensors`);
-      writeFileSync(file, e.bytes);
-      await throughTwin(
-        name,
-        { model, file, bytes: e.bytes },
-        steps,
-        buildWithArch(name, new Context(backend), 99, sizes),
-      );
+      expect(JSON.parse(readSafetensors(bytes).metadata["workbench.config"]!)).toMatchObject(config);
+      await throughTwin(name, exported, steps, buildModelWithArch(name, new Context(backend), 99, sizes));
+      // PyTorch's file converts to a weights file of that architecture (what --load and the pages read).
+      const pytorch = readFileSync(join(dir, `${name}-pytorch.safetensors`));
+      expect(torchFileToWeights(backend, pytorch, name).file.arch).toEqual({ [name]: sizes });
       // The default model refuses the file, naming the shapes.
-      expect(() => importTorchFile(e.bytes, name, entry.build(new Context(backend), 1))).toThrow(
+      expect(() => importTorchFile(bytes, name, entry.build(new Context(backend), 1))).toThrow(
         /has shape \[.*\], model '.*' expects \[/,
       );
     },

@@ -94,6 +94,42 @@ describe("npm run export", () => {
     ]);
   });
 
+  test("train --arch: --save and --export give the edited transformer; --load of its safetensors continues it", async () => {
+    const weights = join(dir, "tf-edited.json");
+    const direct = join(dir, "tf-edited.safetensors");
+    const argv = ["transformer", "--backend", "cpu", "--steps", "3", "--seeds", "2", "--arch", "8,2,2"];
+    const io = quiet();
+    expect(await trainMain([...argv, "--save", weights, "--export", direct], io)).toBe(0);
+    expect(io.errors).toEqual([]);
+    const viaFile = join(dir, "tf-edited-via-file.safetensors");
+    expect(await exportMain(["--load", weights, "--out", viaFile], quiet())).toBe(0);
+    const a = readSafetensors(readFileSync(direct));
+    const b = readSafetensors(readFileSync(viaFile));
+    for (const f of [a, b])
+      expect(JSON.parse(f.metadata["workbench.config"]!)).toMatchObject({
+        kind: "transformer",
+        width: 8,
+        heads: 2,
+        layers: 2,
+        hidden: 32,
+      });
+    expect(a.tensors.get("blocks.1.ffn.0.weight")!.shape).toEqual([32, 8]);
+    for (const [n, t] of a.tensors) expect([...b.tensors.get(n)!.data]).toEqual([...t.data]);
+
+    // The safetensors file loads back as that architecture; another --arch is refused (exit 2).
+    const report = join(dir, "tf-edited-report.json");
+    const io2 = quiet();
+    const load = ["transformer", "--backend", "cpu", "--steps", "0", "--load", direct];
+    expect(await trainMain([...load, "--json", report], io2)).toBe(0);
+    expect(io2.errors).toEqual([]);
+    expect(JSON.parse(readFileSync(report, "utf8")).arch).toEqual([8, 2, 2]);
+    const io3 = quiet();
+    expect(await trainMain([...load, "--arch", "16,4,1"], io3)).toBe(2);
+    expect(io3.errors[0]).toMatch(
+      /holds width 8, 2 heads, 2 layers \(8,2,2\), not width 16, 4 heads, 1 layer/,
+    );
+  }, 120_000);
+
   test("char-gpt: train --export and export --load write the same file, which --load trains on", async () => {
     const weights = join(dir, "cg.json");
     const direct = join(dir, "cg.safetensors");
