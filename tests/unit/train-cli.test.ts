@@ -27,6 +27,22 @@ function quiet(): Io & { lines: string[]; errors: string[] } {
 
 const readJson = (f: string) => JSON.parse(readFileSync(f, "utf8"));
 
+/**
+ * The job the page builds for a CLI weights file (its settings and architecture): the file's runs have that job's
+ * run names and parameter shapes. Returns the file as the page reads it.
+ */
+async function pageTakes(kind: JobKind, model: string, path: string): Promise<SavedJob> {
+  const saved = parseWeightsFile(readFileSync(path, "utf8"), kind);
+  const { settings, arch } = saved.spec;
+  const job = await createJob({ kind, model, settings, ...(arch ? { arch } : {}) }, new CpuBackend());
+  expect(saved.runs.map((r) => r.name)).toEqual(job.runs.map((r) => r.name));
+  job.runs.forEach((r, i) => {
+    const shapes = r.trainer.model.namedParameters().map(([n, v]) => [n, v.shape] as [string, number[]]);
+    expect(checkShapes(saved.runs[i]!, shapes)).toBeNull();
+  });
+  return saved;
+}
+
 describe("argument parser", () => {
   test("defaults and every flag", () => {
     expect(parseTrainArgs(["line"])).toEqual({ kind: "ok", args: { model: "line", backend: "auto" } });
@@ -235,18 +251,8 @@ describe("--arch: an edited architecture through the CLI", () => {
     expect(io.lines.join("\n")).toMatch(/architecture +ReLU 2→5→3→1 \(5,3; the default is ReLU 2→2→1\)/);
 
     // The file records the arch as the grain page does, and that page's job for it takes its shapes.
-    const text = readFileSync(save, "utf8");
     expect(readJson(save).arch).toEqual({ relu2: sizes });
-    const saved = parseWeightsFile(text, "grain");
-    expect(saved.spec.arch).toEqual({ relu2: sizes });
-    const job = await createJob(
-      { kind: "grain", model: "relu2", settings: saved.spec.settings, arch: saved.spec.arch! },
-      new CpuBackend(),
-    );
-    const shapes = job.runs[0]!.trainer.model.namedParameters().map(
-      ([n, v]) => [n, v.shape] as [string, number[]],
-    );
-    expect(checkShapes(saved.runs[0]!, shapes)).toBeNull();
+    expect((await pageTakes("grain", "relu2", save)).spec.arch).toEqual({ relu2: sizes });
 
     // --load continues that architecture without --arch (and with the same one): the losses are the file's.
     const again = join(dir, "relu2-53-again.json");
@@ -296,27 +302,12 @@ describe("--arch: an edited architecture through the CLI", () => {
     expect(r.arch).toEqual(sizes);
     expect(r.params).toBe(MODELS.transformer.arch!.params(sizes));
     expect(r.params).not.toBe(MODELS.transformer.params);
-    const saved = parseWeightsFile(readFileSync(save, "utf8"), "transformer");
+    const saved = await pageTakes("transformer", "transformer", save);
     expect(saved.spec.arch).toEqual({ transformer: sizes });
-    const job = await createJob(
-      { kind: "transformer", model: "transformer", settings: saved.spec.settings, arch: saved.spec.arch! },
-      new CpuBackend(),
-    );
-    const shapes = job.runs[0]!.trainer.model.namedParameters().map(
-      ([n, v]) => [n, v.shape] as [string, number[]],
-    );
-    expect(checkShapes(saved.runs[0]!, shapes)).toBeNull();
   });
 });
 
 describe("weights files move between the CLI and the pages", () => {
-  /** The job the page would build for the file's settings, and its runs' parameter shapes. */
-  async function pageShapes(kind: JobKind, model: string, text: string) {
-    const saved = parseWeightsFile(text, kind);
-    const job = await createJob({ kind, model, settings: saved.spec.settings }, new CpuBackend());
-    return { saved, job };
-  }
-
   for (const [model, kind, seeds, steps] of [
     ["grain-attention", "grain", "3", "5"],
     ["switch", "grain", "2", "5"],
@@ -326,13 +317,8 @@ describe("weights files move between the CLI and the pages", () => {
       const save = join(dir, `${model}-page.json`);
       const argv = [model, "--backend", "cpu", "--steps", steps, "--seeds", seeds, "--save", save];
       expect(await trainMain(argv, quiet())).toBe(0);
-      const { saved, job } = await pageShapes(kind, model, readFileSync(save, "utf8"));
+      const saved = await pageTakes(kind, model, save);
       expect(saved.spec.model).toBe(model);
-      expect(saved.runs.map((r) => r.name)).toEqual(job.runs.map((r) => r.name));
-      job.runs.forEach((r, i) => {
-        const shapes = r.trainer.model.namedParameters().map(([n, v]) => [n, v.shape] as [string, number[]]);
-        expect(checkShapes(saved.runs[i]!, shapes)).toBeNull();
-      });
     });
   }
 
