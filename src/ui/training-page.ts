@@ -67,7 +67,14 @@ export abstract class TrainingPage extends LitElement {
     // architecture) the panel then shows, if there is one, since that is the same run further along; otherwise the
     // page waits for Start. A link without settings resumes the newest run stored for the model.
     const wanted = urlHasSettings(location.search) ? this.spec(this.initialSettings()) : undefined;
-    void this.training.restoreSaved(this.model, wanted);
+    void this.restoreSaved(this.model, wanted);
+  }
+
+  /** Resume the run stored for `model` (the one `wanted` describes, if given); the architecture fields then show its. */
+  private async restoreSaved(model: string, wanted?: JobSpec): Promise<void> {
+    if (!(await this.training.restoreSaved(model, wanted)) || model !== this.model) return;
+    this.showArch(this.training.spec?.arch);
+    this.requestUpdate();
   }
 
   /** The job these settings start (with the architecture fields' changes). */
@@ -210,7 +217,7 @@ export abstract class TrainingPage extends LitElement {
     const model = this.model;
     await this.training.detach();
     // Switched again while the last run was being kept: the latest choice restores.
-    if (model === this.model) await this.training.restoreSaved(model);
+    if (model === this.model) await this.restoreSaved(model);
   }
 
   private onStart(e: CustomEvent<{ settings: TrainSettings }>): void {

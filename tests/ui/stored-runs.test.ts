@@ -1,7 +1,8 @@
 // Runs kept in IndexedDB, in headless Chromium: one record per run, so two tabs training the same model keep both
 // runs and each says when the other is training; a corrupted record (no spec, step NaN, a parameter of the wrong
 // length) is named on the page with a delete button, and the readable run of the same model still loads; a link
-// resumes only a run of its settings.
+// resumes only a run of its settings; a resumed run's edited architecture is what the architecture field, its parameter
+// count and the link show.
 
 import type { Page } from "puppeteer";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -273,5 +274,76 @@ describe("stored runs", () => {
     } finally {
       await b.close();
     }
+  });
+});
+
+describe("a restored run's architecture", () => {
+  const RELU10 = "/demos/grain/?stage=relu10";
+  const field = (p: Page) =>
+    p.evaluate(() => {
+      const host = document.querySelector("wb-grain-page")!.shadowRoot!;
+      const input = host.querySelector("input[name=arch-relu10]") as HTMLInputElement;
+      const params = host.querySelector("fieldset.arch .params")!.textContent!.trim();
+      return { value: input.value, params };
+    });
+  const typeArch = async (p: Page, text: string) => {
+    const input = await p.waitForSelector(">>> wb-grain-page >>> input[name=arch-relu10]");
+    await input!.click({ count: 3 });
+    await p.keyboard.press("Backspace");
+    await p.keyboard.type(text);
+  };
+
+  test("the field and its parameter count show the run's architecture; editing it resets the run", async () => {
+    const p = s.page;
+    await p.goto(s.baseUrl + RELU10, { waitUntil: "load" });
+    // ReLU 2→h→1 has 2h + h (first layer) + h + 1 (second) parameters: 41 for the default 10, 17 for 4.
+    expect(await field(p)).toEqual({ value: "10", params: "41 parameters" });
+    await typeArch(p, "4");
+    expect(await field(p)).toEqual({ value: "4", params: "17 parameters" });
+    await startTraining(p, 15);
+    await waitState(p, ["done"]);
+    await p.waitForFunction(
+      async (pre: string) => {
+        const steps = await new Promise<number[]>((resolve) => {
+          const req = indexedDB.open("webgpu-workbench", 1);
+          req.onsuccess = () => {
+            const g = req.result
+              .transaction("runs")
+              .objectStore("runs")
+              .getAll(IDBKeyRange.bound(pre, `${pre}\uffff`));
+            g.onsuccess = () => resolve(g.result.map((v: { step: number }) => v.step));
+          };
+        });
+        return steps.includes(15);
+      },
+      { polling: 300, timeout: 20_000 },
+      "run:grain:relu10:",
+    );
+
+    // The bare page (no settings, no architecture in its link) resumes that run: the field shows its 4 hidden units.
+    for (const link of [RELU10, `${RELU10}&arch-relu10=6`]) {
+      await p.goto(s.baseUrl + link, { waitUntil: "load" });
+      await waitState(p, ["done"], 30_000);
+      expect((await state(p))!.step).toBe(15);
+      await p.waitForFunction(
+        () =>
+          /relu10: 17 parameters/.test(
+            document.querySelector("wb-grain-page")!.shadowRoot!.querySelector("wb-trainer-panel")!
+              .shadowRoot!.textContent ?? "",
+          ),
+        { polling: 200, timeout: 10_000 },
+      );
+      expect(await field(p), link).toEqual({ value: "4", params: "17 parameters" });
+      expect(new URL(p.url()).searchParams.get("arch-relu10"), link).toBe("4");
+    }
+
+    // An edit afterwards resets the run, with the note, and counts the new architecture.
+    await typeArch(p, "3");
+    await waitState(p, ["idle"], 10_000);
+    expect(await field(p)).toEqual({ value: "3", params: "13 parameters" });
+    expect((await texts(p, "wb-grain-page >>> fieldset.arch p.note"))[0]).toBe(
+      "relu10 is now 3: the run was reset (a different network cannot keep the old weights).",
+    );
+    expect(s.errors).toEqual([]);
   });
 });
