@@ -51,16 +51,19 @@ export interface JobInfo {
   seeds: number[];
 }
 
-/** Training losses of step `step` (0-based), one per run (for many seeds: the mean over seeds). */
+/**
+ * Training losses of step `step` (0-based), one per run (for many seeds: the mean over seeds); null for a run that has
+ * none at that step (on the experts page, after a file of some of its models: the others' steps differ).
+ */
 export interface LossPoint {
   step: number;
-  train: number[];
+  train: (number | null)[];
 }
 
-/** Held-out losses after `step` steps' updates, one per run (mean over seeds). */
+/** Held-out losses after `step` steps' updates, one per run (mean over seeds; null as in LossPoint). */
 export interface TestPoint {
   step: number;
-  test: number[];
+  test: (number | null)[];
 }
 
 export interface History {

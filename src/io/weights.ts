@@ -159,10 +159,18 @@ export function parseWeightsFile(text: string, kind: JobKind): SavedJob {
       `weights file version ${printable(JSON.stringify(raw.version) ?? "missing").slice(0, 40)}; this workbench reads version ${WEIGHTS_VERSION}`,
     );
   }
-  if (raw.kind !== kind)
+  if (raw.kind !== kind) {
+    // Name the models (the runs' names: a grain stage, the experts page's models, "transformer").
+    const names = Array.isArray(raw.runs)
+      ? raw.runs
+          .flatMap((r) => (isObj(r) && typeof r.name === "string" ? [quoted(r.name, 40)] : []))
+          .slice(0, 3)
+      : [];
+    const of = names.length ? `of ${names.join(", ")}, ` : "";
     throw new WeightsFileError(
-      `these weights are for the ${printable(String(raw.kind)).slice(0, 40)} page, not ${kind}`,
+      `these weights are ${of}for the ${printable(String(raw.kind)).slice(0, 40)} page, not the ${kind} page`,
     );
+  }
   if (typeof raw.model !== "string" || !isObj(raw.settings) || !Array.isArray(raw.runs)) {
     throw new WeightsFileError("the file lacks model, settings or runs");
   }
@@ -229,7 +237,7 @@ function fileArch(raw: unknown): Record<string, number[]> {
   return out;
 }
 
-/** A file's loss history when every point is well formed (one finite loss per run), else none. */
+/** A file's loss history when every point is well formed (one finite loss, or null, per run), else none. */
 function fileHistory(raw: unknown, runs: number): History {
   const none: History = { train: [], test: [] };
   if (!isObj(raw) || !Array.isArray(raw.train) || !Array.isArray(raw.test)) return none;
@@ -240,7 +248,7 @@ function fileHistory(raw: unknown, runs: number): History {
         Number.isInteger(p.step) &&
         Array.isArray(p[key]) &&
         (p[key] as unknown[]).length === runs &&
-        (p[key] as unknown[]).every((v) => typeof v === "number" && Number.isFinite(v)),
+        (p[key] as unknown[]).every((v) => v === null || (typeof v === "number" && Number.isFinite(v))),
     );
   if (!points(raw.train, "train") || !points(raw.test, "test")) return none;
   return raw as unknown as History;

@@ -8,6 +8,7 @@
 
 import type { Backend } from "../backend/contract";
 import type { CorpusSource } from "../data/text/corpus";
+import type { History } from "../io/types";
 import {
   archRefusal,
   describeArch,
@@ -151,8 +152,26 @@ export async function runModel(
     seed,
     seeds: K,
   } as const;
+  /**
+   * The loss history a weights file at step `at` holds, as the pages record it: the loaded file's, then this run's
+   * training losses (the mean over seeds) and, at the end, the held-out loss `test`.
+   */
+  const historyAt = (at: number, test?: number): History => ({
+    train: [
+      ...(loaded?.history.train ?? []),
+      ...trainer.history
+        .filter((r) => loadedStep + r.step < at)
+        .map((r) => ({ step: loadedStep + r.step, train: [r.loss / K] })),
+    ],
+    test: [
+      ...(loaded?.history.test ?? []),
+      ...(test !== undefined && Number.isFinite(test) && at > loadedStep
+        ? [{ step: at - 1, test: [test] }]
+        : []),
+    ],
+  });
   const checkpoints = checkpointing(trainer, options, hooks, loadedStep, (cp, at) =>
-    weightsFromParams(entry.name, cp.params, at, settings, arch),
+    weightsFromParams(entry.name, cp.params, at, settings, arch, historyAt(at)),
   );
   await trainer.run({
     ...checkpoints.hooks,
@@ -209,6 +228,8 @@ export async function runModel(
     seconds,
     warnings,
   };
-  const weights = await weightsFile(entry.name, trainer.model, loadedStep + trainer.step, settings, arch);
+  const at = loadedStep + trainer.step;
+  const heldOut = finals.reduce((a, f) => a + f.testLoss, 0) / finals.length;
+  const weights = await weightsFile(entry.name, trainer.model, at, settings, arch, historyAt(at, heldOut));
   return { report, weights };
 }

@@ -7,12 +7,14 @@
 //   experts-attention / -relu7 / -relu43    kind "experts",     model "experts",    runs named after the models
 //   transformer                             kind "transformer", model "transformer", one run "transformer"
 // The experts page trains its three models together and saves three runs; a run of one of them saves one run, which
-// this loader reads but the experts page refuses as a weights file (it needs all three; its safetensors upload
-// takes one model, see ui/wb-experts-page.ts).
+// the experts page loads into that model (the other two keep theirs, see ui/experts-file.ts).
+// A file holds the run's loss history as the pages record it (training loss of every step, the mean over seeds; the
+// held-out loss at the end), so its curve shows where it loads; a loaded file's history continues.
 // Parameters are named as the pages' training modules name them: a batched many-seeds model's "w0", "w1", … with
 // the seeds on the leading axis [K, in+1, out], or a bank of K models "0.…", "1.…", ….
 
 import {
+  type History,
   type JobKind,
   SAVED_JOB_VERSION,
   type SavedJob,
@@ -47,6 +49,8 @@ export interface LoadedWeights {
   step: number;
   /** The run's architecture (the file's arch of the model: ArchSpec sizes), when it is not the default. */
   arch?: number[];
+  /** The run's loss history in the file (its column of the file's), up to its step. */
+  history: History;
 }
 
 /** Read a weights file's text for `model`: format, version, page and model checked here, shapes in applyWeights. */
@@ -77,7 +81,21 @@ export function readWeights(text: string, model: string): LoadedWeights {
     throw new WeightsFileError(`the file has no run of model '${model}' (its runs: ${names})`);
   }
   const arch = saved.spec.arch?.[model];
-  return { run, step: saved.step, ...(arch ? { arch } : {}) };
+  return { run, step: saved.step, ...(arch ? { arch } : {}), history: historyColumn(saved, run.name) };
+}
+
+/** The history of run `name` alone: its losses in `saved`'s history, up to the file's step (points without one go). */
+function historyColumn(saved: SavedJob, name: string): History {
+  const i = saved.runs.findIndex((r) => r.name === name);
+  const column = <P extends { step: number }>(points: P[], value: (p: P) => number | null | undefined) =>
+    points.flatMap((p) => {
+      const v = value(p);
+      return typeof v === "number" && p.step < saved.step ? [{ step: p.step, v }] : [];
+    });
+  return {
+    train: column(saved.history.train, (p) => p.train[i]).map(({ step, v }) => ({ step, train: [v] })),
+    test: column(saved.history.test, (p) => p.test[i]).map(({ step, v }) => ({ step, test: [v] })),
+  };
 }
 
 /** Seeds a file's run holds: the leading axis of a batched model's "w0", or the bank's "0.", "1.", … prefixes. */
@@ -128,7 +146,8 @@ export function applyWeights(loaded: LoadedWeights, model: Module, opt: Optimize
 
 /**
  * The trained parameters as a weights file, as the model's page would save them: an edited architecture (`arch`,
- * registry ArchSpec sizes other than the defaults) recorded as the page records it, `arch: { [model]: sizes }`.
+ * registry ArchSpec sizes other than the defaults) recorded as the page records it, `arch: { [model]: sizes }`, and
+ * the run's loss history (one loss per point).
  */
 export async function weightsFile(
   model: string,
@@ -136,20 +155,22 @@ export async function weightsFile(
   step: number,
   settings: TrainSettings,
   arch?: readonly number[],
+  history: History = { train: [], test: [] },
 ): Promise<WeightsFile> {
   const params: SavedRun["params"] = {};
   for (const [name, v] of trained.namedParameters())
     params[name] = { shape: [...v.shape], data: await v.read() };
-  return weightsFromParams(model, params, step, settings, arch);
+  return weightsFromParams(model, params, step, settings, arch, history);
 }
 
-/** Parameters already read (a checkpoint's) as a weights file (with `arch` as weightsFile has it). */
+/** Parameters already read (a checkpoint's) as a weights file (with `arch` and `history` as weightsFile has them). */
 export function weightsFromParams(
   model: string,
   params: SavedRun["params"],
   step: number,
   settings: TrainSettings,
   arch?: readonly number[],
+  history: History = { train: [], test: [] },
 ): WeightsFile {
   const { kind, fileModel } = pageOf(model);
   const job: SavedJob = {
@@ -157,7 +178,7 @@ export function weightsFromParams(
     spec: { kind, model: fileModel, settings, ...(arch ? { arch: { [model]: [...arch] } } : {}) },
     step,
     runs: [{ name: model, params, state: [], t: 0 }],
-    history: { train: [], test: [] },
+    history,
     savedAt: Date.now(),
   };
   return toWeightsFile(job);

@@ -287,14 +287,23 @@ export abstract class TrainingPage extends LitElement {
         quoted(e.detail.name ?? "the file"),
       );
       this.loadNote = "";
-      const { bytes, name = "the file", settings } = e.detail;
-      if (bytes)
-        await this.loadTorchFile(bytes, name, settings ?? this.training.settings ?? this.initialSettings());
-      else this.loadSaved(parseWeightsFile(e.detail.text ?? "", this.training.kind));
+      const { bytes, name = "the file" } = e.detail;
+      const settings = e.detail.settings ?? this.training.settings ?? this.initialSettings();
+      if (bytes) await this.loadTorchFile(bytes, name, settings);
+      else
+        await this.loadWeightsFile(parseWeightsFile(e.detail.text ?? "", this.training.kind), name, settings);
     } catch (err) {
       this.fileError = (err as Error).message;
       this.requestUpdate();
     }
+  }
+
+  /**
+   * A weights file, read and checked for this page's kind. `settings`: the form's, for a page that starts a run around
+   * the file's models (the experts page, for a file of some of its models).
+   */
+  protected async loadWeightsFile(saved: SavedJob, _name: string, _settings: TrainSettings): Promise<void> {
+    this.loadSaved(saved);
   }
 
   /**

@@ -6,6 +6,8 @@
 // weights in every seed and leaves the other two as they are, trained or (before any run) freshly initialised;
 // the run then waits, paused, at its step. A file of a model this page does not train is refused by name, and one
 // whose architecture (its workbench.config) is not the page's for that model is refused naming both.
+// A weights file of one or two of the models (the CLI's, `npm run train -- experts-relu7 --save f.json`) brings
+// their weights, architecture and loss history and the file's step (experts-file.ts); the others keep theirs.
 
 import { css, html, nothing } from "lit";
 import { CpuBackend } from "../backend/cpu";
@@ -17,6 +19,7 @@ import { repeatSeeds } from "../run/run-weights";
 import { torchFileModel, torchFileToWeights } from "../run/torch-weights";
 import { takeCheckpoint } from "../train/checkpoint";
 import { quoted } from "../util/printable";
+import { mergeExpertsFile } from "./experts-file";
 import { EXPERT_MODELS } from "./jobs/catalog";
 import { linearTerms } from "./jobs/equations";
 import { expertsJob, expertsPreview } from "./jobs/regression-jobs";
@@ -112,14 +115,45 @@ export class WbExpertsPage extends TrainingPage {
     if (mismatch)
       throw new WeightsFileError(`${quoted(name)} does not fit ${model} as this page has it: ${mismatch}`);
     const others = names.filter((n) => n !== model).join(" and ");
-    const kept =
-      current.step > 0 || this.training.hasRun
-        ? `keep their weights at step ${current.step}`
-        : `start from their initial weights (seed${K > 1 ? `s ${current.spec.settings.seed}..${current.spec.settings.seed + K - 1}` : ` ${current.spec.settings.seed}`})`;
     const seeds = K > 1 ? `, into all ${K} seeds` : "";
     const state = current.step >= current.spec.settings.steps ? "done" : "paused";
     this.loadSaved({ ...current, runs: current.runs.map((r) => (r.name === model ? run : r)) });
-    this.loadNote = `Loaded ${model} from ${quoted(name)} (step ${one.step} of its own training${seeds}); ${others} ${kept}. The run is ${state} at step ${current.step}.`;
+    this.loadNote = `Loaded ${model} from ${quoted(name)} (step ${one.step} of its own training${seeds}); ${others} ${this.kept(current, true)}. The run is ${state} at step ${current.step}.`;
+  }
+
+  /** What the models a file does not hold do: keep their trained weights, or start from their initial ones. */
+  private kept(current: SavedJob, plural: boolean): string {
+    const { seed, seeds: K } = current.spec.settings;
+    const [s, their] = plural ? ["", "their"] : ["s", "its"];
+    return current.step > 0 || this.training.hasRun
+      ? `keep${s} ${their} weights at step ${current.step}`
+      : `start${s} from ${their} initial weights (seed${K > 1 ? `s ${seed}..${seed + K - 1}` : ` ${seed}`})`;
+  }
+
+  /**
+   * A weights file of the three models loads as it is; one of some of them (the CLI's) goes into those models, with
+   * their architecture and loss history, at the file's step; the others keep their weights.
+   */
+  protected override async loadWeightsFile(
+    saved: SavedJob,
+    name: string,
+    settings: TrainSettings,
+  ): Promise<void> {
+    const names = EXPERT_MODELS.map((m) => m.name);
+    if (names.every((n) => saved.runs.some((r) => r.name === n))) {
+      this.loadSaved(saved);
+      return;
+    }
+    const current = await this.currentRuns(settings);
+    const job = mergeExpertsFile(current, saved, names, name);
+    this.loadSaved(job);
+    const held = saved.runs.map((r) => `${r.name} (${describeArch(r.name, job.spec.arch?.[r.name])})`);
+    const others = names.filter((n) => !saved.runs.some((r) => r.name === n));
+    const K = job.spec.settings.seeds;
+    const state = job.step >= job.spec.settings.steps ? "done" : "paused";
+    this.loadNote =
+      `Loaded ${held.join(" and ")} from ${quoted(name)} at step ${job.step}${K > 1 ? `, into all ${K} seeds` : ""}; ` +
+      `the file holds no ${others.join(" or ")}: ${others.length > 1 ? "they" : "it"} ${this.kept(current, others.length > 1)}. The run is ${state} at step ${job.step}.`;
   }
 
   private comparison(views: ModelView[]) {

@@ -9,6 +9,7 @@ import type { ElementHandle } from "puppeteer";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { Context } from "../../src/autograd/variable";
 import { CpuBackend } from "../../src/backend/cpu";
+import { trainMain } from "../../src/cli/train-main";
 import { readSafetensors } from "../../src/io/safetensors";
 import { exportModel } from "../../src/io/torch-file";
 import { modelEntry } from "../../src/models/registry";
@@ -102,6 +103,16 @@ async function upload(path: string): Promise<void> {
   const el = (await deep("wb-trainer-panel >>> input[type=file]")) as ElementHandle<HTMLInputElement>;
   await el.uploadFile(path);
 }
+
+/** The text in page `tag`'s architecture field of model `name`. */
+const archValue = (tag: string, name: string) =>
+  s.page.evaluate(
+    (t: string, n: string) =>
+      (document.querySelector(t)!.shadowRoot!.querySelector(`input[name=arch-${n}]`) as HTMLInputElement)
+        .value,
+    tag,
+    name,
+  );
 
 /** The loss chart's columns and how many points uPlot holds. */
 async function lossChart(page: string) {
@@ -453,14 +464,6 @@ describe("form and failures", () => {
     mkdirSync(DOWNLOADS, { recursive: true });
     const cdp = await s.page.createCDPSession();
     await cdp.send("Browser.setDownloadBehavior", { behavior: "allow", downloadPath: DOWNLOADS });
-    const archValue = (tag: string, name: string) =>
-      s.page.evaluate(
-        (t: string, n: string) =>
-          (document.querySelector(t)!.shadowRoot!.querySelector(`input[name=arch-${n}]`) as HTMLInputElement)
-            .value,
-        tag,
-        name,
-      );
     const download = async (re: RegExp) => {
       const found = () => readdirSync(DOWNLOADS).find((f) => re.test(f));
       for (let i = 0; i < 100 && !found(); i++) await new Promise((r) => setTimeout(r, 100));
@@ -558,6 +561,87 @@ describe("form and failures", () => {
     await waitState(["paused"]);
     expect(await archValue("wb-experts-page", "experts-attention")).toBe("8");
     await waitText("wb-experts-page", "panel .backend", /experts-attention: 48 parameters/);
+    expect(s.errors).toEqual([]);
+  });
+
+  test("a CLI weights file of one experts model (an edited architecture) loads into that model with its step and losses, and trains on; a grain model's file is refused naming it and its page", async () => {
+    mkdirSync(DOWNLOADS, { recursive: true });
+    const errors: string[] = [];
+    const io = { out: () => {}, err: (l: string) => errors.push(l) };
+    const at = (f: string) => resolve(DOWNLOADS, f);
+    const cli = (argv: string[]) => trainMain(["--backend", "cpu", ...argv], io);
+    // 40 steps of experts-attention with 8 experts, as `npm run train` saves them; then the loss those weights give
+    // at step 40 (one more step from the file, on the same data).
+    const att = ["experts-attention", "--steps", "40", "--arch", "8", "--save", at("cli-att.json")];
+    expect(await cli([...att, "--json", at("cli-att.report.json")])).toBe(0);
+    expect(
+      await cli([
+        "experts-attention",
+        "--steps",
+        "1",
+        "--load",
+        at("cli-att.json"),
+        "--json",
+        at("cli-next.json"),
+      ]),
+    ).toBe(0);
+    expect(await cli(["relu2", "--steps", "5", "--save", at("cli-relu2.json")])).toBe(0);
+    expect(errors).toEqual([]);
+    const report = JSON.parse(readFileSync(at("cli-att.report.json"), "utf8"));
+    expect(report.params).toBe(48);
+    expect(report.loss.length).toBe(40);
+    const next: number = JSON.parse(readFileSync(at("cli-next.json"), "utf8")).loss[0];
+    const columns = () =>
+      s.page.evaluate(
+        () =>
+          (
+            document.querySelector("wb-experts-page") as unknown as {
+              training: { lossData: (number | null)[][] };
+            }
+          ).training.lossData,
+      );
+
+    // A page on the default 5 experts, before any run: the file's model takes its 8 experts, weights, step and
+    // losses; the other two start from their initial weights.
+    await visit("/demos/experts/?backend=cpu&steps=50&seeds=2");
+    expect(await archValue("wb-experts-page", "experts-attention")).toBe("5");
+    await upload(at("cli-att.json"));
+    await waitText(
+      "wb-experts-page",
+      "p.load-note",
+      /^Loaded experts-attention \(attention, 8 linear experts\) from 'cli-att\.json' at step 40, into all 2 seeds; the file holds no experts-relu7 or experts-relu43: they start from their initial weights \(seeds 1\.\.2\)\. The run is paused at step 40\.$/,
+    );
+    await waitState(["paused"], 30_000);
+    expect(await shadow("wb-experts-page", "panel p.error")).toBe("");
+    expect((await probe()).step).toBe(40);
+    expect(await archValue("wb-experts-page", "experts-attention")).toBe("8");
+    expect(await shadow("wb-experts-page", "output[for=arch-experts-attention]")).toBe("48 parameters");
+    await waitText("wb-experts-page", "panel .backend", /experts-attention: 48 parameters/);
+    expect(s.page.url()).toMatch(/arch-experts-attention=8/);
+    const loaded = await columns();
+    expect(loaded[0]).toEqual(report.loss.map((_: number, i: number) => i));
+    expect(loaded[1]).toEqual(report.loss);
+    for (const c of [2, 3]) expect(loaded[c]!.every((v) => v === null)).toBe(true);
+
+    // Training goes on from the file's weights: at step 40 its loss is the CLI's for them (2 seeds, both the file's).
+    await clickButton("Resume");
+    await waitState(["done"]);
+    expect((await probe()).step).toBe(50);
+    const trained = await columns();
+    const row = trained[0]!.indexOf(40);
+    const got = trained[1]![row]!;
+    expect(Math.abs(got - next), `${got} vs ${next}`).toBeLessThanOrEqual(1e-6 + 1e-4 * Math.abs(next));
+    expect(trained[1]!.slice(0, 40)).toEqual(report.loss);
+    for (const c of [2, 3]) expect(typeof trained[c]![row]).toBe("number");
+
+    // A grain model's file: refused, naming the model and its page; the run stays as it was.
+    await upload(at("cli-relu2.json"));
+    await waitText(
+      "wb-experts-page",
+      "panel p.error",
+      /^Could not load weights: these weights are of 'relu2', for the grain page, not the experts page$/,
+    );
+    expect(await probe()).toMatchObject({ state: "done", step: 50 });
     expect(s.errors).toEqual([]);
   });
 
