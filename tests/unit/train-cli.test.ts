@@ -283,6 +283,33 @@ describe("--arch: an edited architecture through the CLI", () => {
     expect(io5.errors.join("\n")).toMatch(/--load .*: model 'relu2' \(hidden units per layer\): .*got 65/);
   });
 
+  test("the saved file holds the loss history as the pages record it, and --load continues it", async () => {
+    const first = join(dir, "line-history.json");
+    const report = join(dir, "line-history.report.json");
+    const argv = ["line", "--backend", "cpu", "--seed", "2"];
+    expect(await trainMain([...argv, "--steps", "30", "--save", first, "--json", report], quiet())).toBe(0);
+    const r = readJson(report);
+    const a = parseWeightsFile(readFileSync(first, "utf8"), "grain");
+    // One training loss per step (0-based), the held-out loss after the last.
+    expect(a.history.train.map((p) => p.step)).toEqual(r.loss.map((_: number, i: number) => i));
+    expect(a.history.train.map((p) => p.train)).toEqual(r.loss.map((l: number) => [l]));
+    expect(a.history.test).toEqual([{ step: 29, test: [r.final.testLoss] }]);
+
+    const second = join(dir, "line-history-2.json");
+    const report2 = join(dir, "line-history-2.report.json");
+    const more = [...argv, "--steps", "10", "--load", first, "--save", second, "--json", report2];
+    expect(await trainMain(more, quiet())).toBe(0);
+    const r2 = readJson(report2);
+    const b = parseWeightsFile(readFileSync(second, "utf8"), "grain");
+    expect(b.step).toBe(40);
+    expect(b.history.train.map((p) => p.step)).toEqual([...Array(40).keys()]);
+    expect(b.history.train.map((p) => p.train[0])).toEqual([...r.loss, ...r2.loss]);
+    expect(b.history.test).toEqual([
+      { step: 29, test: [r.final.testLoss] },
+      { step: 39, test: [r2.final.testLoss] },
+    ]);
+  });
+
   test("the default sizes given as --arch are the default model: the file records no arch, as a page's", async () => {
     const save = join(dir, "relu2-default.json");
     const json = join(dir, "relu2-default-report.json");
