@@ -278,72 +278,115 @@ describe("stored runs", () => {
 });
 
 describe("a restored run's architecture", () => {
-  const RELU10 = "/demos/grain/?stage=relu10";
-  const field = (p: Page) =>
-    p.evaluate(() => {
-      const host = document.querySelector("wb-grain-page")!.shadowRoot!;
-      const input = host.querySelector("input[name=arch-relu10]") as HTMLInputElement;
-      const params = host.querySelector("fieldset.arch .params")!.textContent!.trim();
-      return { value: input.value, params };
-    });
-  const typeArch = async (p: Page, text: string) => {
-    const input = await p.waitForSelector(">>> wb-grain-page >>> input[name=arch-relu10]");
+  /** The architecture field of `model` on page `tag`: its text and its parameter count. */
+  const field = (p: Page, tag: string, model: string) =>
+    p.evaluate(
+      (t: string, m: string) => {
+        const host = document.querySelector(t)!.shadowRoot!;
+        const input = host.querySelector(`input[name=arch-${m}]`) as HTMLInputElement;
+        const params = host.querySelector(`output[for=arch-${m}]`)!.textContent!.trim();
+        return { value: input.value, params };
+      },
+      tag,
+      model,
+    );
+  const typeArch = async (p: Page, tag: string, model: string, text: string) => {
+    const input = await p.waitForSelector(`>>> ${tag} >>> input[name=arch-${model}]`);
     await input!.click({ count: 3 });
     await p.keyboard.press("Backspace");
     await p.keyboard.type(text);
   };
+  // ReLU 2→h→1 has 2h + h (first layer) + h + 1 (second) parameters: 41 for the default 10, 17 for 4, 13 for 3.
+  const cases = [
+    {
+      path: "/demos/grain/?stage=relu10",
+      tag: "wb-grain-page",
+      model: "relu10",
+      kind: "grain",
+      defaults: ["10", "41 parameters"],
+      edited: ["4", "17 parameters"],
+      other: "6",
+      next: ["3", "13 parameters"],
+      arrows: "3",
+    },
+    {
+      path: "/demos/transformer/",
+      tag: "wb-transformer-page",
+      model: "transformer",
+      kind: "transformer",
+      defaults: ["16, 4, 1"],
+      edited: ["8, 2, 1"],
+      other: "16,2,1",
+      next: ["8, 2, 2"],
+      arrows: "8→2→2",
+    },
+  ];
 
-  test("the field and its parameter count show the run's architecture; editing it resets the run", async () => {
-    const p = s.page;
-    await p.goto(s.baseUrl + RELU10, { waitUntil: "load" });
-    // ReLU 2→h→1 has 2h + h (first layer) + h + 1 (second) parameters: 41 for the default 10, 17 for 4.
-    expect(await field(p)).toEqual({ value: "10", params: "41 parameters" });
-    await typeArch(p, "4");
-    expect(await field(p)).toEqual({ value: "4", params: "17 parameters" });
-    await startTraining(p, 15);
-    await waitState(p, ["done"]);
-    await p.waitForFunction(
-      async (pre: string) => {
-        const steps = await new Promise<number[]>((resolve) => {
-          const req = indexedDB.open("webgpu-workbench", 1);
-          req.onsuccess = () => {
-            const g = req.result
-              .transaction("runs")
-              .objectStore("runs")
-              .getAll(IDBKeyRange.bound(pre, `${pre}\uffff`));
-            g.onsuccess = () => resolve(g.result.map((v: { step: number }) => v.step));
-          };
-        });
-        return steps.includes(15);
-      },
-      { polling: 300, timeout: 20_000 },
-      "run:grain:relu10:",
-    );
-
-    // The bare page (no settings, no architecture in its link) resumes that run: the field shows its 4 hidden units.
-    for (const link of [RELU10, `${RELU10}&arch-relu10=6`]) {
-      await p.goto(s.baseUrl + link, { waitUntil: "load" });
-      await waitState(p, ["done"], 30_000);
-      expect((await state(p))!.step).toBe(15);
+  for (const c of cases)
+    test(`${c.model}: the field and its parameter count show the run's architecture; editing it resets the run`, async () => {
+      const p = s.page;
+      s.errors.length = 0;
+      await p.goto(s.baseUrl + c.path, { waitUntil: "load" });
+      const fresh = await field(p, c.tag, c.model);
+      expect(fresh.value).toBe(c.defaults[0]);
+      if (c.defaults[1]) expect(fresh.params).toBe(c.defaults[1]);
+      await typeArch(p, c.tag, c.model, c.edited[0]!);
+      const typed = await field(p, c.tag, c.model);
+      expect(typed.value).toBe(c.edited[0]);
+      if (c.edited[1]) expect(typed.params).toBe(c.edited[1]);
+      expect(typed.params).toMatch(/^\d+ parameters$/);
+      expect(typed.params).not.toBe(fresh.params);
+      await startTraining(p, 3);
+      await waitState(p, ["done"]);
       await p.waitForFunction(
-        () =>
-          /relu10: 17 parameters/.test(
-            document.querySelector("wb-grain-page")!.shadowRoot!.querySelector("wb-trainer-panel")!
-              .shadowRoot!.textContent ?? "",
-          ),
-        { polling: 200, timeout: 10_000 },
+        async (pre: string) => {
+          const steps = await new Promise<number[]>((resolve) => {
+            const req = indexedDB.open("webgpu-workbench", 1);
+            req.onsuccess = () => {
+              const g = req.result
+                .transaction("runs")
+                .objectStore("runs")
+                .getAll(IDBKeyRange.bound(pre, `${pre}\uffff`));
+              g.onsuccess = () => resolve(g.result.map((v: { step: number }) => v.step));
+            };
+          });
+          return steps.includes(3);
+        },
+        { polling: 300, timeout: 20_000 },
+        `run:${c.kind}:${c.model}:`,
       );
-      expect(await field(p), link).toEqual({ value: "4", params: "17 parameters" });
-      expect(new URL(p.url()).searchParams.get("arch-relu10"), link).toBe("4");
-    }
 
-    // An edit afterwards resets the run, with the note, and counts the new architecture.
-    await typeArch(p, "3");
-    await waitState(p, ["idle"], 10_000);
-    expect(await field(p)).toEqual({ value: "3", params: "13 parameters" });
-    expect((await texts(p, "wb-grain-page >>> fieldset.arch p.note"))[0]).toBe(
-      "relu10 is now 3: the run was reset (a different network cannot keep the old weights).",
-    );
-    expect(s.errors).toEqual([]);
-  });
+      // The bare page (no settings, no architecture in its link), and a link of another architecture without
+      // settings, resume that run: the field shows its architecture, counted as the model the worker built.
+      const sizes = c.edited[0]!.split(", ").join(",");
+      for (const link of [c.path, `${c.path}${c.path.includes("?") ? "&" : "?"}arch-${c.model}=${c.other}`]) {
+        await p.goto(s.baseUrl + link, { waitUntil: "load" });
+        await waitState(p, ["done"], 30_000);
+        expect((await state(p))!.step).toBe(3);
+        await p.waitForFunction(
+          (t: string, want: string) =>
+            (
+              document.querySelector(t)!.shadowRoot!.querySelector("wb-trainer-panel")!.shadowRoot!
+                .textContent ?? ""
+            ).includes(want),
+          { polling: 200, timeout: 10_000 },
+          c.tag,
+          `${c.model}: ${typed.params}`,
+        );
+        expect(await field(p, c.tag, c.model), link).toEqual(typed);
+        expect(new URL(p.url()).searchParams.get(`arch-${c.model}`), link).toBe(sizes);
+      }
+
+      // An edit afterwards resets the run, with the note, and counts the new architecture.
+      await typeArch(p, c.tag, c.model, c.next[0]!);
+      await waitState(p, ["idle"], 10_000);
+      const after = await field(p, c.tag, c.model);
+      expect(after.value).toBe(c.next[0]);
+      if (c.next[1]) expect(after.params).toBe(c.next[1]);
+      expect(after.params).not.toBe(typed.params);
+      expect((await texts(p, `${c.tag} >>> fieldset.arch p.note`))[0]).toBe(
+        `${c.model} is now ${c.arrows}: the run was reset (a different network cannot keep the old weights).`,
+      );
+      expect(s.errors).toEqual([]);
+    });
 });
