@@ -73,6 +73,30 @@ function records(p: Page, prefix: string) {
   );
 }
 
+/** Wait until `count` records under `prefix` are stored (of step `step`, if given). */
+function waitRecords(p: Page, prefix: string, count: number, step: number | null = null) {
+  return p.waitForFunction(
+    async (pre: string, n: number, at: number | null) => {
+      const found = await new Promise<number>((resolve) => {
+        const req = indexedDB.open("webgpu-workbench", 1);
+        req.onsuccess = () => {
+          const g = req.result
+            .transaction("runs")
+            .objectStore("runs")
+            .getAll(IDBKeyRange.bound(pre, `${pre}\uffff`));
+          g.onsuccess = () =>
+            resolve(g.result.filter((v: { step: number }) => at === null || v.step === at).length);
+        };
+      });
+      return found === n;
+    },
+    { polling: 300, timeout: 20_000 },
+    prefix,
+    count,
+    step,
+  );
+}
+
 /** Copies of the stored run at `from`, each broken by one change, written under the given ids; newer than it. */
 function injectCorrupt(p: Page, from: string, prefix: string) {
   return p.evaluate(
@@ -124,25 +148,7 @@ describe("stored runs", () => {
     await waitState(p, ["done"]);
     await p.waitForFunction(() => (window.__wb?.step ?? 0) === 20);
     // The worker keeps the run when it finishes: wait for the record of step 20.
-    await p.waitForFunction(
-      async (pre: string) => {
-        const w = window as unknown as { __rec?: number };
-        const r = await new Promise<number>((resolve) => {
-          const req = indexedDB.open("webgpu-workbench", 1);
-          req.onsuccess = () => {
-            const g = req.result
-              .transaction("runs")
-              .objectStore("runs")
-              .getAll(IDBKeyRange.bound(pre, `${pre}\uffff`));
-            g.onsuccess = () => resolve(g.result.filter((v: { step: number }) => v.step === 20).length);
-          };
-        });
-        w.__rec = r;
-        return r === 1;
-      },
-      { polling: 300, timeout: 20_000 },
-      PREFIX,
-    );
+    await waitRecords(p, PREFIX, 1, 20);
     const [good] = await records(p, PREFIX);
     expect(good!.step).toBe(20);
     await injectCorrupt(p, good!.key, PREFIX);
@@ -245,23 +251,7 @@ describe("stored runs", () => {
         { polling: 200, timeout: 20_000 },
       );
       // Both runs are stored, each under its own id: A's at step 30, B's at the step it paused at (or before).
-      await b.waitForFunction(
-        async (pre: string) => {
-          const n = await new Promise<number>((resolve) => {
-            const req = indexedDB.open("webgpu-workbench", 1);
-            req.onsuccess = () => {
-              const g = req.result
-                .transaction("runs")
-                .objectStore("runs")
-                .getAll(IDBKeyRange.bound(pre, `${pre}\uffff`));
-              g.onsuccess = () => resolve(g.result.length);
-            };
-          });
-          return n === 2;
-        },
-        { polling: 300, timeout: 20_000 },
-        PREFIX,
-      );
+      await waitRecords(b, PREFIX, 2);
       const stored = await records(a, PREFIX);
       const steps = stored.map((r) => r.step as number).sort((x, y) => x - y);
       expect(steps[0]).toBe(30);
@@ -338,23 +328,7 @@ describe("a restored run's architecture", () => {
       expect(typed.params).not.toBe(fresh.params);
       await startTraining(p, 3);
       await waitState(p, ["done"]);
-      await p.waitForFunction(
-        async (pre: string) => {
-          const steps = await new Promise<number[]>((resolve) => {
-            const req = indexedDB.open("webgpu-workbench", 1);
-            req.onsuccess = () => {
-              const g = req.result
-                .transaction("runs")
-                .objectStore("runs")
-                .getAll(IDBKeyRange.bound(pre, `${pre}\uffff`));
-              g.onsuccess = () => resolve(g.result.map((v: { step: number }) => v.step));
-            };
-          });
-          return steps.includes(3);
-        },
-        { polling: 300, timeout: 20_000 },
-        `run:${c.kind}:${c.model}:`,
-      );
+      await waitRecords(p, `run:${c.kind}:${c.model}:`, 1, 3);
 
       // The bare page (no settings, no architecture in its link), and a link of another architecture without
       // settings, resume that run: the field shows its architecture, counted as the model the worker built.
