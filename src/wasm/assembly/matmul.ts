@@ -5,7 +5,8 @@
 //                inner loop reads B with two aligned 16-byte loads per k whatever B's layout was;
 //   matmulRows   computes a range of output rows (over batch × M) from A and the packed B.
 // The inner kernel keeps a 4×8 block of C in eight f32x4 registers (4 rows × 2 vectors) and updates it with
-// one broadcast of A per row and two vectors of B per k: 16 multiply-adds for 6 loads. The 4 rows of A are
+// one broadcast of A per row and two vectors of B per k: 16 multiply-adds for 6 loads (fused where the module
+// has relaxed SIMD, see simd.ts madd). The 4 rows of A are
 // first copied k-major into a per-thread scratch (16 bytes per k), so the kernel reads A contiguously whatever
 // its layout (and rows 4 KiB apart do not fight over the same cache sets). K is cut into blocks
 // of KC so a panel stays in L1 while every row block of the range reuses it; columns are cut into groups of
@@ -13,6 +14,8 @@
 //
 // Element (m, k) of A is a[m·sAm + k·sAk] and (k, n) of B is b[k·sBk + n·sBn] (element strides), so transA
 // is (sAm, sAk) = (1, M) and transB is (sBk, sBn) = (1, K). Pointers are byte addresses in linear memory.
+
+import { madd } from "./simd";
 
 const KC: i32 = 256;
 const NC: i32 = 256;
@@ -141,17 +144,17 @@ function micro4(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, bias: usize
     const b0 = v128.load(p);
     const b1 = v128.load(p, 16);
     let s = v128.load32_splat(a);
-    x0 = f32x4.add(x0, f32x4.mul(s, b0));
-    y0 = f32x4.add(y0, f32x4.mul(s, b1));
+    x0 = madd(s, b0, x0);
+    y0 = madd(s, b1, y0);
     s = v128.load32_splat(a, 4);
-    x1 = f32x4.add(x1, f32x4.mul(s, b0));
-    y1 = f32x4.add(y1, f32x4.mul(s, b1));
+    x1 = madd(s, b0, x1);
+    y1 = madd(s, b1, y1);
     s = v128.load32_splat(a, 8);
-    x2 = f32x4.add(x2, f32x4.mul(s, b0));
-    y2 = f32x4.add(y2, f32x4.mul(s, b1));
+    x2 = madd(s, b0, x2);
+    y2 = madd(s, b1, y2);
     s = v128.load32_splat(a, 12);
-    x3 = f32x4.add(x3, f32x4.mul(s, b0));
-    y3 = f32x4.add(y3, f32x4.mul(s, b1));
+    x3 = madd(s, b0, x3);
+    y3 = madd(s, b1, y3);
     a += 16;
     p += 32;
   }
@@ -207,18 +210,18 @@ function micro1(a: usize, ka: usize, bp: usize, kc: i32, c: usize, bias: usize, 
   // Two independent chains so the adds do not wait on each other.
   while (p < end2) {
     let s = v128.load32_splat(a0);
-    x = f32x4.add(x, f32x4.mul(s, v128.load(p)));
-    y = f32x4.add(y, f32x4.mul(s, v128.load(p, 16)));
+    x = madd(s, v128.load(p), x);
+    y = madd(s, v128.load(p, 16), y);
     s = v128.load32_splat(a0 + ka);
-    x2 = f32x4.add(x2, f32x4.mul(s, v128.load(p, 32)));
-    y2 = f32x4.add(y2, f32x4.mul(s, v128.load(p, 48)));
+    x2 = madd(s, v128.load(p, 32), x2);
+    y2 = madd(s, v128.load(p, 48), y2);
     a0 += ka << 1;
     p += 64;
   }
   if (p < end) {
     const s = v128.load32_splat(a0);
-    x = f32x4.add(x, f32x4.mul(s, v128.load(p)));
-    y = f32x4.add(y, f32x4.mul(s, v128.load(p, 16)));
+    x = madd(s, v128.load(p), x);
+    y = madd(s, v128.load(p, 16), y);
   }
   finish(c, f32x4.add(x, x2), f32x4.add(y, y2), cols);
 }
