@@ -14,6 +14,8 @@ export interface KernelExports {
   matmulScratchFloats(): number;
   matmulPackB(...args: number[]): void;
   matmulRows(...args: number[]): void;
+  matmulColsScratchFloats(M: number, K: number): number;
+  matmulCols(...args: number[]): void;
   attentionScratchFloats(d: number): number;
   attentionForward(...args: number[]): void;
   attentionDelta(...args: number[]): void;

@@ -166,13 +166,33 @@ export function matmulJob(
     const e = ctx.exports;
     const [sAm, sAk] = s.transA ? [1, M] : [K, 1];
     const [sBk, sBn] = s.transB ? [1, K] : [N, 1];
+    const pooled = 2 * batch * M * N * K >= ctx.cutover.flops;
+    // One product with a short K (and few rows): by columns, B read in place (the kernel's column path).
+    const colsScratch = batch === 1 ? e.matmulColsScratchFloats(M, K) : 0;
+    if (colsScratch > 0) {
+      const scr = scratchPtrs(ctx, colsScratch);
+      return rowsOp(ctx, op, "matmulCols", N, pooled, 8, (n0, n1, t) => [
+        ...ptrs(a, b),
+        scr[t]!,
+        c.ptr,
+        bias ? bias.ptr : 0,
+        M,
+        K,
+        N,
+        sAm,
+        sAk,
+        sBk,
+        sBn,
+        n0,
+        n1,
+      ]);
+    }
     const per = e.matmulPackedSize(K, N);
     const entries = strideB ? batch : 1;
     const pack = ctx.arena.alloc(per * entries);
     return withCleanup(
       () => {
         e.matmulPackB(b.ptr, pack.ptr, K, N, sBk, sBn, strideB, 0, entries);
-        const pooled = 2 * batch * M * N * K >= ctx.cutover.flops;
         const scr = scratchPtrs(ctx, e.matmulScratchFloats());
         return rowsOp(ctx, op, "matmulRows", batch * M, pooled, 4, (r0, r1, t) => [
           ...ptrs(a, pack),

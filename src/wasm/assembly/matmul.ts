@@ -30,6 +30,32 @@ export function matmulPackedSize(K: i32, N: i32): i32 {
   return K * (((N + 7) >> 3) << 3);
 }
 
+/** Pack `cols` columns of B starting at src into panels of 8 (the last zero-padded), K×8 floats each, at dst. */
+function packPanels(src: usize, dst0: usize, K: i32, cols: i32, sBk: i32, sBn: i32): void {
+  const panels = (cols + 7) >> 3;
+  for (let p = 0; p < panels; p++) {
+    const n0 = p << 3;
+    const w = min(8, cols - n0);
+    let dst = dst0 + (<usize>p * <usize>K << 5);
+    if (sBn == 1 && w == 8) {
+      for (let k = 0; k < K; k++) {
+        const s = src + (<usize>(k * sBk + n0) << 2);
+        v128.store(dst, v128.load(s));
+        v128.store(dst, v128.load(s, 16), 16);
+        dst += 32;
+      }
+    } else {
+      for (let k = 0; k < K; k++) {
+        for (let j = 0; j < 8; j++) {
+          const v: f32 = j < w ? load<f32>(src + (<usize>(k * sBk + (n0 + j) * sBn) << 2)) : 0;
+          store<f32>(dst + (<usize>j << 2), v);
+        }
+        dst += 32;
+      }
+    }
+  }
+}
+
 /** Pack batch entries z0..z1 of B; entry z starts at b + z·strideB floats and lands at pack + z·packedSize. */
 export function matmulPackB(
   b: usize,
@@ -42,32 +68,9 @@ export function matmulPackB(
   z0: i32,
   z1: i32,
 ): void {
-  const panels = (N + 7) >> 3;
   const per = matmulPackedSize(K, N);
   for (let z = z0; z < z1; z++) {
-    const src = b + (<usize>z * <usize>strideB << 2);
-    const dst0 = pack + (<usize>z * <usize>per << 2);
-    for (let p = 0; p < panels; p++) {
-      const n0 = p << 3;
-      const cols = min(8, N - n0);
-      let dst = dst0 + (<usize>p * <usize>K << 5);
-      if (sBn == 1 && cols == 8) {
-        for (let k = 0; k < K; k++) {
-          const s = src + (<usize>(k * sBk + n0) << 2);
-          v128.store(dst, v128.load(s));
-          v128.store(dst, v128.load(s, 16), 16);
-          dst += 32;
-        }
-      } else {
-        for (let k = 0; k < K; k++) {
-          for (let j = 0; j < 8; j++) {
-            const v: f32 = j < cols ? load<f32>(src + (<usize>(k * sBk + (n0 + j) * sBn) << 2)) : 0;
-            store<f32>(dst + (<usize>j << 2), v);
-          }
-          dst += 32;
-        }
-      }
-    }
+    packPanels(b + (<usize>z * <usize>strideB << 2), pack + (<usize>z * <usize>per << 2), K, N, sBk, sBn);
   }
 }
 
@@ -292,5 +295,72 @@ export function matmulRows(
       }
     }
     r += mEnd - mStart;
+  }
+}
+
+// ---- small K: columns ---------------------------------------------------------------------------------------
+
+/** Columns of B the column path packs at a time: K × GC floats (16 KiB at K = 64) stay in L1 over every row. */
+const GC: i32 = 64;
+/** The column path takes up to this many rows (its scratch holds all of A, packed). */
+const COLS_MAX_M: i32 = 256;
+
+/**
+ * Floats of per-thread scratch matmulCols needs for one M×K A (all its 4-row blocks packed, then GC columns of
+ * packed B), or 0 when the shape is not one for it: K above one K block (KC), or M above COLS_MAX_M.
+ */
+export function matmulColsScratchFloats(M: i32, K: i32): i32 {
+  if (K < 1 || K > KC || M > COLS_MAX_M) return 0;
+  return (M & ~3) * K + K * GC;
+}
+
+/**
+ * Columns n0..n1 of C = op(A)·op(B) (+ bias) for one batch entry with K <= KC, read straight from B (no packed
+ * copy of the whole of it): A's 4-row blocks are packed once into scratch, then B is packed GC columns at a
+ * time next to them and every row block runs over those columns while they are in L1. A pool splits N this
+ * way, each thread packing only its own columns. n0 is a multiple of 8; scratch holds
+ * matmulColsScratchFloats(M, K) floats of this thread's own.
+ */
+export function matmulCols(
+  a: usize,
+  b: usize,
+  scratch: usize,
+  c: usize,
+  bias: usize,
+  M: i32,
+  K: i32,
+  N: i32,
+  sAm: i32,
+  sAk: i32,
+  sBk: i32,
+  sBn: i32,
+  n0: i32,
+  n1: i32,
+): void {
+  const ldc = <usize>N << 2;
+  const da = <usize>sAm << 2;
+  const ka = <usize>sAk << 2;
+  const M4 = M & ~3;
+  const blockBytes = <usize>K << 4;
+  for (let m = 0; m < M4; m += 4) packA4(a + <usize>m * da, da, ka, K, scratch + <usize>(m >> 2) * blockBytes);
+  const bp = scratch + <usize>(M4 >> 2) * blockBytes;
+  for (let g = n0; g < n1; g += GC) {
+    const ge = min(n1, g + GC);
+    packPanels(b + (<usize>(g * sBn) << 2), bp, K, ge - g, sBk, sBn);
+    for (let m = 0; m < M4; m += 4) {
+      const ap = scratch + <usize>(m >> 2) * blockBytes;
+      for (let n = g; n < ge; n += 8) {
+        const bz = bias ? bias + (<usize>n << 2) : 0;
+        const p = bp + (<usize>(n - g) * <usize>K << 2);
+        micro4(ap, p, K, c + <usize>m * ldc + (<usize>n << 2), ldc, bz, true, N - n);
+      }
+    }
+    for (let m = M4; m < M; m++) {
+      for (let n = g; n < ge; n += 8) {
+        const bz = bias ? bias + (<usize>n << 2) : 0;
+        const p = bp + (<usize>(n - g) * <usize>K << 2);
+        micro1(a + <usize>m * da, ka, p, K, c + <usize>m * ldc + (<usize>n << 2), bz, true, N - n);
+      }
+    }
   }
 }
