@@ -1,16 +1,19 @@
 // Matmul C = op(A)·op(B) (+ bias) in f32 with 128-bit SIMD, for every transposed form and batches.
 //
-// Two steps, so a pool of threads can share the work:
-//   matmulPackB  copies B (any layout) into panels of 8 columns, K×8 floats each, zero-padded past N, so the
-//                inner loop reads B with two aligned 16-byte loads per k whatever B's layout was;
-//   matmulRows   computes a range of output rows (over batch × M) from A and the packed B.
+// Two paths, each split so a pool of threads can share the work:
+//   by rows (any shape): matmulPackB copies B (any layout) into panels of 8 columns, K×8 floats each,
+//     zero-padded past N, so the inner loop reads B with two aligned 16-byte loads per k whatever B's layout
+//     was; then matmulRows computes a range of output rows (over batch × M) from A and the packed B;
+//   by columns (one product with K <= KC and M <= COLS_MAX_M, e.g. 64×64·64×4096): matmulCols packs A's row
+//     blocks once and B only GC columns at a time, so no copy of the whole of B is written and read back, and
+//     a pool splits N with each thread packing just its own columns (the row path packs B on one thread first).
 // The inner kernel keeps a 4×8 block of C in eight f32x4 registers (4 rows × 2 vectors) and updates it with
 // one broadcast of A per row and two vectors of B per k: 16 multiply-adds for 6 loads (fused where the module
-// has relaxed SIMD, see simd.ts madd). The 4 rows of A are
-// first copied k-major into a per-thread scratch (16 bytes per k), so the kernel reads A contiguously whatever
-// its layout (and rows 4 KiB apart do not fight over the same cache sets). K is cut into blocks
-// of KC so a panel stays in L1 while every row block of the range reuses it; columns are cut into groups of
-// NC so the group of panels (KC × NC floats) stays in L2.
+// has relaxed SIMD, see simd.ts madd). The 4 rows of A are first copied k-major into a per-thread scratch (16
+// bytes per k), so the kernel reads A contiguously whatever its layout (and rows 4 KiB apart do not fight over
+// the same cache sets). On the row path K is cut into blocks of KC so a panel stays in L1 while every row
+// block of the range reuses it, and columns into groups of NC so the group of panels (KC × NC floats) stays
+// in L2.
 //
 // Element (m, k) of A is a[m·sAm + k·sAk] and (k, n) of B is b[k·sBk + n·sBn] (element strides), so transA
 // is (sAm, sAk) = (1, M) and transB is (sBk, sBn) = (1, K). Pointers are byte addresses in linear memory.
