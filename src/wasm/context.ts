@@ -103,8 +103,16 @@ export async function createWasmContext(opts: WasmContextOptions = {}): Promise<
     reason = `1 thread: ${blocked}`;
   }
   const variant: ModuleVariant = threads > 1 ? "threads" : "single";
-  const relaxed = opts.relaxedSimd !== false && relaxedSimdSupported();
-  const module = await compileKernels(variant, undefined, relaxed);
+  // The relaxed-SIMD build where the engine validates it; the plain build if that one does not compile either.
+  let relaxed = opts.relaxedSimd !== false && relaxedSimdSupported();
+  let module: WebAssembly.Module;
+  try {
+    module = await compileKernels(variant, undefined, relaxed);
+  } catch (e) {
+    if (!relaxed) throw e;
+    relaxed = false;
+    module = await compileKernels(variant);
+  }
   const memory = createMemory(variant === "threads", opts.initialPages ?? 256);
   const exports = instantiateKernels(module, memory);
   const arena = new Arena(memory);
