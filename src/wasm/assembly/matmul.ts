@@ -317,14 +317,14 @@ export function matmulColsScratchFloats(M: i32, K: i32): i32 {
   return (M & ~3) * K + K * GC;
 }
 
-/**
- * Columns n0..n1 of C = op(A)·op(B) (+ bias) for one batch entry with K <= KC, read straight from B (no packed
- * copy of the whole of it): A's 4-row blocks are packed once into scratch, then B is packed GC columns at a
- * time next to them and every row block runs over those columns while they are in L1. A pool splits N this
- * way, each thread packing only its own columns. n0 is a multiple of 8; scratch holds
- * matmulColsScratchFloats(M, K) floats of this thread's own.
- */
-export function matmulCols(
+/** Pack the M & ~3 rows of A in 4-row blocks (4 × K floats each, k-major) at scratch. */
+function packAllA(a: usize, da: usize, ka: usize, M: i32, K: i32, scratch: usize): void {
+  const blockBytes = <usize>K << 4;
+  for (let m = 0; m < (M & ~3); m += 4) packA4(a + <usize>m * da, da, ka, K, scratch + <usize>(m >> 2) * blockBytes);
+}
+
+/** Columns n0..n1 of matmulCols, A already packed at scratch by packAllA. */
+function colsRange(
   a: usize,
   b: usize,
   scratch: usize,
@@ -333,19 +333,16 @@ export function matmulCols(
   M: i32,
   K: i32,
   N: i32,
-  sAm: i32,
-  sAk: i32,
+  da: usize,
+  ka: usize,
   sBk: i32,
   sBn: i32,
   n0: i32,
   n1: i32,
 ): void {
   const ldc = <usize>N << 2;
-  const da = <usize>sAm << 2;
-  const ka = <usize>sAk << 2;
   const M4 = M & ~3;
   const blockBytes = <usize>K << 4;
-  for (let m = 0; m < M4; m += 4) packA4(a + <usize>m * da, da, ka, K, scratch + <usize>(m >> 2) * blockBytes);
   const bp = scratch + <usize>(M4 >> 2) * blockBytes;
   for (let g = n0; g < n1; g += GC) {
     const ge = min(n1, g + GC);
@@ -365,5 +362,101 @@ export function matmulCols(
         micro1(a + <usize>m * da, ka, p, K, c + <usize>m * ldc + (<usize>n << 2), bz, true, N - n);
       }
     }
+  }
+}
+
+/**
+ * Columns n0..n1 of C = op(A)·op(B) (+ bias) for one batch entry with K <= KC, read straight from B (no packed
+ * copy of the whole of it): A's 4-row blocks are packed once into scratch, then B is packed GC columns at a
+ * time next to them and every row block runs over those columns while they are in L1. n0 is a multiple of 8;
+ * scratch holds matmulColsScratchFloats(M, K) floats of this thread's own.
+ */
+export function matmulCols(
+  a: usize,
+  b: usize,
+  scratch: usize,
+  c: usize,
+  bias: usize,
+  M: i32,
+  K: i32,
+  N: i32,
+  sAm: i32,
+  sAk: i32,
+  sBk: i32,
+  sBn: i32,
+  n0: i32,
+  n1: i32,
+): void {
+  const da = <usize>sAm << 2;
+  const ka = <usize>sAk << 2;
+  packAllA(a, da, ka, M, K, scratch);
+  colsRange(a, b, scratch, c, bias, M, K, N, da, ka, sBk, sBn, n0, n1);
+}
+
+// ---- sharing one op between the threads of a pool -----------------------------------------------------------
+//
+// Each thread of a pooled op claims chunks from one counter in memory until none are left, so a thread the
+// system leaves waiting does not hold the op up: the threads that run take its chunks.
+
+/** The next chunk index from the op's counter (atomic in the threads build; the single build has no pool). */
+// @ts-ignore: decorator
+@inline
+function claim(counter: usize): i32 {
+  if (ASC_FEATURE_THREADS) return atomic.add<i32>(counter, 1);
+  const i = load<i32>(counter);
+  store<i32>(counter, i + 1);
+  return i;
+}
+
+/** matmulRows over rows 0..total, in chunks of `chunk` rows claimed from the i32 at `counter`. */
+export function matmulRowsShared(
+  a: usize,
+  pack: usize,
+  scratch: usize,
+  c: usize,
+  bias: usize,
+  M: i32,
+  K: i32,
+  N: i32,
+  sAm: i32,
+  sAk: i32,
+  strideA: i32,
+  packStride: i32,
+  total: i32,
+  chunk: i32,
+  counter: usize,
+): void {
+  for (let r0 = claim(counter) * chunk; r0 < total; r0 = claim(counter) * chunk) {
+    matmulRows(a, pack, scratch, c, bias, M, K, N, sAm, sAk, strideA, packStride, r0, min(total, r0 + chunk));
+  }
+}
+
+/**
+ * matmulCols over columns 0..N, in chunks of `chunk` columns (a multiple of 8) claimed from the i32 at
+ * `counter`; A is packed once by each thread that claims a chunk.
+ */
+export function matmulColsShared(
+  a: usize,
+  b: usize,
+  scratch: usize,
+  c: usize,
+  bias: usize,
+  M: i32,
+  K: i32,
+  N: i32,
+  sAm: i32,
+  sAk: i32,
+  sBk: i32,
+  sBn: i32,
+  chunk: i32,
+  counter: usize,
+): void {
+  const da = <usize>sAm << 2;
+  const ka = <usize>sAk << 2;
+  let n0 = claim(counter) * chunk;
+  if (n0 >= N) return;
+  packAllA(a, da, ka, M, K, scratch);
+  for (; n0 < N; n0 = claim(counter) * chunk) {
+    colsRange(a, b, scratch, c, bias, M, K, N, da, ka, sBk, sBn, n0, min(N, n0 + chunk));
   }
 }
