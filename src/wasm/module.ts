@@ -16,8 +16,6 @@ export interface KernelExports {
   matmulRows(...args: number[]): void;
   matmulColsScratchFloats(M: number, K: number): number;
   matmulCols(...args: number[]): void;
-  matmulRowsShared(...args: number[]): void;
-  matmulColsShared(...args: number[]): void;
   attentionScratchFloats(d: number): number;
   attentionForward(...args: number[]): void;
   attentionDelta(...args: number[]): void;

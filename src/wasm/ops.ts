@@ -143,24 +143,28 @@ function chunkOf(total: number, parts: number, align: number): number {
 }
 
 /**
- * Run fn on every thread of the pool with one counter (an i32 zeroed here) as its last argument: the kernel
- * claims chunks from it until none are left (matmulRowsShared), so a thread the system keeps waiting holds up
- * no share of the op, the others take its chunks.
+ * Run fn with one counter (an i32 zeroed here) as its last argument: on this thread, or on every thread of the
+ * pool when `pooled`. The kernel claims chunks from the counter until none are left (the matmul's), so a
+ * thread the system keeps waiting holds up no share of the op: the others take its chunks.
  */
 function sharedOp(
   ctx: WasmContext,
   op: string,
   fn: string,
+  pooled: boolean,
   argsFor: (thread: number, counter: number) => number[],
-): Promise<void> {
-  const pool = ctx.pool!;
+): void | Promise<void> {
+  const pool = pooled ? ctx.pool : null;
   const counter = ctx.arena.alloc(1);
   new Int32Array(ctx.memory.buffer, counter.ptr, 1)[0] = 0;
   const calls: PoolCall[] = [];
-  for (let t = 0; t < pool.threads; t++) calls.push({ fn, args: argsFor(t, counter.ptr) });
-  return pool
-    .run(op, ctx.exports as unknown as Record<string, unknown>, calls)
-    .finally(() => ctx.arena.release(counter));
+  for (let t = 0; t < (pool ? pool.threads : 1); t++) calls.push({ fn, args: argsFor(t, counter.ptr) });
+  const exports = ctx.exports as unknown as Record<string, unknown>;
+  return withCleanup(
+    () =>
+      pool ? pool.run(op, exports, calls) : (exports[fn] as (...a: number[]) => void)(...calls[0]!.args),
+    () => ctx.arena.release(counter),
+  );
 }
 
 // ---- matmul ------------------------------------------------------------------------------------------------
@@ -213,9 +217,8 @@ export function matmulJob(
         sBk,
         sBn,
       ];
-      if (!pool || N <= 8) return e.matmulCols(...args(0), 0, N);
-      const chunk = chunkOf(N, pool.threads * 4, 8);
-      return sharedOp(ctx, op, "matmulColsShared", (t, counter) => [...args(t), chunk, counter]);
+      const chunk = pool ? chunkOf(N, pool.threads * 4, 8) : N;
+      return sharedOp(ctx, op, "matmulCols", !!pool, (t, counter) => [...args(t), chunk, counter]);
     }
     const per = e.matmulPackedSize(K, N);
     const entries = strideB ? batch : 1;
@@ -229,12 +232,11 @@ export function matmulJob(
           strideB ? per : 0,
         ];
         const rows = batch * M;
-        if (!pool || rows <= 4) return e.matmulRows(...args(0), 0, rows);
         // Every chunk of rows passes over all of the packed B: beyond one K block (KC, a quarter of the row
         // scratch) B no longer stays in L2 from one chunk to the next, so one chunk per thread.
-        const chunks = pool.threads * (K <= e.matmulScratchFloats() / 4 ? 4 : 1);
+        const chunks = pool ? pool.threads * (K <= e.matmulScratchFloats() / 4 ? 4 : 1) : 1;
         const chunk = chunkOf(rows, chunks, 4);
-        return sharedOp(ctx, op, "matmulRowsShared", (t, counter) => [...args(t), rows, chunk, counter]);
+        return sharedOp(ctx, op, "matmulRows", !!pool, (t, counter) => [...args(t), rows, chunk, counter]);
       },
       () => ctx.arena.release(pack),
     );

@@ -6,11 +6,9 @@ export { affine, binary, permute4, sumAxis, sumSquares, unary, unaryBackward } f
 export {
   matmulCols,
   matmulColsScratchFloats,
-  matmulColsShared,
   matmulPackB,
   matmulPackedSize,
   matmulRows,
-  matmulRowsShared,
   matmulScratchFloats,
 } from "./matmul";
 export { adamUpdate, sgdUpdate } from "./optim";

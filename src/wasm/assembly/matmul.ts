@@ -3,10 +3,11 @@
 // Two paths, each split so a pool of threads can share the work:
 //   by rows (any shape): matmulPackB copies B (any layout) into panels of 8 columns, K×8 floats each,
 //     zero-padded past N, so the inner loop reads B with two aligned 16-byte loads per k whatever B's layout
-//     was; then matmulRows computes a range of output rows (over batch × M) from A and the packed B;
+//     was; then matmulRows computes the output rows (over batch × M) from A and the packed B;
 //   by columns (one product with K <= KC and M <= COLS_MAX_M, e.g. 64×64·64×4096): matmulCols packs A's row
 //     blocks once and B only GC columns at a time, so no copy of the whole of B is written and read back, and
-//     a pool splits N with each thread packing just its own columns (the row path packs B on one thread first).
+//     the threads of a pool share N with each one packing just its own columns (the row path packs B on one
+//     thread first).
 // The inner kernel keeps a 4×8 block of C in eight f32x4 registers (4 rows × 2 vectors) and updates it with
 // one broadcast of A per row and two vectors of B per k: 16 multiply-adds for 6 loads (fused where the module
 // has relaxed SIMD, see simd.ts madd). The 4 rows of A are first copied k-major into a per-thread scratch (16
@@ -232,74 +233,6 @@ function micro1(a: usize, ka: usize, bp: usize, kc: i32, c: usize, bias: usize, 
   finish(c, f32x4.add(x, x2), f32x4.add(y, y2), cols);
 }
 
-/**
- * Output rows r0..r1 of the batch × M rows of C (row r is batch entry r / M, row r % M). a, c, bias: byte
- * addresses (bias 0 for none); pack: the packed B from matmulPackB; strideA: floats between batch entries of
- * A (0 when A is shared); packStride: packed floats between batch entries of B (0 when B is shared);
- * scratch: matmulScratchFloats() floats of this thread's own.
- */
-export function matmulRows(
-  a: usize,
-  pack: usize,
-  scratch: usize,
-  c: usize,
-  bias: usize,
-  M: i32,
-  K: i32,
-  N: i32,
-  sAm: i32,
-  sAk: i32,
-  strideA: i32,
-  packStride: i32,
-  r0: i32,
-  r1: i32,
-): void {
-  const ldc = <usize>N << 2;
-  const da = <usize>sAm << 2;
-  const ka = <usize>sAk << 2;
-  let r = r0;
-  while (r < r1) {
-    const z = r / M;
-    const mStart = r - z * M;
-    const mEnd = min(M, mStart + (r1 - r));
-    const az = a + (<usize>z * <usize>strideA << 2);
-    const pz = pack + (<usize>z * <usize>packStride << 2);
-    const cz = c + (<usize>z * <usize>M * <usize>N << 2);
-    if (K == 0) {
-      // Empty sum: C = bias (or 0).
-      for (let m = mStart; m < mEnd; m++) {
-        for (let n = 0; n < N; n++) {
-          store<f32>(cz + <usize>m * ldc + (<usize>n << 2), bias ? load<f32>(bias + (<usize>n << 2)) : 0);
-        }
-      }
-    }
-    for (let k0 = 0; k0 < K; k0 += KC) {
-      const kc = min(KC, K - k0);
-      const first = k0 == 0;
-      for (let n0 = 0; n0 < N; n0 += NC) {
-        const nEnd = min(N, n0 + NC);
-        let m = mStart;
-        for (; m + 4 <= mEnd; m += 4) {
-          packA4(az + <usize>m * da + <usize>k0 * ka, da, ka, kc, scratch);
-          for (let n = n0; n < nEnd; n += 8) {
-            const bp = pz + ((<usize>n * <usize>K + (<usize>k0 << 3)) << 2);
-            const bz = bias ? bias + (<usize>n << 2) : 0;
-            micro4(scratch, bp, kc, cz + <usize>m * ldc + (<usize>n << 2), ldc, bz, first, nEnd - n);
-          }
-        }
-        for (; m < mEnd; m++) {
-          const am = az + <usize>m * da + <usize>k0 * ka;
-          for (let n = n0; n < nEnd; n += 8) {
-            const bp = pz + ((<usize>n * <usize>K + (<usize>k0 << 3)) << 2);
-            const bz = bias ? bias + (<usize>n << 2) : 0;
-            micro1(am, ka, bp, kc, cz + <usize>m * ldc + (<usize>n << 2), bz, first, nEnd - n);
-          }
-        }
-      }
-    }
-    r += mEnd - mStart;
-  }
-}
 
 // ---- small K: columns ---------------------------------------------------------------------------------------
 
@@ -323,76 +256,6 @@ function packAllA(a: usize, da: usize, ka: usize, M: i32, K: i32, scratch: usize
   for (let m = 0; m < (M & ~3); m += 4) packA4(a + <usize>m * da, da, ka, K, scratch + <usize>(m >> 2) * blockBytes);
 }
 
-/** Columns n0..n1 of matmulCols, A already packed at scratch by packAllA. */
-function colsRange(
-  a: usize,
-  b: usize,
-  scratch: usize,
-  c: usize,
-  bias: usize,
-  M: i32,
-  K: i32,
-  N: i32,
-  da: usize,
-  ka: usize,
-  sBk: i32,
-  sBn: i32,
-  n0: i32,
-  n1: i32,
-): void {
-  const ldc = <usize>N << 2;
-  const M4 = M & ~3;
-  const blockBytes = <usize>K << 4;
-  const bp = scratch + <usize>(M4 >> 2) * blockBytes;
-  for (let g = n0; g < n1; g += GC) {
-    const ge = min(n1, g + GC);
-    packPanels(b + (<usize>(g * sBn) << 2), bp, K, ge - g, sBk, sBn);
-    for (let m = 0; m < M4; m += 4) {
-      const ap = scratch + <usize>(m >> 2) * blockBytes;
-      for (let n = g; n < ge; n += 8) {
-        const bz = bias ? bias + (<usize>n << 2) : 0;
-        const p = bp + (<usize>(n - g) * <usize>K << 2);
-        micro4(ap, p, K, c + <usize>m * ldc + (<usize>n << 2), ldc, bz, true, N - n);
-      }
-    }
-    for (let m = M4; m < M; m++) {
-      for (let n = g; n < ge; n += 8) {
-        const bz = bias ? bias + (<usize>n << 2) : 0;
-        const p = bp + (<usize>(n - g) * <usize>K << 2);
-        micro1(a + <usize>m * da, ka, p, K, c + <usize>m * ldc + (<usize>n << 2), bz, true, N - n);
-      }
-    }
-  }
-}
-
-/**
- * Columns n0..n1 of C = op(A)·op(B) (+ bias) for one batch entry with K <= KC, read straight from B (no packed
- * copy of the whole of it): A's 4-row blocks are packed once into scratch, then B is packed GC columns at a
- * time next to them and every row block runs over those columns while they are in L1. n0 is a multiple of 8;
- * scratch holds matmulColsScratchFloats(M, K) floats of this thread's own.
- */
-export function matmulCols(
-  a: usize,
-  b: usize,
-  scratch: usize,
-  c: usize,
-  bias: usize,
-  M: i32,
-  K: i32,
-  N: i32,
-  sAm: i32,
-  sAk: i32,
-  sBk: i32,
-  sBn: i32,
-  n0: i32,
-  n1: i32,
-): void {
-  const da = <usize>sAm << 2;
-  const ka = <usize>sAk << 2;
-  packAllA(a, da, ka, M, K, scratch);
-  colsRange(a, b, scratch, c, bias, M, K, N, da, ka, sBk, sBn, n0, n1);
-}
-
 // ---- sharing one op between the threads of a pool -----------------------------------------------------------
 //
 // Each thread of a pooled op claims chunks from one counter in memory until none are left, so a thread the
@@ -408,8 +271,14 @@ function claim(counter: usize): i32 {
   return i;
 }
 
-/** matmulRows over rows 0..total, in chunks of `chunk` rows claimed from the i32 at `counter`. */
-export function matmulRowsShared(
+/**
+ * C = op(A)·op(B) (+ bias) by rows from A and the packed B: rows 0..total of the batch × M rows of C (row r is
+ * batch entry r / M, row r % M), in chunks of `chunk` rows claimed from the i32 at `counter`. a, c, bias: byte
+ * addresses (bias 0 for none); pack: the packed B from matmulPackB; strideA: floats between batch entries of
+ * A (0 when A is shared); packStride: packed floats between batch entries of B (0 when B is shared);
+ * scratch: matmulScratchFloats() floats of this thread's own.
+ */
+export function matmulRows(
   a: usize,
   pack: usize,
   scratch: usize,
@@ -426,16 +295,64 @@ export function matmulRowsShared(
   chunk: i32,
   counter: usize,
 ): void {
+  const ldc = <usize>N << 2;
+  const da = <usize>sAm << 2;
+  const ka = <usize>sAk << 2;
   for (let r0 = claim(counter) * chunk; r0 < total; r0 = claim(counter) * chunk) {
-    matmulRows(a, pack, scratch, c, bias, M, K, N, sAm, sAk, strideA, packStride, r0, min(total, r0 + chunk));
+    const r1 = min(total, r0 + chunk);
+    let r = r0;
+    while (r < r1) {
+      const z = r / M;
+      const mStart = r - z * M;
+      const mEnd = min(M, mStart + (r1 - r));
+      const az = a + (<usize>z * <usize>strideA << 2);
+      const pz = pack + (<usize>z * <usize>packStride << 2);
+      const cz = c + (<usize>z * <usize>M * <usize>N << 2);
+      if (K == 0) {
+        // Empty sum: C = bias (or 0).
+        for (let m = mStart; m < mEnd; m++) {
+          for (let n = 0; n < N; n++) {
+            store<f32>(cz + <usize>m * ldc + (<usize>n << 2), bias ? load<f32>(bias + (<usize>n << 2)) : 0);
+          }
+        }
+      }
+      for (let k0 = 0; k0 < K; k0 += KC) {
+        const kc = min(KC, K - k0);
+        const first = k0 == 0;
+        for (let n0 = 0; n0 < N; n0 += NC) {
+          const nEnd = min(N, n0 + NC);
+          let m = mStart;
+          for (; m + 4 <= mEnd; m += 4) {
+            packA4(az + <usize>m * da + <usize>k0 * ka, da, ka, kc, scratch);
+            for (let n = n0; n < nEnd; n += 8) {
+              const bp = pz + ((<usize>n * <usize>K + (<usize>k0 << 3)) << 2);
+              const bz = bias ? bias + (<usize>n << 2) : 0;
+              micro4(scratch, bp, kc, cz + <usize>m * ldc + (<usize>n << 2), ldc, bz, first, nEnd - n);
+            }
+          }
+          for (; m < mEnd; m++) {
+            const am = az + <usize>m * da + <usize>k0 * ka;
+            for (let n = n0; n < nEnd; n += 8) {
+              const bp = pz + ((<usize>n * <usize>K + (<usize>k0 << 3)) << 2);
+              const bz = bias ? bias + (<usize>n << 2) : 0;
+              micro1(am, ka, bp, kc, cz + <usize>m * ldc + (<usize>n << 2), bz, first, nEnd - n);
+            }
+          }
+        }
+      }
+      r += mEnd - mStart;
+    }
   }
 }
 
 /**
- * matmulCols over columns 0..N, in chunks of `chunk` columns (a multiple of 8) claimed from the i32 at
- * `counter`; A is packed once by each thread that claims a chunk.
+ * C = op(A)·op(B) (+ bias) for one batch entry with K <= KC, by columns, read straight from B (no packed copy
+ * of the whole of it): A's 4-row blocks are packed once into scratch, then B is packed GC columns at a time next
+ * to them and every row block runs over those columns while they are in L1. The columns go in chunks of `chunk`
+ * (a multiple of 8) claimed from the i32 at `counter`; scratch holds matmulColsScratchFloats(M, K) floats of
+ * this thread's own.
  */
-export function matmulColsShared(
+export function matmulCols(
   a: usize,
   b: usize,
   scratch: usize,
@@ -456,7 +373,30 @@ export function matmulColsShared(
   let n0 = claim(counter) * chunk;
   if (n0 >= N) return;
   packAllA(a, da, ka, M, K, scratch);
+  const ldc = <usize>N << 2;
+  const M4 = M & ~3;
+  const blockBytes = <usize>K << 4;
+  const bp = scratch + <usize>(M4 >> 2) * blockBytes;
   for (; n0 < N; n0 = claim(counter) * chunk) {
-    colsRange(a, b, scratch, c, bias, M, K, N, da, ka, sBk, sBn, n0, min(N, n0 + chunk));
+    const n1 = min(N, n0 + chunk);
+    for (let g = n0; g < n1; g += GC) {
+      const ge = min(n1, g + GC);
+      packPanels(b + (<usize>(g * sBn) << 2), bp, K, ge - g, sBk, sBn);
+      for (let m = 0; m < M4; m += 4) {
+        const ap = scratch + <usize>(m >> 2) * blockBytes;
+        for (let n = g; n < ge; n += 8) {
+          const bz = bias ? bias + (<usize>n << 2) : 0;
+          const p = bp + (<usize>(n - g) * <usize>K << 2);
+          micro4(ap, p, K, c + <usize>m * ldc + (<usize>n << 2), ldc, bz, true, N - n);
+        }
+      }
+      for (let m = M4; m < M; m++) {
+        for (let n = g; n < ge; n += 8) {
+          const bz = bias ? bias + (<usize>n << 2) : 0;
+          const p = bp + (<usize>(n - g) * <usize>K << 2);
+          micro1(a + <usize>m * da, ka, p, K, c + <usize>m * ldc + (<usize>n << 2), bz, true, N - n);
+        }
+      }
+    }
   }
 }
