@@ -3,7 +3,8 @@
 // softmax and its backward, layer norm) are split over the pool's threads by rows when they are big enough and
 // return a Promise; the others run at once on the calling thread and throw if a pooled op is still running.
 // The matmul's threads claim chunks (of rows, or of columns on its column path) from a shared counter instead
-// of taking fixed shares, so a thread the system keeps waiting does not hold the op up.
+// of taking fixed shares, so the chunks of a thread the system keeps waiting go to the others (the op still
+// ends when every worker has reported).
 //
 // Semantics follow the op contract (src/backend/contract.ts) and the CPU reference; storage is f32 and sums
 // accumulate in f32 SIMD lanes (the sums of squares and the losses' totals in f64).
@@ -145,7 +146,7 @@ function chunkOf(total: number, parts: number, align: number): number {
 /**
  * Run fn with one counter (an i32 zeroed here) as its last argument: on this thread, or on every thread of the
  * pool when `pooled`. The kernel claims chunks from the counter until none are left (the matmul's), so a
- * thread the system keeps waiting holds up no share of the op: the others take its chunks.
+ * thread the system keeps waiting takes no share of its own: the others take the chunks it does not.
  */
 function sharedOp(
   ctx: WasmContext,
