@@ -258,8 +258,9 @@ function packAllA(a: usize, da: usize, ka: usize, M: i32, K: i32, scratch: usize
 
 // ---- sharing one op between the threads of a pool -----------------------------------------------------------
 //
-// Each thread of a pooled op claims chunks from one counter in memory until none are left, so a thread the
-// system leaves waiting does not hold the op up: the threads that run take its chunks.
+// Each thread of a pooled op claims chunks from one counter in memory until none are left, so the threads that
+// run take the chunks of a thread the system leaves waiting (the pool still ends the op when every worker has
+// reported, see src/wasm/pool.ts).
 
 /** The next chunk index from the op's counter (atomic in the threads build; the single build has no pool). */
 // @ts-ignore: decorator
