@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { defineConfig } from "vitest/config";
+import { relaxedSimdSupported } from "./src/wasm/relaxed";
 
 // Every demos/<name>/index.html is a page of the workbench, next to the home page and the benchmarks page.
 const pages: Record<string, string> = {
@@ -32,5 +33,8 @@ export default defineConfig({
     hookTimeout: 600_000,
     // Each GPU suite owns a browser; running two at once on two cores only slows both.
     fileParallelism: false,
+    // Node 20 has relaxed SIMD behind a flag: on, so the tests run the wasm engine's relaxed-SIMD build (the one
+    // browsers load) as well as the plain one.
+    execArgv: relaxedSimdSupported() ? [] : ["--experimental-wasm-relaxed-simd"],
   },
 });

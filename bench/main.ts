@@ -130,7 +130,13 @@ async function run(): Promise<void> {
     skipped,
     quick,
     filter,
-    wasm: "unavailable" in wasm ? null : { threads: wasm.all.threads, reason: wasm.all.engine.reason },
+    wasm:
+      "unavailable" in wasm
+        ? null
+        : {
+            threads: wasm.all.threads,
+            reason: `${wasm.all.engine.reason}; ${wasm.all.engine.relaxed ? "relaxed SIMD (fused multiply-add)" : "no relaxed SIMD"}`,
+          },
     tfjs: { version: tfjs.version, wasmThreads: tfjs.wasmThreads, wasmSimd: tfjs.wasmSimd },
     seconds: (performance.now() - t0) / 1000,
   };

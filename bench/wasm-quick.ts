@@ -5,6 +5,7 @@
 //
 //   npx tsx bench/wasm-quick.ts            square matmul 256³, 512³, 1024³
 //   npx tsx bench/wasm-quick.ts --cutover  small sizes, 1 vs 2 threads: where the pool starts paying
+//   npx tsx bench/wasm-quick.ts --skinny   the tall/skinny shapes M×K×N 4096×64×64, 64×4096×64, 64×64×4096
 //
 // Every result is checked against the ikj4 output (max |diff| printed) before it is timed.
 
@@ -22,21 +23,30 @@ interface Impl {
 }
 
 const cutover = process.argv.includes("--cutover");
-const SIZES = cutover ? [16, 32, 48, 64, 96, 128, 192] : [256, 512, 1024];
-const repeatsFor = (n: number) => (cutover ? 41 : n >= 1024 ? 5 : n >= 512 ? 9 : 21);
+const skinny = process.argv.includes("--skinny");
+/** [M, K, N] */
+type Shape = readonly [number, number, number];
+const SHAPES: Shape[] = skinny
+  ? [
+      [4096, 64, 64],
+      [64, 4096, 64],
+      [64, 64, 4096],
+    ]
+  : (cutover ? [16, 32, 48, 64, 96, 128, 192] : [256, 512, 1024]).map((n) => [n, n, n] as const);
+const repeatsFor = (flop: number) => (cutover ? 41 : flop >= 2e9 ? 5 : flop >= 2.5e8 ? 9 : 21);
 
 function data(n: number, seed: number): Float32Array {
   const r = new Rng(seed);
   return Float32Array.from({ length: n }, () => r.uniform(-1, 1));
 }
 
-function wasmImpl(name: string, ctx: WasmContext, a: Float32Array, b: Float32Array, n: number): Impl {
-  const A = ctx.arena.alloc(n * n);
-  const B = ctx.arena.alloc(n * n);
-  const C = ctx.arena.alloc(n * n);
+function wasmImpl(name: string, ctx: WasmContext, a: Float32Array, b: Float32Array, [M, K, N]: Shape): Impl {
+  const A = ctx.arena.alloc(M * K);
+  const B = ctx.arena.alloc(K * N);
+  const C = ctx.arena.alloc(M * N);
   ctx.arena.view(A).set(a);
   ctx.arena.view(B).set(b);
-  const shape = { batch: 1, M: n, K: n, N: n, strideA: 0, strideB: 0 };
+  const shape = { batch: 1, M, K, N, strideA: 0, strideB: 0 };
   return {
     name,
     run: () => wasmMatmul(ctx, A, B, C, shape),
@@ -47,8 +57,8 @@ function wasmImpl(name: string, ctx: WasmContext, a: Float32Array, b: Float32Arr
   };
 }
 
-function ikj4Impl(a: Float32Array, b: Float32Array, n: number): Impl {
-  const dims = { batch: 1, M: n, K: n, N: n, strideA: 0, strideB: 0, out: [n, n] };
+function ikj4Impl(a: Float32Array, b: Float32Array, [M, K, N]: Shape): Impl {
+  const dims = { batch: 1, M, K, N, strideA: 0, strideB: 0, out: [M, N] };
   let out: ArrayLike<number> = [];
   return {
     name: "js ikj4",
@@ -78,19 +88,20 @@ async function loadTfjs(): Promise<{ tf: Tf; note: string } | { error: string }>
   }
 }
 
-function tfjsImpl(tf: Tf, a: Float32Array, b: Float32Array, n: number): Impl {
-  const A = tf.tensor2d(a, [n, n]);
-  const B = tf.tensor2d(b, [n, n]);
-  let out: ArrayLike<number> = [];
+function tfjsImpl(tf: Tf, a: Float32Array, b: Float32Array, [M, K, N]: Shape): Impl {
+  const A = tf.tensor2d(a, [M, K]);
+  const B = tf.tensor2d(b, [K, N]);
+  // As in the page bench: the product is timed, not the copy out (tfjs-wasm computes it before it returns).
+  let out: ReturnType<Tf["matMul"]> | undefined;
   return {
     name: "tfjs-wasm",
     run: () => {
-      const c = tf.matMul(A, B);
-      out = c.dataSync();
-      c.dispose();
+      out?.dispose();
+      out = tf.matMul(A, B);
     },
-    result: () => out,
+    result: () => out?.dataSync() ?? [],
     dispose: () => {
+      out?.dispose();
       A.dispose();
       B.dispose();
     },
@@ -112,14 +123,18 @@ console.log(
 console.log("tf" in tfjs ? tfjs.note : `tfjs-wasm unavailable: ${tfjs.error}`);
 console.log("GFLOP/s, median (best) of interleaved repeats; time in ms of the median");
 
-for (const n of SIZES) {
-  const a = data(n * n, n);
-  const b = data(n * n, n + 1);
-  const impls: Impl[] = [wasmImpl("wasm 1 thread", one, a, b, n), wasmImpl("wasm 2 threads", two, a, b, n)];
-  if (!cutover) impls.push(ikj4Impl(a, b, n));
-  if ("tf" in tfjs) impls.push(tfjsImpl(tfjs.tf, a, b, n));
+for (const shape of SHAPES) {
+  const [M, K, N] = shape;
+  const a = data(M * K, M);
+  const b = data(K * N, N + 1);
+  const impls: Impl[] = [
+    wasmImpl("wasm 1 thread", one, a, b, shape),
+    wasmImpl("wasm 2 threads", two, a, b, shape),
+  ];
+  if (!cutover) impls.push(ikj4Impl(a, b, shape));
+  if ("tf" in tfjs) impls.push(tfjsImpl(tfjs.tf, a, b, shape));
   // Check, and warm up.
-  const refImpl = ikj4Impl(a, b, n);
+  const refImpl = ikj4Impl(a, b, shape);
   await refImpl.run();
   const want = refImpl.result();
   const diffs: string[] = [];
@@ -131,7 +146,8 @@ for (const n of SIZES) {
     diffs.push(`${im.name} ${d.toExponential(1)}`);
   }
   const times: number[][] = impls.map(() => []);
-  const R = repeatsFor(n);
+  const flop = 2 * M * K * N;
+  const R = repeatsFor(flop);
   for (let r = 0; r < R; r++) {
     for (let j = 0; j < impls.length; j++) {
       const k = (j + r) % impls.length;
@@ -140,7 +156,6 @@ for (const n of SIZES) {
       times[k]!.push(performance.now() - t0);
     }
   }
-  const flop = 2 * n * n * n;
   const cells = impls.map((im, k) => {
     const med = median(times[k]!);
     const best = Math.min(...times[k]!);
@@ -150,7 +165,8 @@ for (const n of SIZES) {
   const extra = [`2 threads / 1 thread ${ratio(1, 0)}×`];
   const tfAt = impls.findIndex((im) => im.name === "tfjs-wasm");
   if (tfAt >= 0) extra.push(`wasm 1 thread / tfjs-wasm ${ratio(0, tfAt)}×`);
-  console.log(`${n}³ (${R} repeats): ${cells.join(" | ")} | ${extra.join(", ")}`);
+  const name = M === K && K === N ? `${M}³` : `${M}×${K}×${N}`;
+  console.log(`${name} (${R} repeats): ${cells.join(" | ")} | ${extra.join(", ")}`);
   console.log(`   max |diff| vs ikj4: ${diffs.join(", ")}`);
   for (const im of impls) im.dispose();
 }

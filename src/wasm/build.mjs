@@ -1,7 +1,9 @@
-// Compiles the AssemblyScript kernels (src/wasm/assembly) into two WebAssembly modules in src/wasm/build/:
+// Compiles the AssemblyScript kernels (src/wasm/assembly) into four WebAssembly modules in src/wasm/build/:
 //   kernels-threads.wasm  imported shared memory (threads + SIMD), for a pool of workers over one memory;
-//   kernels-single.wasm   imported ordinary memory (SIMD only), for pages that are not cross-origin isolated.
-// Skips the compile when both outputs are newer than every source. Usage: node src/wasm/build.mjs [--force]
+//   kernels-single.wasm   imported ordinary memory (SIMD only), for pages that are not cross-origin isolated;
+//   kernels-threads-relaxed.wasm, kernels-single-relaxed.wasm  the same with relaxed SIMD, whose multiply-add
+//                         the matmul uses (fused on CPUs that have it), for engines that have relaxed SIMD.
+// Skips the compile when every output is newer than every source. Usage: node src/wasm/build.mjs [--force]
 
 import { mkdirSync, readdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -30,6 +32,11 @@ const common = [
 const variants = [
   { file: "kernels-threads.wasm", flags: ["--enable", "simd,threads", "--sharedMemory"] },
   { file: "kernels-single.wasm", flags: ["--enable", "simd"] },
+  {
+    file: "kernels-threads-relaxed.wasm",
+    flags: ["--enable", "simd,threads,relaxed-simd", "--sharedMemory"],
+  },
+  { file: "kernels-single-relaxed.wasm", flags: ["--enable", "simd,relaxed-simd"] },
 ];
 
 function newestSource() {

@@ -12,6 +12,7 @@ import {
   type ModuleVariant,
 } from "./module";
 import { controlBytes, WorkerPool } from "./pool";
+import { relaxedSimdSupported } from "./relaxed";
 
 export interface WasmContextOptions {
   /** Threads to use (main thread included); defaults to the number of cores. */
@@ -20,6 +21,11 @@ export interface WasmContextOptions {
   initialPages?: number;
   /** When ops go to the pool (default DEFAULT_CUTOVER, measured: see the table in ops.ts). */
   cutover?: Partial<Cutover>;
+  /**
+   * Use the relaxed-SIMD build (the matmul's fused multiply-add) when the engine has relaxed SIMD (default
+   * true); false keeps the plain SIMD build.
+   */
+  relaxedSimd?: boolean;
 }
 
 /** Sizes from which an op is split over the pool. */
@@ -44,6 +50,8 @@ export interface WasmContext {
   /** Why `threads` is what it is. */
   readonly reason: string;
   readonly variant: ModuleVariant;
+  /** True when the module is the relaxed-SIMD build. */
+  readonly relaxed: boolean;
   readonly cutover: Cutover;
   /** Per-thread scratch of at least `floats` floats (reallocated when too small). */
   scratch(thread: number, floats: number): WasmBuffer;
@@ -95,7 +103,16 @@ export async function createWasmContext(opts: WasmContextOptions = {}): Promise<
     reason = `1 thread: ${blocked}`;
   }
   const variant: ModuleVariant = threads > 1 ? "threads" : "single";
-  const module = await compileKernels(variant);
+  // The relaxed-SIMD build where the engine validates it; the plain build if that one does not compile either.
+  let relaxed = opts.relaxedSimd !== false && relaxedSimdSupported();
+  let module: WebAssembly.Module;
+  try {
+    module = await compileKernels(variant, undefined, relaxed);
+  } catch (e) {
+    if (!relaxed) throw e;
+    relaxed = false;
+    module = await compileKernels(variant);
+  }
   const memory = createMemory(variant === "threads", opts.initialPages ?? 256);
   const exports = instantiateKernels(module, memory);
   const arena = new Arena(memory);
@@ -122,6 +139,7 @@ export async function createWasmContext(opts: WasmContextOptions = {}): Promise<
     threads,
     reason,
     variant,
+    relaxed,
     cutover: { ...DEFAULT_CUTOVER, ...opts.cutover },
     scratch(thread, floats) {
       const have = scratch[thread];

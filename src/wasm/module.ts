@@ -1,6 +1,7 @@
 // Loading the kernel module (built by src/wasm/build.mjs from src/wasm/assembly) in Node or the browser, with
 // the memory it imports. Two builds exist: one over a shared memory (for a pool of workers) and one over an
-// ordinary memory (for pages without SharedArrayBuffer, i.e. not cross-origin isolated).
+// ordinary memory (for pages without SharedArrayBuffer, i.e. not cross-origin isolated); each also comes built
+// with relaxed SIMD (the matmul's fused multiply-add), for engines that have it (see relaxed.ts).
 
 /** Pages of 64 KiB the memory may grow to (2 GiB); must match MAX_PAGES in src/wasm/build.mjs. */
 export const MAX_PAGES = 32768;
@@ -13,6 +14,8 @@ export interface KernelExports {
   matmulScratchFloats(): number;
   matmulPackB(...args: number[]): void;
   matmulRows(...args: number[]): void;
+  matmulColsScratchFloats(M: number, K: number): number;
+  matmulCols(...args: number[]): void;
   attentionScratchFloats(d: number): number;
   attentionForward(...args: number[]): void;
   attentionDelta(...args: number[]): void;
@@ -54,8 +57,8 @@ export type ModuleVariant = "threads" | "single";
 const isNode = typeof process !== "undefined" && !!process.versions?.node && typeof window === "undefined";
 
 /** The .wasm bytes of a variant: from the file system in Node, through a Vite asset URL in the browser. */
-async function fetchBytes(variant: ModuleVariant): Promise<ArrayBuffer> {
-  const name = `kernels-${variant}.wasm`;
+async function fetchBytes(variant: ModuleVariant, relaxed: boolean): Promise<ArrayBuffer> {
+  const name = `kernels-${variant}${relaxed ? "-relaxed" : ""}.wasm`;
   if (isNode) {
     const { readFile } = await import("node:fs/promises");
     const path = new URL(`./build/${name}`, import.meta.url);
@@ -69,25 +72,40 @@ async function fetchBytes(variant: ModuleVariant): Promise<ArrayBuffer> {
     }
   }
   const urls = await import("./urls");
-  const url = variant === "threads" ? urls.threadsUrl : urls.singleUrl;
+  const url = relaxed
+    ? variant === "threads"
+      ? urls.threadsRelaxedUrl
+      : urls.singleRelaxedUrl
+    : variant === "threads"
+      ? urls.threadsUrl
+      : urls.singleUrl;
   const res = await fetch(url);
   if (!res.ok) throw new WasmUnavailableError(`fetching ${url} gave HTTP ${res.status}`);
   return res.arrayBuffer();
 }
 
-/** Compile a variant; the module can then be instantiated on any thread over the same memory. */
+/**
+ * Compile a variant (its relaxed-SIMD build when `relaxed`); the module can then be instantiated on any thread
+ * over the same memory.
+ */
 export async function compileKernels(
   variant: ModuleVariant,
   bytes?: BufferSource,
+  relaxed = false,
 ): Promise<WebAssembly.Module> {
   if (typeof WebAssembly !== "object")
     throw new WasmUnavailableError("this JavaScript engine has no WebAssembly");
-  const src = bytes ?? (await fetchBytes(variant));
+  const src = bytes ?? (await fetchBytes(variant, relaxed));
   try {
     return await WebAssembly.compile(src);
   } catch (e) {
+    const needs = [
+      "SIMD",
+      ...(variant === "threads" ? ["threads"] : []),
+      ...(relaxed ? ["relaxed SIMD"] : []),
+    ];
     throw new WasmUnavailableError(
-      `the ${variant} module did not compile (WebAssembly SIMD${variant === "threads" ? " and threads" : ""} needed): ${(e as Error).message}`,
+      `the ${variant}${relaxed ? " relaxed" : ""} module did not compile (WebAssembly ${needs.join(" and ")} needed): ${(e as Error).message}`,
     );
   }
 }

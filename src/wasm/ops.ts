@@ -2,6 +2,9 @@
 // checks the buffer sizes, and calls the kernels. The large ops (matmul, attention forward and backward, row
 // softmax and its backward, layer norm) are split over the pool's threads by rows when they are big enough and
 // return a Promise; the others run at once on the calling thread and throw if a pooled op is still running.
+// The matmul's threads claim chunks (of rows, or of columns on its column path) from a shared counter instead
+// of taking fixed shares, so the chunks of a thread the system keeps waiting go to the others (the op still
+// ends when every worker has reported).
 //
 // Semantics follow the op contract (src/backend/contract.ts) and the CPU reference; storage is f32 and sums
 // accumulate in f32 SIMD lanes (the sums of squares and the losses' totals in f64).
@@ -135,6 +138,36 @@ function rowsOp(
   return pool.run(op, ctx.exports as unknown as Record<string, unknown>, calls);
 }
 
+/** A chunk of about total / parts items, rounded up to a multiple of align. */
+function chunkOf(total: number, parts: number, align: number): number {
+  return Math.max(align, Math.ceil(total / parts / align) * align);
+}
+
+/**
+ * Run fn with one counter (an i32 zeroed here) as its last argument: on this thread, or on every thread of the
+ * pool when `pooled`. The kernel claims chunks from the counter until none are left (the matmul's), so a
+ * thread the system keeps waiting takes no share of its own: the others take the chunks it does not.
+ */
+function sharedOp(
+  ctx: WasmContext,
+  op: string,
+  fn: string,
+  pooled: boolean,
+  argsFor: (thread: number, counter: number) => number[],
+): void | Promise<void> {
+  const pool = pooled ? ctx.pool : null;
+  const counter = ctx.arena.alloc(1);
+  new Int32Array(ctx.memory.buffer, counter.ptr, 1)[0] = 0;
+  const calls: PoolCall[] = [];
+  for (let t = 0; t < (pool ? pool.threads : 1); t++) calls.push({ fn, args: argsFor(t, counter.ptr) });
+  const exports = ctx.exports as unknown as Record<string, unknown>;
+  return withCleanup(
+    () =>
+      pool ? pool.run(op, exports, calls) : (exports[fn] as (...a: number[]) => void)(...calls[0]!.args),
+    () => ctx.arena.release(counter),
+  );
+}
+
 // ---- matmul ------------------------------------------------------------------------------------------------
 
 /** The shapes of kernels/matmul/shape.ts (MatmulDims: strides 0 for an operand every entry shares) plus the transposes. */
@@ -166,29 +199,45 @@ export function matmulJob(
     const e = ctx.exports;
     const [sAm, sAk] = s.transA ? [1, M] : [K, 1];
     const [sBk, sBn] = s.transB ? [1, K] : [N, 1];
+    const pool = 2 * batch * M * N * K >= ctx.cutover.flops ? ctx.pool : null;
+    // One product with a short K (and few rows): by columns, B read in place (the kernel's column path).
+    const colsScratch = batch === 1 ? e.matmulColsScratchFloats(M, K) : 0;
+    if (colsScratch > 0) {
+      const scr = scratchPtrs(ctx, colsScratch);
+      const args = (t: number) => [
+        a.ptr,
+        b.ptr,
+        scr[t]!,
+        c.ptr,
+        bias ? bias.ptr : 0,
+        M,
+        K,
+        N,
+        sAm,
+        sAk,
+        sBk,
+        sBn,
+      ];
+      const chunk = pool ? chunkOf(N, pool.threads * 4, 8) : N;
+      return sharedOp(ctx, op, "matmulCols", !!pool, (t, counter) => [...args(t), chunk, counter]);
+    }
     const per = e.matmulPackedSize(K, N);
     const entries = strideB ? batch : 1;
     const pack = ctx.arena.alloc(per * entries);
     return withCleanup(
       () => {
         e.matmulPackB(b.ptr, pack.ptr, K, N, sBk, sBn, strideB, 0, entries);
-        const pooled = 2 * batch * M * N * K >= ctx.cutover.flops;
         const scr = scratchPtrs(ctx, e.matmulScratchFloats());
-        return rowsOp(ctx, op, "matmulRows", batch * M, pooled, 4, (r0, r1, t) => [
-          ...ptrs(a, pack),
-          scr[t]!,
-          c.ptr,
-          bias ? bias.ptr : 0,
-          M,
-          K,
-          N,
-          sAm,
-          sAk,
-          strideA,
+        const args = (t: number) => [
+          ...[a.ptr, pack.ptr, scr[t]!, c.ptr, bias ? bias.ptr : 0, M, K, N, sAm, sAk, strideA],
           strideB ? per : 0,
-          r0,
-          r1,
-        ]);
+        ];
+        const rows = batch * M;
+        // Every chunk of rows passes over all of the packed B: beyond one K block (KC, a quarter of the row
+        // scratch) B no longer stays in L2 from one chunk to the next, so one chunk per thread.
+        const chunks = pool ? pool.threads * (K <= e.matmulScratchFloats() / 4 ? 4 : 1) : 1;
+        const chunk = chunkOf(rows, chunks, 4);
+        return sharedOp(ctx, op, "matmulRows", !!pool, (t, counter) => [...args(t), rows, chunk, counter]);
       },
       () => ctx.arena.release(pack),
     );

@@ -6,21 +6,25 @@ import { allCases } from "../../src/kernels/index";
 import { verifyCase } from "../../src/verify/run";
 
 const api = {
-  /** Whether the page can share memory, and the backend's threads and reason. */
+  /** Whether the page can share memory, and the backend's threads, reason and build (relaxed SIMD or not). */
   async info() {
     const be = await WasmBackend.create();
     const out = {
       isolated: globalThis.crossOriginIsolated,
       threads: be.threads,
       description: be.description,
+      relaxed: be.engine.relaxed,
     };
     be.dispose();
     return out;
   },
 
-  /** Every wasm case with `threads` threads, the pool used for every size; the failures, and the count run. */
-  async cases(threads: number) {
-    const be = await WasmBackend.create({ threads, cutover: { flops: 0, rowElements: 0 } });
+  /**
+   * Every wasm case with `threads` threads, the pool used for every size, on the relaxed-SIMD build or the
+   * plain one; the failures, and the count run.
+   */
+  async cases(threads: number, relaxedSimd: boolean) {
+    const be = await WasmBackend.create({ threads, cutover: { flops: 0, rowElements: 0 }, relaxedSimd });
     const failed: string[] = [];
     const cases = allCases("wasm");
     try {
@@ -31,7 +35,7 @@ const api = {
     } finally {
       be.dispose();
     }
-    return { threads: be.threads, run: cases.length, failed };
+    return { threads: be.threads, relaxed: be.engine.relaxed, run: cases.length, failed };
   },
 };
 

@@ -1,10 +1,11 @@
 // The wasm engine around the kernels: loading (a module that does not compile or instantiate gives a
-// WasmUnavailableError with the reason), the module's data staying below the arena, the arena (reuse,
+// WasmUnavailableError with the reason; a relaxed-SIMD build that does not compile leaves the plain one), the
+// module's data staying below the arena, the arena (reuse,
 // merging, growth, double free), one thread with the reason when memory cannot be shared, the pool's order of
 // ops, and its faults: a kernel that traps on a worker and a worker that dies mid-op reject naming the op.
 
 import { readFile } from "node:fs/promises";
-import { afterAll, describe, expect, test } from "vitest";
+import { afterAll, describe, expect, test, vi } from "vitest";
 import {
   Arena,
   createWasmContext,
@@ -23,8 +24,8 @@ afterAll(() => {
   for (const c of opened) c.dispose();
 });
 
-async function open(threads: number): Promise<WasmContext> {
-  const c = await createWasmContext({ threads });
+async function open(threads: number, opts: { relaxedSimd?: boolean } = {}): Promise<WasmContext> {
+  const c = await createWasmContext({ threads, ...opts });
   opened.push(c);
   return c;
 }
@@ -36,6 +37,24 @@ describe("wasm module", () => {
     expect(err.reason).toMatch(/the single module did not compile \(WebAssembly SIMD needed\)/);
   });
 
+  test("the relaxed-SIMD build by default, the plain one on request or when the relaxed one does not compile", async () => {
+    expect((await open(1)).relaxed).toBe(true);
+    expect((await open(1, { relaxedSimd: false })).relaxed).toBe(false);
+    const compile = vi.spyOn(WebAssembly, "compile");
+    compile.mockRejectedValueOnce(new WebAssembly.CompileError("invalid opcode 0xfd 0x105"));
+    try {
+      const c = await open(1);
+      expect(compile).toHaveBeenCalledTimes(2);
+      expect(c.relaxed).toBe(false);
+      const one = upload(c, [2]);
+      const out = upload(c, [0]);
+      await wasmMatmul(c, one, one, out, { batch: 1, M: 1, K: 1, N: 1, strideA: 0, strideB: 0 });
+      expect(c.arena.view(out)[0]).toBe(4);
+    } finally {
+      vi.restoreAllMocks();
+    }
+  });
+
   test("the threads module over an unshared memory does not instantiate, with the reason", async () => {
     const module = await compileKernels("threads");
     expect(() => instantiateKernels(module, createMemory(false, 2))).toThrow(
@@ -45,11 +64,17 @@ describe("wasm module", () => {
 
   test("the module's own data lies below HEAP_BASE, where the arena starts", async () => {
     for (const variant of ["single", "threads"] as const) {
-      const bytes = await readFile(new URL(`../../src/wasm/build/kernels-${variant}.wasm`, import.meta.url));
-      const memory = createMemory(variant === "threads", 4);
-      instantiateKernels(await compileKernels(variant, bytes), memory);
-      const u8 = new Uint8Array(memory.buffer);
-      expect(u8.subarray(HEAP_BASE).some((b) => b !== 0)).toBe(false);
+      for (const build of ["", "-relaxed"]) {
+        const file = `kernels-${variant}${build}.wasm`;
+        const bytes = await readFile(new URL(`../../src/wasm/build/${file}`, import.meta.url));
+        const memory = createMemory(variant === "threads", 4);
+        instantiateKernels(await compileKernels(variant, bytes), memory);
+        const u8 = new Uint8Array(memory.buffer);
+        expect(
+          u8.subarray(HEAP_BASE).some((b) => b !== 0),
+          file,
+        ).toBe(false);
+      }
     }
   });
 });

@@ -1,7 +1,8 @@
-// Shared by the tests/unit/wasm-*.test.ts files: the two engine configurations every kernel is checked in
-// (one thread on the single-memory module, and two threads over shared memory with the pool forced on for
-// every size), buffers in and out of wasm memory, and the |got − ref| <= atol + rtol·|ref| comparison against
-// the float64 CPU reference.
+// Shared by the tests/unit/wasm-*.test.ts files: the engine configurations every kernel is checked in (one
+// thread on the single-memory module, and two threads over shared memory with the pool forced on for every
+// size, both built with relaxed SIMD, which vite.config.ts turns on in Node 20; and one thread on the plain SIMD
+// build), buffers in and out of wasm memory, and the |got − ref| <= atol + rtol·|ref| comparison against the
+// float64 CPU reference.
 
 import { afterAll, beforeAll, expect } from "vitest";
 import type { Tensor } from "../../src/backend/contract";
@@ -17,14 +18,18 @@ export interface Engine {
   ctx: WasmContext;
 }
 
-/** 1 thread (single module), and 2 threads (pool, used for every op size). */
+/** 1 thread (single module), 2 threads (pool, used for every op size), both relaxed SIMD; 1 thread plain SIMD. */
 export async function engines(): Promise<Engine[]> {
   const one = await createWasmContext({ threads: 1 });
   const two = await createWasmContext({ threads: 2, cutover: { flops: 0, rowElements: 0 } });
+  const plain = await createWasmContext({ threads: 1, relaxedSimd: false });
   if (two.threads !== 2) throw new Error(`the 2-thread engine has ${two.threads} thread(s): ${two.reason}`);
+  if (!one.relaxed || !two.relaxed || plain.relaxed)
+    throw new Error("the relaxed-SIMD build must be loaded by default and the plain one on request");
   return [
     { name: "1 thread", ctx: one },
     { name: "2 threads", ctx: two },
+    { name: "1 thread, plain SIMD", ctx: plain },
   ];
 }
 

@@ -1,7 +1,8 @@
 // The wasm matmul (4×8 SIMD register blocks, packed B, K and N tiling) against the float64 CPU reference on
 // shapes that hit every remainder: sizes 1, 7, 33, 65 (not multiples of the 4-row, 8-column block or the
 // 256-step K tile), every transposed form, batches with a shared or batched operand, the fused bias, K = 0,
-// and large values; with 1 thread and with the 2-thread pool splitting rows.
+// and large values; with 1 thread and with the 2-thread pool splitting rows (or, on the column path for one
+// product with K <= 256 and M <= 256, columns).
 //
 // Tolerance: f32 products summed in f32 over K terms of |a·b| <= s²: atol = 4·K·2⁻²⁴·s² + 1e-6, rtol = 1e-5.
 
@@ -38,6 +39,10 @@ const SPECS: Spec[] = [
   { batch: 2, M: 6, K: 11, N: 8, sharedA: true, transB: true },
   { batch: 2, M: 10, K: 17, N: 35, transA: true, transB: true, bias: true },
   { batch: 0, M: 9, K: 40, N: 12, scale: 1e4 },
+  // The column path (one product, K <= 256, M <= 256): N over several 64-column groups, every layout.
+  { batch: 0, M: 13, K: 64, N: 200, transB: true, bias: true },
+  { batch: 0, M: 256, K: 256, N: 129, transA: true },
+  { batch: 0, M: 3, K: 31, N: 70, transA: true, transB: true },
 ];
 
 function label(s: Spec): string {

@@ -3,7 +3,14 @@
 
 export { attentionBackwardDkv, attentionBackwardDq, attentionDelta, attentionForward, attentionScratchFloats } from "./attention";
 export { affine, binary, permute4, sumAxis, sumSquares, unary, unaryBackward } from "./elementwise";
-export { matmulPackB, matmulPackedSize, matmulRows, matmulScratchFloats } from "./matmul";
+export {
+  matmulCols,
+  matmulColsScratchFloats,
+  matmulPackB,
+  matmulPackedSize,
+  matmulRows,
+  matmulScratchFloats,
+} from "./matmul";
 export { adamUpdate, sgdUpdate } from "./optim";
 export {
   crossEntropy,

@@ -1,18 +1,25 @@
 // Matmul C = op(A)·op(B) (+ bias) in f32 with 128-bit SIMD, for every transposed form and batches.
 //
-// Two steps, so a pool of threads can share the work:
-//   matmulPackB  copies B (any layout) into panels of 8 columns, K×8 floats each, zero-padded past N, so the
-//                inner loop reads B with two aligned 16-byte loads per k whatever B's layout was;
-//   matmulRows   computes a range of output rows (over batch × M) from A and the packed B.
+// Two paths, each split so a pool of threads can share the work:
+//   by rows (any shape): matmulPackB copies B (any layout) into panels of 8 columns, K×8 floats each,
+//     zero-padded past N, so the inner loop reads B with two aligned 16-byte loads per k whatever B's layout
+//     was; then matmulRows computes the output rows (over batch × M) from A and the packed B;
+//   by columns (one product with K <= KC and M <= COLS_MAX_M, e.g. 64×64·64×4096): matmulCols packs A's row
+//     blocks once and B only GC columns at a time, so no copy of the whole of B is written and read back, and
+//     the threads of a pool share N with each one packing just its own columns (the row path packs B on one
+//     thread first).
 // The inner kernel keeps a 4×8 block of C in eight f32x4 registers (4 rows × 2 vectors) and updates it with
-// one broadcast of A per row and two vectors of B per k: 16 multiply-adds for 6 loads. The 4 rows of A are
-// first copied k-major into a per-thread scratch (16 bytes per k), so the kernel reads A contiguously whatever
-// its layout (and rows 4 KiB apart do not fight over the same cache sets). K is cut into blocks
-// of KC so a panel stays in L1 while every row block of the range reuses it; columns are cut into groups of
-// NC so the group of panels (KC × NC floats) stays in L2.
+// one broadcast of A per row and two vectors of B per k: 16 multiply-adds for 6 loads (fused where the module
+// has relaxed SIMD, see simd.ts madd). The 4 rows of A are first copied k-major into a per-thread scratch (16
+// bytes per k), so the kernel reads A contiguously whatever its layout (and rows 4 KiB apart do not fight over
+// the same cache sets). On the row path K is cut into blocks of KC so a panel stays in L1 while every row
+// block of the range reuses it, and columns into groups of NC so the group of panels (KC × NC floats) stays
+// in L2.
 //
 // Element (m, k) of A is a[m·sAm + k·sAk] and (k, n) of B is b[k·sBk + n·sBn] (element strides), so transA
 // is (sAm, sAk) = (1, M) and transB is (sBk, sBn) = (1, K). Pointers are byte addresses in linear memory.
+
+import { madd } from "./simd";
 
 const KC: i32 = 256;
 const NC: i32 = 256;
@@ -27,6 +34,32 @@ export function matmulPackedSize(K: i32, N: i32): i32 {
   return K * (((N + 7) >> 3) << 3);
 }
 
+/** Pack `cols` columns of B starting at src into panels of 8 (the last zero-padded), K×8 floats each, at dst. */
+function packPanels(src: usize, dst0: usize, K: i32, cols: i32, sBk: i32, sBn: i32): void {
+  const panels = (cols + 7) >> 3;
+  for (let p = 0; p < panels; p++) {
+    const n0 = p << 3;
+    const w = min(8, cols - n0);
+    let dst = dst0 + (<usize>p * <usize>K << 5);
+    if (sBn == 1 && w == 8) {
+      for (let k = 0; k < K; k++) {
+        const s = src + (<usize>(k * sBk + n0) << 2);
+        v128.store(dst, v128.load(s));
+        v128.store(dst, v128.load(s, 16), 16);
+        dst += 32;
+      }
+    } else {
+      for (let k = 0; k < K; k++) {
+        for (let j = 0; j < 8; j++) {
+          const v: f32 = j < w ? load<f32>(src + (<usize>(k * sBk + (n0 + j) * sBn) << 2)) : 0;
+          store<f32>(dst + (<usize>j << 2), v);
+        }
+        dst += 32;
+      }
+    }
+  }
+}
+
 /** Pack batch entries z0..z1 of B; entry z starts at b + z·strideB floats and lands at pack + z·packedSize. */
 export function matmulPackB(
   b: usize,
@@ -39,32 +72,9 @@ export function matmulPackB(
   z0: i32,
   z1: i32,
 ): void {
-  const panels = (N + 7) >> 3;
   const per = matmulPackedSize(K, N);
   for (let z = z0; z < z1; z++) {
-    const src = b + (<usize>z * <usize>strideB << 2);
-    const dst0 = pack + (<usize>z * <usize>per << 2);
-    for (let p = 0; p < panels; p++) {
-      const n0 = p << 3;
-      const cols = min(8, N - n0);
-      let dst = dst0 + (<usize>p * <usize>K << 5);
-      if (sBn == 1 && cols == 8) {
-        for (let k = 0; k < K; k++) {
-          const s = src + (<usize>(k * sBk + n0) << 2);
-          v128.store(dst, v128.load(s));
-          v128.store(dst, v128.load(s, 16), 16);
-          dst += 32;
-        }
-      } else {
-        for (let k = 0; k < K; k++) {
-          for (let j = 0; j < 8; j++) {
-            const v: f32 = j < cols ? load<f32>(src + (<usize>(k * sBk + (n0 + j) * sBn) << 2)) : 0;
-            store<f32>(dst + (<usize>j << 2), v);
-          }
-          dst += 32;
-        }
-      }
-    }
+    packPanels(b + (<usize>z * <usize>strideB << 2), pack + (<usize>z * <usize>per << 2), K, N, sBk, sBn);
   }
 }
 
@@ -141,17 +151,17 @@ function micro4(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, bias: usize
     const b0 = v128.load(p);
     const b1 = v128.load(p, 16);
     let s = v128.load32_splat(a);
-    x0 = f32x4.add(x0, f32x4.mul(s, b0));
-    y0 = f32x4.add(y0, f32x4.mul(s, b1));
+    x0 = madd(s, b0, x0);
+    y0 = madd(s, b1, y0);
     s = v128.load32_splat(a, 4);
-    x1 = f32x4.add(x1, f32x4.mul(s, b0));
-    y1 = f32x4.add(y1, f32x4.mul(s, b1));
+    x1 = madd(s, b0, x1);
+    y1 = madd(s, b1, y1);
     s = v128.load32_splat(a, 8);
-    x2 = f32x4.add(x2, f32x4.mul(s, b0));
-    y2 = f32x4.add(y2, f32x4.mul(s, b1));
+    x2 = madd(s, b0, x2);
+    y2 = madd(s, b1, y2);
     s = v128.load32_splat(a, 12);
-    x3 = f32x4.add(x3, f32x4.mul(s, b0));
-    y3 = f32x4.add(y3, f32x4.mul(s, b1));
+    x3 = madd(s, b0, x3);
+    y3 = madd(s, b1, y3);
     a += 16;
     p += 32;
   }
@@ -207,24 +217,64 @@ function micro1(a: usize, ka: usize, bp: usize, kc: i32, c: usize, bias: usize, 
   // Two independent chains so the adds do not wait on each other.
   while (p < end2) {
     let s = v128.load32_splat(a0);
-    x = f32x4.add(x, f32x4.mul(s, v128.load(p)));
-    y = f32x4.add(y, f32x4.mul(s, v128.load(p, 16)));
+    x = madd(s, v128.load(p), x);
+    y = madd(s, v128.load(p, 16), y);
     s = v128.load32_splat(a0 + ka);
-    x2 = f32x4.add(x2, f32x4.mul(s, v128.load(p, 32)));
-    y2 = f32x4.add(y2, f32x4.mul(s, v128.load(p, 48)));
+    x2 = madd(s, v128.load(p, 32), x2);
+    y2 = madd(s, v128.load(p, 48), y2);
     a0 += ka << 1;
     p += 64;
   }
   if (p < end) {
     const s = v128.load32_splat(a0);
-    x = f32x4.add(x, f32x4.mul(s, v128.load(p)));
-    y = f32x4.add(y, f32x4.mul(s, v128.load(p, 16)));
+    x = madd(s, v128.load(p), x);
+    y = madd(s, v128.load(p, 16), y);
   }
   finish(c, f32x4.add(x, x2), f32x4.add(y, y2), cols);
 }
 
+
+// ---- small K: columns ---------------------------------------------------------------------------------------
+
+/** Columns of B the column path packs at a time: K × GC floats (16 KiB at K = 64) stay in L1 over every row. */
+const GC: i32 = 64;
+/** The column path takes up to this many rows (its scratch holds all of A, packed). */
+const COLS_MAX_M: i32 = 256;
+
 /**
- * Output rows r0..r1 of the batch × M rows of C (row r is batch entry r / M, row r % M). a, c, bias: byte
+ * Floats of per-thread scratch matmulCols needs for one M×K A (all its 4-row blocks packed, then GC columns of
+ * packed B), or 0 when the shape is not one for it: K above one K block (KC), or M above COLS_MAX_M.
+ */
+export function matmulColsScratchFloats(M: i32, K: i32): i32 {
+  if (K < 1 || K > KC || M > COLS_MAX_M) return 0;
+  return (M & ~3) * K + K * GC;
+}
+
+/** Pack the M & ~3 rows of A in 4-row blocks (4 × K floats each, k-major) at scratch. */
+function packAllA(a: usize, da: usize, ka: usize, M: i32, K: i32, scratch: usize): void {
+  const blockBytes = <usize>K << 4;
+  for (let m = 0; m < (M & ~3); m += 4) packA4(a + <usize>m * da, da, ka, K, scratch + <usize>(m >> 2) * blockBytes);
+}
+
+// ---- sharing one op between the threads of a pool -----------------------------------------------------------
+//
+// Each thread of a pooled op claims chunks from one counter in memory until none are left, so the threads that
+// run take the chunks of a thread the system leaves waiting (the pool still ends the op when every worker has
+// reported, see src/wasm/pool.ts).
+
+/** The next chunk index from the op's counter (atomic in the threads build; the single build has no pool). */
+// @ts-ignore: decorator
+@inline
+function claim(counter: usize): i32 {
+  if (ASC_FEATURE_THREADS) return atomic.add<i32>(counter, 1);
+  const i = load<i32>(counter);
+  store<i32>(counter, i + 1);
+  return i;
+}
+
+/**
+ * C = op(A)·op(B) (+ bias) by rows from A and the packed B: rows 0..total of the batch × M rows of C (row r is
+ * batch entry r / M, row r % M), in chunks of `chunk` rows claimed from the i32 at `counter`. a, c, bias: byte
  * addresses (bias 0 for none); pack: the packed B from matmulPackB; strideA: floats between batch entries of
  * A (0 when A is shared); packStride: packed floats between batch entries of B (0 when B is shared);
  * scratch: matmulScratchFloats() floats of this thread's own.
@@ -242,52 +292,112 @@ export function matmulRows(
   sAk: i32,
   strideA: i32,
   packStride: i32,
-  r0: i32,
-  r1: i32,
+  total: i32,
+  chunk: i32,
+  counter: usize,
 ): void {
   const ldc = <usize>N << 2;
   const da = <usize>sAm << 2;
   const ka = <usize>sAk << 2;
-  let r = r0;
-  while (r < r1) {
-    const z = r / M;
-    const mStart = r - z * M;
-    const mEnd = min(M, mStart + (r1 - r));
-    const az = a + (<usize>z * <usize>strideA << 2);
-    const pz = pack + (<usize>z * <usize>packStride << 2);
-    const cz = c + (<usize>z * <usize>M * <usize>N << 2);
-    if (K == 0) {
-      // Empty sum: C = bias (or 0).
-      for (let m = mStart; m < mEnd; m++) {
-        for (let n = 0; n < N; n++) {
-          store<f32>(cz + <usize>m * ldc + (<usize>n << 2), bias ? load<f32>(bias + (<usize>n << 2)) : 0);
-        }
-      }
-    }
-    for (let k0 = 0; k0 < K; k0 += KC) {
-      const kc = min(KC, K - k0);
-      const first = k0 == 0;
-      for (let n0 = 0; n0 < N; n0 += NC) {
-        const nEnd = min(N, n0 + NC);
-        let m = mStart;
-        for (; m + 4 <= mEnd; m += 4) {
-          packA4(az + <usize>m * da + <usize>k0 * ka, da, ka, kc, scratch);
-          for (let n = n0; n < nEnd; n += 8) {
-            const bp = pz + ((<usize>n * <usize>K + (<usize>k0 << 3)) << 2);
-            const bz = bias ? bias + (<usize>n << 2) : 0;
-            micro4(scratch, bp, kc, cz + <usize>m * ldc + (<usize>n << 2), ldc, bz, first, nEnd - n);
-          }
-        }
-        for (; m < mEnd; m++) {
-          const am = az + <usize>m * da + <usize>k0 * ka;
-          for (let n = n0; n < nEnd; n += 8) {
-            const bp = pz + ((<usize>n * <usize>K + (<usize>k0 << 3)) << 2);
-            const bz = bias ? bias + (<usize>n << 2) : 0;
-            micro1(am, ka, bp, kc, cz + <usize>m * ldc + (<usize>n << 2), bz, first, nEnd - n);
+  for (let r0 = claim(counter) * chunk; r0 < total; r0 = claim(counter) * chunk) {
+    const r1 = min(total, r0 + chunk);
+    let r = r0;
+    while (r < r1) {
+      const z = r / M;
+      const mStart = r - z * M;
+      const mEnd = min(M, mStart + (r1 - r));
+      const az = a + (<usize>z * <usize>strideA << 2);
+      const pz = pack + (<usize>z * <usize>packStride << 2);
+      const cz = c + (<usize>z * <usize>M * <usize>N << 2);
+      if (K == 0) {
+        // Empty sum: C = bias (or 0).
+        for (let m = mStart; m < mEnd; m++) {
+          for (let n = 0; n < N; n++) {
+            store<f32>(cz + <usize>m * ldc + (<usize>n << 2), bias ? load<f32>(bias + (<usize>n << 2)) : 0);
           }
         }
       }
+      for (let k0 = 0; k0 < K; k0 += KC) {
+        const kc = min(KC, K - k0);
+        const first = k0 == 0;
+        for (let n0 = 0; n0 < N; n0 += NC) {
+          const nEnd = min(N, n0 + NC);
+          let m = mStart;
+          for (; m + 4 <= mEnd; m += 4) {
+            packA4(az + <usize>m * da + <usize>k0 * ka, da, ka, kc, scratch);
+            for (let n = n0; n < nEnd; n += 8) {
+              const bp = pz + ((<usize>n * <usize>K + (<usize>k0 << 3)) << 2);
+              const bz = bias ? bias + (<usize>n << 2) : 0;
+              micro4(scratch, bp, kc, cz + <usize>m * ldc + (<usize>n << 2), ldc, bz, first, nEnd - n);
+            }
+          }
+          for (; m < mEnd; m++) {
+            const am = az + <usize>m * da + <usize>k0 * ka;
+            for (let n = n0; n < nEnd; n += 8) {
+              const bp = pz + ((<usize>n * <usize>K + (<usize>k0 << 3)) << 2);
+              const bz = bias ? bias + (<usize>n << 2) : 0;
+              micro1(am, ka, bp, kc, cz + <usize>m * ldc + (<usize>n << 2), bz, first, nEnd - n);
+            }
+          }
+        }
+      }
+      r += mEnd - mStart;
     }
-    r += mEnd - mStart;
+  }
+}
+
+/**
+ * C = op(A)·op(B) (+ bias) for one batch entry with K <= KC, by columns, read straight from B (no packed copy
+ * of the whole of it): A's 4-row blocks are packed once into scratch, then B is packed GC columns at a time next
+ * to them and every row block runs over those columns while they are in L1. The columns go in chunks of `chunk`
+ * (a multiple of 8) claimed from the i32 at `counter`; scratch holds matmulColsScratchFloats(M, K) floats of
+ * this thread's own.
+ */
+export function matmulCols(
+  a: usize,
+  b: usize,
+  scratch: usize,
+  c: usize,
+  bias: usize,
+  M: i32,
+  K: i32,
+  N: i32,
+  sAm: i32,
+  sAk: i32,
+  sBk: i32,
+  sBn: i32,
+  chunk: i32,
+  counter: usize,
+): void {
+  const da = <usize>sAm << 2;
+  const ka = <usize>sAk << 2;
+  let n0 = claim(counter) * chunk;
+  if (n0 >= N) return;
+  packAllA(a, da, ka, M, K, scratch);
+  const ldc = <usize>N << 2;
+  const M4 = M & ~3;
+  const blockBytes = <usize>K << 4;
+  const bp = scratch + <usize>(M4 >> 2) * blockBytes;
+  for (; n0 < N; n0 = claim(counter) * chunk) {
+    const n1 = min(N, n0 + chunk);
+    for (let g = n0; g < n1; g += GC) {
+      const ge = min(n1, g + GC);
+      packPanels(b + (<usize>(g * sBn) << 2), bp, K, ge - g, sBk, sBn);
+      for (let m = 0; m < M4; m += 4) {
+        const ap = scratch + <usize>(m >> 2) * blockBytes;
+        for (let n = g; n < ge; n += 8) {
+          const bz = bias ? bias + (<usize>n << 2) : 0;
+          const p = bp + (<usize>(n - g) * <usize>K << 2);
+          micro4(ap, p, K, c + <usize>m * ldc + (<usize>n << 2), ldc, bz, true, N - n);
+        }
+      }
+      for (let m = M4; m < M; m++) {
+        for (let n = g; n < ge; n += 8) {
+          const bz = bias ? bias + (<usize>n << 2) : 0;
+          const p = bp + (<usize>(n - g) * <usize>K << 2);
+          micro1(a + <usize>m * da, ka, p, K, c + <usize>m * ldc + (<usize>n << 2), bz, true, N - n);
+        }
+      }
+    }
   }
 }

@@ -1,5 +1,17 @@
 // SIMD helpers shared by the kernels: horizontal sums and a vector exp for arguments <= 0 (softmax weights).
 
+/**
+ * a·b + c per lane. In the build with relaxed SIMD (see src/wasm/build.mjs) one relaxed multiply-add, which the
+ * engine runs as a fused multiply-add where the CPU has one (one rounding instead of two); elsewhere a multiply
+ * and an add.
+ */
+// @ts-ignore: decorator
+@inline
+export function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
 /** Σ of the 4 lanes. */
 // @ts-ignore: decorator
 @inline
