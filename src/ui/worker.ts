@@ -25,6 +25,7 @@ import { createJob } from "./jobs/index";
 import type { Job } from "./jobs/job";
 import type { FailureKind, FromWorker, SnapshotRequest, ToWorker } from "./protocol";
 import { saveRun } from "./store";
+import { warmUp } from "./warm-up";
 
 const PROGRESS_MS = 100;
 const TEST_MS = 250;
@@ -70,6 +71,8 @@ async function build(s: JobSpec, restore?: SavedJob, onBackend?: Backend): Promi
       ? await autoBackend(s)
       : await createBackend(s.settings.backend);
   backend = selection.backend;
+  // While the page says "building": the JIT warmed on a copy of the job, so the run's pace is steady from step 1.
+  await warmUp(s, backend);
   job = await createJob(s, backend);
   history = { train: [], test: [] };
   if (restore) {
