@@ -1,35 +1,43 @@
-// Warming the JIT before step 1 on the CPU and wasm backends: steps of a throwaway copy of the job, taken while the
-// page says "building". In a new worker V8 first interprets the trainer's code and compiles it (Maglev, then
-// TurboFan) as it grows hot, so without these steps a run's first steps are slower than the rest: on a default
-// five-experts run on the CPU the first 5% of the steps took 2.1-3.2 ms of the worker's CPU each and the rest
-// 1.1-1.3 ms (with no optimizing compiler, --no-maglev --no-turbofan, every step took 11-15 ms, with no such
-// decline), and a time left measured in the first 10% was up to 43% high. After 150-300 steps on the copy, the
-// run's first 5% took 1.2-1.5 ms per step. The copy is the job's own (same models, data and optimizer), dropped after,
-// so the run trains what it would without it. WebGPU is left out: there step 1 compiles the pipelines (seconds on
-// SwiftShader), which the copy would do again.
+// Warming the JIT on the CPU and wasm backends: steps of a throwaway copy of the job, taken by the worker right after
+// a run's first step (its loss and the first snapshot already posted), in the interval the time left leaves out
+// (time-left.ts). In a new worker V8 first interprets the trainer's code and compiles it (Maglev, then TurboFan)
+// as it grows hot, so without these steps a run's first steps are the slowest: on default five-experts runs on the
+// CPU the first 5% of the steps took 2.1-3.2 ms of the worker's CPU each and the rest 1.1-1.6 ms, and the time left
+// at 10% of the steps was 36-44% high. With the optimizing compilers off (--no-maglev --no-turbofan) every step took
+// 11-15 ms, with no such decline; with the young generation 16 MB from the start (--min-semi-space-size=16, fewer
+// scavenges early) the first 5% were as slow as without it. After 150-300 steps of the copy the run's first 5% took
+// 1.2-1.5 ms per step. The copy is the job's own (same models, data and optimizer), dropped after, so the run
+// trains what it would without it. WebGPU is left out: there step 1 compiles the pipelines (seconds on SwiftShader),
+// which the copy would do again.
 
 import type { Backend } from "../backend/contract";
 import type { JobSpec } from "../io/types";
 import { createJob } from "./jobs/index";
+import type { SnapshotRequest } from "./protocol";
 
 /** At most this many steps of each run, and at most a tenth of the run's steps. */
-export const WARM_STEPS = 150;
+export const WARM_STEPS = 200;
 /**
  * Warming stops once its steps take this long on average (ms, on the worker's clock): the inner loops of a job that
  * slow are hot after a step or two. And it stops after this long in all (a machine loaded by other processes).
  */
 const SLOW_STEP_MS = 20;
-const WARM_MS = 1000;
+const WARM_MS = 1500;
 
 /** Steps of a copy of `spec`'s job on `backend` (none on WebGPU), then the copy's tensors freed; returns the steps. */
-export async function warmUp(spec: JobSpec, backend: Backend): Promise<number> {
+export async function warmUp(
+  spec: JobSpec,
+  backend: Backend,
+  request: SnapshotRequest,
+  stopped: () => boolean,
+): Promise<number> {
   const limit = Math.min(WARM_STEPS, Math.floor(spec.settings.steps / 10));
   if (backend.name === "webgpu" || limit < 1) return 0;
   const job = await createJob(spec, backend);
   const t0 = performance.now();
   let steps = 0;
   try {
-    while (steps < limit) {
+    while (steps < limit && !stopped()) {
       steps++;
       for (const r of job.runs) {
         r.trainer.config.steps = steps;
@@ -38,6 +46,9 @@ export async function warmUp(spec: JobSpec, backend: Backend): Promise<number> {
       const ms = performance.now() - t0;
       if (ms > WARM_MS || (steps >= 3 && ms > SLOW_STEP_MS * steps)) break;
     }
+    // The evaluations the run makes between its chunks: the held-out loss, a snapshot.
+    await job.testLoss();
+    await job.snapshot(request);
   } finally {
     for (const r of job.runs) {
       for (const p of r.trainer.model.parameters()) p.free();

@@ -79,7 +79,8 @@ export async function recordTimeLeft(url: string): Promise<{ total: number; rows
     const done = log.find((r) => r.state === "done")!;
     // The progress messages: a running probe with more steps than the one before.
     const progress = log.filter((r, i) => r.state === "running" && r.step > (log[i - 1]?.step ?? 0));
-    if (progress[0]?.step !== 1) throw new Error(`the first progress message is at step ${progress[0]?.step}`);
+    if (progress[0]?.step !== 1)
+      throw new Error(`the first progress message is at step ${progress[0]?.step}`);
     if (samples.length <= 10 || samples[samples.length - 1]!.t < done.epoch)
       throw new Error(`the worker's CPU time was read ${samples.length} times, not to the end of the run`);
     /** The worker's CPU time at system time `t`, between the samples around it. */

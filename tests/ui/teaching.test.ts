@@ -398,7 +398,9 @@ describe("other pages", () => {
     // stretch the wall clock by far more than 20% here).
     const at = [0.1, 0.25, 0.5].map((share) => {
       const r = rows.find((x) => x.step >= share * total)!;
-      expect(r.step, `a message soon after ${100 * share}% of the steps`).toBeLessThan((share + 0.05) * total);
+      expect(r.step, `a message soon after ${100 * share}% of the steps`).toBeLessThan(
+        (share + 0.05) * total,
+      );
       expect(r.ownEstimate, `an estimate at step ${r.step}`).not.toBeNull();
       return { share, r };
     });
