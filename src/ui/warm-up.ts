@@ -22,7 +22,7 @@ export const WARM_STEPS = 200;
  * slow are hot after a step or two. And it stops after this long in all (a machine loaded by other processes).
  */
 const SLOW_STEP_MS = 20;
-const WARM_MS = 1500;
+const WARM_MS = 3000;
 
 /** Steps of a copy of `spec`'s job on `backend` (none on WebGPU), then the copy's tensors freed; returns the steps. */
 export async function warmUp(

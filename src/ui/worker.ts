@@ -251,7 +251,11 @@ async function loop(): Promise<void> {
       if (warmDue && !end) {
         warmDue = false;
         await warmUp(spec!, backend!, snapshotRequest, () => paused);
+        // The evaluations' clocks start after it (the first ones were just taken), as does the rate's.
         iterationStart = performance.now();
+        nextTest = iterationStart + TEST_MS;
+        nextSnap = iterationStart + SNAPSHOT_MS;
+        lastPersist = iterationStart;
       }
     }
     post({ type: "state", state: step() >= total() ? "done" : "paused", step: step() });

@@ -110,3 +110,58 @@ export async function recordTimeLeft(url: string): Promise<{ total: number; rows
     await browser.close();
   }
 }
+
+/** The time left at one share of the steps: the first progress message at or after it. */
+export interface TimeLeftPoint {
+  share: number;
+  step: number;
+  /** On the worker's CPU time (s): the estimate, the time the run then took, and the error relative to that. */
+  estimate: number | null;
+  left: number;
+  error: number;
+}
+
+/** A recorded run read at `shares` of its steps, with what else the test reports. */
+export function readTimeLeft(total: number, rows: TimeLeftRow[], shares: number[]) {
+  const error = (r: TimeLeftRow) =>
+    r.ownEstimate === null ? Number.POSITIVE_INFINITY : Math.abs(r.ownEstimate - r.ownLeft) / r.ownLeft;
+  const at = shares.map((share) => rows.find((x) => x.step >= share * total) ?? rows[rows.length - 1]!);
+  const points: TimeLeftPoint[] = at.map((r, k) => ({
+    share: shares[k]!,
+    step: r.step,
+    estimate: r.ownEstimate,
+    left: r.ownLeft,
+    error: error(r),
+  }));
+  const judged = rows.filter((r) => r.step >= 0.1 * total && r.step <= 0.9 * total);
+  // The run's pace on the worker's CPU time between those messages (ms per step), from the second message on.
+  const marks = [rows[1]!, ...at, rows[rows.length - 1]!];
+  const pace = marks.slice(1).map((m, k) => ({
+    from: marks[k]!.step,
+    to: m.step,
+    ms: (1000 * (marks[k]!.ownLeft - m.ownLeft)) / (m.step - marks[k]!.step),
+  }));
+  return {
+    points,
+    pace,
+    judged,
+    worst: Math.max(...judged.map(error)),
+    wallWorst: Math.max(...judged.map((r) => Math.abs(r.shown! - r.wallLeft) / r.wallLeft)),
+  };
+}
+
+const f = (x: number | null) => (x === null ? "-" : x.toFixed(2));
+
+/** One line per run: the points, the pace between them and the worst error from 10% to 90% of the steps. */
+export function timeLeftReport(r: ReturnType<typeof readTimeLeft>): string {
+  const points = r.points.map(
+    (p) =>
+      `at ${100 * p.share}% (step ${p.step}) ${f(p.estimate)} s estimated, ${f(p.left)} s left, ` +
+      `${(100 * p.error).toFixed(1)}% off`,
+  );
+  const pace = r.pace.map((p) => `${p.from}-${p.to} ${p.ms.toFixed(2)}`);
+  return (
+    `on the worker's CPU time: ${points.join("; ")}; CPU ms per step, steps ${pace.join(", ")}; worst from 10% to ` +
+    `90% of the steps ${(100 * r.worst).toFixed(1)}% (${(100 * r.wallWorst).toFixed(1)}% on the wall clock, shown)`
+  );
+}

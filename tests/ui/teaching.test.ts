@@ -1,7 +1,8 @@
 // The pages as a learner meets them, in headless Chromium (training on the CPU backend, which is fast here): the
 // data before Start, a status line before the first loss, the first loss after one step (CPU and wasm), the time
-// left shown on a default run (the estimator's; its accuracy on the worker's own CPU time reported), a reading of the run, log-axis ticks at every decade, last values in
-// the legend, a link that reproduces a run, Step, classroom links, a narrow window, the other pages' menu and
+// left shown on a default five-experts run (the estimator's, within 20% of the worker's CPU time the run then took
+// at 10%, 25% and 50% of the steps, median of three runs), a reading of the run, log-axis ticks at every decade,
+// last values in the legend, a link that reproduces a run, Step, classroom links, a narrow window, the other pages' menu and
 // summaries; and the production build serving every page. Screenshots go to test-results/screenshots/.
 
 import { mkdirSync } from "node:fs";
@@ -11,7 +12,7 @@ import { build, type PreviewServer, preview } from "vite";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { modelEntry } from "../../src/models/registry";
 import { launchChromium, openPage, type Session } from "../headless/browser";
-import { recordTimeLeft, type TimeLeftRow } from "../headless/time-left-run";
+import { readTimeLeft, recordTimeLeft, timeLeftReport } from "../headless/time-left-run";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const SHOTS = resolve(ROOT, "test-results/screenshots");
@@ -382,36 +383,36 @@ describe("other pages", () => {
     expect(s.errors).toEqual([]);
   });
 
-  test("five experts, a default run on the CPU: the time left shown at 10%, 25% and 50% of the steps is within 20% of the worker's CPU time the run then took", async () => {
-    const { total, rows } = await recordTimeLeft(`${s.baseUrl}/demos/experts/?backend=cpu`);
-    const f = (x: number | null) => (x === null ? "-" : x.toFixed(2));
-    console.log(
-      `step: shown/wall-clock left, estimate/left on the worker's CPU time (s): ${rows.map((r) => `${r.step}: ${f(r.shown)}/${f(r.wallLeft)}, ${f(r.ownEstimate)}/${f(r.ownLeft)}`).join("; ")}`,
-    );
-    const judged = rows.filter((r) => r.step >= 0.1 * total && r.step <= 0.9 * total);
-    // What the page shows is the estimator on its clock (the probe's time is a moment after the controller's, so
-    // within 2%: the window then spans a second or more).
-    for (const r of judged)
-      expect(Math.abs(r.shown! - r.replayed!), `step ${r.step}`).toBeLessThanOrEqual(0.02 * r.replayed!);
-    const error = (r: TimeLeftRow) => Math.abs(r.ownEstimate! - r.ownLeft) / r.ownLeft;
-    // The first progress message at or after each share of the steps, in the run's own time (other processes
-    // stretch the wall clock by far more than 20% here).
-    const at = [0.1, 0.25, 0.5].map((share) => {
-      const r = rows.find((x) => x.step >= share * total)!;
-      expect(r.step, `a message soon after ${100 * share}% of the steps`).toBeLessThan(
-        (share + 0.05) * total,
-      );
-      expect(r.ownEstimate, `an estimate at step ${r.step}`).not.toBeNull();
-      return { share, r };
+  test("five experts, a default run on the CPU: the time left shown at 10%, 25% and 50% of the steps is within 20% of the worker's CPU time the run then took (median of 3 runs)", async () => {
+    // Other processes on the cores stretch the wall clock by far more than 20% here, and the worker's CPU time
+    // too, by less: the same fixed work took 124-223 ms of CPU per repeat at load average 7-8. So the claim is
+    // judged on the worker's CPU time, as the median of three runs (each run's figures reported).
+    const shares = [0.1, 0.25, 0.5];
+    const runs: ReturnType<typeof readTimeLeft>[] = [];
+    for (let k = 0; k < 3; k++) {
+      const { total, rows } = await recordTimeLeft(`${s.baseUrl}/demos/experts/?backend=cpu`);
+      const run = readTimeLeft(total, rows, shares);
+      // What the page shows is the estimator on its clock (the probe's time is a moment after the controller's, so
+      // within 2%: the window then spans a second or more).
+      for (const r of run.judged)
+        expect(Math.abs(r.shown! - r.replayed!), `step ${r.step}`).toBeLessThanOrEqual(0.02 * r.replayed!);
+      expect(run.judged.length).toBeGreaterThan(5);
+      for (const p of run.points) {
+        expect(p.step, `a message soon after ${100 * p.share}% of the steps`).toBeLessThan(
+          (p.share + 0.05) * total,
+        );
+        expect(p.estimate, `an estimate at step ${p.step}`).not.toBeNull();
+      }
+      console.log(`run ${k + 1}: ${timeLeftReport(run)}`);
+      runs.push(run);
+    }
+    shares.forEach((share, i) => {
+      const errors = runs.map((r) => r.points[i]!.error).sort((a, b) => a - b);
+      expect(
+        errors[1],
+        `at ${100 * share}% of the steps: ${errors.map((e) => e.toFixed(3))}`,
+      ).toBeLessThanOrEqual(0.2);
     });
-    const worst = Math.max(...judged.map(error));
-    const wallWorst = Math.max(...judged.map((r) => Math.abs(r.shown! - r.wallLeft) / r.wallLeft));
-    console.log(
-      `on the worker's CPU time: ${at.map(({ share, r }) => `at ${100 * share}% (step ${r.step}) ${f(r.ownEstimate)} s estimated, ${f(r.ownLeft)} s left, ${(100 * error(r)).toFixed(1)}% off`).join("; ")}; ` +
-        `worst from 10% to 90% of the steps ${(100 * worst).toFixed(1)}% (${(100 * wallWorst).toFixed(1)}% on the wall clock, shown)`,
-    );
-    for (const { share, r } of at)
-      expect(error(r), `at ${100 * share}% of the steps (step ${r.step})`).toBeLessThanOrEqual(0.2);
   });
 
   test("verify: the site menu, and a summary per kernel with the cases behind a disclosure", async () => {
