@@ -1,14 +1,14 @@
-// Warming the JIT on the CPU and wasm backends: steps of a throwaway copy of the job, taken by the worker right after
-// a run's first step (its loss and the first snapshot already posted), in the interval the time left leaves out
-// (time-left.ts). In a new worker V8 first interprets the trainer's code and compiles it (Maglev, then TurboFan)
+// Warming the JIT on the CPU and wasm backends: steps of a throwaway copy of the job, taken by the worker right
+// after a run's first step (its loss and the first snapshot already posted), in the interval the time left leaves
+// out (time-left.ts). In a new worker V8 first interprets the trainer's code and compiles it (Maglev, then TurboFan)
 // as it grows hot, so without these steps a run's first steps are the slowest: on default five-experts runs on the
-// CPU the first 5% of the steps took 2.1-3.2 ms of the worker's CPU each and the rest 1.1-1.6 ms, and the time left
-// at 10% of the steps was 36-44% high. With the optimizing compilers off (--no-maglev --no-turbofan) every step took
-// 11-15 ms, with no such decline; with the young generation 16 MB from the start (--min-semi-space-size=16, fewer
-// scavenges early) the first 5% were as slow as without it. After 150-300 steps of the copy the run's first 5% took
-// 1.2-1.5 ms per step. The copy is the job's own (same models, data and optimizer), dropped after, so the run
-// trains what it would without it. WebGPU is left out: there step 1 compiles the pipelines (seconds on SwiftShader),
-// which the copy would do again.
+// CPU the first 5% of the steps took 1.6-2.6 ms of the worker's CPU each and the rest 1.2-2.1 ms, and the time left
+// after 10% of the steps was up to 36-44% high. With the optimizing compilers off (--no-maglev --no-turbofan) every
+// step took 11-15 ms, with no such decline; with the young generation 16 MB from the start
+// (--min-semi-space-size=16, fewer scavenges early) the first 5% were as slow as without it. After 150-300 steps of
+// the copy the run's first 5% took 1.1-1.5 ms per step. The copy is the job's own (same models, data and optimizer),
+// dropped after, so the run trains what it would without it. WebGPU is left out: there step 1 compiles the pipelines
+// (seconds on SwiftShader), which the copy would do again.
 
 import type { Backend } from "../backend/contract";
 import type { JobSpec } from "../io/types";

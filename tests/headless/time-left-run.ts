@@ -141,9 +141,12 @@ export function readTimeLeft(total: number, rows: TimeLeftRow[], shares: number[
     to: m.step,
     ms: (1000 * (marks[k]!.ownLeft - m.ownLeft)) / (m.step - marks[k]!.step),
   }));
+  // The first interval, which no estimate counts: the worker's warm-up and its first snapshot are in it.
+  const first = { wall: rows[0]!.wallLeft - rows[1]!.wallLeft, cpu: rows[0]!.ownLeft - rows[1]!.ownLeft };
   return {
     points,
     pace,
+    first,
     judged,
     worst: Math.max(...judged.map(error)),
     wallWorst: Math.max(...judged.map((r) => Math.abs(r.shown! - r.wallLeft) / r.wallLeft)),
@@ -161,7 +164,8 @@ export function timeLeftReport(r: ReturnType<typeof readTimeLeft>): string {
   );
   const pace = r.pace.map((p) => `${p.from}-${p.to} ${p.ms.toFixed(2)}`);
   return (
-    `on the worker's CPU time: ${points.join("; ")}; CPU ms per step, steps ${pace.join(", ")}; worst from 10% to ` +
+    `on the worker's CPU time: ${points.join("; ")}; CPU ms per step, steps ${pace.join(", ")}; first interval ` +
+    `${r.first.wall.toFixed(2)} s (${r.first.cpu.toFixed(2)} s of CPU); worst from 10% to ` +
     `90% of the steps ${(100 * r.worst).toFixed(1)}% (${(100 * r.wallWorst).toFixed(1)}% on the wall clock, shown)`
   );
 }
