@@ -20,8 +20,8 @@ export const WARM_STEPS = 200;
 /**
  * Warming stops when even the fastest of its first steps took this long (ms, on the worker's clock): the inner
  * loops of a job that slow are hot after a step or two. The fastest, not the average: other processes on the cores
- * stretch some steps many times over (at load average 14 the average stopped five experts' warm-up early). And it
- * stops after this long in all.
+ * stretch some steps many times over (with the average, at load average 14, two of three five-experts runs were
+ * slower again in their first 10% and 34-36% off there). And it stops after this long in all.
  */
 const SLOW_STEP_MS = 20;
 const WARM_MS = 5000;
