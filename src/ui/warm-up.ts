@@ -8,7 +8,9 @@
 // (--min-semi-space-size=16, fewer scavenges early) the first 5% were as slow as without it. After 150-300 steps of
 // the copy the run's first 5% took 1.1-1.5 ms per step. The copy is the job's own (same models, data and optimizer),
 // dropped after, so the run trains what it would without it. WebGPU is left out: there step 1 compiles the pipelines
-// (seconds on SwiftShader), which the copy would do again.
+// (seconds on SwiftShader), which the copy would do again. So is the language model: its steps take a tenth of a
+// second or more in the kernels, where compiling the trainer's code is a small share, and its copy would prepare
+// the corpus and run the validation pass again.
 
 import type { Backend } from "../backend/contract";
 import type { JobSpec } from "../io/types";
@@ -26,7 +28,7 @@ export const WARM_STEPS = 200;
 const SLOW_STEP_MS = 20;
 const WARM_MS = 5000;
 
-/** Steps of a copy of `spec`'s job on `backend` (none on WebGPU), then the copy's tensors freed; returns the steps. */
+/** Steps of a copy of `spec`'s job on `backend` (none on WebGPU or for the language model), then the copy's tensors freed; returns the steps. */
 export async function warmUp(
   spec: JobSpec,
   backend: Backend,
@@ -34,7 +36,7 @@ export async function warmUp(
   stopped: () => boolean,
 ): Promise<number> {
   const limit = Math.min(WARM_STEPS, Math.floor(spec.settings.steps / 10));
-  if (backend.name === "webgpu" || limit < 1) return 0;
+  if (backend.name === "webgpu" || spec.kind === "lm" || limit < 1) return 0;
   const job = await createJob(spec, backend);
   const t0 = performance.now();
   let steps = 0;

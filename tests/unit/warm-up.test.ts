@@ -1,5 +1,5 @@
-// The worker's JIT warm-up (src/ui/warm-up.ts): how many steps of the copy it takes, that it leaves WebGPU and a
-// stopped run alone, and that the run trained after it is the one trained without it.
+// The worker's JIT warm-up (src/ui/warm-up.ts): how many steps of the copy it takes, that it leaves WebGPU, the language
+// model and a stopped run alone, and that the run trained after it is the one trained without it.
 
 import { describe, expect, test } from "vitest";
 import type { Backend } from "../../src/backend/contract";
@@ -32,9 +32,11 @@ describe("the JIT warm-up", () => {
     expect(await warmUp(spec(9), new CpuBackend(), {}, () => false)).toBe(0);
   });
 
-  test("none on WebGPU, none once the run is stopped", async () => {
+  test("none on WebGPU, none for the language model, none once the run is stopped", async () => {
     const gpu = { name: "webgpu" } as Backend;
     expect(await warmUp(spec(3000), gpu, {}, () => false)).toBe(0);
+    const lm: JobSpec = { ...spec(3000), kind: "lm", model: "char-gpt" };
+    expect(await warmUp(lm, new CpuBackend(), {}, () => false)).toBe(0);
     expect(await warmUp(spec(3000), new CpuBackend(), {}, () => true)).toBe(0);
   });
 
