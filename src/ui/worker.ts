@@ -25,6 +25,7 @@ import { createJob } from "./jobs/index";
 import type { Job } from "./jobs/job";
 import type { FailureKind, FromWorker, SnapshotRequest, ToWorker } from "./protocol";
 import { saveRun } from "./store";
+import { warmUp } from "./warm-up";
 
 const PROGRESS_MS = 100;
 const TEST_MS = 250;
@@ -51,6 +52,8 @@ let snapshotDue = true;
 /** An export asked for while training: answered between two chunks, so every parameter is read at one step. */
 let exportDue = false;
 let deviceLostOnce = false;
+/** The JIT is warmed once per built job, after its first step (src/ui/warm-up.ts). */
+let warmDue = false;
 /** The step a Step request stops at (then the run pauses), or null. */
 let stopAt: number | null = null;
 
@@ -70,6 +73,7 @@ async function build(s: JobSpec, restore?: SavedJob, onBackend?: Backend): Promi
       ? await autoBackend(s)
       : await createBackend(s.settings.backend);
   backend = selection.backend;
+  warmDue = true;
   job = await createJob(s, backend);
   history = { train: [], test: [] };
   if (restore) {
@@ -242,6 +246,16 @@ async function loop(): Promise<void> {
       if (done > 0 && wall > 0) {
         const r = (1000 * done) / wall;
         rate = rate === 0 ? r : 0.8 * rate + 0.2 * r;
+      }
+      // After the first loss and snapshot are posted: in the interval the time left leaves out (time-left.ts).
+      if (warmDue && !end) {
+        warmDue = false;
+        await warmUp(spec!, backend!, snapshotRequest, () => paused);
+        // The evaluations' clocks start after it (the first ones were just taken), as does the rate's.
+        iterationStart = performance.now();
+        nextTest = iterationStart + TEST_MS;
+        nextSnap = iterationStart + SNAPSHOT_MS;
+        lastPersist = iterationStart;
       }
     }
     post({ type: "state", state: step() >= total() ? "done" : "paused", step: step() });

@@ -1,7 +1,8 @@
 // The pages as a learner meets them, in headless Chromium (training on the CPU backend, which is fast here): the
 // data before Start, a status line before the first loss, the first loss after one step (CPU and wasm), the time
-// left shown on a default run (the estimator's; its accuracy on the worker's own CPU time reported), a reading of the run, log-axis ticks at every decade, last values in
-// the legend, a link that reproduces a run, Step, classroom links, a narrow window, the other pages' menu and
+// left shown on a default five-experts run (the estimator's, within 20% of the worker's CPU time the run then took
+// at 10% and 25% of the steps, median of three runs), a reading of the run, log-axis ticks at every decade,
+// last values in the legend, a link that reproduces a run, Step, classroom links, a narrow window, the other pages' menu and
 // summaries; and the production build serving every page. Screenshots go to test-results/screenshots/.
 
 import { mkdirSync } from "node:fs";
@@ -10,10 +11,8 @@ import type { ElementHandle, Page } from "puppeteer";
 import { build, type PreviewServer, preview } from "vite";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { modelEntry } from "../../src/models/registry";
-import { RateTracker } from "../../src/ui/time-left";
-import type { PageProbe } from "../../src/ui/training-controller";
 import { launchChromium, openPage, type Session } from "../headless/browser";
-import { cpuMs, findThreads } from "../headless/thread-time";
+import { readTimeLeft, recordTimeLeft, timeLeftReport } from "../headless/time-left-run";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const SHOTS = resolve(ROOT, "test-results/screenshots");
@@ -74,17 +73,6 @@ async function chart(page: Page = s.page) {
       legend: c.legendValues(),
     };
   });
-}
-
-/** What a page's probe said, and when (epoch ms). */
-interface ProbeRecord {
-  /** The page's clock (performance.now), and the system clock shared with this process (Date.now). */
-  t: number;
-  epoch: number;
-  step: number;
-  total: number;
-  state: string;
-  left: number | null;
 }
 
 const shadowText = (page: Page, tag: string, selector: string) =>
@@ -395,100 +383,39 @@ describe("other pages", () => {
     expect(s.errors).toEqual([]);
   });
 
-  test("five experts, a default run on the CPU: the time left shown is the estimator's, its accuracy on the run's own time reported", async () => {
-    // A browser of its own, so the one worker thread in it is this page's.
-    const browser = await launchChromium();
-    const samples: { t: number; cpu: number }[] = [];
-    let sampler: ReturnType<typeof setInterval> | undefined;
-    try {
-      const page = await browser.newPage();
-      // Every probe the page publishes, on the page's clock and on the one shared with this process.
-      await page.evaluateOnNewDocument(() => {
-        const log: ProbeRecord[] = [];
-        let probe: PageProbe | undefined;
-        Object.defineProperty(window, "__wb", {
-          configurable: true,
-          get: () => probe,
-          set: (p: PageProbe) => {
-            probe = p;
-            const [t, epoch] = [performance.now(), Date.now()];
-            log.push({ t, epoch, step: p.step, total: p.total, state: p.state, left: p.secondsLeft });
-          },
-        });
-        (window as unknown as { __wbLog: ProbeRecord[] }).__wbLog = log;
-      });
-      await page.goto(`${s.baseUrl}/demos/experts/?backend=cpu`, { waitUntil: "load" });
-      await deep("wb-trainer-panel >>> button[type=submit]", page);
-      // The worker thread's CPU time, every 20 ms from Start on: the run's own time.
-      let thread: string | null = null;
-      const root = browser.process()!.pid!;
-      const sample = () => {
-        thread ??= findThreads(root, "DedicatedWorker")[0] ?? null;
-        const cpu = thread ? cpuMs(thread) : null;
-        if (cpu !== null) samples.push({ t: Date.now(), cpu });
-      };
-      sampler = setInterval(sample, 20);
-      await clickButton("Start", page);
-      await waitState(["done"], page, 300_000);
-      const log = await page.evaluate(() => (window as unknown as { __wbLog: ProbeRecord[] }).__wbLog);
-      // One more after the page said done (the worker, idle, lives on).
-      sample();
-      clearInterval(sampler);
-      const total = log[log.length - 1]!.total;
-      const done = log.find((r) => r.state === "done")!;
-      // The progress messages: a running probe with more steps than the one before.
-      const progress = log.filter((r, i) => r.state === "running" && r.step > (log[i - 1]?.step ?? 0));
-      expect(progress[0]!.step).toBe(1);
-      expect(samples.length).toBeGreaterThan(10);
-      expect(samples[samples.length - 1]!.t).toBeGreaterThanOrEqual(done.epoch);
-      /** The worker's CPU time at system time `t`, between the samples around it. */
-      const cpuAt = (t: number) => {
-        const k = samples.findIndex((x) => x.t >= t);
-        if (k <= 0) return samples[Math.max(0, k)]!.cpu;
-        const [p, q] = [samples[k - 1]!, samples[k]!];
-        return q.t === p.t ? q.cpu : p.cpu + ((q.cpu - p.cpu) * (t - p.t)) / (q.t - p.t);
-      };
-      // The page shows the estimator's reading of the wall clock; the same estimator on the run's own time.
-      const wall = new RateTracker();
-      const own = new RateTracker();
-      const rows = progress.map((r) => {
-        wall.progress(r.t, r.step);
-        own.progress(cpuAt(r.epoch), r.step);
-        return {
-          step: r.step,
-          shown: r.left,
-          replayed: wall.secondsLeft(r.step, total),
-          wallLeft: (done.t - r.t) / 1000,
-          ownEstimate: own.secondsLeft(r.step, total),
-          ownLeft: (cpuAt(done.epoch) - cpuAt(r.epoch)) / 1000,
-        };
-      });
-      const f = (x: number | null) => (x === null ? "-" : x.toFixed(2));
-      console.log(
-        `step: shown/wall-clock left, estimate/left on the worker's CPU time (s): ${rows.map((r) => `${r.step}: ${f(r.shown)}/${f(r.wallLeft)}, ${f(r.ownEstimate)}/${f(r.ownLeft)}`).join("; ")}`,
-      );
-      // From 10% to 90% of the steps, in the run's own time: within 20% of the time it then took.
-      const judged = rows.filter((r) => r.step >= 0.1 * total && r.step <= 0.9 * total);
-      // What the page shows is that estimator on its clock (the probe's time is a moment after the controller's, so
+  test("five experts, a default run on the CPU: the time left shown at 10% and 25% of the steps is within 20% of the worker's CPU time the run then took (median of 3 runs)", async () => {
+    // Other processes on the cores stretch the wall clock by far more than 20% here, and the worker's CPU time
+    // too, by less: the same fixed work took 124-223 ms of CPU per repeat at load average 7-8. So the claim is
+    // judged on the worker's CPU time, as the median of three runs (each run's figures reported). At 50% of the
+    // steps, with a second or two of CPU left, that noise alone put single runs up to 21-30% off at load 11-14:
+    // reported, not judged.
+    const shares = [0.1, 0.25, 0.5];
+    const judgedShares = [0.1, 0.25];
+    const runs: ReturnType<typeof readTimeLeft>[] = [];
+    for (let k = 0; k < 3; k++) {
+      const { total, rows } = await recordTimeLeft(`${s.baseUrl}/demos/experts/?backend=cpu`);
+      const run = readTimeLeft(total, rows, shares);
+      // What the page shows is the estimator on its clock (the probe's time is a moment after the controller's, so
       // within 2%: the window then spans a second or more).
-      for (const r of judged)
+      for (const r of run.judged)
         expect(Math.abs(r.shown! - r.replayed!), `step ${r.step}`).toBeLessThanOrEqual(0.02 * r.replayed!);
-      expect(judged.length).toBeGreaterThan(5);
-      expect(judged[0]!.step).toBeLessThan(0.2 * total);
-      const worst = Math.max(...judged.map((r) => Math.abs(r.ownEstimate! - r.ownLeft) / r.ownLeft));
-      const wallWorst = Math.max(...judged.map((r) => Math.abs(r.shown! - r.wallLeft) / r.wallLeft));
-      console.log(
-        `from 10% to 90% of the steps, worst: ${(100 * worst).toFixed(1)}% on the worker's CPU time, ` +
-          `${(100 * wallWorst).toFixed(1)}% on the wall clock (shown)`,
-      );
-      // The 20% rule is asserted on the simulated traces of tests/unit/time-left.test.ts, not here: a real run's own
-      // pace changes as the JIT warms up (its CPU time per step fell by about half over the first 800 steps), which
-      // no rate measured so far foresees, so this run's accuracy is reported above, not judged.
-      expect(Number.isFinite(worst)).toBe(true);
-    } finally {
-      clearInterval(sampler);
-      await browser.close();
+      expect(run.judged.length).toBeGreaterThan(5);
+      for (const p of run.points) {
+        expect(p.step, `a message soon after ${100 * p.share}% of the steps`).toBeLessThan(
+          (p.share + 0.05) * total,
+        );
+        expect(p.estimate, `an estimate at step ${p.step}`).not.toBeNull();
+      }
+      console.log(`run ${k + 1}: ${timeLeftReport(run)}`);
+      runs.push(run);
     }
+    judgedShares.forEach((share, i) => {
+      const errors = runs.map((r) => r.points[i]!.error).sort((a, b) => a - b);
+      expect(
+        errors[1],
+        `at ${100 * share}% of the steps: ${errors.map((e) => e.toFixed(3))}`,
+      ).toBeLessThanOrEqual(0.2);
+    });
   });
 
   test("verify: the site menu, and a summary per kernel with the cases behind a disclosure", async () => {
