@@ -33,6 +33,7 @@
 import type { AttentionOptions } from "../kernels/attention/shape";
 import type { BinaryOp, UnaryOp } from "../kernels/elementwise/shape";
 import type { MatmulArgsOf } from "../kernels/matmul/shape";
+import type { MixtureBiases, MixtureGradsOf } from "../kernels/mixture/shape";
 import type { AdamParams, ClipOf, SgdParams } from "../kernels/optim/shape";
 import type { SoftmaxOptions } from "../kernels/softmax/shape";
 import type { Shape } from "../kernels/validate";
@@ -86,6 +87,12 @@ export interface AttentionGrads {
   dk: Tensor;
   dv: Tensor;
 }
+
+/** The optional biases of `mixture` and `mixtureBackward`: valuesBias and scoresBias, [E] or [K, E]. */
+export type MixtureOptions = MixtureBiases<Tensor>;
+
+/** Gradients of `mixture`: dx [N, F], dvalues and dscores, and the biases' where they were given. */
+export type MixtureGrads = MixtureGradsOf<Tensor>;
 
 /** Clipping by global norm and the non-finite guard of the optimizer steps (see kernels/optim/shape.ts). */
 export type ClipArgs = ClipOf<Tensor>;
@@ -182,6 +189,23 @@ export interface Backend {
     opts?: AttentionOptions,
   ): AttentionGrads;
 
+  /**
+   * The seed article's attention layer over linear experts, fused: y = Σₑ softmax(x·scores + scoresBias)ₑ ·
+   * (x·values + valuesBias)ₑ per row of x [N, F], with values and scores [F, E] (or [K, F, E]: K models on the
+   * same rows). Returns y [N] (or [K, N]) and the softmax weights [N, E] (or [K, N, E]), saved for the backward.
+   * See kernels/mixture/shape.ts for the rules on non-finite input.
+   */
+  mixture(x: Tensor, values: Tensor, scores: Tensor, opts?: MixtureOptions): { y: Tensor; weights: Tensor };
+  /** Gradients of `mixture` from its saved weights and dy of y's shape. */
+  mixtureBackward(
+    x: Tensor,
+    values: Tensor,
+    scores: Tensor,
+    weights: Tensor,
+    dy: Tensor,
+    opts?: MixtureOptions,
+  ): MixtureGrads;
+
   // ---- optimizers (in place) ---------------------------------------------------------------------------------
 
   /** Σ x² over every element of every tensor → [1]. */
@@ -241,6 +265,8 @@ export const OP_ARGS: Record<OpName, readonly string[]> = {
   mse: ["pred", "target"],
   mseBackward: ["pred", "target", "dloss"],
   attentionBackward: ["q", "k", "v", "out", "lse", "dout", "opts"],
+  mixture: ["x", "values", "scores", "opts"],
+  mixtureBackward: ["x", "values", "scores", "weights", "dy", "opts"],
   sumSquares: ["xs"],
   sgdStep: ["params", "grads", "momenta", "hp", "clip"],
   adamStep: ["params", "grads", "m", "v", "hp", "clip"],

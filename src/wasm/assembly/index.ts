@@ -19,3 +19,4 @@ export {
   softmaxScaled,
   sumSquaredError,
 } from "./rows";
+export { mixtureBackward, mixtureForward } from "./mixture";

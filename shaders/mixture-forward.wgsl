@@ -1,0 +1,98 @@
+//! use: float-bits, grid
+// mixture forward, one invocation per row (model k, row n): the scores sₑ = bₛₑ + Σ_f x_f·Wₛ[f, e] are computed
+// three times (max, sum, write: F and E are small), the weights aₑ = softmax(s)ₑ under softmax's rules, and
+// y = Σ_{aₑ ≠ 0} aₑ·(bᵥₑ + Σ_f x_f·Wᵥ[f, e]). The spec is mixture in src/kernels/mixture/reference.ts.
+
+override HAS_VB: bool = true; // valuesBias bound (else its binding holds any buffer and is not read)
+override HAS_SB: bool = true; // scoresBias likewise
+
+struct Params {
+  K: u32,
+  N: u32,
+  F: u32,
+  E: u32,
+}
+
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> wv: array<f32>;
+@group(0) @binding(2) var<storage, read> ws: array<f32>;
+@group(0) @binding(3) var<storage, read> bv: array<f32>;
+@group(0) @binding(4) var<storage, read> bs: array<f32>;
+@group(0) @binding(5) var<storage, read_write> y: array<f32>;
+@group(0) @binding(6) var<storage, read_write> a: array<f32>;
+@group(0) @binding(7) var<uniform> p: Params;
+
+fn score(k: u32, n: u32, e: u32) -> f32 {
+  var s: f32 = 0.0;
+  if (HAS_SB) {
+    s = bs[k * p.E + e];
+  }
+  for (var f: u32 = 0u; f < p.F; f++) {
+    s += x[n * p.F + f] * ws[(k * p.F + f) * p.E + e];
+  }
+  return s;
+}
+
+fn value(k: u32, n: u32, e: u32) -> f32 {
+  var r: f32 = 0.0;
+  if (HAS_VB) {
+    r = bv[k * p.E + e];
+  }
+  for (var f: u32 = 0u; f < p.F; f++) {
+    r += x[n * p.F + f] * wv[(k * p.F + f) * p.E + e];
+  }
+  return r;
+}
+
+@compute @workgroup_size(64, 1, 1)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let row = grid_index(gid, nwg, 64u);
+  if (row >= p.K * p.N) {
+    return;
+  }
+  let k = row / p.N;
+  let n = row % p.N;
+  let o = row * p.E;
+  var m: f32 = LOWEST_F32;
+  var bad = false;
+  for (var e: u32 = 0u; e < p.E; e++) {
+    let s = score(k, n, e);
+    if (!is_neg_inf(s)) {
+      bad = bad || poisons(s);
+      m = max(m, select(s, LOWEST_F32, poisons(s)));
+    }
+  }
+  if (bad) {
+    let nan = bitcast<f32>(0x7fc00000u);
+    for (var e: u32 = 0u; e < p.E; e++) {
+      a[o + e] = nan;
+    }
+    y[row] = nan;
+    return;
+  }
+  var total: f32 = 0.0;
+  for (var e: u32 = 0u; e < p.E; e++) {
+    let s = score(k, n, e);
+    if (!is_neg_inf(s)) {
+      total += exp(s - m);
+    }
+  }
+  // total >= 1 when any expert is kept (the maximum contributes exp(0)), 0 when none is.
+  var inv: f32 = 0.0;
+  if (total > 0.0) {
+    inv = 1.0 / total;
+  }
+  var acc: f32 = 0.0;
+  for (var e: u32 = 0u; e < p.E; e++) {
+    let s = score(k, n, e);
+    var w: f32 = 0.0;
+    if (!is_neg_inf(s)) {
+      w = exp(s - m) * inv;
+    }
+    a[o + e] = w;
+    if (w != 0.0) {
+      acc += w * value(k, n, e);
+    }
+  }
+  y[row] = acc;
+}
