@@ -693,7 +693,9 @@ export function wasmMixture(
   need(op, "weights", weights, d.K * d.N * d.E);
   const { x, values, scores } = io;
   const [bv, bs] = [io.valuesBias?.ptr ?? 0, io.scoresBias?.ptr ?? 0];
-  ctx.exports.mixtureForward(x.ptr, values.ptr, scores.ptr, bv, bs, y.ptr, weights.ptr, d.K, d.N, d.F, d.E);
+  const scr = ctx.scratch(0, 4 * (2 * d.E + d.F)).ptr;
+  const { K, N, F, E } = d;
+  ctx.exports.mixtureForward(x.ptr, values.ptr, scores.ptr, bv, bs, y.ptr, weights.ptr, K, N, F, E, scr);
 }
 
 /** The mixture layer's gradients (dvaluesBias, dscoresBias where the biases are given), on the calling thread. */
@@ -720,16 +722,12 @@ export function wasmMixtureBackward(
   need(op, "dscores", grads.dscores, K * F * E);
   if (grads.dvaluesBias) need(op, "dvaluesBias", grads.dvaluesBias, K * E);
   if (grads.dscoresBias) need(op, "dscoresBias", grads.dscoresBias, K * E);
-  // dr and ds, K·N·E floats each, in this thread's scratch.
-  const scr = ctx.scratch(0, 2 * K * N * E + 4);
-  const dr = scr.ptr;
-  const ds = scr.ptr + Math.ceil((K * N * E) / 4) * 16;
+  // Lane sums of the weights' gradients and one block's columns, dr and ds: vectors of 4 floats.
+  const scr = ctx.scratch(0, 4 * (2 * (F + 1) * E + F + 2 * E)).ptr;
   ctx.exports.mixtureBackward(
     ...ptrs(io.x, io.values, io.scores),
     io.valuesBias?.ptr ?? 0,
     ...ptrs(io.weights, io.dy),
-    dr,
-    ds,
     ...ptrs(grads.dx, grads.dvalues),
     grads.dvaluesBias?.ptr ?? 0,
     grads.dscores.ptr,
@@ -738,6 +736,7 @@ export function wasmMixtureBackward(
     N,
     F,
     E,
+    scr,
   );
 }
 
