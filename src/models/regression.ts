@@ -44,6 +44,27 @@ export function featurize(map: FeatureMap, d: RegressionData): Float32Array {
   return out;
 }
 
+/** Features and labels of each data set, made once: a full-batch step uploads the same rows every time. */
+const BATCH_CACHE = new WeakMap<
+  RegressionData,
+  { labels: Float32Array; features: Map<FeatureMap, Float32Array> }
+>();
+
+/** featurize(map, d) and d's labels as f32, computed on first use and shared afterwards (never modify them). */
+function cachedBatch(map: FeatureMap, d: RegressionData): { features: Float32Array; labels: Float32Array } {
+  let c = BATCH_CACHE.get(d);
+  if (!c) {
+    c = { labels: Float32Array.from(d.labels), features: new Map() };
+    BATCH_CACHE.set(d, c);
+  }
+  let features = c.features.get(map);
+  if (!features) {
+    features = featurize(map, d);
+    c.features.set(map, features);
+  }
+  return { features, labels: c.labels };
+}
+
 /** The layers of a model in the form the many-seeds trainer batches (see batched.ts). */
 export type LayerPlan =
   | { kind: "chain"; layers: Linear[] } // Linear, ReLU, Linear, ... (no activation after the last)
@@ -258,10 +279,11 @@ export function regressionBatch(
   model: RegressionModel,
   d: RegressionData,
 ): { x: Variable; y: Variable; labels: Variable } {
+  const { features, labels } = cachedBatch(model.features, d);
   return {
-    x: ctx.constant(featurize(model.features, d), [d.n, model.featureCount]),
+    x: ctx.constant(features, [d.n, model.featureCount]),
     y: ctx.constant(d.targets, [d.n]),
-    labels: ctx.constant(Float32Array.from(d.labels), [d.n]),
+    labels: ctx.constant(labels, [d.n]),
   };
 }
 
