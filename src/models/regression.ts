@@ -81,6 +81,9 @@ export abstract class RegressionModel extends Module {
     return FEATURE_MAPS[this.features].names.length;
   }
 
+  /** Whether `loss` reads the labels (else a step does not upload them). */
+  readonly usesLabels: boolean = false;
+
   /** Training loss on a batch: mean squared error. `labels` [N] (group index as f32) is for models that use it. */
   loss(x: Variable, y: Variable, _labels?: Variable): Variable {
     return op.mse(this.predict(x), y);
@@ -289,8 +292,12 @@ export function regressionBatch(
 
 /** The training loss of `model` on the whole of `d` (full-batch: these data sets have ~100 rows). */
 export function regressionLoss(model: RegressionModel, ctx: Context, d: RegressionData): Variable {
-  const { x, y, labels } = regressionBatch(ctx, model, d);
-  return model.loss(x, y, labels);
+  if (model.usesLabels) {
+    const { x, y, labels } = regressionBatch(ctx, model, d);
+    return model.loss(x, y, labels);
+  }
+  const x = ctx.constant(cachedBatch(model.features, d).features, [d.n, model.featureCount]);
+  return model.loss(x, ctx.constant(d.targets, [d.n]));
 }
 
 /** `out(model, x)` on `d`'s inputs, read without recording a graph; ends the context's step. */
