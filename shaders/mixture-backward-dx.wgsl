@@ -1,4 +1,4 @@
-//! use: grid
+//! use: float-bits, grid
 // mixture backward, pass 3 of 3, one invocation per input (row n, feature f): dx[n, f] = Σₖ Σₑ Wᵥ[k, f, e]·dr +
 // Wₛ[k, f, e]·ds over the experts whose weight aₑ is not 0, in f32. The spec is mixtureBackward in
 // src/kernels/mixture/reference.ts.
@@ -30,7 +30,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   for (var k: u32 = 0u; k < p.K; k++) {
     for (var e: u32 = 0u; e < p.E; e++) {
       let o = (k * p.N + n) * p.E + e;
-      if (a[o] != 0.0) {
+      if (!is_zero(a[o])) {
         let w = (k * p.F + f) * p.E + e;
         s += wv[w] * dr[o] + ws[w] * ds[o];
       }

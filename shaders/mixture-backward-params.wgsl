@@ -1,4 +1,4 @@
-//! use: grid
+//! use: float-bits, grid
 // mixture backward, pass 2 of 3, one invocation per weight (model k, row f of F + 1, expert e): the gradient of a
 // value or score weight, dW[k, f, e] = Σₙ x[n, f]·dz[k, n, e], and for f = F the bias's, Σₙ dz[k, n, e], summed in
 // f32 over the rows whose weight aₑ is not 0. Run once with dz = dr (values) and once with dz = ds (scores).
@@ -33,7 +33,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   var s: f32 = 0.0;
   for (var n: u32 = 0u; n < p.N; n++) {
     let o = (k * p.N + n) * p.E + e;
-    if (a[o] != 0.0) {
+    if (!is_zero(a[o])) {
       var xf: f32 = 1.0;
       if (f < p.F) {
         xf = x[n * p.F + f];

@@ -1,4 +1,4 @@
-//! use: grid
+//! use: float-bits, grid
 // mixture backward, pass 1 of 3, one invocation per row (model k, row n): from the saved weights a, the values
 // rₑ (recomputed), y = Σ_{aₑ ≠ 0} aₑ·rₑ and dy, the gradients of the values and the scores,
 // drₑ = dy·aₑ and dsₑ = aₑ·dy·(rₑ − y), 0 where aₑ = 0. mixture-backward-params.wgsl and mixture-backward-dx.wgsl
@@ -45,7 +45,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   var y: f32 = 0.0;
   for (var e: u32 = 0u; e < p.E; e++) {
     let w = a[o + e];
-    if (w != 0.0) {
+    if (!is_zero(w)) {
       y += w * value(k, n, e);
     }
   }
@@ -54,7 +54,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
     let w = a[o + e];
     var r: f32 = 0.0;
     var s: f32 = 0.0;
-    if (w != 0.0) {
+    if (!is_zero(w)) {
       r = g * w;
       s = w * g * (value(k, n, e) - y);
     }

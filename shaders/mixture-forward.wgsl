@@ -92,7 +92,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
       w = exp(s - m) * inv;
     }
     a[o + e] = w;
-    if (w != 0.0) {
+    if (!is_zero(w)) {
       acc += w * value(k, n, e);
     }
   }
