@@ -1,14 +1,7 @@
-//! use: float-bits, grid
+//! use: float-bits, grid, mixture
 // mixture backward, pass 3 of 3, one invocation per input (row n, feature f): dx[n, f] = Σₖ Σₑ Wᵥ[k, f, e]·dr +
 // Wₛ[k, f, e]·ds over the experts whose weight aₑ is not 0, in f32. The spec is mixtureBackward in
 // src/kernels/mixture/reference.ts.
-
-struct Params {
-  K: u32,
-  N: u32,
-  F: u32,
-  E: u32,
-}
 
 @group(0) @binding(0) var<storage, read> wv: array<f32>;
 @group(0) @binding(1) var<storage, read> ws: array<f32>;
@@ -16,7 +9,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read> dr: array<f32>;
 @group(0) @binding(4) var<storage, read> ds: array<f32>;
 @group(0) @binding(5) var<storage, read_write> dx: array<f32>;
-@group(0) @binding(6) var<uniform> p: Params;
+@group(0) @binding(6) var<uniform> p: MixtureParams;
 
 @compute @workgroup_size(64, 1, 1)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {

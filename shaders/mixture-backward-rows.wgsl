@@ -1,17 +1,10 @@
-//! use: float-bits, grid
+//! use: float-bits, grid, mixture
 // mixture backward, pass 1 of 3, one invocation per row (model k, row n): from the saved weights a, the values
 // rₑ (recomputed), y = Σ_{aₑ ≠ 0} aₑ·rₑ and dy, the gradients of the values and the scores,
 // drₑ = dy·aₑ and dsₑ = aₑ·dy·(rₑ − y), 0 where aₑ = 0. mixture-backward-params.wgsl and mixture-backward-dx.wgsl
 // reduce them. The spec is mixtureBackward in src/kernels/mixture/reference.ts.
 
 override HAS_VB: bool = true; // valuesBias bound (else its binding holds any buffer and is not read)
-
-struct Params {
-  K: u32,
-  N: u32,
-  F: u32,
-  E: u32,
-}
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> wv: array<f32>;
@@ -20,18 +13,7 @@ struct Params {
 @group(0) @binding(4) var<storage, read> dy: array<f32>;
 @group(0) @binding(5) var<storage, read_write> dr: array<f32>;
 @group(0) @binding(6) var<storage, read_write> ds: array<f32>;
-@group(0) @binding(7) var<uniform> p: Params;
-
-fn value(k: u32, n: u32, e: u32) -> f32 {
-  var r: f32 = 0.0;
-  if (HAS_VB) {
-    r = bv[k * p.E + e];
-  }
-  for (var f: u32 = 0u; f < p.F; f++) {
-    r += x[n * p.F + f] * wv[(k * p.F + f) * p.E + e];
-  }
-  return r;
-}
+@group(0) @binding(7) var<uniform> p: MixtureParams;
 
 @compute @workgroup_size(64, 1, 1)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
@@ -46,7 +28,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   for (var e: u32 = 0u; e < p.E; e++) {
     let w = a[o + e];
     if (!is_zero(w)) {
-      y += w * value(k, n, e);
+      y += w * mixture_linear(&x, &wv, &bv, HAS_VB, p, k, n, e);
     }
   }
   let g = dy[row];
@@ -56,7 +38,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
     var s: f32 = 0.0;
     if (!is_zero(w)) {
       r = g * w;
-      s = w * g * (value(k, n, e) - y);
+      s = w * g * (mixture_linear(&x, &wv, &bv, HAS_VB, p, k, n, e) - y);
     }
     dr[o + e] = r;
     ds[o + e] = s;

@@ -1,17 +1,10 @@
-//! use: float-bits, grid
+//! use: float-bits, grid, mixture
 // mixture forward, one invocation per row (model k, row n): the scores sₑ = bₛₑ + Σ_f x_f·Wₛ[f, e] are computed
 // three times (max, sum, write: F and E are small), the weights aₑ = softmax(s)ₑ under softmax's rules, and
 // y = Σ_{aₑ ≠ 0} aₑ·(bᵥₑ + Σ_f x_f·Wᵥ[f, e]). The spec is mixture in src/kernels/mixture/reference.ts.
 
 override HAS_VB: bool = true; // valuesBias bound (else its binding holds any buffer and is not read)
 override HAS_SB: bool = true; // scoresBias likewise
-
-struct Params {
-  K: u32,
-  N: u32,
-  F: u32,
-  E: u32,
-}
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> wv: array<f32>;
@@ -20,29 +13,7 @@ struct Params {
 @group(0) @binding(4) var<storage, read> bs: array<f32>;
 @group(0) @binding(5) var<storage, read_write> y: array<f32>;
 @group(0) @binding(6) var<storage, read_write> a: array<f32>;
-@group(0) @binding(7) var<uniform> p: Params;
-
-fn score(k: u32, n: u32, e: u32) -> f32 {
-  var s: f32 = 0.0;
-  if (HAS_SB) {
-    s = bs[k * p.E + e];
-  }
-  for (var f: u32 = 0u; f < p.F; f++) {
-    s += x[n * p.F + f] * ws[(k * p.F + f) * p.E + e];
-  }
-  return s;
-}
-
-fn value(k: u32, n: u32, e: u32) -> f32 {
-  var r: f32 = 0.0;
-  if (HAS_VB) {
-    r = bv[k * p.E + e];
-  }
-  for (var f: u32 = 0u; f < p.F; f++) {
-    r += x[n * p.F + f] * wv[(k * p.F + f) * p.E + e];
-  }
-  return r;
-}
+@group(0) @binding(7) var<uniform> p: MixtureParams;
 
 @compute @workgroup_size(64, 1, 1)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
@@ -56,7 +27,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   var m: f32 = LOWEST_F32;
   var bad = false;
   for (var e: u32 = 0u; e < p.E; e++) {
-    let s = score(k, n, e);
+    let s = mixture_linear(&x, &ws, &bs, HAS_SB, p, k, n, e);
     if (!is_neg_inf(s)) {
       bad = bad || poisons(s);
       m = max(m, select(s, LOWEST_F32, poisons(s)));
@@ -74,7 +45,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   }
   var total: f32 = 0.0;
   for (var e: u32 = 0u; e < p.E; e++) {
-    let s = score(k, n, e);
+    let s = mixture_linear(&x, &ws, &bs, HAS_SB, p, k, n, e);
     if (!is_neg_inf(s)) {
       total += exp(s - m);
     }
@@ -86,14 +57,14 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   }
   var acc: f32 = 0.0;
   for (var e: u32 = 0u; e < p.E; e++) {
-    let s = score(k, n, e);
+    let s = mixture_linear(&x, &ws, &bs, HAS_SB, p, k, n, e);
     var w: f32 = 0.0;
     if (!is_neg_inf(s)) {
       w = exp(s - m) * inv;
     }
     a[o + e] = w;
     if (!is_zero(w)) {
-      acc += w * value(k, n, e);
+      acc += w * mixture_linear(&x, &wv, &bv, HAS_VB, p, k, n, e);
     }
   }
   y[row] = acc;

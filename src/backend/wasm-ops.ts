@@ -19,7 +19,7 @@ import {
 import { embeddingBackwardDims, embeddingDims } from "../kernels/embedding/shape";
 import { layerNormBackwardDims, layerNormDims } from "../kernels/layernorm/shape";
 import { matmulDims } from "../kernels/matmul/shape";
-import { mixtureBackwardDims, mixtureDims } from "../kernels/mixture/shape";
+import { biasShapes, mixtureBackwardDims, mixtureDims } from "../kernels/mixture/shape";
 import { mseDims } from "../kernels/mse/shape";
 import { type ClipOf, checkAdamStep, checkSgdStep } from "../kernels/optim/shape";
 import { checkSoftmaxOptions, softmaxBackwardDims, softmaxDims } from "../kernels/softmax/shape";
@@ -300,9 +300,7 @@ export const WASM_OPS: OpTable<WasmOpContext, WasmTensor> = {
   },
 
   mixture(k, x, values, scores, opts = {}) {
-    const { valuesBias: vb, scoresBias: sb } = opts;
-    const biases = { ...(vb ? { valuesBias: vb.shape } : {}), ...(sb ? { scoresBias: sb.shape } : {}) };
-    const d = mixtureDims("mixture", x.shape, values.shape, scores.shape, biases);
+    const d = mixtureDims("mixture", x.shape, values.shape, scores.shape, biasShapes(opts));
     const [y, weights] = k.outputs("mixture", [d.y, d.weights], (y, a) => {
       const io = mixtureBuffers(x, values, scores, opts);
       const [yb, ab] = [y.buf, a.buf];
@@ -313,8 +311,14 @@ export const WASM_OPS: OpTable<WasmOpContext, WasmTensor> = {
 
   mixtureBackward(k, x, values, scores, weights, dy, opts = {}) {
     const { valuesBias: vb, scoresBias: sb } = opts;
-    const biases = { ...(vb ? { valuesBias: vb.shape } : {}), ...(sb ? { scoresBias: sb.shape } : {}) };
-    const d = mixtureBackwardDims(x.shape, values.shape, scores.shape, weights.shape, dy.shape, biases);
+    const d = mixtureBackwardDims(
+      x.shape,
+      values.shape,
+      scores.shape,
+      weights.shape,
+      dy.shape,
+      biasShapes(opts),
+    );
     const bShape = d.stacked ? [d.K, d.E] : [d.E];
     const shapes = [x.shape, values.shape, scores.shape, ...(vb ? [bShape] : []), ...(sb ? [bShape] : [])];
     const outs = k.outputs("mixtureBackward", shapes, (...o) => {

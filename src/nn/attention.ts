@@ -105,12 +105,12 @@ export class AttentionMixture extends Module {
 
   /**
    * u, v [N, in] → y [N]; also returns the attention weights [N, experts]. With linear values and scores over the
-   * same inputs this is one fused op (Backend.mixture; the weights are then for inspection, without a gradient).
+   * same rows [N, in] this is one fused op (Backend.mixture; the weights are then for inspection, without a gradient).
    */
   forwardWithWeights(u: Variable, v: Variable = u): { y: Variable; weights: Variable } {
     const [f, g] = [this.values, this.scores];
-    if (u === v && f instanceof Linear && g instanceof Linear && !f.bias === !g.bias) {
-      const biases = f.bias && g.bias ? { valuesBias: f.bias, scoresBias: g.bias } : {};
+    if (u === v && u.shape.length === 2 && f instanceof Linear && g instanceof Linear) {
+      const biases = { ...(f.bias ? { valuesBias: f.bias } : {}), ...(g.bias ? { scoresBias: g.bias } : {}) };
       return op.mixture(u, f.weight, g.weight, biases);
     }
     const weights = op.softmax(this.scores.forward(v));

@@ -7,12 +7,13 @@ import backwardParams from "../../../shaders/mixture-backward-params.wgsl?raw";
 import backwardRows from "../../../shaders/mixture-backward-rows.wgsl?raw";
 import forward from "../../../shaders/mixture-forward.wgsl?raw";
 import { type GpuArray, type GpuOpContext, grid, withScratch } from "../launch";
-import { type MixtureBiases, type MixtureGradsOf, mixtureBackwardDims, mixtureDims } from "./shape";
-
-const shapes = <T extends GpuArray>(b: MixtureBiases<T>): MixtureBiases<readonly number[]> => ({
-  ...(b.valuesBias ? { valuesBias: b.valuesBias.shape } : {}),
-  ...(b.scoresBias ? { scoresBias: b.scoresBias.shape } : {}),
-});
+import {
+  biasShapes,
+  type MixtureBiases,
+  type MixtureGradsOf,
+  mixtureBackwardDims,
+  mixtureDims,
+} from "./shape";
 
 export function mixture<T extends GpuArray>(
   k: GpuOpContext<T>,
@@ -21,7 +22,7 @@ export function mixture<T extends GpuArray>(
   scores: T,
   opts: MixtureBiases<T> = {},
 ): { y: T; weights: T } {
-  const d = mixtureDims("mixture", x.shape, values.shape, scores.shape, shapes(opts));
+  const d = mixtureDims("mixture", x.shape, values.shape, scores.shape, biasShapes(opts));
   const [y, weights] = k.outputs("mixture", [d.y, d.weights], (y, a) =>
     k.rt.dispatch(
       { name: "mixture-forward", code: forward },
@@ -51,7 +52,14 @@ export function mixtureBackward<T extends GpuArray>(
   dy: T,
   opts: MixtureBiases<T> = {},
 ): MixtureGradsOf<T> {
-  const d = mixtureBackwardDims(x.shape, values.shape, scores.shape, weights.shape, dy.shape, shapes(opts));
+  const d = mixtureBackwardDims(
+    x.shape,
+    values.shape,
+    scores.shape,
+    weights.shape,
+    dy.shape,
+    biasShapes(opts),
+  );
   const { K, N, F, E } = d;
   const bShape = d.stacked ? [K, E] : [E];
   const hasVb = !!opts.valuesBias;

@@ -8,17 +8,13 @@
 import { alloc, allocFrom, type FloatArray, type Host, host } from "../float-array";
 import { softmaxCpu } from "../softmax/reference";
 import {
+  biasShapes,
   type MixtureBiases,
   type MixtureDims,
   type MixtureGradsOf,
   mixtureBackwardDims,
   mixtureDims,
 } from "./shape";
-
-const shapes = (b: MixtureBiases<Host>): MixtureBiases<readonly number[]> => ({
-  ...(b.valuesBias ? { valuesBias: b.valuesBias.shape } : {}),
-  ...(b.scoresBias ? { scoresBias: b.scoresBias.shape } : {}),
-});
 
 /** bias[k, e] + Σ_f x[n, f]·w[k, f, e] for every (k, n, e), in float64. */
 function linear(d: MixtureDims, x: FloatArray, w: FloatArray, bias: FloatArray | undefined): Float64Array {
@@ -44,7 +40,7 @@ export function mixture(
   scores: Host,
   opts: MixtureBiases<Host> = {},
 ): { y: Host; weights: Host } {
-  const d = mixtureDims("mixture", x.shape, values.shape, scores.shape, shapes(opts));
+  const d = mixtureDims("mixture", x.shape, values.shape, scores.shape, biasShapes(opts));
   const { K, N, E } = d;
   const a = softmaxCpu(linear(d, x.data, scores.data, opts.scoresBias?.data), K * N, E);
   const r = linear(d, x.data, values.data, opts.valuesBias?.data);
@@ -69,7 +65,14 @@ export function mixtureBackward(
   dy: Host,
   opts: MixtureBiases<Host> = {},
 ): MixtureGradsOf<Host> {
-  const d = mixtureBackwardDims(x.shape, values.shape, scores.shape, weights.shape, dy.shape, shapes(opts));
+  const d = mixtureBackwardDims(
+    x.shape,
+    values.shape,
+    scores.shape,
+    weights.shape,
+    dy.shape,
+    biasShapes(opts),
+  );
   const { K, N, F, E } = d;
   const [X, Wv, Ws, a, g] = [x.data, values.data, scores.data, weights.data, dy.data];
   const r = linear(d, X, Wv, opts.valuesBias?.data);

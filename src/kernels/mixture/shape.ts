@@ -46,6 +46,14 @@ export interface MixtureGradsOf<T> {
   dscoresBias?: T;
 }
 
+/** The shapes of the biases given (for the dims checks). */
+export function biasShapes<T extends { readonly shape: Shape }>(b: MixtureBiases<T>): MixtureBiases<Shape> {
+  return {
+    ...(b.valuesBias ? { valuesBias: b.valuesBias.shape } : {}),
+    ...(b.scoresBias ? { scoresBias: b.scoresBias.shape } : {}),
+  };
+}
+
 function checkInt(op: string, arg: string, shape: Shape): void {
   if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0))
     throw new ShapeError(op, arg, "must have non-negative integer sizes", String(shape));
