@@ -18,7 +18,8 @@
 //
 // ## Non-finite input
 // One behaviour per op, the same on every backend and variant, checked by the verification cases in
-// src/kernels/<op>/edge-cases.ts (matmul, softmax, attention, attention-backward, layernorm, cross-entropy):
+// src/kernels/<op>/edge-cases.ts (matmul, softmax, attention, attention-backward, layernorm, cross-entropy,
+// mixture):
 // - matmul, elementwise ops, sums, mse: IEEE arithmetic (a NaN or Infinity propagates as its products and sums
 //   dictate; 0·Infinity is NaN).
 // - softmax: see `softmax` and `softmaxBackward`; attention: see `AttentionResult` and `attentionBackward`.
@@ -28,6 +29,8 @@
 //   ±Infinity is not specified); other rows are unaffected.
 // - crossEntropy: a row with a NaN or +Infinity logit (and a target in [0, C)) makes the loss non-finite; a
 //   -Infinity logit is a probability 0 (a loss of +Infinity when it is the target); rows are independent in probs.
+// - mixture: the scores' softmax as softmax's; an expert of weight exactly 0 adds nothing to y or to any gradient,
+//   whatever its value holds (see kernels/mixture/shape.ts).
 // - optimizer steps: a non-finite global norm leaves parameters and state untouched (see `ClipArgs`).
 
 import type { AttentionOptions } from "../kernels/attention/shape";
