@@ -9,6 +9,11 @@ fn is_finite_bits(bits: u32) -> bool {
   return (bits & 0x7f800000u) != 0x7f800000u;
 }
 
+// +0 or -0 (false for NaN, which a float comparison with 0 might not say).
+fn is_zero(v: f32) -> bool {
+  return (bitcast<u32>(v) & 0x7fffffffu) == 0u;
+}
+
 fn is_neg_inf(v: f32) -> bool {
   return bitcast<u32>(v) == NEG_INF_BITS;
 }

@@ -218,6 +218,39 @@ export function attention(q: Variable, k: Variable, v: Variable, opts: Attention
   return node;
 }
 
+/**
+ * The mixture layer, fused: y = Σₑ softmax(x·scores + scoresBias)ₑ · (x·values + valuesBias)ₑ per row of x
+ * [N, F], values and scores [F, E] or [K, F, E] (see Backend.mixture). The weights softmax(…) [(K,) N, E] come
+ * back as a constant of the step, for inspection: gradients flow through y only.
+ */
+export function mixture(
+  x: Variable,
+  values: Variable,
+  scores: Variable,
+  biases: { valuesBias?: Variable; scoresBias?: Variable } = {},
+): { y: Variable; weights: Variable } {
+  const be = x.backend;
+  const { valuesBias: vb, scoresBias: sb } = biases;
+  const opts = { ...(vb ? { valuesBias: vb.value } : {}), ...(sb ? { scoresBias: sb.value } : {}) };
+  const r = be.mixture(x.value, values.value, scores.value, opts);
+  const weights = x.ctx.wrap(r.weights, "mixtureWeights");
+  const parents = [x, values, scores, ...(vb ? [vb] : []), ...(sb ? [sb] : [])];
+  const y = x.ctx.record(
+    r.y,
+    parents,
+    (g) => {
+      const d = be.mixtureBackward(x.value, values.value, scores.value, weights.value, g, opts);
+      x.accumulate(d.dx);
+      values.accumulate(d.dvalues);
+      scores.accumulate(d.dscores);
+      if (d.dvaluesBias) vb!.accumulate(d.dvaluesBias);
+      if (d.dscoresBias) sb!.accumulate(d.dscoresBias);
+    },
+    "mixture",
+  );
+  return { y, weights };
+}
+
 /** mean((pred − target)²) → a scalar Variable. */
 export function mse(pred: Variable, target: Variable): Variable {
   const be = pred.backend;

@@ -18,7 +18,8 @@
 //
 // ## Non-finite input
 // One behaviour per op, the same on every backend and variant, checked by the verification cases in
-// src/kernels/<op>/edge-cases.ts (matmul, softmax, attention, attention-backward, layernorm, cross-entropy):
+// src/kernels/<op>/edge-cases.ts (matmul, softmax, attention, attention-backward, layernorm, cross-entropy,
+// mixture):
 // - matmul, elementwise ops, sums, mse: IEEE arithmetic (a NaN or Infinity propagates as its products and sums
 //   dictate; 0·Infinity is NaN).
 // - softmax: see `softmax` and `softmaxBackward`; attention: see `AttentionResult` and `attentionBackward`.
@@ -28,11 +29,14 @@
 //   ±Infinity is not specified); other rows are unaffected.
 // - crossEntropy: a row with a NaN or +Infinity logit (and a target in [0, C)) makes the loss non-finite; a
 //   -Infinity logit is a probability 0 (a loss of +Infinity when it is the target); rows are independent in probs.
+// - mixture: the scores' softmax as softmax's; an expert of weight exactly 0 adds nothing to y or to any gradient,
+//   whatever its value holds (see kernels/mixture/shape.ts).
 // - optimizer steps: a non-finite global norm leaves parameters and state untouched (see `ClipArgs`).
 
 import type { AttentionOptions } from "../kernels/attention/shape";
 import type { BinaryOp, UnaryOp } from "../kernels/elementwise/shape";
 import type { MatmulArgsOf } from "../kernels/matmul/shape";
+import type { MixtureBiases, MixtureGradsOf } from "../kernels/mixture/shape";
 import type { AdamParams, ClipOf, SgdParams } from "../kernels/optim/shape";
 import type { SoftmaxOptions } from "../kernels/softmax/shape";
 import type { Shape } from "../kernels/validate";
@@ -86,6 +90,12 @@ export interface AttentionGrads {
   dk: Tensor;
   dv: Tensor;
 }
+
+/** The optional biases of `mixture` and `mixtureBackward`: valuesBias and scoresBias, [E] or [K, E]. */
+export type MixtureOptions = MixtureBiases<Tensor>;
+
+/** Gradients of `mixture`: dx [N, F], dvalues and dscores, and the biases' where they were given. */
+export type MixtureGrads = MixtureGradsOf<Tensor>;
 
 /** Clipping by global norm and the non-finite guard of the optimizer steps (see kernels/optim/shape.ts). */
 export type ClipArgs = ClipOf<Tensor>;
@@ -182,6 +192,23 @@ export interface Backend {
     opts?: AttentionOptions,
   ): AttentionGrads;
 
+  /**
+   * The seed article's attention layer over linear experts, fused: y = Σₑ softmax(x·scores + scoresBias)ₑ ·
+   * (x·values + valuesBias)ₑ per row of x [N, F], with values and scores [F, E] (or [K, F, E]: K models on the
+   * same rows). Returns y [N] (or [K, N]) and the softmax weights [N, E] (or [K, N, E]), saved for the backward.
+   * See kernels/mixture/shape.ts for the rules on non-finite input.
+   */
+  mixture(x: Tensor, values: Tensor, scores: Tensor, opts?: MixtureOptions): { y: Tensor; weights: Tensor };
+  /** Gradients of `mixture` from its saved weights and dy of y's shape. */
+  mixtureBackward(
+    x: Tensor,
+    values: Tensor,
+    scores: Tensor,
+    weights: Tensor,
+    dy: Tensor,
+    opts?: MixtureOptions,
+  ): MixtureGrads;
+
   // ---- optimizers (in place) ---------------------------------------------------------------------------------
 
   /** Σ x² over every element of every tensor → [1]. */
@@ -241,6 +268,8 @@ export const OP_ARGS: Record<OpName, readonly string[]> = {
   mse: ["pred", "target"],
   mseBackward: ["pred", "target", "dloss"],
   attentionBackward: ["q", "k", "v", "out", "lse", "dout", "opts"],
+  mixture: ["x", "values", "scores", "opts"],
+  mixtureBackward: ["x", "values", "scores", "weights", "dy", "opts"],
   sumSquares: ["xs"],
   sgdStep: ["params", "grads", "momenta", "hp", "clip"],
   adamStep: ["params", "grads", "m", "v", "hp", "clip"],

@@ -59,6 +59,8 @@ export const OP_MODULE = {
   crossEntropyBackward: "crossEntropy",
   mse: "mse",
   mseBackward: "mse",
+  mixture: "mixture",
+  mixtureBackward: "mixture",
   sumSquares: "optim",
   sgdStep: "optim",
   adamStep: "optim",

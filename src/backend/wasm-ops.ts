@@ -19,6 +19,7 @@ import {
 import { embeddingBackwardDims, embeddingDims } from "../kernels/embedding/shape";
 import { layerNormBackwardDims, layerNormDims } from "../kernels/layernorm/shape";
 import { matmulDims } from "../kernels/matmul/shape";
+import { biasShapes, mixtureBackwardDims, mixtureDims } from "../kernels/mixture/shape";
 import { mseDims } from "../kernels/mse/shape";
 import { type ClipOf, checkAdamStep, checkSgdStep } from "../kernels/optim/shape";
 import { checkSoftmaxOptions, softmaxBackwardDims, softmaxDims } from "../kernels/softmax/shape";
@@ -36,6 +37,7 @@ import {
   type WasmBuffer,
   type WasmClip,
   type WasmContext,
+  type WasmMixtureInputs,
   wasmAdamStep,
   wasmAffine,
   wasmBinary,
@@ -44,6 +46,8 @@ import {
   wasmEmbedding,
   wasmEmbeddingBackward,
   wasmLayerNormBackward,
+  wasmMixture,
+  wasmMixtureBackward,
   wasmMse,
   wasmMseBackward,
   wasmPermute4,
@@ -88,6 +92,22 @@ function clipOf(clip: ClipOf<WasmTensor> | undefined): WasmClip | undefined {
 }
 
 const ptrOf = (t: WasmTensor): number => t.ptr;
+
+/** The mixture layer's input buffers, taken at the call. */
+function mixtureBuffers(
+  x: WasmTensor,
+  values: WasmTensor,
+  scores: WasmTensor,
+  opts: { valuesBias?: WasmTensor | undefined; scoresBias?: WasmTensor | undefined },
+): WasmMixtureInputs {
+  return {
+    x: x.buf,
+    values: values.buf,
+    scores: scores.buf,
+    ...(opts.valuesBias ? { valuesBias: opts.valuesBias.buf } : {}),
+    ...(opts.scoresBias ? { scoresBias: opts.scoresBias.buf } : {}),
+  };
+}
 
 export const WASM_OPS: OpTable<WasmOpContext, WasmTensor> = {
   matmul(k, a, b, args = {}) {
@@ -277,6 +297,48 @@ export const WASM_OPS: OpTable<WasmOpContext, WasmTensor> = {
       const b = [pred.buf, target.buf, dloss.buf, d.buf] as const;
       k.run(() => wasmMseBackward(k.engine, ...b, n));
     })[0];
+  },
+
+  mixture(k, x, values, scores, opts = {}) {
+    const d = mixtureDims("mixture", x.shape, values.shape, scores.shape, biasShapes(opts));
+    const [y, weights] = k.outputs("mixture", [d.y, d.weights], (y, a) => {
+      const io = mixtureBuffers(x, values, scores, opts);
+      const [yb, ab] = [y.buf, a.buf];
+      if (d.K * d.N > 0) k.run(() => wasmMixture(k.engine, io, yb, ab, d));
+    });
+    return { y, weights };
+  },
+
+  mixtureBackward(k, x, values, scores, weights, dy, opts = {}) {
+    const { valuesBias: vb, scoresBias: sb } = opts;
+    const d = mixtureBackwardDims(
+      x.shape,
+      values.shape,
+      scores.shape,
+      weights.shape,
+      dy.shape,
+      biasShapes(opts),
+    );
+    const bShape = d.stacked ? [d.K, d.E] : [d.E];
+    const shapes = [x.shape, values.shape, scores.shape, ...(vb ? [bShape] : []), ...(sb ? [bShape] : [])];
+    const outs = k.outputs("mixtureBackward", shapes, (...o) => {
+      const io = { ...mixtureBuffers(x, values, scores, opts), weights: weights.buf, dy: dy.buf };
+      const grads = {
+        dx: o[0]!.buf,
+        dvalues: o[1]!.buf,
+        dscores: o[2]!.buf,
+        ...(vb ? { dvaluesBias: o[3]!.buf } : {}),
+        ...(sb ? { dscoresBias: o[vb ? 4 : 3]!.buf } : {}),
+      };
+      k.run(() => wasmMixtureBackward(k.engine, io, grads, d));
+    });
+    return {
+      dx: outs[0]!,
+      dvalues: outs[1]!,
+      dscores: outs[2]!,
+      ...(vb ? { dvaluesBias: outs[3]! } : {}),
+      ...(sb ? { dscoresBias: outs[vb ? 4 : 3]! } : {}),
+    };
   },
 
   sumSquares(k, xs) {

@@ -20,6 +20,8 @@ export class WasmTensor implements Tensor {
   readonly backend = "wasm" as const;
   readonly size: number;
   private block: Block | null;
+  /** The block as ops take it, made once (ops read it many times per step). */
+  private readonly span: WasmBuffer;
 
   constructor(
     readonly owner: WasmOwner,
@@ -33,12 +35,13 @@ export class WasmTensor implements Tensor {
     } else {
       this.block = { buf, refs: 1 };
     }
+    this.span = { ptr: this.block.buf.ptr, length: this.size };
   }
 
   /** The block as the engine's ops take it: its address and this tensor's element count. */
   get buf(): WasmBuffer {
     if (!this.block) throw new Error(`tensor of shape [${this.shape.join(", ")}] was used after dispose()`);
-    return { ptr: this.block.buf.ptr, length: this.size };
+    return this.span;
   }
 
   /** Byte address (for aliasing checks). */

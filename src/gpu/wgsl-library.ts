@@ -6,6 +6,7 @@ import attentionTile from "../../shaders/lib/attention-tile.wgsl?raw";
 import floatBits from "../../shaders/lib/float-bits.wgsl?raw";
 import grid from "../../shaders/lib/grid.wgsl?raw";
 import matmulParams from "../../shaders/lib/matmul-params.wgsl?raw";
+import mixture from "../../shaders/lib/mixture.wgsl?raw";
 import optimizerStep from "../../shaders/lib/optimizer-step.wgsl?raw";
 import softmaxRows from "../../shaders/lib/softmax-rows.wgsl?raw";
 
@@ -15,6 +16,7 @@ export const WGSL_LIBRARY: Readonly<Record<string, string>> = {
   "float-bits": floatBits,
   grid,
   "matmul-params": matmulParams,
+  mixture,
   "optimizer-step": optimizerStep,
   "softmax-rows": softmaxRows,
 };

@@ -8,6 +8,7 @@ export * as elementwise from "./elementwise/gpu";
 export * as embedding from "./embedding/gpu";
 export * as layerNorm from "./layernorm/gpu";
 export * as matmul from "./matmul/gpu";
+export * as mixture from "./mixture/gpu";
 export * as mse from "./mse/gpu";
 export * as optim from "./optim/gpu";
 export * as softmax from "./softmax/gpu";

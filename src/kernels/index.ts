@@ -16,6 +16,8 @@ import { layerNormCases } from "./layernorm/cases";
 import { layerNormEdgeCases } from "./layernorm/edge-cases";
 import { matmulCases } from "./matmul/cases";
 import { matmulEdgeCases } from "./matmul/edge-cases";
+import { mixtureCases } from "./mixture/cases";
+import { mixtureEdgeCases } from "./mixture/edge-cases";
 import { mseCases } from "./mse/cases";
 import { optimCases } from "./optim/cases";
 import { softmaxCases } from "./softmax/cases";
@@ -40,6 +42,7 @@ export const OPS: readonly { folder: string; cases: (backend: BackendName) => Ve
   { folder: "embedding", cases: single(embeddingCases) },
   { folder: "cross-entropy", cases: single(() => [...crossEntropyCases(), ...crossEntropyEdgeCases()]) },
   { folder: "mse", cases: single(mseCases) },
+  { folder: "mixture", cases: single(() => [...mixtureCases(), ...mixtureEdgeCases()]) },
   { folder: "optim", cases: single(optimCases) },
 ];
 

@@ -8,6 +8,7 @@ export * as elementwise from "./elementwise/reference";
 export * as embedding from "./embedding/reference";
 export * as layerNorm from "./layernorm/reference";
 export * as matmul from "./matmul/reference";
+export * as mixture from "./mixture/reference";
 export * as mse from "./mse/reference";
 export * as optim from "./optim/reference";
 export * as softmax from "./softmax/reference";

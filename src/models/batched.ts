@@ -88,8 +88,7 @@ export class BatchedRegression extends Module {
     const N = x.shape[0]!;
     if (this.kind === "mixture") {
       const [wv, ws] = this.weights as [Variable, Variable];
-      const weights = op.softmax(op.matmul(x, ws)); // (K, N, E)
-      return op.sum(op.mul(weights, op.matmul(x, wv)), -1); // (K, N)
+      return op.mixture(x, wv, ws).y; // (K, N)
     }
     let h = x;
     this.weights.forEach((w, i) => {
@@ -102,7 +101,8 @@ export class BatchedRegression extends Module {
   /** Attention weights [K, N, E] of a mixture. */
   attentionWeights(x: Variable): Variable {
     if (this.kind !== "mixture") throw new Error("attentionWeights: not a mixture model");
-    return op.softmax(op.matmul(x, this.weights[1]!));
+    const [wv, ws] = this.weights as [Variable, Variable];
+    return op.mixture(x, wv, ws).weights;
   }
 
   /** h [K, N, H] → [K, N, H+1] with a trailing 1 on every row. */

@@ -44,6 +44,27 @@ export function featurize(map: FeatureMap, d: RegressionData): Float32Array {
   return out;
 }
 
+/** Features and labels of each data set, made once: a full-batch step uploads the same rows every time. */
+const BATCH_CACHE = new WeakMap<
+  RegressionData,
+  { labels: Float32Array; features: Map<FeatureMap, Float32Array> }
+>();
+
+/** featurize(map, d) and d's labels as f32, computed on first use and shared afterwards (never modify them). */
+function cachedBatch(map: FeatureMap, d: RegressionData): { features: Float32Array; labels: Float32Array } {
+  let c = BATCH_CACHE.get(d);
+  if (!c) {
+    c = { labels: Float32Array.from(d.labels), features: new Map() };
+    BATCH_CACHE.set(d, c);
+  }
+  let features = c.features.get(map);
+  if (!features) {
+    features = featurize(map, d);
+    c.features.set(map, features);
+  }
+  return { features, labels: c.labels };
+}
+
 /** The layers of a model in the form the many-seeds trainer batches (see batched.ts). */
 export type LayerPlan =
   | { kind: "chain"; layers: Linear[] } // Linear, ReLU, Linear, ... (no activation after the last)
@@ -59,6 +80,9 @@ export abstract class RegressionModel extends Module {
   get featureCount(): number {
     return FEATURE_MAPS[this.features].names.length;
   }
+
+  /** Whether `loss` reads the labels (else a step does not upload them). */
+  readonly usesLabels: boolean = false;
 
   /** Training loss on a batch: mean squared error. `labels` [N] (group index as f32) is for models that use it. */
   loss(x: Variable, y: Variable, _labels?: Variable): Variable {
@@ -258,17 +282,22 @@ export function regressionBatch(
   model: RegressionModel,
   d: RegressionData,
 ): { x: Variable; y: Variable; labels: Variable } {
+  const { features, labels } = cachedBatch(model.features, d);
   return {
-    x: ctx.constant(featurize(model.features, d), [d.n, model.featureCount]),
+    x: ctx.constant(features, [d.n, model.featureCount]),
     y: ctx.constant(d.targets, [d.n]),
-    labels: ctx.constant(Float32Array.from(d.labels), [d.n]),
+    labels: ctx.constant(labels, [d.n]),
   };
 }
 
 /** The training loss of `model` on the whole of `d` (full-batch: these data sets have ~100 rows). */
 export function regressionLoss(model: RegressionModel, ctx: Context, d: RegressionData): Variable {
-  const { x, y, labels } = regressionBatch(ctx, model, d);
-  return model.loss(x, y, labels);
+  if (model.usesLabels) {
+    const { x, y, labels } = regressionBatch(ctx, model, d);
+    return model.loss(x, y, labels);
+  }
+  const x = ctx.constant(cachedBatch(model.features, d).features, [d.n, model.featureCount]);
+  return model.loss(x, ctx.constant(d.targets, [d.n]));
 }
 
 /** `out(model, x)` on `d`'s inputs, read without recording a graph; ends the context's step. */

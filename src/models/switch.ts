@@ -32,6 +32,7 @@ export interface SwitchConfig {
 
 export class SwitchModel extends RegressionModel {
   readonly features: FeatureMap = "xz";
+  override readonly usesLabels = true;
   /** z [N, 1] → class scores [N, G]. */
   readonly classifier: Linear;
   /** x [N, 1] → aₖ·x [N, G] (no bias: the regressors' bias lives in `gate`). */

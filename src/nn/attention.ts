@@ -103,8 +103,16 @@ export class AttentionMixture extends Module {
     this.child("scores", scores);
   }
 
-  /** u, v [N, in] → y [N]; also returns the attention weights [N, experts]. */
+  /**
+   * u, v [N, in] → y [N]; also returns the attention weights [N, experts]. With linear values and scores over the
+   * same rows [N, in] this is one fused op (Backend.mixture; the weights are then for inspection, without a gradient).
+   */
   forwardWithWeights(u: Variable, v: Variable = u): { y: Variable; weights: Variable } {
+    const [f, g] = [this.values, this.scores];
+    if (u === v && u.shape.length === 2 && f instanceof Linear && g instanceof Linear) {
+      const biases = { ...(f.bias ? { valuesBias: f.bias } : {}), ...(g.bias ? { scoresBias: g.bias } : {}) };
+      return op.mixture(u, f.weight, g.weight, biases);
+    }
     const weights = op.softmax(this.scores.forward(v));
     const y = op.sum(op.mul(weights, this.values.forward(u)), -1);
     return { y, weights };

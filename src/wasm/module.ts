@@ -42,6 +42,8 @@ export interface KernelExports {
   sumSquares(x: number, n: number): number;
   sgdUpdate(...args: number[]): void;
   adamUpdate(...args: number[]): void;
+  mixtureForward(...args: number[]): void;
+  mixtureBackward(...args: number[]): void;
 }
 
 /** The module could not be fetched, compiled or instantiated; `reason` says why (for a fallback message). */

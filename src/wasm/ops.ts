@@ -696,6 +696,99 @@ export function wasmMseBackward(
   ctx.exports.mseBackward(pred.ptr, target.ptr, dpred.ptr, n, (2 * ctx.arena.view(dloss)[0]!) / n);
 }
 
+// ---- mixture -----------------------------------------------------------------------------------------------
+
+/** The mixture layer's sizes (src/kernels/mixture/shape.ts): K models, N rows, F features, E experts. */
+export interface WasmMixtureDims {
+  K: number;
+  N: number;
+  F: number;
+  E: number;
+}
+
+/** The buffers of the mixture layer's inputs; a bias left out is absent. */
+export interface WasmMixtureInputs {
+  x: WasmBuffer;
+  values: WasmBuffer;
+  scores: WasmBuffer;
+  valuesBias?: WasmBuffer;
+  scoresBias?: WasmBuffer;
+}
+
+function checkMixture(op: string, io: WasmMixtureInputs, d: WasmMixtureDims): void {
+  positive(op, "K", d.K);
+  positive(op, "N", d.N, 0);
+  positive(op, "F", d.F, 0);
+  positive(op, "E", d.E);
+  need(op, "x", io.x, d.N * d.F);
+  need(op, "values", io.values, d.K * d.F * d.E);
+  need(op, "scores", io.scores, d.K * d.F * d.E);
+  if (io.valuesBias) need(op, "valuesBias", io.valuesBias, d.K * d.E);
+  if (io.scoresBias) need(op, "scoresBias", io.scoresBias, d.K * d.E);
+}
+
+/** y [K, N] and the softmax weights [K, N, E] of the mixture layer, on the calling thread. */
+export function wasmMixture(
+  ctx: WasmContext,
+  io: WasmMixtureInputs,
+  y: WasmBuffer,
+  weights: WasmBuffer,
+  d: WasmMixtureDims,
+): void {
+  const op = "mixture";
+  idle(ctx, op);
+  checkMixture(op, io, d);
+  need(op, "y", y, d.K * d.N);
+  need(op, "weights", weights, d.K * d.N * d.E);
+  const { x, values, scores } = io;
+  const [bv, bs] = [io.valuesBias?.ptr ?? 0, io.scoresBias?.ptr ?? 0];
+  const scr = ctx.scratch(0, 4 * (2 * d.E + d.F)).ptr;
+  const { K, N, F, E } = d;
+  ctx.exports.mixtureForward(x.ptr, values.ptr, scores.ptr, bv, bs, y.ptr, weights.ptr, K, N, F, E, scr);
+}
+
+/** The mixture layer's gradients (dvaluesBias, dscoresBias where the biases are given), on the calling thread. */
+export function wasmMixtureBackward(
+  ctx: WasmContext,
+  io: WasmMixtureInputs & { weights: WasmBuffer; dy: WasmBuffer },
+  grads: {
+    dx: WasmBuffer;
+    dvalues: WasmBuffer;
+    dscores: WasmBuffer;
+    dvaluesBias?: WasmBuffer;
+    dscoresBias?: WasmBuffer;
+  },
+  d: WasmMixtureDims,
+): void {
+  const op = "mixtureBackward";
+  idle(ctx, op);
+  checkMixture(op, io, d);
+  const { K, N, F, E } = d;
+  need(op, "weights", io.weights, K * N * E);
+  need(op, "dy", io.dy, K * N);
+  need(op, "dx", grads.dx, N * F);
+  need(op, "dvalues", grads.dvalues, K * F * E);
+  need(op, "dscores", grads.dscores, K * F * E);
+  if (grads.dvaluesBias) need(op, "dvaluesBias", grads.dvaluesBias, K * E);
+  if (grads.dscoresBias) need(op, "dscoresBias", grads.dscoresBias, K * E);
+  // Lane sums of the weights' gradients and one block's columns, dr and ds: vectors of 4 floats.
+  const scr = ctx.scratch(0, 4 * (2 * (F + 1) * E + F + 2 * E)).ptr;
+  ctx.exports.mixtureBackward(
+    ...ptrs(io.x, io.values, io.scores),
+    io.valuesBias?.ptr ?? 0,
+    ...ptrs(io.weights, io.dy),
+    ...ptrs(grads.dx, grads.dvalues),
+    grads.dvaluesBias?.ptr ?? 0,
+    grads.dscores.ptr,
+    grads.dscoresBias?.ptr ?? 0,
+    K,
+    N,
+    F,
+    E,
+    scr,
+  );
+}
+
 // ---- elementwise ------------------------------------------------------------------------------------------
 
 /** The contract's unary ops, plus gelu (tanh approximation). Codes as in assembly/elementwise.ts. */

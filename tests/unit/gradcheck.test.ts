@@ -75,6 +75,50 @@ describe("ops", () => {
     }
   });
 
+  test("the fused mixture layer: with biases, K stacked models without, an expert whose weight is 0", () => {
+    check(
+      [rand([6, 2], 1), rand([2, 3], 2, -2, 2), rand([2, 3], 3, -2, 2), rand([3], 4), rand([3], 5)],
+      (v) => {
+        const [x, wv, ws, bv, bs] = v as [Variable, Variable, Variable, Variable, Variable];
+        return weightedSum(op.mixture(x, wv, ws, { valuesBias: bv, scoresBias: bs }).y);
+      },
+    );
+    check([rand([5, 3], 6), rand([2, 3, 4], 7, -2, 2), rand([2, 3, 4], 8, -2, 2)], ([x, wv, ws]) =>
+      weightedSum(op.mixture(x!, wv!, ws!).y),
+    );
+    // Expert 1's score bias is -Infinity: weight 0 everywhere, so its value weights get no gradient.
+    const bs = { shape: [3], data: [0.2, -Infinity, -0.4], constant: true };
+    check([rand([4, 2], 9), rand([2, 3], 10), rand([2, 3], 11), rand([3], 12), bs], (v) => {
+      const [x, wv, ws, bv, b] = v as [Variable, Variable, Variable, Variable, Variable];
+      return weightedSum(op.mixture(x, wv, ws, { valuesBias: bv, scoresBias: b }).y);
+    });
+  });
+
+  test("the fused mixture layer equals its unfused ops (softmax of a matmul, weighted sum)", async () => {
+    const ctx = new Context(be);
+    const c = (g: GradInput) => ctx.constant(Array.from(g.data), g.shape);
+    const [x, wv, ws, bv, bs] = [
+      rand([7, 2], 1),
+      rand([2, 5], 2),
+      rand([2, 5], 3),
+      rand([5], 4),
+      rand([5], 5),
+    ].map(c) as [Variable, Variable, Variable, Variable, Variable];
+    const fused = op.mixture(x, wv, ws, { valuesBias: bv, scoresBias: bs });
+    const weights = op.softmax(op.matmul(x, ws, { bias: bs }));
+    const y = op.sum(op.mul(weights, op.matmul(x, wv, { bias: bv })), -1);
+    const [fy, fw, uy, uw] = await Promise.all([fused.y, fused.weights, y, weights].map((t) => t.read()));
+    for (const [got, want] of [
+      [fy!, uy!],
+      [fw!, uw!],
+    ] as const) {
+      expect(got.length).toBe(want.length);
+      for (const [i, g] of got.entries())
+        expect(Math.abs(g - want[i]!)).toBeLessThanOrEqual(1e-12 + 1e-12 * Math.abs(want[i]!));
+    }
+    ctx.endStep();
+  });
+
   test("reshape and permute (the multi-head split)", () => {
     check([rand([2, 3, 4], 1)], ([x]) => weightedSum(op.reshape(x!, [6, 4])));
     check([rand([2, 3, 2, 2], 2)], ([x]) => weightedSum(op.permute(x!, [0, 2, 1, 3])));

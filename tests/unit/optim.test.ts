@@ -212,5 +212,16 @@ describe("argument checks", () => {
   test("a parameter sharing storage with its own state is refused", () => {
     const x = t([1, 2]);
     expect(() => be.sgdStep([x], s(), [be.reshape(x, [1, 2])], SGD)).toThrow("'momenta[0]'");
+    expect(() => be.sgdStep([x], [be.reshape(x, [2])], s(), SGD)).toThrow(
+      "'grads[0]' must not share storage with params[0]",
+    );
+    const m = zeros(2);
+    expect(() => be.adamStep([t([1, 2])], s(), [m], [m], ADAM)).toThrow(
+      "'v[0]' must not share storage with m[0]",
+    );
+    // Two read-only inputs may share: the clip's sum of squares held in a gradient's storage.
+    const g = t([0.5]);
+    const q = t([1]);
+    be.sgdStep([q], [g], [zeros(1)], SGD, { sumSq: be.reshape(g, [1]), maxNorm: 10 });
   });
 });

@@ -28,6 +28,8 @@ describe("wasm backend: the cases of every op", () => {
       "embeddingBackward",
       "crossEntropyBackward",
       "mseBackward",
+      "mixture",
+      "mixtureBackward",
       "optim-adam",
       "optim-sgd",
       "optim-sum-squares",

@@ -99,25 +99,32 @@ export function checkOptimLists<T extends Sized>(
     if (list.length !== params.length)
       reject(op, name, `must list one tensor per parameter (${params.length})`, `${list.length} tensors`);
   }
+  // Only the written tensors (params, state) may not alias anything; two read-only inputs (grads, clip.sumSq)
+  // may. Names are made only for an error.
+  const names = ["params", ...Object.keys(others)];
+  const lists = [params, ...Object.values(others)];
+  const written = names.map((n) => n !== "grads");
+  if (sumSq) written.push(false);
+  const name = (j: number, i: number) => (j < lists.length ? `${names[j]}[${i}]` : "clip.sumSq");
+  const at: unknown[] = new Array(written.length);
   params.forEach((p, i) => {
-    const entries: [string, T][] = [[`params[${i}]`, p]];
-    for (const [name, list] of Object.entries(others)) {
-      const t = list[i]!;
-      const [n, np] = [sizeOf(t.shape), sizeOf(p.shape)];
-      if (n !== np)
-        reject(op, `${name}[${i}]`, `must have ${np} elements like params[${i}]`, `${n} elements`);
-      entries.push([`${name}[${i}]`, t]);
+    const np = sizeOf(p.shape);
+    for (let j = 1; j < lists.length; j++) {
+      const n = sizeOf(lists[j]![i]!.shape);
+      if (n !== np) reject(op, name(j, i), `must have ${np} elements like params[${i}]`, `${n} elements`);
     }
-    if (sumSq) entries.push(["clip.sumSq", sumSq]);
-    // Only the written tensors (params, state) may not alias anything; two read-only inputs may.
-    const written = new Set(["params", ...Object.keys(others).filter((n) => n !== "grads")]);
-    entries.forEach(([a, ta], ia) => {
-      entries.forEach(([b, tb], ib) => {
-        if (ib <= ia || storage(ta) !== storage(tb)) return;
-        if (!written.has(a.replace(/\[.*$/, "")) && !written.has(b.replace(/\[.*$/, ""))) return;
-        reject(op, b, `must not share storage with ${a} (the step writes one of them)`, "the same storage");
-      });
-    });
+    for (let j = 0; j < lists.length; j++) at[j] = storage(lists[j]![i]!);
+    if (sumSq) at[lists.length] = storage(sumSq);
+    for (let b = 1; b < at.length; b++)
+      for (let a = 0; a < b; a++) {
+        if (at[a] !== at[b] || !(written[a] || written[b])) continue;
+        reject(
+          op,
+          name(b, i),
+          `must not share storage with ${name(a, i)} (the step writes one of them)`,
+          "the same storage",
+        );
+      }
   });
 }
 

@@ -26,3 +26,4 @@ export {
   softmaxScaled,
   sumSquaredError,
 } from "./rows";
+export { mixtureBackward, mixtureForward } from "./mixture";
