@@ -62,7 +62,10 @@ export function makePlan(quick: boolean): Plan {
       [4096, 256],
     ],
     attention: { B: 1, H: 4, d: 64, T: [32, 128, 512, 1024], backwardT: [32, 128, 512] },
-    trainSteps: 1,
+    // Ten steps in a row per trial, as a training run takes them: a single step after seven other runners starts
+    // from caches and a heap they left (on the experts model that added 100-200 µs to a 25-100 µs step on
+    // every backend). The language model's step has its own plan (charGpt).
+    trainSteps: 10,
     // Small ops: up to 15 repetitions in ~3 s per runner; ops over a second: 3.
     budget: { maxReps: 15, minReps: 3, budgetMs: 3000 },
     // Training steps are short and noisy (JS, dispatch, garbage collection): more of them.

@@ -60,6 +60,8 @@ function shapesOf(rs: readonly BenchResult[], family: string): string[] {
 
 /** "slow / fast" as "2.31x" (>1: the second is faster). */
 const ratio = (slow: BenchResult, fast: BenchResult) => slow.medianMs / fast.medianMs;
+/** Steps a training trial times ("1 step", "10 steps"): its median divided by them is the time per step. */
+const stepsOf = (r: BenchResult) => Number(/^(\d+) steps?$/.exec(r.shape)?.[1] ?? 1);
 const x = (v: number) => `${v.toFixed(2)}x`;
 
 /** Speed-up of `ours` over `them` on each shape where both ran; `need(shape)` is the bar or null (not judged). */
@@ -256,7 +258,9 @@ export function verdicts(report: Pick<BenchReport, "results" | "defaults" | "ski
       const s = ratio(b, a);
       const judged =
         c !== base ? "a variant, not judged" : s >= bar ? `>= ${bar}x: met` : `< ${bar}x: MISSED`;
-      details.push(`${c}: ${num(a.medianMs)} ms vs ${num(b.medianMs)} ms per step = ${x(s)} [${judged}]`);
+      details.push(
+        `${c}: ${num(a.medianMs / stepsOf(a))} ms vs ${num(b.medianMs / stepsOf(b))} ms per step = ${x(s)} [${judged}]`,
+      );
       if (c === base) met = (met ?? true) && s >= bar;
     }
     // A model whose judged runner failed its check or could not run leaves the target partly measured.
