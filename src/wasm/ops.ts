@@ -2,9 +2,9 @@
 // checks the buffer sizes, and calls the kernels. The large ops (matmul, attention forward and backward, row
 // softmax and its backward, layer norm) are split over the pool's threads by rows when they are big enough and
 // return a Promise; the others run at once on the calling thread and throw if a pooled op is still running.
-// The matmul's threads claim chunks (of rows, or of columns on its column path) from a shared counter instead
-// of taking fixed shares, so the chunks of a thread the system keeps waiting go to the others (the op still
-// ends when every worker has reported).
+// The matmul's threads (by rows, or by columns on its column path) and the row softmax's claim chunks from a
+// shared counter instead of taking fixed shares, so the chunks of a thread the system keeps waiting go to the
+// others (the op still ends when every worker has reported).
 //
 // Semantics follow the op contract (src/backend/contract.ts) and the CPU reference; storage is f32 and sums
 // accumulate in f32 SIMD lanes (the sums of squares and the losses' totals in f64).
@@ -145,8 +145,9 @@ function chunkOf(total: number, parts: number, align: number): number {
 
 /**
  * Run fn with one counter (an i32 zeroed here) as its last argument: on this thread, or on every thread of the
- * pool when `pooled`. The kernel claims chunks from the counter until none are left (the matmul's), so a
- * thread the system keeps waiting takes no share of its own: the others take the chunks it does not.
+ * pool when `pooled`. The kernel claims chunks from the counter until none are left (the matmul's and the
+ * softmax's, see assembly/share.ts), so a thread the system keeps waiting takes no share of its own: the others
+ * take the chunks it does not.
  */
 function sharedOp(
   ctx: WasmContext,
@@ -402,13 +403,12 @@ export function softmaxJob(ctx: WasmContext, x: WasmBuffer, y: WasmBuffer, rows:
   positive(op, "cols", cols);
   need(op, "x", x, rows * cols);
   need(op, "y", y, rows * cols);
-  return () =>
-    rowsOp(ctx, op, "softmax", rows, rows * cols >= ctx.cutover.rowElements, 1, (r0, r1) => [
-      ...ptrs(x, y),
-      cols,
-      r0,
-      r1,
-    ]);
+  return () => {
+    const pool = rows * cols >= ctx.cutover.rowElements ? ctx.pool : null;
+    // Chunks of about 16 K values (a few tens of µs), and at least 4 per thread so the shares can even out.
+    const chunk = pool ? Math.min(Math.ceil(16384 / cols), chunkOf(rows, pool.threads * 4, 1)) : rows;
+    return sharedOp(ctx, op, "softmax", !!pool, (_t, counter) => [...ptrs(x, y), cols, rows, chunk, counter]);
+  };
 }
 
 /** Softmax over the last axis (rows × cols); a row of all −Infinity gives zeros. */

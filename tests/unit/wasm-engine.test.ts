@@ -2,7 +2,7 @@
 // WasmUnavailableError with the reason; a relaxed-SIMD build that does not compile leaves the plain one), the
 // module's data staying below the arena, the arena (reuse,
 // merging, growth, double free), one thread with the reason when memory cannot be shared, the pool's order of
-// ops, and its faults: a kernel that traps on a worker and a worker that dies mid-op reject naming the op.
+// ops, the rows a pooled softmax claims from its shared counter, and its faults: a kernel that traps on a worker and a worker that dies mid-op reject naming the op.
 
 import { readFile } from "node:fs/promises";
 import { afterAll, describe, expect, test, vi } from "vitest";
@@ -14,10 +14,11 @@ import {
   WasmUnavailableError,
   WorkerPoolError,
   wasmMatmul,
+  wasmSoftmax,
   wasmUnary,
 } from "../../src/wasm";
 import { compileKernels, createMemory, HEAP_BASE, instantiateKernels } from "../../src/wasm/module";
-import { upload } from "./wasm-helpers";
+import { expectClose, ref, refData, uniform, upload } from "./wasm-helpers";
 
 const opened: WasmContext[] = [];
 afterAll(() => {
@@ -141,6 +142,25 @@ describe("threads", () => {
     expect(ranges[0]![1]).toBeGreaterThan(690);
     expect(ranges[0]![1]).toBeLessThan(720);
     expect(ranges[0]![1] % 4).toBe(0);
+  });
+
+  test("rows claimed from a shared counter: 100 pooled softmaxes in a row are each complete and right, and each gives its counter back", async () => {
+    const c = await createWasmContext({ threads: 2, cutover: { rowElements: 0, flops: 0 } });
+    opened.push(c);
+    // 512 rows of 256 in chunks of 64: long enough that the worker wakes while rows are left to claim.
+    const rows = 512;
+    const cols = 256;
+    const x = uniform(rows * cols, 5, -4, 4);
+    const want = refData(ref.softmax(ref.tensor(x, [rows, cols])));
+    const X = upload(c, x);
+    const Y = c.arena.alloc(rows * cols);
+    const inUse = c.arena.bytesInUse;
+    for (let i = 0; i < 100; i++) {
+      c.arena.view(Y).fill(Number.NaN);
+      await wasmSoftmax(c, X, Y, rows, cols);
+      expectClose(c.arena.view(Y), want, 1e-6, 1e-5, `round ${i}`);
+    }
+    expect(c.arena.bytesInUse).toBe(inUse);
   });
 
   test("a synchronous op while a pooled op runs is refused", async () => {

@@ -16,7 +16,7 @@ const EPS = 2 ** -23; // f32 machine epsilon
 // e^-16 ≈ 1.1e-7 and fall under atol (they may also flush to 0 near the denormal range), so the others carry
 // at most 35 ULP ≈ 4e-6 relative. The row sum is an f32 sum of `cols` terms in [0, 1]: relative error about
 // sqrt(cols)·eps for rounding errors of random sign (cols·eps bounds the rare worst case). The division adds one rounding.
-function forwardTol(cols: number): { atol: number; rtol: number } {
+export function forwardTol(cols: number): { atol: number; rtol: number } {
   return { atol: 1.2e-7, rtol: 4e-6 + Math.sqrt(cols) * EPS };
 }
 

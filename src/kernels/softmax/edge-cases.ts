@@ -5,6 +5,7 @@
 
 import type { BackendName } from "../../backend/contract";
 import { type Input, makeCase, type VerifyCase, variantsToCheck } from "../case";
+import { forwardTol } from "./cases";
 
 const NaN_ = Number.NaN;
 
@@ -23,6 +24,27 @@ const ROWS = values([6, 3], [
   -Infinity, Infinity, 0,
   -Infinity, 4, -Infinity,
 ]);
+
+// The same six kinds of row 37 wide, so the special values sit where a SIMD kernel takes 16, 4 and 1 values
+// at a time (columns 0-31, 32-35, 36): NaN at column 5; +Infinity at 33; a finite row with -Infinity at 0, 15,
+// 34 and 36 (masked entries, exactly 0); -Infinity but NaN at 20; -Infinity but +Infinity at 36; -Infinity but
+// 4 at 17.
+const W = 37;
+const WIDE = ((): Input => {
+  const x = new Float32Array(6 * W);
+  for (let j = 0; j < 6 * W; j++) x[j] = 0.1 * ((j * 7) % 11) - 0.5;
+  const set = (r: number, j: number, v: number) => {
+    x[r * W + j] = v;
+  };
+  set(0, 5, NaN_);
+  set(1, 33, Infinity);
+  for (const j of [0, 15, 34, 36]) set(2, j, -Infinity);
+  for (const r of [3, 4, 5]) x.fill(-Infinity, r * W, (r + 1) * W);
+  set(3, 20, NaN_);
+  set(4, 36, Infinity);
+  set(5, 17, 4);
+  return { data: x, shape: [6, W] };
+})();
 
 // [2 blocks, T = 3, S = 4] scores with the causal mask (query i keeps keys j <= i + 1): NaN in a masked
 // column of rows 0 and 1 changes nothing; NaN in a kept column of row 2 (block 1) makes it NaN.
@@ -55,6 +77,15 @@ export function softmaxEdgeCases(backend: BackendName = "webgpu"): VerifyCase[] 
         name: "edge NaN and +Infinity rows 6x3",
         shape: "[6, 3] rows=6 cols=3",
         inputs: () => ({ x: ROWS }),
+        apply: (be, t) => [be.softmax(t.x!)],
+      }),
+      makeCase({
+        ...common,
+        name: "edge NaN and +Infinity rows 6x37",
+        shape: "[6, 37] rows=6 cols=37",
+        // The forward tolerance of cases.ts for rows of 37: the row sum's rounding adds sqrt(37)·eps.
+        ...forwardTol(W),
+        inputs: () => ({ x: WIDE }),
         apply: (be, t) => [be.softmax(t.x!)],
       }),
       makeCase({

@@ -19,6 +19,7 @@
 // Element (m, k) of A is a[m·sAm + k·sAk] and (k, n) of B is b[k·sBk + n·sBn] (element strides), so transA
 // is (sAm, sAk) = (1, M) and transB is (sBk, sBn) = (1, K). Pointers are byte addresses in linear memory.
 
+import { claim } from "./share";
 import { madd } from "./simd";
 
 const KC: i32 = 256;
@@ -254,22 +255,6 @@ export function matmulColsScratchFloats(M: i32, K: i32): i32 {
 function packAllA(a: usize, da: usize, ka: usize, M: i32, K: i32, scratch: usize): void {
   const blockBytes = <usize>K << 4;
   for (let m = 0; m < (M & ~3); m += 4) packA4(a + <usize>m * da, da, ka, K, scratch + <usize>(m >> 2) * blockBytes);
-}
-
-// ---- sharing one op between the threads of a pool -----------------------------------------------------------
-//
-// Each thread of a pooled op claims chunks from one counter in memory until none are left, so the threads that
-// run take the chunks of a thread the system leaves waiting (the pool still ends the op when every worker has
-// reported, see src/wasm/pool.ts).
-
-/** The next chunk index from the op's counter (atomic in the threads build; the single build has no pool). */
-// @ts-ignore: decorator
-@inline
-function claim(counter: usize): i32 {
-  if (ASC_FEATURE_THREADS) return atomic.add<i32>(counter, 1);
-  const i = load<i32>(counter);
-  store<i32>(counter, i + 1);
-  return i;
 }
 
 /**

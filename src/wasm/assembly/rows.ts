@@ -1,8 +1,10 @@
 // Row-wise kernels in f32 with 128-bit SIMD: softmax and its backward, layer norm forward and backward,
 // softmax cross-entropy and mean squared error with their backwards, embedding lookup and its scatter-add.
-// Rows are the last axis (cols floats each); rN..rM arguments give a range of rows.
+// Rows are the last axis (cols floats each); rN..rM arguments give a range of rows (the softmax claims chunks of
+// rows from a shared counter instead).
 
-import { expv, hmax, hsum } from "./simd";
+import { claim } from "./share";
+import { expvNeg, hmax, hsum } from "./simd";
 
 /** Σ of n floats from p, in f32 lanes. */
 // @ts-ignore: decorator
@@ -76,16 +78,35 @@ function hasNaN(p: usize, n: i32): bool {
 @inline
 function expShift(x: usize, y: usize, m: f32, n: i32): f32 {
   const mv = f32x4.splat(m);
+  // Four vectors per step: four independent exp chains in flight, four running sums.
   let a = f32x4.splat(0);
+  let b = a;
+  let c = a;
+  let d = a;
+  const n16 = <usize>(n & ~15) << 2;
   const n4 = <usize>(n & ~3) << 2;
-  for (let o: usize = 0; o < n4; o += 16) {
-    const e = expv(f32x4.sub(v128.load(x + o), mv));
+  for (let o: usize = 0; o < n16; o += 64) {
+    const e0 = expvNeg(f32x4.sub(v128.load(x + o), mv));
+    const e1 = expvNeg(f32x4.sub(v128.load(x + o, 16), mv));
+    const e2 = expvNeg(f32x4.sub(v128.load(x + o, 32), mv));
+    const e3 = expvNeg(f32x4.sub(v128.load(x + o, 48), mv));
+    v128.store(y + o, e0);
+    v128.store(y + o, e1, 16);
+    v128.store(y + o, e2, 32);
+    v128.store(y + o, e3, 48);
+    a = f32x4.add(a, e0);
+    b = f32x4.add(b, e1);
+    c = f32x4.add(c, e2);
+    d = f32x4.add(d, e3);
+  }
+  for (let o = n16; o < n4; o += 16) {
+    const e = expvNeg(f32x4.sub(v128.load(x + o), mv));
     v128.store(y + o, e);
     a = f32x4.add(a, e);
   }
-  let s = hsum(a);
+  let s = hsum(f32x4.add(f32x4.add(a, b), f32x4.add(c, d)));
   for (let o = n4; o < (<usize>n << 2); o += 4) {
-    const e = f32x4.extract_lane(expv(f32x4.splat(load<f32>(x + o) - m)), 0);
+    const e = f32x4.extract_lane(expvNeg(f32x4.splat(load<f32>(x + o) - m)), 0);
     store<f32>(y + o, e);
     s += e;
   }
@@ -101,19 +122,25 @@ function scaleRow(p: usize, s: f32, n: i32): void {
   for (let o = n4; o < (<usize>n << 2); o += 4) store<f32>(p + o, load<f32>(p + o) * s);
 }
 
-/** Softmax of rows r0..r1; a row of all −Infinity gives zeros. */
-export function softmax(x: usize, y: usize, cols: i32, r0: i32, r1: i32): void {
+/**
+ * Softmax of rows 0..total in chunks of `chunk` rows claimed from the i32 at `counter` (see share.ts); a row of
+ * all −Infinity gives zeros.
+ */
+export function softmax(x: usize, y: usize, cols: i32, total: i32, chunk: i32, counter: usize): void {
   const row = <usize>cols << 2;
-  for (let r = r0; r < r1; r++) {
-    const xr = x + <usize>r * row;
-    const yr = y + <usize>r * row;
-    const m = rowMax(xr, cols);
-    // A row of −Infinity gives zeros; one that also holds a NaN (which rowMax may pass over) goes on to all NaN.
-    if (m == -Infinity && !hasNaN(xr, cols)) {
-      memory.fill(yr, 0, row);
-      continue;
+  for (let r0 = claim(counter) * chunk; r0 < total; r0 = claim(counter) * chunk) {
+    const r1 = min(total, r0 + chunk);
+    for (let r = r0; r < r1; r++) {
+      const xr = x + <usize>r * row;
+      const yr = y + <usize>r * row;
+      const m = rowMax(xr, cols);
+      // A row of −Infinity gives zeros; one that also holds a NaN (which rowMax may pass over) goes on to all NaN.
+      if (m == -Infinity && !hasNaN(xr, cols)) {
+        memory.fill(yr, 0, row);
+        continue;
+      }
+      scaleRow(yr, 1 / expShift(xr, yr, m, cols), cols);
     }
-    scaleRow(yr, 1 / expShift(xr, yr, m, cols), cols);
   }
 }
 

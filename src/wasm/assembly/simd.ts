@@ -1,4 +1,5 @@
-// SIMD helpers shared by the kernels: horizontal sums and a vector exp for arguments <= 0 (softmax weights).
+// SIMD helpers shared by the kernels: a multiply-add (fused where relaxed SIMD is built in), horizontal sums and
+// a vector exp for the softmax weights.
 
 /**
  * a·b + c per lane. In the build with relaxed SIMD (see src/wasm/build.mjs) one relaxed multiply-add, which the
@@ -39,32 +40,41 @@ export function hsum4(a: v128, b: v128, c: v128, d: v128): v128 {
 }
 
 /**
- * e^x per lane for x <= 0 (and -Infinity → exactly 0), the exponential of the softmax weights: x = n·ln2 + r
+ * e^x per lane for x <= 88 (and -Infinity → exactly 0), the exponential of the softmax weights: x = n·ln2 + r
  * with n = round(x·log2 e), ln2 split in two (Cody-Waite) so r is exact enough, e^r by a degree-5 polynomial (the
- * minimax coefficients published with XNNPACK's rr2-p5 kernels: at most 2.2 ulp from e^x over [-87.3, 0] in f32
- * arithmetic, measured on 2.1 million points), and 2^n built from the bits of n itself. Below -87.34, where e^x
- * leaves the normal f32 range, the result is 0. x is clamped to 88 above (the attention backward's exp(s − lse)
- * may round a little above 0). NaN stays NaN.
+ * minimax coefficients published with XNNPACK's rr2-p5 kernels: at most 2.3 ulp from e^x over [-87.3, 0] in f32
+ * arithmetic, 2.0 ulp with fused multiply-adds, measured on 16.8 million points), and 2^n built from the bits of
+ * n. Its multiply-adds are `madd`'s (fused in the relaxed-SIMD build). Below -87.34, where e^x leaves the normal
+ * f32 range, the result is 0. NaN stays NaN. No clamp above: a caller whose arguments are x − max (<= 0) uses it
+ * as is; `expv` clamps first.
+ */
+// @ts-ignore: decorator
+@inline
+export function expvNeg(x: v128): v128 {
+  // Adding 1.5·2²³ + 127 rounds x·log2 e to an integer n held in the low mantissa bits, already biased by 127:
+  // shifted left by 23 those bits are the exponent field of 2^n.
+  const magic = f32x4.splat(12583039.0);
+  let n = madd(x, f32x4.splat(1.4426950216293335), magic);
+  const s = i32x4.shl(n, 23);
+  n = f32x4.sub(n, magic);
+  let t = madd(n, f32x4.splat(-0.693145751953125), x);
+  t = madd(n, f32x4.splat(-1.428606765330187e-6), t);
+  let p = madd(f32x4.splat(0.008289290592074394), t, f32x4.splat(0.04189782217144966));
+  p = madd(p, t, f32x4.splat(0.16667652130126953));
+  p = madd(p, t, f32x4.splat(0.4999915063381195));
+  p = madd(p, t, f32x4.splat(0.9999997019767761));
+  const e = madd(f32x4.mul(t, s), p, s);
+  return v128.andnot(e, f32x4.lt(x, f32x4.splat(-87.33654022216797)));
+}
+
+/**
+ * e^x per lane for any x: `expvNeg` of x clamped to 88 above (the attention backward's exp(s − lse) may round a
+ * little above 0).
  */
 // @ts-ignore: decorator
 @inline
 export function expv(x: v128): v128 {
-  const xc = f32x4.pmin(x, f32x4.splat(88.0));
-  // Adding 1.5·2²³ + 127 rounds x·log2 e to an integer n held in the low mantissa bits, already biased by 127:
-  // shifted left by 23 those bits are the exponent field of 2^n.
-  const magic = f32x4.splat(12583039.0);
-  let n = f32x4.add(f32x4.mul(xc, f32x4.splat(1.4426950216293335)), magic);
-  const s = i32x4.shl(n, 23);
-  n = f32x4.sub(n, magic);
-  let t = f32x4.add(f32x4.mul(n, f32x4.splat(-0.693145751953125)), xc);
-  t = f32x4.add(f32x4.mul(n, f32x4.splat(-1.428606765330187e-6)), t);
-  let p = f32x4.add(f32x4.mul(f32x4.splat(0.008289290592074394), t), f32x4.splat(0.04189782217144966));
-  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(0.16667652130126953));
-  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(0.4999915063381195));
-  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(0.9999997019767761));
-  const ts = f32x4.mul(t, s);
-  const e = f32x4.add(f32x4.mul(ts, p), s);
-  return v128.andnot(e, f32x4.lt(x, f32x4.splat(-87.33654022216797)));
+  return expvNeg(f32x4.pmin(x, f32x4.splat(88.0)));
 }
 
 /** e^x of one value through the vector path (the same rounding as the vector loop). */
