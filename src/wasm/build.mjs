@@ -2,7 +2,8 @@
 //   kernels-threads.wasm  imported shared memory (threads + SIMD), for a pool of workers over one memory;
 //   kernels-single.wasm   imported ordinary memory (SIMD only), for pages that are not cross-origin isolated;
 //   kernels-threads-relaxed.wasm, kernels-single-relaxed.wasm  the same with relaxed SIMD, whose multiply-add
-//                         the matmul uses (fused on CPUs that have it), for engines that have relaxed SIMD.
+//                         the matmul and the exp of the softmax weights use (fused on CPUs that have it, see
+//                         madd in assembly/simd.ts), for engines that have relaxed SIMD.
 // Skips the compile when every output is newer than every source. Usage: node src/wasm/build.mjs [--force]
 
 import { mkdirSync, readdirSync, statSync } from "node:fs";

@@ -22,8 +22,8 @@ export interface WasmContextOptions {
   /** When ops go to the pool (default DEFAULT_CUTOVER, measured: see the table in ops.ts). */
   cutover?: Partial<Cutover>;
   /**
-   * Use the relaxed-SIMD build (the matmul's fused multiply-add) when the engine has relaxed SIMD (default
-   * true); false keeps the plain SIMD build.
+   * Use the relaxed-SIMD build (fused multiply-adds in the matmul and the softmax exp) when the engine has
+   * relaxed SIMD (default true); false keeps the plain SIMD build.
    */
   relaxedSimd?: boolean;
 }

@@ -1,7 +1,8 @@
 // Loading the kernel module (built by src/wasm/build.mjs from src/wasm/assembly) in Node or the browser, with
 // the memory it imports. Two builds exist: one over a shared memory (for a pool of workers) and one over an
 // ordinary memory (for pages without SharedArrayBuffer, i.e. not cross-origin isolated); each also comes built
-// with relaxed SIMD (the matmul's fused multiply-add), for engines that have it (see relaxed.ts).
+// with relaxed SIMD (fused multiply-adds in the matmul and the softmax exp), for engines that have it (see
+// relaxed.ts).
 
 /** Pages of 64 KiB the memory may grow to (2 GiB); must match MAX_PAGES in src/wasm/build.mjs. */
 export const MAX_PAGES = 32768;
