@@ -193,8 +193,8 @@ export async function exportCharGpt(
 /**
  * The command line's weights file as a safetensors file. Refused when the file's vocabulary is not the corpus's.
  * A file without its learning rates or batch takes its preset's (the small preset's, for another shape): the peak,
- * the final rate of its schedule, the batch. Its recipe is the preset's at that peak, over a run of the file's
- * steps (as run-char-gpt.ts's charGptSetup sets a run of that many steps up).
+ * the final rate of its schedule, the batch. Its recipe is the preset's at that peak, over the file's run (its
+ * `steps`, else the steps trained), as run-char-gpt.ts's charGptSetup sets a run of that length up.
  */
 export async function exportCharGptWeights(
   backend: Backend,
@@ -206,12 +206,14 @@ export async function exportCharGptWeights(
     const preset = CHAR_GPT_PRESETS[charGptPresetOf(w.config) ?? "small"].training;
     const peakLr = w.lr ?? preset.lr;
     const batch = w.batch ?? preset.batch;
+    // The run's length (a checkpoint's is longer than its step), else the steps trained.
+    const total = Number.isInteger(w.steps) && w.steps! >= w.step ? w.steps! : w.step;
     const training = {
       ...preset,
-      steps: Math.max(1, w.step),
+      steps: Math.max(1, total),
       lr: peakLr,
       minLr: peakLr * (preset.minLr / preset.lr),
-      warmup: Math.min(preset.warmup, Math.max(0, w.step - 1)),
+      warmup: Math.min(preset.warmup, Math.max(0, total - 1)),
       batch,
     };
     const e = await exportCharGpt(model, corpus, {
