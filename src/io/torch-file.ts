@@ -39,8 +39,8 @@ import {
   describeArch,
   type ModelName,
   modelEntry,
-  regressionTrainData,
   registrySchedule,
+  regressionTrainData,
 } from "../models/registry";
 import {
   featurize,
@@ -431,7 +431,11 @@ export interface TorchRecipe {
 }
 
 /** The recipe of a run trained with `optimizer` and `schedule` (nn/optim.ts's defaults filled in), at `step`. */
-export function torchRecipe(optimizer: OptimizerConfig, schedule: Schedule | undefined, step: number): TorchRecipe {
+export function torchRecipe(
+  optimizer: OptimizerConfig,
+  schedule: Schedule | undefined,
+  step: number,
+): TorchRecipe {
   const clip = optimizer.clipNorm ?? Infinity;
   return {
     kind: optimizer.kind,

@@ -235,7 +235,11 @@ export async function runCharGpt(
     dataset,
     step: loadedStep + done,
     ...(steps > 0
-      ? { lr: training.lr, finalLr: charGptFinalLr(training, done), ...(loaded ? {} : { steps: training.steps }) }
+      ? {
+          lr: training.lr,
+          finalLr: charGptFinalLr(training, done),
+          ...(loaded ? {} : { steps: training.steps }),
+        }
       : {
           ...(loaded?.lr !== undefined ? { lr: loaded.lr } : {}),
           ...(loaded?.finalLr !== undefined ? { finalLr: loaded.finalLr } : {}),

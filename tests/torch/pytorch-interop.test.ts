@@ -40,8 +40,8 @@ import {
   type ModelName,
   modelEntry,
   RECIPE_BATCH,
-  regressionTrainData,
   registrySchedule,
+  regressionTrainData,
   TORCH_MODEL_NAMES,
 } from "../../src/models/registry";
 import { featurize, type RegressionModel } from "../../src/models/regression";
@@ -49,9 +49,9 @@ import type { Transformer } from "../../src/models/transformer";
 import type { Module } from "../../src/nn/module";
 import { prepareCharGpt, runCharGpt } from "../../src/run/run-char-gpt";
 import { runModel } from "../../src/run/run-model";
+import { transformerRunner } from "../../src/run/run-transformer";
 import { applyWeights, readWeights } from "../../src/run/run-weights";
 import { torchFileToWeights } from "../../src/run/torch-weights";
-import { transformerRunner } from "../../src/run/run-transformer";
 import { type TrainConfig, Trainer } from "../../src/train/trainer";
 
 const PYTHON = "/usr/bin/python3";
@@ -404,7 +404,8 @@ function excess(ours: readonly number[], theirs: readonly number[]): number {
 }
 
 /** max |a − b| over the steps. */
-const maxDiff = (a: readonly number[], b: readonly number[]) => Math.max(...a.map((v, i) => Math.abs(v - b[i]!)));
+const maxDiff = (a: readonly number[], b: readonly number[]) =>
+  Math.max(...a.map((v, i) => Math.abs(v - b[i]!)));
 
 /** The script's continuation of `file` on the given batches (one per step), with `flags`: its report. */
 function continueInPyTorch(file: string, batches: unknown[], tag: string, flags: string[] = []): Report {
@@ -434,12 +435,18 @@ describe("PyTorch continues the same training", () => {
     await runModel(
       backend,
       { model: "transformer", steps: total, progressMs: 1e9, checkpointEvery: N },
-      { onCheckpoint: (c) => void (c.step === N && (atN = c.weights as WeightsFile)) },
+      {
+        onCheckpoint: (c) => {
+          if (c.step === N) atN = c.weights as WeightsFile;
+        },
+      },
     );
     const exported = await exportTrained(backend, atN!, "transformer");
     const file = join(dir, "transformer-at30.safetensors");
     writeFileSync(file, exported.bytes);
-    const recipe = JSON.parse(readSafetensors(exported.bytes).metadata["workbench.optimizer"]!) as TorchRecipe;
+    const recipe = JSON.parse(
+      readSafetensors(exported.bytes).metadata["workbench.optimizer"]!,
+    ) as TorchRecipe;
     expect(recipe).toMatchObject({ kind: "adam", lr: 0.01, step: N, clip_norm: null, weight_decay: 0 });
     expect(recipe.schedule).toEqual({ kind: "cosine", warmup: 1, total, min_factor: 0.1 });
 
@@ -489,15 +496,27 @@ describe("PyTorch continues the same training", () => {
     const options = { model: "char-gpt", dataset: "names", preset: "tiny", steps: total } as const;
     let atN: CharGptWeights | undefined;
     await runCharGpt(backend, { ...options, checkpointEvery: N }, nodeCorpusSource, {
-      onCheckpoint: (c) => void (c.step === N && (atN = c.weights as CharGptWeights)),
+      onCheckpoint: (c) => {
+        if (c.step === N) atN = c.weights as CharGptWeights;
+      },
     });
     expect(atN!.steps).toBe(total);
     const { bytes } = await exportCharGptWeights(backend, atN!, names);
     const file = join(dir, "char-gpt-at30.safetensors");
     writeFileSync(file, bytes);
     const recipe = JSON.parse(readSafetensors(bytes).metadata["workbench.optimizer"]!) as TorchRecipe;
-    expect(recipe).toMatchObject({ betas: [0.9, 0.99], weight_decay: 0.1, decay_matrices_only: true, clip_norm: 1 });
-    expect(recipe.schedule).toEqual({ kind: "cosine", warmup: 10, total, min_factor: expect.closeTo(0.1, 12) });
+    expect(recipe).toMatchObject({
+      betas: [0.9, 0.99],
+      weight_decay: 0.1,
+      decay_matrices_only: true,
+      clip_norm: 1,
+    });
+    expect(recipe.schedule).toEqual({
+      kind: "cosine",
+      warmup: 10,
+      total,
+      min_factor: expect.closeTo(0.1, 12),
+    });
 
     // The run's own setup (corpus, task, recipe), its trainer going on from the file at steps N..N+K−1.
     const run = await prepareCharGpt(backend, options, nodeCorpusSource);
@@ -515,7 +534,8 @@ describe("PyTorch continues the same training", () => {
 
     const { batch, dataSeed } = run.training;
     const T = run.config.context;
-    const rows = (a: Float32Array) => Array.from({ length: batch }, (_, i) => [...a.subarray(i * T, (i + 1) * T)]);
+    const rows = (a: Float32Array) =>
+      Array.from({ length: batch }, (_, i) => [...a.subarray(i * T, (i + 1) * T)]);
     const batches = Array.from({ length: K }, (_, s) => {
       const b = trainingBatch(run.data.train, batch, T, dataSeed, N + s);
       return { ids: rows(b.inputs), targets: rows(b.targets) };
