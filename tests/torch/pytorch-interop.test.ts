@@ -396,6 +396,12 @@ describe("workbench ↔ PyTorch", () => {
 const K = 5;
 const ATOL = 1e-4;
 const RTOL = 1e-3;
+/**
+ * A closer bound the runs here also meet (measured 2.4e-7, a few f32 steps of the loss): over 5 steps a recipe
+ * without char-gpt's weight decay moved its losses 1.3e-4 from the workbench's, one with Adam's default β₂ 2.8e-5,
+ * both inside the tolerance above.
+ */
+const CLOSE = 1e-5;
 
 /** The worst step of two loss curves against the tolerance: max over steps of |a − b| − (ATOL + RTOL·|b|). */
 function excess(ours: readonly number[], theirs: readonly number[]): number {
@@ -478,9 +484,10 @@ describe("PyTorch continues the same training", () => {
       return { ids: b.map((x) => x.tokens), answers: b.map((x) => x.answer) };
     });
     const report = continueInPyTorch(file, batches, "transformer");
-    expect(report.recipe.source).toBe("the file's workbench.optimizer");
+    expect(report.recipe).toEqual({ ...recipe, source: "the file's workbench.optimizer" });
     expect(report.lrs).toHaveLength(K);
     expect(excess(ours, report.losses)).toBeLessThanOrEqual(0);
+    expect(maxDiff(ours, report.losses)).toBeLessThanOrEqual(CLOSE);
     // The recipe is what agrees: the old one (the peak rate, constant) leaves the tolerance.
     const old = continueInPyTorch(file, batches, "transformer-old", oldRecipe(exported.bytes));
     expect(excess(ours, old.losses)).toBeGreaterThan(0);
@@ -541,7 +548,9 @@ describe("PyTorch continues the same training", () => {
       return { ids: rows(b.inputs), targets: rows(b.targets) };
     });
     const report = continueInPyTorch(file, batches, "char-gpt");
+    expect(report.recipe).toEqual({ ...recipe, source: "the file's workbench.optimizer" });
     expect(excess(ours, report.losses)).toBeLessThanOrEqual(0);
+    expect(maxDiff(ours, report.losses)).toBeLessThanOrEqual(CLOSE);
     const old = continueInPyTorch(file, batches, "char-gpt-old", oldRecipe(bytes));
     expect(excess(ours, old.losses)).toBeGreaterThan(0);
     console.log(
