@@ -10,7 +10,8 @@ import type { Backend } from "../backend/contract";
 import type { TextCorpus } from "../data/text/corpus";
 import { Vocab, VocabError } from "../data/text/vocab";
 import { CharGPT, type CharGptConfig, CharGptConfigError, checkCharGptConfig } from "../models/char-gpt";
-import { CHAR_GPT_PRESETS, charGptPresetOf } from "../models/char-gpt-presets";
+import { CHAR_GPT_PRESETS, type CharGptTraining, charGptPresetOf } from "../models/char-gpt-presets";
+import { charGptTrainConfig } from "../models/char-gpt-train";
 import { CHAR_GPT_FORMAT, type CharGptWeights, loadCharGpt } from "../models/char-gpt-weights";
 import { quoted } from "../util/printable";
 import { readSafetensors, SafetensorsError } from "./safetensors";
@@ -21,6 +22,8 @@ import {
   objectiveLoss,
   readTorchFile,
   TorchFileError,
+  type TorchRecipe,
+  torchRecipe,
 } from "./torch-file";
 
 /** The metadata of a safetensors file; a malformed file is refused as TorchFileError. */
@@ -160,14 +163,20 @@ export interface CharGptExport {
   trainLoss: number;
 }
 
+/** The recipe of a char-gpt run trained with `training` (AdamW, decay on matrices, clip, warmup and cosine), at `step`. */
+export function charGptRecipe(training: CharGptTraining, step: number): TorchRecipe {
+  const { optimizer, schedule } = charGptTrainConfig(training);
+  return torchRecipe(optimizer, schedule, step);
+}
+
 /**
  * A trained char-gpt as a safetensors file, with its corpus's vocabulary and training-text sample; `lr` is the rate
- * of its last step, `peakLr` its schedule's peak.
+ * of its last step, `peakLr` its schedule's peak, `recipe` how it trained (charGptRecipe).
  */
 export async function exportCharGpt(
   model: CharGPT,
   corpus: TextCorpus,
-  info: { step: number; lr: number; peakLr: number; batch: number },
+  info: { step: number; lr: number; peakLr: number; batch: number; recipe?: TorchRecipe },
 ): Promise<CharGptExport> {
   const text = charGptText(corpus);
   const seed = model.config.seed;
@@ -184,7 +193,8 @@ export async function exportCharGpt(
 /**
  * The command line's weights file as a safetensors file. Refused when the file's vocabulary is not the corpus's.
  * A file without its learning rates or batch takes its preset's (the small preset's, for another shape): the peak,
- * the final rate of its schedule, the batch.
+ * the final rate of its schedule, the batch. Its recipe is the preset's at that peak, over the file's run (its
+ * `steps`, else the steps trained), as run-char-gpt.ts's charGptSetup sets a run of that length up.
  */
 export async function exportCharGptWeights(
   backend: Backend,
@@ -194,11 +204,24 @@ export async function exportCharGptWeights(
   const { model, weights: w } = loadCharGpt(new Context(backend), weights, { vocab: corpus.vocab });
   try {
     const preset = CHAR_GPT_PRESETS[charGptPresetOf(w.config) ?? "small"].training;
+    const peakLr = w.lr ?? preset.lr;
+    const batch = w.batch ?? preset.batch;
+    // The run's length (a checkpoint's is longer than its step), else the steps trained.
+    const total = Number.isInteger(w.steps) && w.steps! >= w.step ? w.steps! : w.step;
+    const training = {
+      ...preset,
+      steps: Math.max(1, total),
+      lr: peakLr,
+      minLr: peakLr * (preset.minLr / preset.lr),
+      warmup: Math.min(preset.warmup, Math.max(0, total - 1)),
+      batch,
+    };
     const e = await exportCharGpt(model, corpus, {
       step: w.step,
       lr: w.finalLr ?? preset.minLr,
-      peakLr: w.lr ?? preset.lr,
-      batch: w.batch ?? preset.batch,
+      peakLr,
+      batch,
+      recipe: charGptRecipe(training, w.step),
     });
     return { ...e, weights: w };
   } finally {

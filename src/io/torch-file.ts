@@ -21,6 +21,9 @@
 //   workbench.vocab          char-gpt: its vocabulary, the characters in id order (JSON list)
 //   workbench.dataset        char-gpt: the corpus it trained on ("names", "moby-dick")
 //   workbench.batch          char-gpt: windows per training step
+//   workbench.optimizer      the training recipe, JSON (TorchRecipe): the optimizer and its hyperparameters, the
+//                            clip, the learning-rate schedule and the step the weights are at, so PyTorch goes on
+//                            with the same training (continue_training.py evaluates the schedule at the next steps)
 // Import: the file's model, names, shapes and dtypes checked against the model before one value is written.
 
 import { Context } from "../autograd/variable";
@@ -36,6 +39,7 @@ import {
   describeArch,
   type ModelName,
   modelEntry,
+  registrySchedule,
   regressionTrainData,
 } from "../models/registry";
 import {
@@ -52,6 +56,8 @@ import { SwitchModel } from "../models/switch";
 import { Transformer, type TransformerConfig } from "../models/transformer";
 import type { Linear } from "../nn/layers";
 import type { Module } from "../nn/module";
+import type { OptimizerConfig } from "../nn/optim";
+import type { Schedule } from "../nn/schedule";
 import { quoted } from "../util/printable";
 import { readSafetensors, SafetensorsError, writeSafetensors } from "./safetensors";
 import { fromTorch, type Tensor32, torchNameOf, toTorch } from "./torch-layout";
@@ -197,7 +203,8 @@ export interface TrainedRun {
 /** The parts of a weights file an export reads. */
 export interface TrainedWeights {
   step: number;
-  settings: { seed: number; seeds?: number; lr?: number };
+  /** `steps`: the run's length, which its schedule spans (default: the steps trained, `step`). */
+  settings: { seed: number; seeds?: number; lr?: number; steps?: number };
   runs: readonly TrainedRun[];
   /** Architecture changes by model name (JobSpec.arch): the runs' models are built with them. */
   arch?: Readonly<Record<string, readonly number[]>>;
@@ -403,6 +410,55 @@ export async function objectiveLoss(name: ModelName, model: Module, data: LossDa
 
 // ---- export ----
 
+/**
+ * A run's training recipe as workbench.optimizer holds it (the names PyTorch's optimizers use): Adam (decoupled
+ * weight decay, PyTorch's AdamW) or SGD with momentum (coupled decay, as PyTorch's SGD), `lr` the base rate the
+ * schedule multiplies (the peak of a warmup and cosine), the decay on matrices only or on every parameter, the
+ * global gradient-norm clip (null: none), and `step`, the training steps the weights have had: the next step is
+ * the schedule's step `step` (0-based, as nn/schedule.ts counts).
+ */
+export interface TorchRecipe {
+  kind: "adam" | "sgd";
+  lr: number;
+  betas: [number, number];
+  eps: number;
+  momentum: number;
+  weight_decay: number;
+  decay_matrices_only: boolean;
+  clip_norm: number | null;
+  schedule: { kind: "constant" } | { kind: "cosine"; warmup: number; total: number; min_factor: number };
+  step: number;
+}
+
+/** The recipe of a run trained with `optimizer` and `schedule` (nn/optim.ts's defaults filled in), at `step`. */
+export function torchRecipe(
+  optimizer: OptimizerConfig,
+  schedule: Schedule | undefined,
+  step: number,
+): TorchRecipe {
+  const clip = optimizer.clipNorm ?? Infinity;
+  return {
+    kind: optimizer.kind,
+    lr: optimizer.lr,
+    betas: [optimizer.beta1 ?? 0.9, optimizer.beta2 ?? 0.999],
+    eps: optimizer.eps ?? 1e-8,
+    momentum: optimizer.momentum ?? 0,
+    weight_decay: optimizer.weightDecay ?? 0,
+    decay_matrices_only: optimizer.decayMatricesOnly ?? false,
+    clip_norm: Number.isFinite(clip) ? clip : null,
+    schedule:
+      !schedule || schedule.kind === "constant"
+        ? { kind: "constant" }
+        : {
+            kind: "cosine",
+            warmup: schedule.warmup,
+            total: schedule.total,
+            min_factor: schedule.minFactor ?? 0.1,
+          },
+    step,
+  };
+}
+
 export interface ExportInfo {
   step: number;
   seed: number;
@@ -416,6 +472,8 @@ export interface ExportInfo {
   batch?: number;
   /** The schedule's peak rate, when `lr` is the rate of the last step (char-gpt). */
   peakLr?: number;
+  /** How the run trained (workbench.optimizer); without it PyTorch continues with Adam at `lr`, no schedule. */
+  recipe?: TorchRecipe;
 }
 
 /** Refuses a model the registry marks as having no PyTorch twin, naming it. */
@@ -450,6 +508,7 @@ export async function exportModel(
     "workbench.train_loss": String(info.trainLoss),
     "workbench.data": JSON.stringify(data),
   };
+  if (info.recipe) metadata["workbench.optimizer"] = JSON.stringify(info.recipe);
   if (text) {
     metadata["workbench.vocab"] = JSON.stringify(text.vocab.chars);
     metadata["workbench.dataset"] = text.dataset;
@@ -514,13 +573,17 @@ export async function exportTrained(
       choice = K === 1 ? "1 (the only one)" : `best of ${K} (${base}..${base + K - 1}) by training loss`;
     }
     const { seed, loss } = losses[k]!;
+    const lr = file.settings.lr ?? entry.train.optimizer.lr;
+    // The run's optimizer at its rate, and the registry's schedule stretched to its steps (as run-model.ts trains).
+    const schedule = registrySchedule(entry.name, file.settings.steps ?? file.step);
     const bytes = await exportModel(entry.name, models[k]!, {
       step: file.step,
       seed,
       choice,
-      lr: file.settings.lr ?? entry.train.optimizer.lr,
+      lr,
       dataSeed: base,
       trainLoss: await objectiveLoss(entry.name, models[k]!, base),
+      recipe: torchRecipe({ ...entry.train.optimizer, lr }, schedule, file.step),
     });
     return { bytes, seed, trainLoss: loss, losses };
   } finally {

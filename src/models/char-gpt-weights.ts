@@ -3,7 +3,8 @@
 //     "lr": 0.01, "finalLr": 0.001, "batch": 32,
 //     "config": { "vocab": 28, "context": 16, ... }, "vocab": ["\n", "-", "a", ...],
 //     "params": { "tokens.table": { "shape": [28, 32], "data": [...] }, ... } }
-// ("lr", the last run's peak learning rate, "finalLr", the rate of its last step, and "batch", windows per step,
+// ("lr", the last run's peak learning rate, "finalLr", the rate of its last step, "batch", windows per step, and
+// "steps", the length of the run from scratch these weights are from (a checkpoint's run is longer than its "step"),
 // may be absent.)
 // Loading refuses a file from another vocabulary or model shape, naming the difference.
 
@@ -21,6 +22,7 @@ export interface CharGptWeights {
   lr?: number;
   finalLr?: number;
   batch?: number;
+  steps?: number;
   config: CharGptConfig;
   vocab: string[];
   params: Record<string, { shape: number[]; data: number[] }>;
@@ -37,6 +39,8 @@ export interface CharGptMeta {
   lr?: number;
   finalLr?: number;
   batch?: number;
+  /** The run's length, which its schedule spans (a run from scratch; absent after a loaded file). */
+  steps?: number;
 }
 
 export async function saveCharGpt(model: CharGPT, vocab: Vocab, meta: CharGptMeta): Promise<CharGptWeights> {

@@ -229,12 +229,17 @@ export async function runCharGpt(
     EVAL_BATCH,
     EVAL_BATCHES,
   );
-  // The rates of this run after `done` of its steps (a run of 0 steps keeps the loaded file's).
+  // The rates of this run after `done` of its steps (a run of 0 steps keeps the loaded file's), and its length when
+  // it started from scratch (the schedule a checkpoint's export records).
   const meta = (done: number) => ({
     dataset,
     step: loadedStep + done,
     ...(steps > 0
-      ? { lr: training.lr, finalLr: charGptFinalLr(training, done) }
+      ? {
+          lr: training.lr,
+          finalLr: charGptFinalLr(training, done),
+          ...(loaded ? {} : { steps: training.steps }),
+        }
       : {
           ...(loaded?.lr !== undefined ? { lr: loaded.lr } : {}),
           ...(loaded?.finalLr !== undefined ? { finalLr: loaded.finalLr } : {}),

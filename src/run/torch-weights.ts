@@ -9,7 +9,7 @@
 import { Context } from "../autograd/variable";
 import type { Backend } from "../backend/contract";
 import { type CorpusSource, DATASETS, type DatasetName, loadCorpus } from "../data/text/corpus";
-import { exportCharGpt, readCharGptTorchFile, torchMetadata } from "../io/torch-char-gpt";
+import { charGptRecipe, exportCharGpt, readCharGptTorchFile, torchMetadata } from "../io/torch-char-gpt";
 import { applyParams, exportTrained, modelOfFile, readTorchFile, TorchFileError } from "../io/torch-file";
 import type { SavedRun, TrainSettings } from "../io/types";
 import { SAVED_JOB_VERSION } from "../io/types";
@@ -211,7 +211,13 @@ async function charGptDownload(
       ),
     );
     const finalLr = charGptFinalLr(training, file.step);
-    const { bytes } = await exportCharGpt(model, corpus, { step: file.step, lr: finalLr, peakLr: lr, batch });
+    const { bytes } = await exportCharGpt(model, corpus, {
+      step: file.step,
+      lr: finalLr,
+      peakLr: lr,
+      batch,
+      recipe: charGptRecipe(training, file.step),
+    });
     return { filename: `${file.model}-step${file.step}-seed${seed}.safetensors`, bytes, seed };
   } finally {
     for (const p of model.parameters()) p.free();
