@@ -19,7 +19,7 @@ import {
 import { embeddingBackwardDims, embeddingDims } from "../kernels/embedding/shape";
 import { layerNormBackwardDims, layerNormDims } from "../kernels/layernorm/shape";
 import { matmulDims } from "../kernels/matmul/shape";
-import { biasShapes, mixtureBackwardDims, mixtureDims } from "../kernels/mixture/shape";
+import { biasShapes, mixtureBackwardDimsOf, mixtureDims } from "../kernels/mixture/shape";
 import { mseDims } from "../kernels/mse/shape";
 import { type ClipOf, checkAdamStep, checkSgdStep } from "../kernels/optim/shape";
 import { checkSoftmaxOptions, softmaxBackwardDims, softmaxDims } from "../kernels/softmax/shape";
@@ -311,14 +311,7 @@ export const WASM_OPS: OpTable<WasmOpContext, WasmTensor> = {
 
   mixtureBackward(k, x, values, scores, weights, dy, opts = {}) {
     const { valuesBias: vb, scoresBias: sb } = opts;
-    const d = mixtureBackwardDims(
-      x.shape,
-      values.shape,
-      scores.shape,
-      weights.shape,
-      dy.shape,
-      biasShapes(opts),
-    );
+    const d = mixtureBackwardDimsOf(x, values, scores, weights, dy, opts);
     const bShape = d.stacked ? [d.K, d.E] : [d.E];
     const shapes = [x.shape, values.shape, scores.shape, ...(vb ? [bShape] : []), ...(sb ? [bShape] : [])];
     const outs = k.outputs("mixtureBackward", shapes, (...o) => {

@@ -14,24 +14,6 @@ import { CharGPT, type CharGptConfig } from "./char-gpt";
 
 export const CHAR_GPT_FORMAT = "webgpu-workbench/char-gpt";
 
-export interface CharGptWeights {
-  format: typeof CHAR_GPT_FORMAT;
-  version: 1;
-  dataset: string;
-  step: number;
-  lr?: number;
-  finalLr?: number;
-  batch?: number;
-  steps?: number;
-  config: CharGptConfig;
-  vocab: string[];
-  params: Record<string, { shape: number[]; data: number[] }>;
-}
-
-export class WeightsMismatchError extends Error {
-  override name = "WeightsMismatchError";
-}
-
 /** What a weights file says of the run besides the model: its corpus, steps, rates and batch. */
 export interface CharGptMeta {
   dataset: string;
@@ -41,6 +23,18 @@ export interface CharGptMeta {
   batch?: number;
   /** The run's length, which its schedule spans (a run from scratch; absent after a loaded file). */
   steps?: number;
+}
+
+export interface CharGptWeights extends CharGptMeta {
+  format: typeof CHAR_GPT_FORMAT;
+  version: 1;
+  config: CharGptConfig;
+  vocab: string[];
+  params: Record<string, { shape: number[]; data: number[] }>;
+}
+
+export class WeightsMismatchError extends Error {
+  override name = "WeightsMismatchError";
 }
 
 export async function saveCharGpt(model: CharGPT, vocab: Vocab, meta: CharGptMeta): Promise<CharGptWeights> {

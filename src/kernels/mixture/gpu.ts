@@ -11,7 +11,7 @@ import {
   biasShapes,
   type MixtureBiases,
   type MixtureGradsOf,
-  mixtureBackwardDims,
+  mixtureBackwardDimsOf,
   mixtureDims,
 } from "./shape";
 
@@ -52,14 +52,7 @@ export function mixtureBackward<T extends GpuArray>(
   dy: T,
   opts: MixtureBiases<T> = {},
 ): MixtureGradsOf<T> {
-  const d = mixtureBackwardDims(
-    x.shape,
-    values.shape,
-    scores.shape,
-    weights.shape,
-    dy.shape,
-    biasShapes(opts),
-  );
+  const d = mixtureBackwardDimsOf(x, values, scores, weights, dy, opts);
   const { K, N, F, E } = d;
   const bShape = d.stacked ? [K, E] : [E];
   const hasVb = !!opts.valuesBias;

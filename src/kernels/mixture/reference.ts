@@ -12,7 +12,7 @@ import {
   type MixtureBiases,
   type MixtureDims,
   type MixtureGradsOf,
-  mixtureBackwardDims,
+  mixtureBackwardDimsOf,
   mixtureDims,
 } from "./shape";
 
@@ -65,14 +65,7 @@ export function mixtureBackward(
   dy: Host,
   opts: MixtureBiases<Host> = {},
 ): MixtureGradsOf<Host> {
-  const d = mixtureBackwardDims(
-    x.shape,
-    values.shape,
-    scores.shape,
-    weights.shape,
-    dy.shape,
-    biasShapes(opts),
-  );
+  const d = mixtureBackwardDimsOf(x, values, scores, weights, dy, opts);
   const { K, N, F, E } = d;
   const [X, Wv, Ws, a, g] = [x.data, values.data, scores.data, weights.data, dy.data];
   const r = linear(d, X, Wv, opts.valuesBias?.data);

@@ -120,3 +120,15 @@ export function mixtureBackwardDims(
     throw new ShapeError("mixtureBackward", "dy", `must have shape ${fmt(d.y)}`, fmt(dy));
   return d;
 }
+
+/** `mixtureBackwardDims` of the arrays themselves: their shapes and those of the biases given. */
+export function mixtureBackwardDimsOf<T extends { readonly shape: Shape }>(
+  x: T,
+  values: T,
+  scores: T,
+  weights: T,
+  dy: T,
+  opts: MixtureBiases<T>,
+): ReturnType<typeof mixtureBackwardDims> {
+  return mixtureBackwardDims(x.shape, values.shape, scores.shape, weights.shape, dy.shape, biasShapes(opts));
+}
