@@ -3,8 +3,8 @@
 // softmax and its backward, layer norm) are split over the pool's threads by rows when they are big enough and
 // return a Promise; the others run at once on the calling thread and throw if a pooled op is still running.
 // The matmul's threads (by rows, or by columns on its column path) and the row softmax's claim chunks from a
-// shared counter instead of taking fixed shares, so the chunks of a thread the system keeps waiting go to the
-// others (the op still ends when every worker has reported).
+// claim block instead of taking fixed shares, so the chunks of a thread the system keeps waiting go to the
+// others, and such an op ends when its chunks are finished, without waiting for that thread to wake.
 //
 // Semantics follow the op contract (src/backend/contract.ts) and the CPU reference; storage is f32 and sums
 // accumulate in f32 SIMD lanes (the sums of squares and the losses' totals in f64).
@@ -144,28 +144,32 @@ function chunkOf(total: number, parts: number, align: number): number {
 }
 
 /**
- * Run fn with one counter (an i32 zeroed here) as its last argument: on this thread, or on every thread of the
- * pool when `pooled`. The kernel claims chunks from the counter until none are left (the matmul's and the
- * softmax's, see assembly/share.ts), so a thread the system keeps waiting takes no share of its own: the others
- * take the chunks it does not.
+ * Run fn over `chunks` chunks: on this thread, or shared between every thread of the pool when `pooled`. The
+ * kernel takes a claim block's address and the op's tag as its last two arguments and claims chunks until none
+ * are left (the matmul's and the softmax's, see assembly/share.ts), so a thread the system keeps waiting takes
+ * no share of its own, and the op ends when every chunk is finished.
  */
 function sharedOp(
   ctx: WasmContext,
   op: string,
   fn: string,
   pooled: boolean,
-  argsFor: (thread: number, counter: number) => number[],
+  chunks: number,
+  argsFor: (thread: number) => number[],
 ): void | Promise<void> {
   const pool = pooled ? ctx.pool : null;
-  const counter = ctx.arena.alloc(1);
-  new Int32Array(ctx.memory.buffer, counter.ptr, 1)[0] = 0;
-  const calls: PoolCall[] = [];
-  for (let t = 0; t < (pool ? pool.threads : 1); t++) calls.push({ fn, args: argsFor(t, counter.ptr) });
   const exports = ctx.exports as unknown as Record<string, unknown>;
+  if (pool) {
+    const calls: PoolCall[] = [];
+    for (let t = 0; t < pool.threads; t++) calls.push({ fn, args: argsFor(t) });
+    return pool.share(op, exports, calls, chunks);
+  }
+  // A claim block of this op's own, tag 0 (16 bytes: the i64 claim word and the finished count).
+  const block = ctx.arena.alloc(4);
+  new Int32Array(ctx.memory.buffer, block.ptr, 4).fill(0);
   return withCleanup(
-    () =>
-      pool ? pool.run(op, exports, calls) : (exports[fn] as (...a: number[]) => void)(...calls[0]!.args),
-    () => ctx.arena.release(counter),
+    () => (exports[fn] as (...a: number[]) => void)(...argsFor(0), block.ptr, 0),
+    () => ctx.arena.release(block),
   );
 }
 
@@ -220,7 +224,7 @@ export function matmulJob(
         sBn,
       ];
       const chunk = pool ? chunkOf(N, pool.threads * 4, 8) : N;
-      return sharedOp(ctx, op, "matmulCols", !!pool, (t, counter) => [...args(t), chunk, counter]);
+      return sharedOp(ctx, op, "matmulCols", !!pool, Math.ceil(N / chunk), (t) => [...args(t), chunk]);
     }
     const per = e.matmulPackedSize(K, N);
     const entries = strideB ? batch : 1;
@@ -238,7 +242,8 @@ export function matmulJob(
         // scratch) B no longer stays in L2 from one chunk to the next, so one chunk per thread.
         const chunks = pool ? pool.threads * (K <= e.matmulScratchFloats() / 4 ? 4 : 1) : 1;
         const chunk = chunkOf(rows, chunks, 4);
-        return sharedOp(ctx, op, "matmulRows", !!pool, (t, counter) => [...args(t), rows, chunk, counter]);
+        const n = Math.ceil(rows / chunk);
+        return sharedOp(ctx, op, "matmulRows", !!pool, n, (t) => [...args(t), rows, chunk]);
       },
       () => ctx.arena.release(pack),
     );
@@ -407,7 +412,8 @@ export function softmaxJob(ctx: WasmContext, x: WasmBuffer, y: WasmBuffer, rows:
     const pool = rows * cols >= ctx.cutover.rowElements ? ctx.pool : null;
     // Chunks of about 16 K values (a few tens of µs), and at least 4 per thread so the shares can even out.
     const chunk = pool ? Math.min(Math.ceil(16384 / cols), chunkOf(rows, pool.threads * 4, 1)) : rows;
-    return sharedOp(ctx, op, "softmax", !!pool, (_t, counter) => [...ptrs(x, y), cols, rows, chunk, counter]);
+    const n = Math.ceil(rows / chunk);
+    return sharedOp(ctx, op, "softmax", !!pool, n, () => [...ptrs(x, y), cols, rows, chunk]);
   };
 }
 

@@ -1,20 +1,32 @@
 // A pool of workers over one shared WebAssembly.Memory: each worker instantiates the kernel module over that
 // memory and waits on a control block in it. An op is a list of calls (export name + numeric arguments), one
-// per thread: the main thread runs the first itself while the workers run the others, and the op resolves when
-// every worker has counted itself done. Web Workers in the browser, worker_threads in Node.
+// per thread: the main thread runs the first itself while the workers run the others. Web Workers in the
+// browser, worker_threads in Node.
 //
-// Control block (CONTROL_BYTES, allocated by the caller in the shared memory):
+// Two kinds of op:
+// - fixed shares (`run`): every call must run, so the op ends when every worker has counted itself done;
+// - shared chunks (`share`): the threads claim chunks of one op from the claim block (assembly/share.ts), and the
+//   op ends when every chunk is finished. A worker the system wakes late finds none left and the op does not
+//   wait for it; when it does wake, the claim block carries a newer op's tag, so it touches nothing.
+//
+// Control block (controlBytes(workers), 8-byte aligned, allocated by the caller in the shared memory):
 //   i32 [0] generation (bumped to start an op)  [1] workers done  [2] failing worker + 1, or 0  [3] stop flag
-//   from byte 64: one slot of 32 f64 per worker: [export index, argument count, arguments...]
+//       [4-5] the claim block: i64 tag << 32 | next chunk  [6] chunks finished  [7] threads that failed
+//   from byte 64: two slots of 32 f64 per worker, op g using slot g & 1: [export index, argument count, shared,
+//   arguments...]. A worker copies its slot, then reads the generation again: if it moved, the copy may be torn
+//   and the op it belongs to has ended, so it goes on to the newer one.
 
 const GEN = 0;
 const DONE = 1;
 const ERR = 2;
 const STOP = 3;
+const CLAIM_BYTE = 16;
+const FINISHED = 6;
+const FAILS = 7;
 const SLOT_BYTES = 256;
-const MAX_ARGS = 30;
+const MAX_ARGS = 29;
 
-export const controlBytes = (workers: number): number => 64 + workers * SLOT_BYTES;
+export const controlBytes = (workers: number): number => 64 + workers * 2 * SLOT_BYTES;
 
 export interface PoolCall {
   fn: string;
@@ -63,8 +75,11 @@ async function spawn(
 
 export class WorkerPool {
   private readonly i32: Int32Array;
-  private readonly slots: Float64Array[];
+  private readonly claimWord: BigInt64Array;
+  /** slots[w][parity]: worker w's call for the ops of that generation parity. */
+  private readonly slots: Float64Array[][];
   private readonly index: Map<string, number>;
+  private readonly ctl: number;
   private tail: Promise<void> = Promise.resolve();
   private dead: string | null = null;
   private onDead: (() => void)[] = [];
@@ -77,8 +92,13 @@ export class WorkerPool {
     ctl: number,
     names: readonly string[],
   ) {
-    this.i32 = new Int32Array(memory.buffer, ctl, 4);
-    this.slots = workers.map((_, i) => new Float64Array(memory.buffer, ctl + 64 + i * SLOT_BYTES, 32));
+    if (ctl % 8 !== 0) throw new Error(`the pool's control block must be 8-byte aligned (at ${ctl})`);
+    this.ctl = ctl;
+    this.i32 = new Int32Array(memory.buffer, ctl, 8);
+    this.claimWord = new BigInt64Array(memory.buffer, ctl + CLAIM_BYTE, 1);
+    this.slots = workers.map((_, i) =>
+      [0, 1].map((p) => new Float64Array(memory.buffer, ctl + 64 + (2 * i + p) * SLOT_BYTES, 32)),
+    );
     this.index = new Map(names.map((n, i) => [n, i]));
   }
 
@@ -151,56 +171,100 @@ export class WorkerPool {
   }
 
   /**
-   * Run calls[0] on this thread and calls[1..] on workers 1.. (at most `threads` calls). Ops queue: each
-   * starts when the previous has finished. `main` reads the exports of this thread's instance.
+   * Run calls[0] on this thread and calls[1..] on workers 1.. (at most `threads` calls); the op ends when every
+   * call has returned. Ops queue: each starts when the previous has finished. `main` reads the exports of this
+   * thread's instance.
    */
   run(op: string, main: Record<string, unknown>, calls: readonly PoolCall[]): Promise<void> {
-    const next = this.tail.then(() => this.runNow(op, main, calls));
+    return this.queue(() => this.runNow(op, main, calls, 0));
+  }
+
+  /** The address of the claim block that share() hands its kernels (see assembly/share.ts). */
+  get claimBlock(): number {
+    return this.ctl + CLAIM_BYTE;
+  }
+
+  /**
+   * Run one op of `chunks` chunks shared between the threads: calls[t] runs on thread t (0 is this one) with the
+   * claim block's address and the op's tag appended to its arguments, and claims chunks until none are left.
+   * The op ends when all `chunks` are finished, whichever threads took them.
+   */
+  share(
+    op: string,
+    main: Record<string, unknown>,
+    calls: readonly PoolCall[],
+    chunks: number,
+  ): Promise<void> {
+    return this.queue(() => this.runNow(op, main, calls, chunks));
+  }
+
+  private queue(f: () => Promise<void>): Promise<void> {
+    const next = this.tail.then(f);
     this.tail = next.catch(() => undefined);
     return next;
   }
 
-  private async runNow(op: string, main: Record<string, unknown>, calls: readonly PoolCall[]): Promise<void> {
+  /** chunks 0: fixed shares (wait for every worker); chunks > 0: shared chunks (wait for every chunk). */
+  private async runNow(
+    op: string,
+    main: Record<string, unknown>,
+    calls: readonly PoolCall[],
+    chunks: number,
+  ): Promise<void> {
     if (this.dead) throw new WorkerPoolError(op, `the worker pool is down (${this.dead})`);
     if (calls.length > this.threads)
       throw new WorkerPoolError(op, `${calls.length} calls for ${this.threads} threads`);
+    const shared = chunks > 0;
+    const extra = shared ? 2 : 0;
+    for (const call of calls) {
+      if (!this.index.has(call.fn)) throw new WorkerPoolError(op, `no kernel export named ${call.fn}`);
+      if (call.args.length + extra > MAX_ARGS)
+        throw new WorkerPoolError(op, `${call.fn}: more than ${MAX_ARGS - extra} arguments`);
+    }
     this.running = true;
     try {
+      const gen = (Atomics.load(this.i32, GEN) + 1) | 0;
+      const tail = shared ? [this.claimBlock, gen] : [];
       this.workers.forEach((_, w) => {
         const call = calls[w + 1];
-        const slot = this.slots[w]!;
+        const slot = this.slots[w]![gen & 1]!;
+        slot[2] = shared ? 1 : 0;
         if (!call) {
           slot[0] = -1;
+          slot[1] = 0;
           return;
         }
-        const f = this.index.get(call.fn);
-        if (f === undefined) throw new WorkerPoolError(op, `no kernel export named ${call.fn}`);
-        if (call.args.length > MAX_ARGS)
-          throw new WorkerPoolError(op, `${call.fn}: more than ${MAX_ARGS} arguments`);
-        slot[0] = f;
-        slot[1] = call.args.length;
-        slot.set(call.args, 2);
+        slot[0] = this.index.get(call.fn)!;
+        slot[1] = call.args.length + extra;
+        slot.set(call.args, 3);
+        slot.set(tail, 3 + call.args.length);
       });
       this.errors = [];
       Atomics.store(this.i32, DONE, 0);
       Atomics.store(this.i32, ERR, 0);
-      Atomics.add(this.i32, GEN, 1);
+      Atomics.store(this.i32, FINISHED, 0);
+      Atomics.store(this.i32, FAILS, 0);
+      if (shared) Atomics.store(this.claimWord, 0, BigInt(gen) << 32n);
+      Atomics.store(this.i32, GEN, gen);
       Atomics.notify(this.i32, GEN);
       let mainError: unknown = null;
       const first = calls[0];
       if (first) {
         try {
-          (main[first.fn] as (...a: number[]) => void)(...first.args);
+          (main[first.fn] as (...a: number[]) => void)(...first.args, ...tail);
         } catch (e) {
           mainError = e;
+          // The chunk it was in will never count as finished.
+          if (shared) Atomics.add(this.i32, FAILS, 1);
         }
       }
-      await this.waitDone(op);
+      if (shared) await this.waitFor(op, () => this.chunksLeft(chunks), FINISHED);
+      else await this.waitFor(op, () => this.workers.length - Atomics.load(this.i32, DONE), DONE);
       if (mainError)
         throw new WorkerPoolError(op, `failed on the main thread: ${(mainError as Error).message}`);
       const failed = Atomics.load(this.i32, ERR);
       if (failed !== 0) {
-        // The worker posts its message before counting itself done; give it a moment to arrive.
+        // The worker posts its message before it counts itself done or failed; give it a moment to arrive.
         for (let i = 0; i < 20 && this.errors.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
         throw new WorkerPoolError(
           op,
@@ -212,8 +276,14 @@ export class WorkerPool {
     }
   }
 
-  private async waitDone(op: string): Promise<void> {
-    const n = this.workers.length;
+  /** Chunks neither finished nor lost with a thread that failed in one. */
+  private chunksLeft(chunks: number): number {
+    return chunks - Atomics.load(this.i32, FINISHED) - Atomics.load(this.i32, FAILS);
+  }
+
+  /** Wait until left() is 0 or less; the workers notify the i32 at `word` when it may have changed. */
+  private async waitFor(op: string, left: () => number, word: number): Promise<void> {
+    if (left() <= 0) return;
     const waitAsync = (Atomics as unknown as { waitAsync?: WaitAsync }).waitAsync;
     let fire!: () => void;
     const death = new Promise<never>((_, reject) => {
@@ -224,10 +294,10 @@ export class WorkerPool {
     try {
       for (;;) {
         if (this.dead) await death;
-        const d = Atomics.load(this.i32, DONE);
-        if (d >= n) return;
+        const seen = Atomics.load(this.i32, word);
+        if (left() <= 0) return;
         if (waitAsync) {
-          const r = waitAsync(this.i32, DONE, d);
+          const r = waitAsync(this.i32, word, seen);
           if (r.async) await Promise.race([r.value, death]);
         } else {
           await Promise.race([new Promise((r) => setTimeout(r, 0)), death]);

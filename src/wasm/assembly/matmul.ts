@@ -19,7 +19,7 @@
 // Element (m, k) of A is a[m·sAm + k·sAk] and (k, n) of B is b[k·sBk + n·sBn] (element strides), so transA
 // is (sAm, sAk) = (1, M) and transB is (sBk, sBn) = (1, K). Pointers are byte addresses in linear memory.
 
-import { claim } from "./share";
+import { claim, finished } from "./share";
 import { madd } from "./simd";
 
 const KC: i32 = 256;
@@ -259,7 +259,7 @@ function packAllA(a: usize, da: usize, ka: usize, M: i32, K: i32, scratch: usize
 
 /**
  * C = op(A)·op(B) (+ bias) by rows from A and the packed B: rows 0..total of the batch × M rows of C (row r is
- * batch entry r / M, row r % M), in chunks of `chunk` rows claimed from the i32 at `counter`. a, c, bias: byte
+ * batch entry r / M, row r % M), in chunks of `chunk` rows claimed from the claim block at `ctl` for the op tagged `tag` (see share.ts). a, c, bias: byte
  * addresses (bias 0 for none); pack: the packed B from matmulPackB; strideA: floats between batch entries of
  * A (0 when A is shared); packStride: packed floats between batch entries of B (0 when B is shared);
  * scratch: matmulScratchFloats() floats of this thread's own.
@@ -279,12 +279,14 @@ export function matmulRows(
   packStride: i32,
   total: i32,
   chunk: i32,
-  counter: usize,
+  ctl: usize,
+  tag: i32,
 ): void {
   const ldc = <usize>N << 2;
   const da = <usize>sAm << 2;
   const ka = <usize>sAk << 2;
-  for (let r0 = claim(counter) * chunk; r0 < total; r0 = claim(counter) * chunk) {
+  for (let i = claim(ctl, tag); i >= 0 && i * chunk < total; i = claim(ctl, tag)) {
+    const r0 = i * chunk;
     const r1 = min(total, r0 + chunk);
     let r = r0;
     while (r < r1) {
@@ -328,6 +330,7 @@ export function matmulRows(
       }
       r += mEnd - mStart;
     }
+    finished(ctl);
   }
 }
 
@@ -335,7 +338,7 @@ export function matmulRows(
  * C = op(A)·op(B) (+ bias) for one batch entry with K <= KC, by columns, read straight from B (no packed copy
  * of the whole of it): A's 4-row blocks are packed once into scratch, then B is packed GC columns at a time next
  * to them and every row block runs over those columns while they are in L1. The columns go in chunks of `chunk`
- * (a multiple of 8) claimed from the i32 at `counter`; scratch holds matmulColsScratchFloats(M, K) floats of
+ * (a multiple of 8) claimed from the claim block at `ctl` for the op `tag`; scratch holds matmulColsScratchFloats(M, K) floats of
  * this thread's own.
  */
 export function matmulCols(
@@ -352,18 +355,20 @@ export function matmulCols(
   sBk: i32,
   sBn: i32,
   chunk: i32,
-  counter: usize,
+  ctl: usize,
+  tag: i32,
 ): void {
   const da = <usize>sAm << 2;
   const ka = <usize>sAk << 2;
-  let n0 = claim(counter) * chunk;
-  if (n0 >= N) return;
+  let i = claim(ctl, tag);
+  if (i < 0 || i * chunk >= N) return;
   packAllA(a, da, ka, M, K, scratch);
   const ldc = <usize>N << 2;
   const M4 = M & ~3;
   const blockBytes = <usize>K << 4;
   const bp = scratch + <usize>(M4 >> 2) * blockBytes;
-  for (; n0 < N; n0 = claim(counter) * chunk) {
+  for (; i >= 0 && i * chunk < N; i = claim(ctl, tag)) {
+    const n0 = i * chunk;
     const n1 = min(N, n0 + chunk);
     for (let g = n0; g < n1; g += GC) {
       const ge = min(n1, g + GC);
@@ -384,5 +389,6 @@ export function matmulCols(
         }
       }
     }
+    finished(ctl);
   }
 }

@@ -1,9 +1,9 @@
 // Row-wise kernels in f32 with 128-bit SIMD: softmax and its backward, layer norm forward and backward,
 // softmax cross-entropy and mean squared error with their backwards, embedding lookup and its scatter-add.
 // Rows are the last axis (cols floats each); rN..rM arguments give a range of rows (the softmax claims chunks of
-// rows from a shared counter instead).
+// rows from a claim block instead, see share.ts).
 
-import { claim } from "./share";
+import { claim, finished } from "./share";
 import { expvNeg, hmax, hsum } from "./simd";
 
 /** Σ of n floats from p, in f32 lanes. */
@@ -123,12 +123,13 @@ function scaleRow(p: usize, s: f32, n: i32): void {
 }
 
 /**
- * Softmax of rows 0..total in chunks of `chunk` rows claimed from the i32 at `counter` (see share.ts); a row of
- * all −Infinity gives zeros.
+ * Softmax of rows 0..total in chunks of `chunk` rows claimed from the claim block at `ctl` for the op `tag`
+ * (see share.ts); a row of all −Infinity gives zeros.
  */
-export function softmax(x: usize, y: usize, cols: i32, total: i32, chunk: i32, counter: usize): void {
+export function softmax(x: usize, y: usize, cols: i32, total: i32, chunk: i32, ctl: usize, tag: i32): void {
   const row = <usize>cols << 2;
-  for (let r0 = claim(counter) * chunk; r0 < total; r0 = claim(counter) * chunk) {
+  for (let i = claim(ctl, tag); i >= 0 && i * chunk < total; i = claim(ctl, tag)) {
+    const r0 = i * chunk;
     const r1 = min(total, r0 + chunk);
     for (let r = r0; r < r1; r++) {
       const xr = x + <usize>r * row;
@@ -141,6 +142,7 @@ export function softmax(x: usize, y: usize, cols: i32, total: i32, chunk: i32, c
       }
       scaleRow(yr, 1 / expShift(xr, yr, m, cols), cols);
     }
+    finished(ctl);
   }
 }
 
