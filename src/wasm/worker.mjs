@@ -25,6 +25,9 @@ function start({ module, memory, ctl, index, names }) {
   let seen = Atomics.load(i32, 0);
   post({ type: "ready" });
   for (;;) {
+    // Ops come in bursts: spin a moment (0.1 ms) for the next before sleeping, since a wake costs tens of µs.
+    const until = performance.now() + 0.1;
+    while (Atomics.load(i32, 0) === seen && performance.now() < until) {}
     Atomics.wait(i32, 0, seen);
     const gen = Atomics.load(i32, 0);
     if (gen === seen) continue;
