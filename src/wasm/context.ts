@@ -37,7 +37,7 @@ export interface Cutover {
 }
 
 /** Measured on a 2-core machine: see the table in ops.ts. */
-export const DEFAULT_CUTOVER: Cutover = { flops: 16e6, rowElements: 262144 };
+export const DEFAULT_CUTOVER: Cutover = { flops: 8e6, rowElements: 131072 };
 
 export interface WasmContext {
   readonly exports: KernelExports;

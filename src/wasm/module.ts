@@ -14,6 +14,7 @@ export interface KernelExports {
   matmulPackedSize(K: number, N: number): number;
   matmulScratchFloats(): number;
   matmulPackB(...args: number[]): void;
+  matmulPackBShared(...args: number[]): void;
   matmulRows(...args: number[]): void;
   matmulColsScratchFloats(M: number, K: number): number;
   matmulCols(...args: number[]): void;

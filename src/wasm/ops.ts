@@ -25,14 +25,13 @@ export class WasmOpError extends Error {
 // ---- when to use the pool --------------------------------------------------------------------------------
 //
 // Measured with `npx tsx bench/wasm-quick.ts --cutover` on the 2-core development machine (Node 20, main
-// thread + 1 worker, the pool forced on for every size), median of 41 interleaved repeats, while other jobs
-// kept the load average at 7-10 (so the second core was rarely free; on an idle machine the cut is lower).
-// The pool costs a fixed ~30 µs per op (16³: 0.010 ms on 1 thread, 0.040 ms on 2). Square matmul n³:
-//   n = 64  (0.5 MFLOP): 1 thread 0.051 ms, 2 threads 0.088 ms (0.58×)
-//   n = 128 (4.2 MFLOP): 1 thread 0.340 ms, 2 threads 0.505 ms (0.67×)
-//   n = 192 (14 MFLOP):  1 thread 1.105 ms, 2 threads 1.179 ms (0.94×)
-// Row softmax: 131 072 values 0.93 ms vs 1.01 ms (0.92×); 524 288 values 7.1 ms vs 5.9 ms (1.21×).
-// Hence the defaults in DEFAULT_CUTOVER (context.ts): 16 MFLOP for matmul and attention passes, 256 K values
+// thread + 1 worker, the pool forced on for every size), medians of 41 interleaved repeats, two runs on a quiet
+// machine (a shared op ends when its chunks are finished; the main thread spins for the last ones):
+//   n = 64  (0.5 MFLOP): 1 thread 0.019 ms, 2 threads 0.020 ms (0.92×)
+//   n = 128 (4.2 MFLOP): 1 thread 0.109-0.177 ms, 2 threads 0.223-0.298 ms (0.49-0.59×)
+//   n = 192 (14 MFLOP):  1 thread 0.344-0.562 ms, 2 threads 0.219-0.341 ms (1.57-1.65×)
+// Row softmax: 65 536 values 0.96-1.20×; 131 072 values 1.01-1.43×; 524 288 values 1.62-1.75×.
+// Hence the defaults in DEFAULT_CUTOVER (context.ts): 8 MFLOP for matmul and attention passes, 128 K values
 // for the row ops. A context may override them (the tests force the pool on small shapes).
 
 function need(op: string, arg: string, buf: WasmBuffer | undefined, n: number): WasmBuffer {
@@ -101,6 +100,11 @@ function withCleanup(run: () => void | Promise<void>, cleanup: () => void): void
   }
   if (r instanceof Promise) return r.finally(cleanup);
   cleanup();
+}
+
+/** then(r) for a result that may be a promise: at once when it is not. */
+function after(r: void | Promise<void>, then: () => void | Promise<void>): void | Promise<void> {
+  return r instanceof Promise ? r.then(then) : then();
 }
 
 /** The serial form of a job builder: arguments checked at the call, the work queued after the context's. */
@@ -181,6 +185,9 @@ export type MatmulShape = Pick<MatmulDims, "batch" | "M" | "K" | "N" | "strideA"
   transB?: boolean;
 };
 
+/** Packed floats of B from which the pooled matmul packs it on every thread. */
+const PACK_SHARED_FLOATS = 16384;
+
 /** wasmMatmul's arguments checked now, its work as a job (for a caller that keeps its own queue). */
 export function matmulJob(
   ctx: WasmContext,
@@ -229,22 +236,31 @@ export function matmulJob(
     const per = e.matmulPackedSize(K, N);
     const entries = strideB ? batch : 1;
     const pack = ctx.arena.alloc(per * entries);
+    // Packing a large B is a tenth or more of the op (a fifth at 64×4096×64): share it too.
+    const panels = entries * Math.ceil(N / 8);
+    const packChunk = pool ? chunkOf(panels, pool.threads * 4, 1) : panels;
+    const packB = (): void | Promise<void> =>
+      pool && per * entries >= PACK_SHARED_FLOATS
+        ? sharedOp(ctx, op, "matmulPackBShared", true, Math.ceil(panels / packChunk), () => [
+            ...[b.ptr, pack.ptr, K, N, sBk, sBn, strideB, entries, packChunk],
+          ])
+        : e.matmulPackB(b.ptr, pack.ptr, K, N, sBk, sBn, strideB, 0, entries);
     return withCleanup(
-      () => {
-        e.matmulPackB(b.ptr, pack.ptr, K, N, sBk, sBn, strideB, 0, entries);
-        const scr = scratchPtrs(ctx, e.matmulScratchFloats());
-        const args = (t: number) => [
-          ...[a.ptr, pack.ptr, scr[t]!, c.ptr, bias ? bias.ptr : 0, M, K, N, sAm, sAk, strideA],
-          strideB ? per : 0,
-        ];
-        const rows = batch * M;
-        // Every chunk of rows passes over all of the packed B: beyond one K block (KC, a quarter of the row
-        // scratch) B no longer stays in L2 from one chunk to the next, so one chunk per thread.
-        const chunks = pool ? pool.threads * (K <= e.matmulScratchFloats() / 4 ? 4 : 1) : 1;
-        const chunk = chunkOf(rows, chunks, 4);
-        const n = Math.ceil(rows / chunk);
-        return sharedOp(ctx, op, "matmulRows", !!pool, n, (t) => [...args(t), rows, chunk]);
-      },
+      () =>
+        after(packB(), () => {
+          const scr = scratchPtrs(ctx, e.matmulScratchFloats());
+          const args = (t: number) => [
+            ...[a.ptr, pack.ptr, scr[t]!, c.ptr, bias ? bias.ptr : 0, M, K, N, sAm, sAk, strideA],
+            strideB ? per : 0,
+          ];
+          const rows = batch * M;
+          // Every chunk of rows passes over all of the packed B: beyond one K block (KC, a quarter of the row
+          // scratch) B no longer stays in L2 from one chunk to the next, so one chunk per thread.
+          const chunks = pool ? pool.threads * 4 : 1;
+          const chunk = chunkOf(rows, chunks, 4);
+          const n = Math.ceil(rows / chunk);
+          return sharedOp(ctx, op, "matmulRows", !!pool, n, (t) => [...args(t), rows, chunk]);
+        }),
       () => ctx.arena.release(pack),
     );
   };

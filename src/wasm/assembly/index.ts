@@ -7,6 +7,7 @@ export {
   matmulCols,
   matmulColsScratchFloats,
   matmulPackB,
+  matmulPackBShared,
   matmulPackedSize,
   matmulRows,
   matmulScratchFloats,

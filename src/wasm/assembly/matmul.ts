@@ -79,6 +79,39 @@ export function matmulPackB(
   }
 }
 
+/**
+ * matmulPackB for entries 0..entries shared between threads: the entries × ⌈N/8⌉ panels go in chunks of `chunk`
+ * panels claimed from the claim block at `ctl` for the op `tag` (see share.ts).
+ */
+export function matmulPackBShared(
+  b: usize,
+  pack: usize,
+  K: i32,
+  N: i32,
+  sBk: i32,
+  sBn: i32,
+  strideB: i32,
+  entries: i32,
+  chunk: i32,
+  ctl: usize,
+  tag: i32,
+): void {
+  const per = matmulPackedSize(K, N);
+  const panels = (N + 7) >> 3;
+  const total = entries * panels;
+  for (let i = claim(ctl, tag); i >= 0 && i * chunk < total; i = claim(ctl, tag)) {
+    const q1 = min(total, i * chunk + chunk);
+    for (let q = i * chunk; q < q1; q++) {
+      const z = q / panels;
+      const n0 = (q - z * panels) << 3;
+      const src = b + ((<usize>z * <usize>strideB + <usize>(n0 * sBn)) << 2);
+      const dst = pack + ((<usize>z * <usize>per + <usize>n0 * <usize>K) << 2);
+      packPanels(src, dst, K, min(8, N - n0), sBk, sBn);
+    }
+    finished(ctl);
+  }
+}
+
 // @ts-ignore: decorator
 @inline
 function loadPart(p: usize, n: i32): v128 {
