@@ -149,9 +149,13 @@ export function oursWasm(
       const be = w[threads];
       const xs = inputs.map((x) => be.tensor(x.data, x.shape));
       if (prep) xs.push(...prep(be, xs));
+      const pool = be.engine.pool;
       return {
         gpu: false,
         queued: true,
+        // Every core: the trial starts with the pool's workers awake, as they are when one op follows another
+        // in a training step (from sleep, this VM takes up to about a millisecond to wake the second core).
+        ...(pool ? { prepare: () => pool.warm() } : {}),
         start: () => op(be, xs),
         wait: () => be.sync(),
         read: async (h) => Promise.all((h as Tensor[]).map((t) => be.read(t))),

@@ -185,6 +185,14 @@ export class WorkerPool {
     return this.queue(() => this.runNow(op, main, calls, 0));
   }
 
+  /**
+   * Wake every worker and resolve once each has looked (an op with no calls): the workers then spin for the next
+   * op a moment before sleeping, so an op started at once does not pay their wake.
+   */
+  warm(): Promise<void> {
+    return this.run("warm", {}, []);
+  }
+
   /** The address of the claim block that share() hands its kernels (see assembly/share.ts). */
   get claimBlock(): number {
     return this.ctl + CLAIM_BYTE;
