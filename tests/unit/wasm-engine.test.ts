@@ -1,8 +1,10 @@
 // The wasm engine around the kernels: loading (a module that does not compile or instantiate gives a
 // WasmUnavailableError with the reason; a relaxed-SIMD build that does not compile leaves the plain one), the
-// module's data staying below the arena, the arena (reuse,
-// merging, growth, double free), one thread with the reason when memory cannot be shared, the pool's order of
-// ops, the rows a pooled softmax claims from its shared counter, and its faults: a kernel that traps on a worker and a worker that dies mid-op reject naming the op.
+// module's data staying below the arena, the arena (reuse, merging, growth, double free), one thread with the
+// reason when memory cannot be shared, the pool's order of ops, the rows a pooled softmax claims from the claim
+// block, and its faults: a kernel that traps on a worker rejects naming the op and the worker; a worker that
+// dies in an op of fixed shares rejects naming the op, and in a shared op the op is whole or rejects; after
+// either, later ops say the pool is down. The protocol under stress is in wasm-pool-stress.test.ts.
 
 import { readFile } from "node:fs/promises";
 import { afterAll, describe, expect, test, vi } from "vitest";
