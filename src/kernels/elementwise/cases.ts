@@ -20,7 +20,7 @@ type Tol = { atol: number; rtol: number };
 // 43 ULP; sigmoid adds up to 3 roundings to that. tanh inherits its bound from (eˣ − e⁻ˣ)/(eˣ + e⁻ˣ), which
 // is relative (33 ULP for the clamped |x| <= 15) away from 0 but only absolute (a few ULP of 1) near 0, where
 // eˣ − e⁻ˣ cancels (SwiftShader: at most 1 ULP of 1 there).
-const FORWARD_TOL: Record<UnaryOp, Tol> = {
+export const FORWARD_TOL: Record<UnaryOp, Tol> = {
   relu: { atol: 0, rtol: 0 },
   neg: { atol: 0, rtol: 0 },
   exp: { atol: FLT_MIN, rtol: 43 * ULP },
@@ -35,7 +35,7 @@ const FORWARD_TOL: Record<UnaryOp, Tol> = {
 // Backward tolerances, from y and dy given exactly: relu, neg and exp are one exact select or one rounded
 // product (bit-equal to the reference). sigmoid's dy·y·(1 − y) and tanh's dy·(1 − y)(1 + y) round 3-4 times
 // (1 − y is exact for y >= 0.5, and (1 − y)(1 + y) avoids the cancellation of 1 − y²).
-const BACKWARD_TOL: Record<UnaryOp, Tol> = {
+export const BACKWARD_TOL: Record<UnaryOp, Tol> = {
   relu: { atol: 0, rtol: 0 },
   neg: { atol: 0, rtol: 0 },
   exp: { atol: FLT_MIN, rtol: ULP },

@@ -1,6 +1,10 @@
 // Elementwise kernels: unary ops and their backward, binary ops with suffix broadcasting, affine, the sum over
-// one axis (x viewed as [outer, len, inner]), a rank-4 permute, and the sum of squares. Transcendentals
-// (sigmoid, tanh, exp, gelu) are evaluated in f64 per element and rounded once; the rest in f32 SIMD.
+// one axis (x viewed as [outer, len, inner]), a rank-4 permute, and the sum of squares. tanh and exp are
+// evaluated in f64 per element and rounded once; sigmoid and gelu (forward and backward) in f32 SIMD as the
+// WGSL kernels compute them (shaders/elementwise-unary*.wgsl), within the op cases' stated bounds; the rest in
+// f32 SIMD.
+
+import { expvNeg } from "./simd";
 
 /** Unary op codes (in step with UNARY in src/wasm/ops.ts). */
 const RELU = 0;
@@ -10,23 +14,61 @@ const EXP = 3;
 const NEG = 4;
 const GELU = 5;
 
-/** sqrt(2/π), the GELU tanh approximation's constant. */
-const GELU_K: f64 = 0.7978845608028654;
+/** 2·sqrt(2/π) and the cubic's coefficient, in f32 as the shaders have them. */
+const GELU_2A: f32 = 1.5957691216057308;
+const GELU_B: f32 = 0.044715;
+/** gelu′ is 1 (x > 0) or 0 (x < 0) in f32 once |x| > 10; clamping keeps x² finite (no 0·inf). */
+const GELU_CLAMP: f32 = 15.0;
 
+/** σ(v) per lane: e = e^−|v|, then 1/(1 + e) for v >= 0 and e/(1 + e) below (no cancellation either side). */
 // @ts-ignore: decorator
 @inline
-function sigmoid(x: f64): f64 {
-  if (x >= 0) return 1 / (1 + Math.exp(-x));
-  const e = Math.exp(x);
-  return e / (1 + e);
+function sigmoidv(v: v128): v128 {
+  const e = expvNeg(f32x4.neg(f32x4.abs(v)));
+  const d = f32x4.add(f32x4.splat(1), e);
+  return v128.bitselect(f32x4.div(f32x4.splat(1), d), f32x4.div(e, d), f32x4.ge(v, f32x4.splat(0)));
 }
 
+/** gelu(v) = v·σ(2u), u = √(2/π)(v + 0.044715v³); x³ may overflow to ±inf, where σ is 1 or 0. */
+// @ts-ignore: decorator
+@inline
+function geluv(v: v128): v128 {
+  const v3 = f32x4.mul(f32x4.mul(v, v), v);
+  const t = f32x4.mul(f32x4.splat(GELU_2A), f32x4.add(v, f32x4.mul(f32x4.splat(GELU_B), v3)));
+  return f32x4.mul(v, sigmoidv(t));
+}
+
+/** gelu′(v) = s + v·s(1 − s)·2u′ with s = σ(2u), u′ = √(2/π)(1 + 3·0.044715v²), v clamped to ±15. */
+// @ts-ignore: decorator
+@inline
+function geluGradv(x: v128): v128 {
+  const c = f32x4.pmax(f32x4.splat(-GELU_CLAMP), f32x4.pmin(f32x4.splat(GELU_CLAMP), x));
+  const c2 = f32x4.mul(c, c);
+  const t = f32x4.mul(f32x4.splat(GELU_2A), f32x4.add(c, f32x4.mul(f32x4.mul(f32x4.splat(GELU_B), c2), c)));
+  const s = sigmoidv(t);
+  const du = f32x4.mul(f32x4.splat(GELU_2A), f32x4.add(f32x4.splat(1), f32x4.mul(f32x4.splat(3 * GELU_B), c2)));
+  const one = f32x4.splat(1);
+  return f32x4.add(s, f32x4.mul(f32x4.mul(f32x4.mul(c, s), f32x4.sub(one, s)), du));
+}
+
+/** f(x) over n floats at x into y: vectors, then the tail lane by lane through the same vector code. */
+// @ts-ignore: decorator
+@inline
+function mapv(x: usize, y: usize, n: i32, op: i32): void {
+  const n4 = <usize>(n & ~3) << 2;
+  for (let o: usize = 0; o < n4; o += 16) {
+    const v = v128.load(x + o);
+    v128.store(y + o, op == GELU ? geluv(v) : sigmoidv(v));
+  }
+  for (let o = n4; o < (<usize>n << 2); o += 4) {
+    const v = f32x4.splat(load<f32>(x + o));
+    store<f32>(y + o, f32x4.extract_lane(op == GELU ? geluv(v) : sigmoidv(v), 0));
+  }
+}
+
+/** tanh and exp in f64, rounded once by the caller. */
 function scalarUnary(op: i32, x: f64): f64 {
-  if (op == SIGMOID) return sigmoid(x);
-  if (op == TANH) return Math.tanh(x);
-  if (op == EXP) return Math.exp(x);
-  // GELU: 0.5·x·(1 + tanh(k·(x + 0.044715·x³)))
-  return 0.5 * x * (1 + Math.tanh(GELU_K * (x + 0.044715 * x * x * x)));
+  return op == TANH ? Math.tanh(x) : Math.exp(x);
 }
 
 export function unary(op: i32, x: usize, y: usize, n: i32): void {
@@ -46,6 +88,8 @@ export function unary(op: i32, x: usize, y: usize, n: i32): void {
   } else if (op == NEG) {
     for (let o: usize = 0; o < n4; o += 16) v128.store(y + o, f32x4.neg(v128.load(x + o)));
     for (let o = n4; o < end; o += 4) store<f32>(y + o, -load<f32>(x + o));
+  } else if (op == GELU || op == SIGMOID) {
+    mapv(x, y, n, op);
   } else {
     for (let o: usize = 0; o < end; o += 4) store<f32>(y + o, <f32>scalarUnary(op, <f64>load<f32>(x + o)));
   }
@@ -66,11 +110,12 @@ export function unaryBackward(op: i32, x: usize, y: usize, dy: usize, dx: usize,
     for (let o: usize = 0; o < n4; o += 16) v128.store(dx + o, f32x4.neg(v128.load(dy + o)));
     for (let o = n4; o < end; o += 4) store<f32>(dx + o, -load<f32>(dy + o));
   } else if (op == GELU) {
-    for (let o: usize = 0; o < end; o += 4) {
-      const v = <f64>load<f32>(x + o);
-      const t = Math.tanh(GELU_K * (v + 0.044715 * v * v * v));
-      const dt = (1 - t * t) * GELU_K * (1 + 3 * 0.044715 * v * v);
-      store<f32>(dx + o, <f32>(<f64>load<f32>(dy + o) * (0.5 * (1 + t) + 0.5 * v * dt)));
+    for (let o: usize = 0; o < n4; o += 16) {
+      v128.store(dx + o, f32x4.mul(v128.load(dy + o), geluGradv(v128.load(x + o))));
+    }
+    for (let o = n4; o < end; o += 4) {
+      const g = f32x4.extract_lane(geluGradv(f32x4.splat(load<f32>(x + o))), 0);
+      store<f32>(dx + o, load<f32>(dy + o) * g);
     }
   } else {
     for (let o: usize = 0; o < end; o += 4) {
