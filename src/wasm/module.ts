@@ -14,7 +14,6 @@ export interface KernelExports {
   matmulPackedSize(K: number, N: number): number;
   matmulScratchFloats(): number;
   matmulPackB(...args: number[]): void;
-  matmulPackBShared(...args: number[]): void;
   matmulRows(...args: number[]): void;
   matmulColsScratchFloats(M: number, K: number): number;
   matmulCols(...args: number[]): void;

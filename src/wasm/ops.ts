@@ -238,13 +238,12 @@ export function matmulJob(
     const pack = ctx.arena.alloc(per * entries);
     // Packing a large B is a tenth or more of the op (a fifth at 64×4096×64): share it too.
     const panels = entries * Math.ceil(N / 8);
-    const packChunk = pool ? chunkOf(panels, pool.threads * 4, 1) : panels;
-    const packB = (): void | Promise<void> =>
-      pool && per * entries >= PACK_SHARED_FLOATS
-        ? sharedOp(ctx, op, "matmulPackBShared", true, Math.ceil(panels / packChunk), () => [
-            ...[b.ptr, pack.ptr, K, N, sBk, sBn, strideB, entries, packChunk],
-          ])
-        : e.matmulPackB(b.ptr, pack.ptr, K, N, sBk, sBn, strideB, 0, entries);
+    const shareB = pool !== null && per * entries >= PACK_SHARED_FLOATS;
+    const packChunk = shareB ? chunkOf(panels, pool.threads * 4, 1) : panels;
+    const packB = () =>
+      sharedOp(ctx, op, "matmulPackB", shareB, Math.ceil(panels / packChunk), () => [
+        ...[b.ptr, pack.ptr, K, N, sBk, sBn, strideB, entries, packChunk],
+      ]);
     return withCleanup(
       () =>
         after(packB(), () => {

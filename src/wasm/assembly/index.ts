@@ -7,7 +7,6 @@ export {
   matmulCols,
   matmulColsScratchFloats,
   matmulPackB,
-  matmulPackBShared,
   matmulPackedSize,
   matmulRows,
   matmulScratchFloats,

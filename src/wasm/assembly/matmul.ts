@@ -61,29 +61,12 @@ function packPanels(src: usize, dst0: usize, K: i32, cols: i32, sBk: i32, sBn: i
   }
 }
 
-/** Pack batch entries z0..z1 of B; entry z starts at b + z·strideB floats and lands at pack + z·packedSize. */
-export function matmulPackB(
-  b: usize,
-  pack: usize,
-  K: i32,
-  N: i32,
-  sBk: i32,
-  sBn: i32,
-  strideB: i32,
-  z0: i32,
-  z1: i32,
-): void {
-  const per = matmulPackedSize(K, N);
-  for (let z = z0; z < z1; z++) {
-    packPanels(b + (<usize>z * <usize>strideB << 2), pack + (<usize>z * <usize>per << 2), K, N, sBk, sBn);
-  }
-}
-
 /**
- * matmulPackB for entries 0..entries shared between threads: the entries × ⌈N/8⌉ panels go in chunks of `chunk`
- * panels claimed from the claim block at `ctl` for the op `tag` (see share.ts).
+ * Pack batch entries 0..entries of B (entry z starts at b + z·strideB floats and lands at pack + z·packedSize):
+ * the entries × ⌈N/8⌉ panels go in chunks of `chunk` panels claimed from the claim block at `ctl` for the op
+ * `tag` (see share.ts), on one thread or shared between the pool's.
  */
-export function matmulPackBShared(
+export function matmulPackB(
   b: usize,
   pack: usize,
   K: i32,
