@@ -253,8 +253,8 @@ export function matmulJob(
             strideB ? per : 0,
           ];
           const rows = batch * M;
-          // Every chunk of rows passes over all of the packed B: beyond one K block (KC, a quarter of the row
-          // scratch) B no longer stays in L2 from one chunk to the next, so one chunk per thread.
+          // Four chunks per thread at any K, so a thread that starts late still takes a share. Each chunk passes
+          // over all of the packed B; beyond one K block B comes from L3 again, a few % of a chunk's arithmetic.
           const chunks = pool ? pool.threads * 4 : 1;
           const chunk = chunkOf(rows, chunks, 4);
           const n = Math.ceil(rows / chunk);
