@@ -9,10 +9,12 @@ import { GpuRuntime } from "../src/gpu/runtime";
 import { addSiteNav } from "../src/ui/site-nav";
 import type { BenchContext } from "./cases/common";
 import { groupList, kept } from "./cases/index";
+import { makePlan } from "./cases/plan";
+import { coresTogether } from "./lib/cores-together";
 import { GpuTimer } from "./lib/gpu-timer";
 import { runGroup } from "./lib/harness";
 import { setupTfjs } from "./lib/tfjs";
-import type { BenchResult, BenchSkip, BenchState } from "./lib/types";
+import type { BenchResult, BenchSkip, BenchState, CoresTogether } from "./lib/types";
 
 addSiteNav();
 const params = new URLSearchParams(location.search);
@@ -93,6 +95,25 @@ async function run(): Promise<void> {
     tfjs,
     quick,
   };
+  // Before the groups: what the cores give together, the reference for the every-core matmul (when it runs).
+  let together: CoresTogether | { error: string } | null = null;
+  const plan = makePlan(quick);
+  const shapes = [...plan.matmulSquare.map((n) => [n, n, n]), ...plan.matmulSkinny].map((s) => s.join("x"));
+  if (!("unavailable" in wasm) && shapes.some((s) => kept(filter, "matmul/simd", s, "ours-wasm"))) {
+    log(`cores together: ${wasm.all.threads} one-thread matmuls at once against one alone`);
+    try {
+      together = await coresTogether(
+        wasm.all.threads,
+        quick ? { n: 128, ms: 100, rounds: 2 } : { n: 256, ms: 500, rounds: 5 },
+      );
+      log(
+        `cores together: ${together.ratio.toFixed(2)}x one alone (${together.ratios.map((r) => r.toFixed(2)).join(", ")})`,
+      );
+    } catch (e) {
+      together = { error: (e as Error).message };
+      log(`cores together: not measured: ${together.error}`);
+    }
+  }
   const entries = groupList(ctx);
   state.total = entries.length;
   const results: BenchResult[] = [];
@@ -137,6 +158,7 @@ async function run(): Promise<void> {
             threads: wasm.all.threads,
             reason: `${wasm.all.engine.reason}; ${wasm.all.engine.relaxed ? "relaxed SIMD (fused multiply-add)" : "no relaxed SIMD"}`,
           },
+    coresTogether: together,
     tfjs: { version: tfjs.version, wasmThreads: tfjs.wasmThreads, wasmSimd: tfjs.wasmSimd },
     seconds: (performance.now() - t0) / 1000,
   };

@@ -100,7 +100,22 @@ function squareSize(shape: string): number | null {
 /** T of an attention shape "B1 H4 T512 d64". */
 const attnT = (shape: string) => Number(/T(\d+)/.exec(shape)?.[1] ?? 0);
 
-export function verdicts(report: Pick<BenchReport, "results" | "defaults" | "skipped">): Verdict[] {
+/** The cores-together probe in one line, or null when the run has none. */
+export function coresTogetherLine(c: BenchReport["coresTogether"]): string | null {
+  if (!c) return null;
+  if ("error" in c) return `cores together: not measured (${c.error})`;
+  const lo = Math.min(...c.ratios);
+  const hi = Math.max(...c.ratios);
+  return (
+    `cores together: ${c.workers} one-thread wasm matmuls ${c.shape} at once did ${x(c.ratio)} the work per ` +
+    `second of one alone (${num(c.togetherGflops)} against ${num(c.aloneGflops)} GFLOP/s; median of ${c.rounds} ` +
+    `rounds of ${c.msPerRun} ms, ${x(lo)}-${x(hi)}): about the most a split of one op over these cores can gain here`
+  );
+}
+
+export function verdicts(
+  report: Pick<BenchReport, "results" | "defaults" | "skipped"> & Partial<Pick<BenchReport, "coresTogether">>,
+): Verdict[] {
   const rs = report.results;
   const mm = report.defaults?.matmul ?? "register";
   const sm = report.defaults?.softmax ?? "row";
@@ -211,6 +226,9 @@ export function verdicts(report: Pick<BenchReport, "results" | "defaults" | "ski
       (s) => ((squareSize(s) ?? 256) >= 256 ? 1.7 : null),
     ),
   );
+  // The machine's own ceiling for that target, measured in the same run (not a bar: a line to read it by).
+  const ceiling = coresTogetherLine(report.coresTogether);
+  if (ceiling && out.at(-1)!.details.length) out.at(-1)!.details.push(ceiling);
   push(
     "our wasm softmax (every core) >= 1.0x tfjs-wasm",
     speedups(
@@ -341,6 +359,7 @@ export function headerLines(report: BenchReport): string[] {
     `chromium: ${report.chromium}; cores: ${report.cores} (${report.cpu || "?"})`,
     `tfjs ${report.tfjs.version}; wasm: ${wasm}`,
     `our wasm backend: ${report.wasm ? `${report.wasm.threads} thread(s) on every core (${report.wasm.reason}); ours-wasm-1: 1 thread` : "unavailable"}`,
+    ...(coresTogetherLine(report.coresTogether) ? [coresTogetherLine(report.coresTogether)!] : []),
     `our default variants: ${report.defaults ? JSON.stringify(report.defaults) : "none (no WebGPU)"}`,
     `pytorch: ${torchLine(report.torch)}`,
     `flags: ${report.flags.join(" ")}`,

@@ -81,6 +81,25 @@ export interface AdapterReport {
   timestampQuantizedUs: number | null;
 }
 
+/**
+ * One worker per core, each with its own one-thread wasm engine and matmul, alone and then all at once
+ * (bench/lib/cores-together.ts): the most splitting one op over the cores could gain in this run.
+ */
+export interface CoresTogether {
+  /** The matmul each worker runs, e.g. "512x512x512". */
+  shape: string;
+  workers: number;
+  rounds: number;
+  /** Milliseconds each worker ran products for, per run. */
+  msPerRun: number;
+  /** Medians over the rounds: one worker alone, and the sum over the workers all at once. */
+  aloneGflops: number;
+  togetherGflops: number;
+  /** Median over the rounds of (together / alone), and each round's. */
+  ratio: number;
+  ratios: number[];
+}
+
 export interface BenchReport {
   adapter: AdapterReport;
   chromium: string;
@@ -97,6 +116,8 @@ export interface BenchReport {
   defaults: { matmul: string; softmax: string; attention: string } | null;
   /** Our wasm backend's threads on every core, and why (null: it could not start here). */
   wasm: { threads: number; reason: string } | null;
+  /** What the cores give together (absent: not measured, e.g. filtered out or no wasm), or why it failed. */
+  coresTogether?: CoresTogether | { error: string } | null;
   /** tfjs package version and the wasm backend's thread count. */
   tfjs: { version: string; wasmThreads: number | null; wasmSimd: boolean | null };
   /** PyTorch as the CLI ran it (null: not started, e.g. filtered out; `error`: why it could not run). */

@@ -80,6 +80,27 @@ describe("bench CLI", () => {
       }
     });
 
+    test("the report has what the cores gave together, and the every-core verdict shows it", () => {
+      const c = report.coresTogether;
+      if (!c || "error" in c) throw new Error(`cores together not measured: ${JSON.stringify(c)}`);
+      expect(c.workers).toBe(report.wasm?.threads);
+      expect(c.shape).toBe("128x128x128");
+      expect(c.ratios).toHaveLength(c.rounds);
+      for (const r of [...c.ratios, c.aloneGflops, c.togetherGflops])
+        expect(Number.isFinite(r) && r > 0).toBe(true);
+      // Two rounds: the median is their mean.
+      expect(c.ratio).toBeCloseTo((c.ratios[0]! + c.ratios[1]!) / 2, 12);
+      const verdict = out.stdout
+        .split("\n")
+        .findIndex((l) => l.includes("every core >= 1.7x our one thread"));
+      expect(verdict).toBeGreaterThanOrEqual(0);
+      const block = out.stdout
+        .split("\n")
+        .slice(verdict + 1, verdict + 12)
+        .join("\n");
+      expect(block).toContain(`cores together: ${c.workers} one-thread wasm matmuls 128x128x128 at once`);
+    });
+
     test("every implementation produced finite times and passed its check", () => {
       for (const impl of KERNEL_IMPLS) {
         const mine = report.results.filter((r) => r.impl === impl);

@@ -1,0 +1,70 @@
+// The benchmark report's reading of the cores-together probe (bench/lib/report.ts): its header line, and the line
+// it adds under the every-core matmul target, on made-up reports (no browser, nothing timed).
+
+import { describe, expect, test } from "vitest";
+import { coresTogetherLine, verdicts } from "../../bench/lib/report";
+import type { BenchResult, CoresTogether } from "../../bench/lib/types";
+
+const probe: CoresTogether = {
+  shape: "256x256x256",
+  workers: 2,
+  rounds: 3,
+  msPerRun: 500,
+  aloneGflops: 20,
+  togetherGflops: 26,
+  ratio: 1.3,
+  ratios: [1.25, 1.3, 1.42],
+};
+
+function result(impl: "ours-wasm" | "ours-wasm-1", medianMs: number): BenchResult {
+  return {
+    case: "matmul/simd",
+    shape: "256x256x256",
+    impl,
+    medianMs,
+    minMs: medianMs,
+    maxMs: medianMs,
+    reps: 5,
+    gflops: null,
+    tokensPerSecond: null,
+    clock: "wall",
+    gpu: null,
+    peakBytes: null,
+    check: { maxAbsErr: 0, atol: 0, rtol: 0 },
+  };
+}
+
+const EVERY_CORE = "our wasm matmul on every core >= 1.7x our one thread (same shapes)";
+
+describe("cores together in the report", () => {
+  test("the line gives the ratio, both rates, the rounds and their range", () => {
+    expect(coresTogetherLine(probe)).toBe(
+      "cores together: 2 one-thread wasm matmuls 256x256x256 at once did 1.30x the work per second of one alone " +
+        "(26.0 against 20.0 GFLOP/s; median of 3 rounds of 500 ms, 1.25x-1.42x): about the most a split of one op " +
+        "over these cores can gain here",
+    );
+    expect(coresTogetherLine({ error: "no Worker" })).toBe("cores together: not measured (no Worker)");
+    expect(coresTogetherLine(null)).toBeNull();
+    expect(coresTogetherLine(undefined)).toBeNull();
+  });
+
+  test("the every-core verdict is judged on the bar alone, with the probe's line under it", () => {
+    const results = [result("ours-wasm", 1), result("ours-wasm-1", 1.5)];
+    const v = verdicts({ results, defaults: null, skipped: [], coresTogether: probe }).find(
+      (x) => x.target === EVERY_CORE,
+    )!;
+    expect(v.met).toBe(false);
+    expect(v.details).toEqual([
+      "256x256x256: matmul/simd 1.00 ms vs matmul/simd 1.50 ms = 1.50x [< 1.7x: MISSED]",
+      coresTogetherLine(probe),
+    ]);
+    const without = verdicts({ results, defaults: null, skipped: [] }).find((x) => x.target === EVERY_CORE)!;
+    expect(without.details).toHaveLength(1);
+    // Nothing measured: no probe line either.
+    const none = verdicts({ results: [], defaults: null, skipped: [], coresTogether: probe }).find(
+      (x) => x.target === EVERY_CORE,
+    )!;
+    expect(none.details).toEqual([]);
+    expect(none.met).toBeNull();
+  });
+});
