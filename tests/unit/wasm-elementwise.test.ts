@@ -1,11 +1,13 @@
 // The wasm elementwise kernels against the float64 CPU reference: unary ops (relu, sigmoid, tanh, exp, neg)
 // and their backward, gelu (tanh approximation) against its formula and a central difference, binary ops with
 // suffix broadcasting (same shape, a bias row, a scalar), affine, the sum over an axis (inner = 1 and > 1),
-// and the rank-4 permute; sizes 1, 7, 33, 65 (every SIMD tail), large values and NaN.
+// and the rank-4 permute; sizes 1, 7, 33, 65 (every SIMD tail), large values and NaN; tanh and exp also on
+// every engine over |x| up to 100 (exp's overflow and underflow), ±Infinity, ±0 and NaN.
 //
-// Tolerances: tanh and exp are evaluated in f64 and rounded once, so atol 0, rtol 2⁻²⁴ (one rounding); sigmoid
-// and gelu run in f32 SIMD and are held to the op cases' bounds (src/kernels/elementwise/cases.ts, derived
-// there); f32 SIMD arithmetic (binary, affine) atol 1e-6·|scale|, sums over L terms atol 1e-6·L.
+// Tolerances: sigmoid, tanh, exp and gelu run in f32 SIMD and are held to the op cases' bounds
+// (src/kernels/elementwise/cases.ts, derived there), as the WebGPU kernels are; the backward of tanh and exp
+// (from y) is evaluated in f64 and rounded once, within the same cases' bounds; relu and neg are exact; f32
+// SIMD arithmetic (binary, affine) atol 1e-6·|scale|, sums over L terms atol 1e-6·L.
 
 import { describe, expect, test } from "vitest";
 import { BACKWARD_TOL, FORWARD_TOL } from "../../src/kernels/elementwise/cases";
@@ -46,13 +48,65 @@ describe("wasm unary", () => {
         const { ctx } = list[0]!;
         const out = output(ctx, n);
         wasmUnary(ctx, op, upload(ctx, x), out, n);
-        const f32 = op === "sigmoid";
+        const f32 = op === "sigmoid" || op === "tanh" || op === "exp";
         const fw = f32 ? FORWARD_TOL[op] : { atol: 1e-30, rtol: ONE_ROUNDING };
         expectClose(download(ctx, out), y, fw.atol, fw.rtol, `${op} y`);
         const g = output(ctx, n);
         wasmUnaryBackward(ctx, op, upload(ctx, x), upload(ctx, yF), upload(ctx, dy), g, n);
         const bw = f32 ? BACKWARD_TOL[op] : { atol: 1e-30, rtol: 4 * ONE_ROUNDING };
         expectClose(download(ctx, g), dx, bw.atol, bw.rtol, `${op} dx`);
+      });
+    }
+  }
+
+  // exp(x) overflows f32 for x > 88.72 and is subnormal below −87.34: the reference is rounded to f32, so an
+  // overflow must be +Infinity exactly; NaN must stay NaN, −Infinity give 0 and ±Infinity give ±1 for tanh.
+  const SPECIAL = [
+    Number.NaN,
+    Number.POSITIVE_INFINITY,
+    Number.NEGATIVE_INFINITY,
+    0,
+    -0,
+    100,
+    -100,
+    88.7,
+    88.75,
+    89.5,
+    -87.5,
+    -95,
+    -104,
+    15,
+    -15,
+    9.5,
+    -9.5,
+    1e-3,
+    -1e-6,
+    0.5,
+  ];
+  for (const op of ["tanh", "exp"] as const) {
+    for (const n of [1, 3, 5, 7, 33, 65, 1031]) {
+      test(`${op}, n ${n} (tail ${n % 4}), values ±100 with ±Infinity, ±0 and NaN, on every engine`, () => {
+        const x = uniform(n, 7 * n + op.length, -100, 100);
+        // The special values rotate with n through the vector body, and NaN, ±Infinity and ±0 through the scalar
+        // tail (the last n % 4 values).
+        for (let i = 0; i < Math.min(n, SPECIAL.length); i++) x[i] = SPECIAL[(i + n) % SPECIAL.length]!;
+        for (let k = 0; k < n % 4; k++) x[n - 1 - k] = SPECIAL[(k + n) % 5]!;
+        const y = Float32Array.from(refData(ref.unary(op, ref.tensor(x, [n]))));
+        if (op === "exp") expect(y.some((v) => v === Number.POSITIVE_INFINITY) || n < 5).toBe(true);
+        const tol = FORWARD_TOL[op];
+        for (const { name, ctx } of list) {
+          const out = output(ctx, n);
+          wasmUnary(ctx, op, upload(ctx, x), out, n);
+          const got = download(ctx, out);
+          expectClose(got, y, tol.atol, tol.rtol, `${op} y (${name})`);
+          for (let i = 0; i < n; i++) {
+            if (x[i] === Number.NEGATIVE_INFINITY)
+              expect(got[i], `${op}(−Infinity) (${name})`).toBe(op === "exp" ? 0 : -1);
+            if (x[i] === Number.POSITIVE_INFINITY)
+              expect(got[i], `${op}(Infinity) (${name})`).toBe(op === "exp" ? Number.POSITIVE_INFINITY : 1);
+            if (Number.isNaN(x[i])) expect(got[i], `${op}(NaN) (${name})`).toBeNaN();
+          }
+        }
       });
     }
   }
