@@ -6,6 +6,7 @@
 // Rounds alternate which comes first, alone or together; the report gives the median ratio.
 
 import type { ProbeReply, ProbeRequest } from "./cores-together-worker";
+import { stats } from "./harness";
 import type { CoresTogether } from "./types";
 
 export interface ProbeOptions {
@@ -39,11 +40,7 @@ class ProbeWorker {
   }
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
+const median = (xs: number[]): number => stats(xs).medianMs;
 
 export async function coresTogether(cores: number, opts: ProbeOptions): Promise<CoresTogether> {
   const workers = Array.from({ length: cores }, () => new ProbeWorker());
