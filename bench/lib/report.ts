@@ -1,5 +1,5 @@
 // Formatting of a benchmark report (plain text or Markdown) and the verdict on each target of the issue, from
-// wall-clock medians of the same run. Pure functions over the JSON: no browser, no shaders.
+// the wall-clock trials of the same run (ratios paired round by round, see `ratio`). Pure functions over the JSON: no browser, no shaders.
 
 import { type BenchReport, type BenchResult, CHAR_GPT_CASE, type ImplName } from "./types";
 
@@ -58,8 +58,36 @@ function shapesOf(rs: readonly BenchResult[], family: string): string[] {
   return [...new Set(rs.filter((r) => r.case.startsWith(`${family}/`)).map((r) => r.shape))];
 }
 
-/** "slow / fast" as "2.31x" (>1: the second is faster). */
-const ratio = (slow: BenchResult, fast: BenchResult) => slow.medianMs / fast.medianMs;
+const medianOf = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+/** Rounds of one group in which both ran (their samples pair up), or 0 when they cannot be paired. */
+function pairedRounds(slow: BenchResult, fast: BenchResult): number {
+  if (slow.shape !== fast.shape || !slow.samples || !fast.samples) return 0;
+  const n = Math.min(slow.samples.length, fast.samples.length);
+  return n >= 3 ? n : 0;
+}
+
+/**
+ * "slow / fast" (>1: the second is faster): the median, over the rounds in which both ran, of slow's trial over
+ * fast's trial of the same round. The two ran one after the other, so the machine's drift over the group (on a
+ * shared VM, a third up or down for a few hundred ms) cancels out of each pair. Without paired samples (fewer
+ * than 3 rounds in common, or a report without samples): the ratio of the medians.
+ */
+export function ratio(slow: BenchResult, fast: BenchResult): number {
+  const n = pairedRounds(slow, fast);
+  if (n === 0) return slow.medianMs / fast.medianMs;
+  return medianOf(Array.from({ length: n }, (_, i) => slow.samples![i]! / fast.samples![i]!));
+}
+
+/** How a ratio was taken, for a detail line: " (15 paired rounds; ratio of medians 1.67x)", or "". */
+function pairing(slow: BenchResult, fast: BenchResult): string {
+  const n = pairedRounds(slow, fast);
+  return n === 0 ? "" : ` (${n} paired rounds; ratio of medians ${x(slow.medianMs / fast.medianMs)})`;
+}
 /** Steps a training trial times ("1 step", "10 steps"): its median divided by them is the time per step. */
 const stepsOf = (r: BenchResult) => Number(/^(\d+) steps?$/.exec(r.shape)?.[1] ?? 1);
 const x = (v: number) => `${v.toFixed(2)}x`;
@@ -83,7 +111,7 @@ function speedups(
     const gpu = a.gpu && b.gpu ? ` (GPU timestamps: ${x(b.gpu.medianMs / a.gpu.medianMs)})` : "";
     const judged = bar === null ? "not judged" : s >= bar ? `>= ${bar}x: met` : `< ${bar}x: MISSED`;
     details.push(
-      `${shape}: ${a.case} ${num(a.medianMs)} ms vs ${b.case} ${num(b.medianMs)} ms = ${x(s)}${gpu} [${judged}]`,
+      `${shape}: ${a.case} ${num(a.medianMs)} ms vs ${b.case} ${num(b.medianMs)} ms = ${x(s)}${pairing(b, a)}${gpu} [${judged}]`,
     );
     if (bar !== null) met = (met ?? true) && s >= bar;
   }
@@ -277,7 +305,7 @@ export function verdicts(
       const judged =
         c !== base ? "a variant, not judged" : s >= bar ? `>= ${bar}x: met` : `< ${bar}x: MISSED`;
       details.push(
-        `${c}: ${num(a.medianMs / stepsOf(a))} ms vs ${num(b.medianMs / stepsOf(b))} ms per step = ${x(s)} [${judged}]`,
+        `${c}: ${num(a.medianMs / stepsOf(a))} ms vs ${num(b.medianMs / stepsOf(b))} ms per step = ${x(s)}${pairing(b, a)} [${judged}]`,
       );
       if (c === base) met = (met ?? true) && s >= bar;
     }

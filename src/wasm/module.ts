@@ -17,6 +17,10 @@ export interface KernelExports {
   matmulRows(...args: number[]): void;
   matmulColsScratchFloats(M: number, K: number): number;
   matmulCols(...args: number[]): void;
+  matmulSplitKChunks(M: number, K: number, N: number): number;
+  matmulSplitKScratchFloats(N: number): number;
+  matmulSplitK(...args: number[]): void;
+  matmulSumPartials(...args: number[]): void;
   attentionScratchFloats(d: number): number;
   attentionForward(...args: number[]): void;
   attentionDelta(...args: number[]): void;

@@ -185,6 +185,14 @@ export type MatmulShape = Pick<MatmulDims, "batch" | "M" | "K" | "N" | "strideA"
   transB?: boolean;
 };
 
+/**
+ * Chunks per thread of a pooled matmul (by rows or by columns): enough that a thread that starts late still takes
+ * a share, and small enough that the op's end does not wait long on one thread's last chunk. In paired rounds
+ * in Chromium on a 2-vCPU AMD EPYC VM (2 threads against 1), 8 gave 1.83-1.98x at 256³ where 4 gave 1.74-1.91x,
+ * 1.69-2.30x at 4096×64×64 where 4 gave 1.61-2.16x, and no less at 512³-1024³.
+ */
+const CHUNKS_PER_THREAD = 8;
+
 /** Packed floats of B from which the pooled matmul packs it on every thread. */
 const PACK_SHARED_FLOATS = 16384;
 
@@ -230,8 +238,26 @@ export function matmulJob(
         sBk,
         sBn,
       ];
-      const chunk = pool ? chunkOf(N, pool.threads * 4, 8) : N;
+      const chunk = pool ? chunkOf(N, pool.threads * CHUNKS_PER_THREAD, 8) : N;
       return sharedOp(ctx, op, "matmulCols", !!pool, Math.ceil(N / chunk), (t) => [...args(t), chunk]);
+    }
+    // One product with a K long against M and N (a weight gradient over a large batch): split over K, one
+    // partial per K chunk, summed in chunk order.
+    const kChunks = batch === 1 ? e.matmulSplitKChunks(M, K, N) : 0;
+    if (kChunks > 0) {
+      const scr = scratchPtrs(ctx, e.matmulSplitKScratchFloats(N));
+      const partials = ctx.arena.alloc(kChunks * M * N);
+      const split = () =>
+        sharedOp(ctx, op, "matmulSplitK", !!pool, kChunks, (t) => [
+          ...[a.ptr, b.ptr, scr[t]!, partials.ptr, M, K, N, sAm, sAk, sBk, sBn],
+        ]);
+      return withCleanup(
+        () =>
+          after(split(), () =>
+            e.matmulSumPartials(partials.ptr, kChunks, M * N, c.ptr, bias ? bias.ptr : 0, M, N),
+          ),
+        () => ctx.arena.release(partials),
+      );
     }
     const per = e.matmulPackedSize(K, N);
     const entries = strideB ? batch : 1;
@@ -253,9 +279,9 @@ export function matmulJob(
             strideB ? per : 0,
           ];
           const rows = batch * M;
-          // Four chunks per thread at any K, so a thread that starts late still takes a share. Each chunk passes
-          // over all of the packed B; beyond one K block B comes from L3 again, a few % of a chunk's arithmetic.
-          const chunks = pool ? pool.threads * 4 : 1;
+          // CHUNKS_PER_THREAD at any K. Each chunk passes over all of the packed B; beyond one K block B comes
+          // from L3 again, a few % of a chunk's arithmetic.
+          const chunks = pool ? pool.threads * CHUNKS_PER_THREAD : 1;
           const chunk = chunkOf(rows, chunks, 4);
           const n = Math.ceil(rows / chunk);
           return sharedOp(ctx, op, "matmulRows", !!pool, n, (t) => [...args(t), rows, chunk]);

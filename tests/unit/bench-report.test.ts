@@ -1,8 +1,9 @@
-// The benchmark report's reading of the cores-together probe (bench/lib/report.ts): its header line, and the line
-// it adds under the every-core matmul target, on made-up reports (no browser, nothing timed).
+// The benchmark report's reading of a run (bench/lib/report.ts), on made-up reports (no browser, nothing timed):
+// ratios paired round by round, the cores-together probe's header line and the line it adds under the every-core
+// matmul target.
 
 import { describe, expect, test } from "vitest";
-import { coresTogetherLine, verdicts } from "../../bench/lib/report";
+import { coresTogetherLine, ratio, verdicts } from "../../bench/lib/report";
 import type { BenchResult, CoresTogether } from "../../bench/lib/types";
 
 const probe: CoresTogether = {
@@ -16,10 +17,16 @@ const probe: CoresTogether = {
   ratios: [1.25, 1.3, 1.42],
 };
 
-function result(impl: "ours-wasm" | "ours-wasm-1", medianMs: number): BenchResult {
+function result(
+  impl: "ours-wasm" | "ours-wasm-1",
+  medianMs: number,
+  samples?: number[],
+  shape = "256x256x256",
+): BenchResult {
   return {
+    ...(samples ? { samples } : {}),
     case: "matmul/simd",
-    shape: "256x256x256",
+    shape,
     impl,
     medianMs,
     minMs: medianMs,
@@ -35,6 +42,36 @@ function result(impl: "ours-wasm" | "ours-wasm-1", medianMs: number): BenchResul
 }
 
 const EVERY_CORE = "our wasm matmul on every core >= 1.7x our one thread (same shapes)";
+
+describe("ratios in the report", () => {
+  // One thread runs slowly in rounds 3-4, every core in rounds 2-4: the medians (1.0 and 0.8 ms) say 1.25x,
+  // while in 4 of the 5 rounds every core ran 1.82-1.88x faster than one thread beside it.
+  const one = result("ours-wasm-1", 1, [1, 1, 1, 1.5, 1.5]);
+  const every = result("ours-wasm", 0.8, [0.55, 0.55, 0.8, 0.8, 0.8]);
+
+  test("a ratio is the median of the rounds' ratios, and the line gives both", () => {
+    expect(ratio(one, every)).toBeCloseTo(1 / 0.55, 12);
+    const v = verdicts({ results: [every, one], defaults: null, skipped: [] }).find(
+      (x) => x.target === EVERY_CORE,
+    )!;
+    expect(v.met).toBe(true);
+    expect(v.details).toEqual([
+      "256x256x256: matmul/simd 0.800 ms vs matmul/simd 1.00 ms = 1.82x (5 paired rounds; ratio of medians 1.25x) [>= 1.7x: met]",
+    ]);
+  });
+
+  test("pairs only the rounds both ran, and falls back to the medians when they cannot pair", () => {
+    // Every core stopped after 3 rounds: rounds 1-3 pair (1.82x each).
+    expect(ratio(one, result("ours-wasm", 0.55, [0.55, 0.55, 0.55]))).toBeCloseTo(1 / 0.55, 12);
+    // Fewer than 3 rounds in common, no samples, or another group's shape: medians.
+    expect(ratio(one, result("ours-wasm", 0.8, [0.55, 0.55]))).toBeCloseTo(1.25, 12);
+    expect(ratio(one, result("ours-wasm", 0.8))).toBeCloseTo(1.25, 12);
+    expect(ratio(one, result("ours-wasm", 0.8, [0.55, 0.55, 0.8, 0.8, 0.8], "512x512x512"))).toBeCloseTo(
+      1.25,
+      12,
+    );
+  });
+});
 
 describe("cores together in the report", () => {
   test("the line gives the ratio, both rates, the rounds and their range", () => {

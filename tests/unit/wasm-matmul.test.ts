@@ -2,7 +2,7 @@
 // shapes that hit every remainder: sizes 1, 7, 33, 65 (not multiples of the 4-row, 8-column block or the
 // 256-step K tile), every transposed form, batches with a shared or batched operand, the fused bias, K = 0,
 // and large values; with 1 thread and with the 2-thread pool splitting rows (or, on the column path for one
-// product with K <= 256 and M <= 256, columns).
+// product with K <= 256 and M <= 256, columns; on the split-K path for one product with a long K, K chunks).
 //
 // Tolerance: f32 products summed in f32 over K terms of |a·b| <= s²: atol = 4·K·2⁻²⁴·s² + 1e-6, rtol = 1e-5.
 
@@ -43,6 +43,11 @@ const SPECS: Spec[] = [
   { batch: 0, M: 13, K: 64, N: 200, transB: true, bias: true },
   { batch: 0, M: 256, K: 256, N: 129, transA: true },
   { batch: 0, M: 3, K: 31, N: 70, transA: true, transB: true },
+  // The split-K path (one product, K > 256 and K >= 8·max(M, N)): a last chunk of one K, leftover rows and
+  // columns, every layout, large values.
+  { batch: 0, M: 6, K: 1025, N: 13, transA: true, bias: true },
+  { batch: 0, M: 64, K: 2050, N: 64, transB: true },
+  { batch: 0, M: 9, K: 600, N: 20, transA: true, transB: true, scale: 1e4 },
 ];
 
 function label(s: Spec): string {
@@ -96,25 +101,31 @@ describe("wasm matmul", () => {
     });
   }
 
-  test("1 and 2 threads agree bit for bit (the split changes which thread computes a row, not the sums)", async () => {
-    const [M, K, N] = [67, 301, 45];
-    const aData = uniform(M * K, 11);
-    const bData = uniform(K * N, 12);
-    const results = [];
-    for (const { ctx } of list) {
-      const c = output(ctx, M * N);
-      await wasmMatmul(ctx, upload(ctx, aData), upload(ctx, bData), c, {
-        batch: 1,
-        M,
-        K,
-        N,
-        strideA: 0,
-        strideB: 0,
-      });
-      results.push(download(ctx, c));
-    }
-    expect(results[1]).toEqual(results[0]);
-  });
+  // The split changes which thread computes a row, a column block or a K chunk, not the sums (the split-K path
+  // adds its partials in chunk order): by rows, then split over K.
+  for (const [M, K, N] of [
+    [67, 301, 45],
+    [30, 1100, 20],
+  ] as const) {
+    test(`1 and 2 threads agree bit for bit at ${M}x${K}x${N}`, async () => {
+      const aData = uniform(M * K, 11);
+      const bData = uniform(K * N, 12);
+      const results = [];
+      for (const { ctx } of list) {
+        const c = output(ctx, M * N);
+        await wasmMatmul(ctx, upload(ctx, aData), upload(ctx, bData), c, {
+          batch: 1,
+          M,
+          K,
+          N,
+          strideA: 0,
+          strideB: 0,
+        });
+        results.push(download(ctx, c));
+      }
+      expect(results[1]).toEqual(results[0]);
+    });
+  }
 
   test("buffers too small are refused, naming the argument", () => {
     const { ctx } = list[0]!;

@@ -47,12 +47,15 @@ const SPECS: Spec[] = [
     bias: true,
   },
   { name: "shared-b transA 3x8x33x36", batch: 3, M: 8, K: 33, N: 36, transA: true, sharedB: true },
-  // The wasm matmul's two paths: by columns for one product with K <= 256 and M <= 256 (B packed 64 columns at
-  // a time; a pool splits N), else by rows over a packed B. Wide N over several 64-column groups with K at the
-  // limit and leftover rows; then one row and one K past each limit.
+  // The wasm matmul's three paths: by columns for one product with K <= 256 and M <= 256 (B packed 64 columns at
+  // a time; a pool splits N); split over K for one product with K > 256 and K >= 8·max(M, N) (a partial per K
+  // chunk, added in chunk order); else by rows over a packed B. Wide N over several 64-column groups with K at
+  // the limit and leftover rows; one row and one K past the column path's limits; then split K with a last chunk
+  // of one K.
   { name: "wide transA 6x256x300 +bias", batch: 0, M: 6, K: 256, N: 300, transA: true, bias: true },
   { name: "tall 257x9x12", batch: 0, M: 257, K: 9, N: 12 },
-  { name: "k-past-block transB 9x257x20", batch: 0, M: 9, K: 257, N: 20, transB: true },
+  { name: "k-past-block transB 9x257x40", batch: 0, M: 9, K: 257, N: 40, transB: true },
+  { name: "split-k transA 6x1025x13 +bias", batch: 0, M: 6, K: 1025, N: 13, transA: true, bias: true },
 ];
 
 function dims(s: Spec): string {

@@ -10,6 +10,10 @@ export {
   matmulPackedSize,
   matmulRows,
   matmulScratchFloats,
+  matmulSplitK,
+  matmulSplitKChunks,
+  matmulSplitKScratchFloats,
+  matmulSumPartials,
 } from "./matmul";
 export { adamUpdate, sgdUpdate } from "./optim";
 export {

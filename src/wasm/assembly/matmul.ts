@@ -1,13 +1,16 @@
 // Matmul C = op(A)·op(B) (+ bias) in f32 with 128-bit SIMD, for every transposed form and batches.
 //
-// Two paths, each split so a pool of threads can share the work:
+// Three paths, each split so a pool of threads can share the work:
 //   by rows (any shape): matmulPackB copies B (any layout) into panels of 8 columns, K×8 floats each,
 //     zero-padded past N, so the inner loop reads B with two aligned 16-byte loads per k whatever B's layout
 //     was; then matmulRows computes the output rows (over batch × M) from A and the packed B;
 //   by columns (one product with K <= KC and M <= COLS_MAX_M, e.g. 64×64·64×4096): matmulCols packs A's row
 //     blocks once and B only GC columns at a time, so no copy of the whole of B is written and read back, and
 //     the threads of a pool share N with each one packing just its own columns (the row path packs B on one
-//     thread first).
+//     thread first);
+//   split over K (one product with K > 256 and K >= 8·max(M, N), e.g. 64×4096·4096×64): matmulSplitK computes
+//     one partial C per chunk of K, packing only that chunk's rows of B, and matmulSumPartials adds them in
+//     chunk order, so the threads share the long K and the bits do not depend on which thread took a chunk.
 // The inner kernel keeps a 4×8 block of C in eight f32x4 registers (4 rows × 2 vectors) and updates it with
 // one broadcast of A per row and two vectors of B per k: 16 multiply-adds for 6 loads (fused where the module
 // has relaxed SIMD, see simd.ts madd). The 4 rows of A are first copied k-major into a per-thread scratch (16
@@ -406,5 +409,109 @@ export function matmulCols(
       }
     }
     finished(ctl);
+  }
+}
+
+// ---- long K, small C: split K ------------------------------------------------------------------------------
+
+/** K rows per chunk of the split-K path: fixed, so the sums (and so the bits) do not depend on the threads. */
+const SPLITK_KC: i32 = KC;
+/** The split-K path keeps one M×N partial per K chunk: at most this many floats of them (4 MiB). */
+const SPLITK_MAX_PARTIALS: i32 = 1 << 20;
+
+/**
+ * K chunks of the split-K path for one product, or 0 when the shape is not one for it: K must span more than
+ * one chunk and be long against M and N (K >= 8·max(M, N)), and the partials must fit SPLITK_MAX_PARTIALS.
+ */
+export function matmulSplitKChunks(M: i32, K: i32, N: i32): i32 {
+  if (K <= SPLITK_KC || K < 8 * max(M, N)) return 0;
+  const chunks = (K + SPLITK_KC - 1) / SPLITK_KC;
+  return <i64>chunks * <i64>M * <i64>N <= SPLITK_MAX_PARTIALS ? chunks : 0;
+}
+
+/** Floats of per-thread scratch matmulSplitK needs: a chunk's rows of B packed, then 4 rows of A packed. */
+export function matmulSplitKScratchFloats(N: i32): i32 {
+  return SPLITK_KC * (((N + 7) >> 3) << 3) + (SPLITK_KC << 2);
+}
+
+/**
+ * For one product whose K is long against M and N (e.g. 64×4096·4096×64, a weight gradient over a large
+ * batch): partial i (M×N floats at partials + i·M·N) = op(A)[:, k0:k1]·op(B)[k0:k1, :] for each K chunk i of
+ * SPLITK_KC this thread claims. The threads share K instead of the few rows; each chunk packs only its own rows
+ * of B and keeps them in L2 over every row of A, so no thread waits for another to pack all of B first.
+ * matmulSumPartials then adds the partials in chunk order (and the bias) into C, so the result is the same
+ * whichever thread took which chunk, and on one thread.
+ */
+export function matmulSplitK(
+  a: usize,
+  b: usize,
+  scratch: usize,
+  partials: usize,
+  M: i32,
+  K: i32,
+  N: i32,
+  sAm: i32,
+  sAk: i32,
+  sBk: i32,
+  sBn: i32,
+  ctl: usize,
+  tag: i32,
+): void {
+  const da = <usize>sAm << 2;
+  const ka = <usize>sAk << 2;
+  const ldc = <usize>N << 2;
+  const M4 = M & ~3;
+  const width = ((N + 7) >> 3) << 3;
+  const bp = scratch;
+  const ap = scratch + (<usize>(SPLITK_KC * width) << 2);
+  for (let i = claim(ctl, tag); i >= 0 && i * SPLITK_KC < K; i = claim(ctl, tag)) {
+    const k0 = i * SPLITK_KC;
+    const kc = min(SPLITK_KC, K - k0);
+    const out = partials + <usize>i * <usize>M * ldc;
+    packPanels(b + (<usize>(k0 * sBk) << 2), bp, kc, N, sBk, sBn);
+    const a0 = a + <usize>k0 * ka;
+    for (let m = 0; m < M4; m += 4) {
+      packA4(a0 + <usize>m * da, da, ka, kc, ap);
+      for (let n = 0; n < N; n += 8) {
+        const p = bp + (<usize>n * <usize>kc << 2);
+        micro4(ap, p, kc, out + <usize>m * ldc + (<usize>n << 2), ldc, 0, true, N - n);
+      }
+    }
+    for (let m = M4; m < M; m++) {
+      for (let n = 0; n < N; n += 8) {
+        const p = bp + (<usize>n * <usize>kc << 2);
+        micro1(a0 + <usize>m * da, ka, p, kc, out + <usize>m * ldc + (<usize>n << 2), 0, true, N - n);
+      }
+    }
+    finished(ctl);
+  }
+}
+
+/** c[M×N] = bias (or 0) + partial 0 + partial 1 + ... (`count` partials of M×N floats, `stride` floats apart). */
+export function matmulSumPartials(
+  partials: usize,
+  count: i32,
+  stride: i32,
+  c: usize,
+  bias: usize,
+  M: i32,
+  N: i32,
+): void {
+  const step = <usize>stride << 2;
+  for (let m = 0; m < M; m++) {
+    const row = <usize>(m * N) << 2;
+    let n = 0;
+    for (; n + 4 <= N; n += 4) {
+      const at = row + (<usize>n << 2);
+      let v = bias ? v128.load(bias + (<usize>n << 2)) : f32x4.splat(0);
+      for (let t = 0; t < count; t++) v = f32x4.add(v, v128.load(partials + <usize>t * step + at));
+      v128.store(c + at, v);
+    }
+    for (; n < N; n++) {
+      const at = row + (<usize>n << 2);
+      let v: f32 = bias ? load<f32>(bias + (<usize>n << 2)) : 0;
+      for (let t = 0; t < count; t++) v += load<f32>(partials + <usize>t * step + at);
+      store<f32>(c + at, v);
+    }
   }
 }
