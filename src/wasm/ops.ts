@@ -2,9 +2,10 @@
 // checks the buffer sizes, and calls the kernels. The large ops (matmul, attention forward and backward, row
 // softmax and its backward, layer norm) are split over the pool's threads by rows when they are big enough and
 // return a Promise; the others run at once on the calling thread and throw if a pooled op is still running.
-// The matmul's threads (by rows, or by columns on its column path) and the row softmax's claim chunks from a
-// claim block instead of taking fixed shares, so the chunks of a thread the system keeps waiting go to the
-// others, and such an op ends when its chunks are finished, without waiting for that thread to wake.
+// The matmul's threads (by rows, by columns on its column path, or by K on its split-K path) and the row
+// softmax's claim chunks from a claim block instead of taking fixed shares, so the chunks of a thread the system
+// keeps waiting go to the others, and such an op ends when its chunks are finished, without waiting for that
+// thread to wake.
 //
 // Semantics follow the op contract (src/backend/contract.ts) and the CPU reference; storage is f32 and sums
 // accumulate in f32 SIMD lanes (the sums of squares and the losses' totals in f64).
