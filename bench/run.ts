@@ -156,7 +156,7 @@ async function main(): Promise<number> {
     console.log("");
     if (report.results.length) console.log(textTable(report.results));
     const vs = verdicts(report);
-    console.log(`\nTargets (wall-clock medians of this run):\n${verdictText(vs)}`);
+    console.log(`\nTargets (wall-clock trials of this run, ratios paired by round):\n${verdictText(vs)}`);
     const failed = report.skipped.filter((k) => k.failed);
     const notRun = report.skipped.filter((k) => !k.failed);
     if (notRun.length) {

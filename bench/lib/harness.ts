@@ -84,11 +84,23 @@ export interface GroupOutcome {
 const CHEAP_MS = 5;
 const CHEAP_REPS = 61;
 
+const PASSES = ["gpu", "js", "wasm"] as const;
+/** Idle time before each pass of a group. */
+const SETTLE_MS = 50;
+
+/** The pass a runner's rounds belong to (see runGroup). */
+function passOf(impl: ImplName, r: Runner): (typeof PASSES)[number] {
+  if (r.gpu) return "gpu";
+  return impl === "ours-cpu" || impl === "tfjs-cpu" ? "js" : "wasm";
+}
+
 interface Live {
   spec: RunnerSpec;
   runner: Runner;
   reps: number;
   wall: number[];
+  /** The round each of `wall`'s trials ran in. */
+  rounds: number[];
   gpu: number[];
   gpuComplete: boolean;
   check: { maxAbsErr: number; atol: number; rtol: number };
@@ -202,6 +214,7 @@ export async function runGroup(
         runner,
         reps,
         wall: [],
+        rounds: [],
         gpu: [],
         gpuComplete: true,
         check: { maxAbsErr: cmp.maxAbsErr, atol: tol.atol, rtol: tol.rtol },
@@ -217,15 +230,30 @@ export async function runGroup(
       }
     }
   }
-  const rounds = Math.max(0, ...live.map((l) => l.reps));
-  for (let r = 0; r < rounds; r++) {
-    for (let i = 0; i < live.length; i++) {
-      const l = live[(i + r) % live.length]!;
-      if (l.wall.length >= l.reps) continue;
-      const t = await once(l.runner, timer);
-      l.wall.push(t.wall);
-      if (t.gpu === null) l.gpuComplete = false;
-      else l.gpu.push(t.gpu);
+  // Three passes, each in interleaved rounds of its own: the GPU runners, then the JavaScript CPU runners, then
+  // the WebAssembly ones (and PyTorch's, another process). On a software adapter a GPU trial keeps every core busy
+  // (SwiftShader's threads), and a JavaScript runner leaves garbage that V8 collects on a background thread after
+  // it: either lands on the second core of whichever trial comes next, which one-thread code hardly notices and
+  // code on every core does (seen: ours-wasm at one thread's speed for the rounds the JS runners shared with it,
+  // then 1.6-2.0x faster for the rest). Round numbers run on across the passes, so two runners' samples pair up
+  // only where they ran in the same round (BenchResult.rounds).
+  let round = 0;
+  for (const kind of PASSES) {
+    const pass = live.filter((l) => passOf(l.spec.impl, l.runner) === kind);
+    if (pass.length === 0) continue;
+    // The pass before may have left work behind (a GPU process finishing up, a collection): let it end first.
+    await new Promise((res) => setTimeout(res, SETTLE_MS));
+    const rounds = Math.max(0, ...pass.map((l) => l.reps));
+    for (let r = 0; r < rounds; r++, round++) {
+      for (let i = 0; i < pass.length; i++) {
+        const l = pass[(i + r) % pass.length]!;
+        if (l.wall.length >= l.reps) continue;
+        const t = await once(l.runner, timer);
+        l.wall.push(t.wall);
+        l.rounds.push(round);
+        if (t.gpu === null) l.gpuComplete = false;
+        else l.gpu.push(t.gpu);
+      }
     }
   }
   const results: BenchResult[] = live.map((l) => {
@@ -240,6 +268,7 @@ export async function runGroup(
       ...wall,
       reps: l.wall.length,
       samples: l.wall,
+      rounds: l.rounds,
       gflops: g.gflop === null ? null : g.gflop / (wall.medianMs / 1000),
       tokensPerSecond: g.tokensPerStep ? g.tokensPerStep / (wall.medianMs / 1000) : null,
       clock: "wall",

@@ -64,29 +64,35 @@ const medianOf = (xs: readonly number[]): number => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-/** Rounds of one group in which both ran (their samples pair up), or 0 when they cannot be paired. */
-function pairedRounds(slow: BenchResult, fast: BenchResult): number {
-  if (slow.shape !== fast.shape || !slow.samples || !fast.samples) return 0;
-  const n = Math.min(slow.samples.length, fast.samples.length);
-  return n >= 3 ? n : 0;
+/** slow's and fast's samples of the rounds of one group in which both ran (paired), or null with fewer than 3. */
+function pairs(slow: BenchResult, fast: BenchResult): [number, number][] | null {
+  if (slow.shape !== fast.shape || !slow.samples || !fast.samples || !slow.rounds || !fast.rounds) return null;
+  const at = new Map(fast.rounds.map((r, i) => [r, fast.samples![i]!]));
+  const out: [number, number][] = [];
+  slow.rounds.forEach((r, i) => {
+    const f = at.get(r);
+    if (f !== undefined) out.push([slow.samples![i]!, f]);
+  });
+  return out.length >= 3 ? out : null;
 }
 
 /**
  * "slow / fast" (>1: the second is faster): the median, over the rounds in which both ran, of slow's trial over
  * fast's trial of the same round. The two ran one after the other, so the machine's drift over the group (on a
  * shared VM, a third up or down for a few hundred ms) cancels out of each pair. Without paired samples (fewer
- * than 3 rounds in common, or a report without samples): the ratio of the medians.
+ * than 3 rounds in common, e.g. a GPU and a CPU runner, which run in different passes, or a report without
+ * samples): the ratio of the medians.
  */
 export function ratio(slow: BenchResult, fast: BenchResult): number {
-  const n = pairedRounds(slow, fast);
-  if (n === 0) return slow.medianMs / fast.medianMs;
-  return medianOf(Array.from({ length: n }, (_, i) => slow.samples![i]! / fast.samples![i]!));
+  const p = pairs(slow, fast);
+  if (!p) return slow.medianMs / fast.medianMs;
+  return medianOf(p.map(([s, f]) => s / f));
 }
 
 /** How a ratio was taken, for a detail line: " (15 paired rounds; ratio of medians 1.67x)", or "". */
 function pairing(slow: BenchResult, fast: BenchResult): string {
-  const n = pairedRounds(slow, fast);
-  return n === 0 ? "" : ` (${n} paired rounds; ratio of medians ${x(slow.medianMs / fast.medianMs)})`;
+  const p = pairs(slow, fast);
+  return p ? ` (${p.length} paired rounds; ratio of medians ${x(slow.medianMs / fast.medianMs)})` : "";
 }
 /** Steps a training trial times ("1 step", "10 steps"): its median divided by them is the time per step. */
 const stepsOf = (r: BenchResult) => Number(/^(\d+) steps?$/.exec(r.shape)?.[1] ?? 1);

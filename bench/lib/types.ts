@@ -47,12 +47,13 @@ export interface BenchResult {
   minMs: number;
   maxMs: number;
   reps: number;
-  /**
-   * The wall clock of every trial, in the order of the group's rounds: sample i ran in round i, in which every
-   * runner of the group with more than i trials ran once (so two runners' samples pair up round by round).
-   * Absent from reports written before it was recorded.
-   */
+  /** The wall clock of every trial, in order. Absent from reports written before it was recorded. */
   samples?: number[];
+  /**
+   * The group's round in which each sample ran (a round runs each runner of one pass once, see
+   * bench/lib/harness.ts): two runners' samples of the same round ran one after the other.
+   */
+  rounds?: number[];
   /** Useful floating-point work per wall-clock median (null where FLOPs do not describe the op). */
   gflops: number | null;
   /** Characters trained on per second of the wall-clock median (the language model's step), else null. */
