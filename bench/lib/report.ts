@@ -66,7 +66,8 @@ const medianOf = (xs: readonly number[]): number => {
 
 /** slow's and fast's samples of the rounds of one group in which both ran (paired), or null with fewer than 3. */
 function pairs(slow: BenchResult, fast: BenchResult): [number, number][] | null {
-  if (slow.shape !== fast.shape || !slow.samples || !fast.samples || !slow.rounds || !fast.rounds) return null;
+  if (slow.shape !== fast.shape || !slow.samples || !fast.samples || !slow.rounds || !fast.rounds)
+    return null;
   const at = new Map(fast.rounds.map((r, i) => [r, fast.samples![i]!]));
   const out: [number, number][] = [];
   slow.rounds.forEach((r, i) => {

@@ -65,7 +65,10 @@ describe("ratios in the report", () => {
     // Every core stopped after 3 rounds: rounds 0-2 pair (1.82x each).
     expect(ratio(one, result("ours-wasm", 0.55, [0.55, 0.55, 0.55]))).toBeCloseTo(1 / 0.55, 12);
     // Every core ran in rounds 2-4 only: those pair (1.0 / 0.5, 1.5 / 0.6, 1.5 / 0.6), median 2.5x.
-    expect(ratio(one, result("ours-wasm", 0.6, [0.5, 0.6, 0.6], "256x256x256", [2, 3, 4]))).toBeCloseTo(2.5, 12);
+    expect(ratio(one, result("ours-wasm", 0.6, [0.5, 0.6, 0.6], "256x256x256", [2, 3, 4]))).toBeCloseTo(
+      2.5,
+      12,
+    );
     // Another pass's rounds (a GPU runner's): nothing pairs.
     expect(ratio(one, result("ours-wasm", 0.8, [0.55, 0.55, 0.8], "256x256x256", [7, 8, 9]))).toBeCloseTo(
       1.25,
