@@ -1,6 +1,8 @@
 // Formatting of a benchmark report (plain text or Markdown) and the verdict on each target of the issue, from
-// the wall-clock trials of the same run (ratios paired round by round, see `ratio`). Pure functions over the JSON: no browser, no shaders.
+// the wall-clock trials of the same run (ratios paired round by round, see `ratio`). Pure functions over the
+// JSON: no browser, no shaders.
 
+import { stats } from "./harness";
 import { type BenchReport, type BenchResult, CHAR_GPT_CASE, type ImplName } from "./types";
 
 const num = (x: number | null | undefined): string =>
@@ -58,12 +60,6 @@ function shapesOf(rs: readonly BenchResult[], family: string): string[] {
   return [...new Set(rs.filter((r) => r.case.startsWith(`${family}/`)).map((r) => r.shape))];
 }
 
-const medianOf = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-
 /** slow's and fast's samples of the rounds of one group in which both ran (paired), or null with fewer than 3. */
 function pairs(slow: BenchResult, fast: BenchResult): [number, number][] | null {
   if (slow.shape !== fast.shape || !slow.samples || !fast.samples || !slow.rounds || !fast.rounds)
@@ -87,7 +83,7 @@ function pairs(slow: BenchResult, fast: BenchResult): [number, number][] | null 
 export function ratio(slow: BenchResult, fast: BenchResult): number {
   const p = pairs(slow, fast);
   if (!p) return slow.medianMs / fast.medianMs;
-  return medianOf(p.map(([s, f]) => s / f));
+  return stats(p.map(([s, f]) => s / f)).medianMs;
 }
 
 /** How a ratio was taken, for a detail line: " (15 paired rounds; ratio of medians 1.67x)", or "". */

@@ -254,6 +254,50 @@ function micro1(a: usize, ka: usize, bp: usize, kc: i32, c: usize, bias: usize, 
 }
 
 
+/**
+ * C = op(A)·op(B) (+ bias) for one 4-row block of C over columns [n0, n1) whose B is packed at bp in panels of
+ * kc rows starting at column n0 (the column and split-K paths): ap holds the 4 rows of A packed, c is the
+ * block's first row of C and bias its bias (0 for none), both at column 0; N bounds the last panel.
+ */
+// @ts-ignore: decorator
+@inline
+function rows4OverPanels(
+  ap: usize,
+  bp: usize,
+  kc: i32,
+  c: usize,
+  ldc: usize,
+  bias: usize,
+  n0: i32,
+  n1: i32,
+  N: i32,
+): void {
+  for (let n = n0; n < n1; n += 8) {
+    const bz = bias ? bias + (<usize>n << 2) : 0;
+    micro4(ap, bp + (<usize>(n - n0) * <usize>kc << 2), kc, c + (<usize>n << 2), ldc, bz, true, N - n);
+  }
+}
+
+/** rows4OverPanels for one row of C, read from A in place (am: its first element, ka: bytes between k). */
+// @ts-ignore: decorator
+@inline
+function row1OverPanels(
+  am: usize,
+  ka: usize,
+  bp: usize,
+  kc: i32,
+  c: usize,
+  bias: usize,
+  n0: i32,
+  n1: i32,
+  N: i32,
+): void {
+  for (let n = n0; n < n1; n += 8) {
+    const bz = bias ? bias + (<usize>n << 2) : 0;
+    micro1(am, ka, bp + (<usize>(n - n0) * <usize>kc << 2), kc, c + (<usize>n << 2), bz, true, N - n);
+  }
+}
+
 // ---- small K: columns ---------------------------------------------------------------------------------------
 
 /** Columns of B the column path packs at a time: K × GC floats (16 KiB at K = 64) stay in L1 over every row. */
@@ -394,19 +438,9 @@ export function matmulCols(
       packPanels(b + (<usize>(g * sBn) << 2), bp, K, ge - g, sBk, sBn);
       for (let m = 0; m < M4; m += 4) {
         const ap = scratch + <usize>(m >> 2) * blockBytes;
-        for (let n = g; n < ge; n += 8) {
-          const bz = bias ? bias + (<usize>n << 2) : 0;
-          const p = bp + (<usize>(n - g) * <usize>K << 2);
-          micro4(ap, p, K, c + <usize>m * ldc + (<usize>n << 2), ldc, bz, true, N - n);
-        }
+        rows4OverPanels(ap, bp, K, c + <usize>m * ldc, ldc, bias, g, ge, N);
       }
-      for (let m = M4; m < M; m++) {
-        for (let n = g; n < ge; n += 8) {
-          const bz = bias ? bias + (<usize>n << 2) : 0;
-          const p = bp + (<usize>(n - g) * <usize>K << 2);
-          micro1(a + <usize>m * da, ka, p, K, c + <usize>m * ldc + (<usize>n << 2), bz, true, N - n);
-        }
-      }
+      for (let m = M4; m < M; m++) row1OverPanels(a + <usize>m * da, ka, bp, K, c + <usize>m * ldc, bias, g, ge, N);
     }
     finished(ctl);
   }
@@ -472,17 +506,9 @@ export function matmulSplitK(
     const a0 = a + <usize>k0 * ka;
     for (let m = 0; m < M4; m += 4) {
       packA4(a0 + <usize>m * da, da, ka, kc, ap);
-      for (let n = 0; n < N; n += 8) {
-        const p = bp + (<usize>n * <usize>kc << 2);
-        micro4(ap, p, kc, out + <usize>m * ldc + (<usize>n << 2), ldc, 0, true, N - n);
-      }
+      rows4OverPanels(ap, bp, kc, out + <usize>m * ldc, ldc, 0, 0, N, N);
     }
-    for (let m = M4; m < M; m++) {
-      for (let n = 0; n < N; n += 8) {
-        const p = bp + (<usize>n * <usize>kc << 2);
-        micro1(a0 + <usize>m * da, ka, p, kc, out + <usize>m * ldc + (<usize>n << 2), 0, true, N - n);
-      }
-    }
+    for (let m = M4; m < M; m++) row1OverPanels(a0 + <usize>m * da, ka, bp, kc, out + <usize>m * ldc, 0, 0, N, N);
     finished(ctl);
   }
 }
