@@ -7,6 +7,7 @@ import type { WasmBackend } from "../../src/backend/wasm";
 import type { KernelVariants, WebGPUBackend } from "../../src/backend/webgpu";
 import type { GpuRuntime } from "../../src/gpu/runtime";
 import { Rng } from "../../src/util/rng";
+import { BusyCopies } from "../lib/busy-copies";
 import type { Runner, RunnerSpec } from "../lib/harness";
 import { TF_IMPL, type TfBackendName, type TfSetup, tf, tfInput, tfSubmit, useTf } from "../lib/tfjs";
 
@@ -144,28 +145,80 @@ export function oursWasm(
     impl: threads === "one" ? "ours-wasm-1" : "ours-wasm",
     case: caseName,
     make: () => {
-      const w = ctx.wasm;
-      if ("unavailable" in w) throw new Error(`wasm backend unavailable: ${w.unavailable}`);
-      const be = w[threads];
-      const xs = inputs.map((x) => be.tensor(x.data, x.shape));
-      if (prep) xs.push(...prep(be, xs));
+      const be = wasmBackendOf(ctx, threads);
       const pool = be.engine.pool;
       return {
-        gpu: false,
-        queued: true,
+        ...wasmRunner(be, inputs, op, prep),
         // Every core: the trial starts with the pool's workers awake, as they are when one op follows another
         // in a training step (from sleep, this VM takes up to about a millisecond to wake the second core).
         ...(pool ? { prepare: () => pool.warm() } : {}),
-        start: () => op(be, xs),
-        wait: () => be.sync(),
-        read: async (h) => Promise.all((h as Tensor[]).map((t) => be.read(t))),
-        free: (h) => {
-          for (const t of h as Tensor[]) t.dispose();
-        },
+      };
+    },
+  };
+}
+
+/**
+ * Our wasm backend on one thread running `op` while a copy of `copy` (a matmul M×K×N, on its own engine in a
+ * worker) runs on each other core that "every core" uses: impl "ours-wasm-1", in the same rounds as the others.
+ */
+export function oursWasmLoaded(
+  ctx: BenchContext,
+  caseName: string,
+  inputs: Input[],
+  op: (be: WasmBackend, xs: Tensor[]) => Tensor[],
+  copy: readonly [number, number, number],
+): RunnerSpec {
+  return {
+    impl: "ours-wasm-1",
+    case: caseName,
+    make: async () => {
+      const be = wasmBackendOf(ctx, "one");
+      const w = ctx.wasm as WasmPair;
+      if (w.all.threads < 2) throw new Error("one thread on every core: no other core to load");
+      if (typeof SharedArrayBuffer === "undefined")
+        throw new Error("the page is not cross-origin isolated (no SharedArrayBuffer)");
+      const copies = await BusyCopies.start(w.all.threads - 1, ...copy);
+      const runner = wasmRunner(be, inputs, op);
+      return {
+        ...runner,
+        prepare: () => copies.begin(),
+        after: () => copies.end(),
         dispose: () => {
-          for (const t of xs) t.dispose();
+          copies.terminate();
+          runner.dispose();
         },
-      } satisfies Runner;
+      };
+    },
+  };
+}
+
+type WasmPair = Exclude<BenchContext["wasm"], { unavailable: string }>;
+
+function wasmBackendOf(ctx: BenchContext, threads: "one" | "all"): WasmBackend {
+  const w = ctx.wasm;
+  if ("unavailable" in w) throw new Error(`wasm backend unavailable: ${w.unavailable}`);
+  return w[threads];
+}
+
+function wasmRunner(
+  be: WasmBackend,
+  inputs: Input[],
+  op: (be: WasmBackend, xs: Tensor[]) => Tensor[],
+  prep?: (be: WasmBackend, xs: Tensor[]) => Tensor[],
+): Runner {
+  const xs = inputs.map((x) => be.tensor(x.data, x.shape));
+  if (prep) xs.push(...prep(be, xs));
+  return {
+    gpu: false,
+    queued: true,
+    start: () => op(be, xs),
+    wait: () => be.sync(),
+    read: async (h) => Promise.all((h as Tensor[]).map((t) => be.read(t))),
+    free: (h) => {
+      for (const t of h as Tensor[]) t.dispose();
+    },
+    dispose: () => {
+      for (const t of xs) t.dispose();
     },
   };
 }

@@ -1,5 +1,6 @@
 // matmul: square sizes and tall/skinny shapes; every WGSL variant, our CPU reference (small sizes: it is the
-// clear m-n-k loop) and the fast i-k-j CPU variant, against tf.matMul on webgpu, cpu and wasm.
+// clear m-n-k loop), the fast i-k-j CPU variant and our wasm backend (one thread, every core, and one thread
+// with the other cores busy), against tf.matMul on webgpu, cpu and wasm.
 
 import { matmulCpuFast } from "../../src/kernels/matmul/fast";
 import { matmulCpu } from "../../src/kernels/matmul/reference";
@@ -11,6 +12,7 @@ import {
   oursCpu,
   oursGpu,
   oursWasmBoth,
+  oursWasmLoaded,
   plainCpu,
   randomInput,
   tfjsRunners,
@@ -41,6 +43,10 @@ export function matmulGroup(ctx: BenchContext, M: number, K: number, N: number, 
     runners.push(oursCpu(ctx, "matmul/reference", [a, b], (be, [x, y]) => [be.matmul(x!, y!)]));
   }
   runners.push(...oursWasmBoth(ctx, "matmul/simd", [a, b], (be, [x, y]) => [be.matmul(x!, y!)]));
+  // The same one-thread matmul while every other core runs a copy of it: what "every core" could gain at most.
+  runners.push(
+    oursWasmLoaded(ctx, "matmul/simd-loaded", [a, b], (be, [x, y]) => [be.matmul(x!, y!)], [M, K, N]),
+  );
   runners.push(plainCpu("matmul/ikj4", () => [matmulCpuFast(a.data, b.data, d, {}) as Float32Array]));
   runners.push(...tfjsRunners(ctx, "matmul/tf.matMul", [a, b], ([x, y]) => [tf.matMul(x!, y!)]));
   return {

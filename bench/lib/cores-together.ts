@@ -5,8 +5,8 @@
 // with another (a hyperthread sibling, or a host that is busy) shows as a ratio well under the core count.
 // Rounds alternate which comes first, alone or together; the report gives the median ratio.
 
-import type { ProbeReply, ProbeRequest } from "./cores-together-worker";
 import { stats } from "./harness";
+import { ProbeWorker } from "./probe-worker";
 import type { CoresTogether } from "./types";
 
 export interface ProbeOptions {
@@ -17,37 +17,13 @@ export interface ProbeOptions {
   rounds: number;
 }
 
-class ProbeWorker {
-  private readonly w = new Worker(new URL("./cores-together-worker.ts", import.meta.url), { type: "module" });
-
-  ask(msg: ProbeRequest): Promise<ProbeReply> {
-    return new Promise((resolve, reject) => {
-      this.w.onmessage = (e: MessageEvent<ProbeReply>) => resolve(e.data);
-      this.w.onerror = (e) => reject(new Error(`probe worker: ${e.message}`));
-      this.w.postMessage(msg);
-    });
-  }
-
-  /** Products per second over one run of `ms`. */
-  async rate(ms: number): Promise<number> {
-    const r = await this.ask({ type: "run", ms });
-    if (r.type !== "ran") throw new Error(r.type === "error" ? r.message : `unexpected reply ${r.type}`);
-    return (r.calls * 1000) / r.elapsedMs;
-  }
-
-  terminate(): void {
-    this.w.terminate();
-  }
-}
-
 const median = (xs: number[]): number => stats(xs).medianMs;
 
 export async function coresTogether(cores: number, opts: ProbeOptions): Promise<CoresTogether> {
   const workers = Array.from({ length: cores }, () => new ProbeWorker());
   try {
-    for (const r of await Promise.all(workers.map((w) => w.ask({ type: "init", n: opts.n })))) {
-      if (r.type !== "ready") throw new Error(r.type === "error" ? r.message : `unexpected reply ${r.type}`);
-    }
+    for (const w of workers) w.send({ type: "init", M: opts.n, K: opts.n, N: opts.n });
+    await Promise.all(workers.map((w) => w.next("ready")));
     const ratios: number[] = [];
     const alone: number[] = [];
     const together: number[] = [];

@@ -25,6 +25,8 @@ export interface Runner {
   /** The outputs' values, for the check. */
   read(handle: unknown): Promise<Float32Array[]>;
   free(handle: unknown): void;
+  /** After each trial, once the clock has stopped and the outputs are freed (the loaded runner's copies stop). */
+  after?(): Promise<void>;
   dispose(): void;
   /** Replaces start/wait/read for the check (training: losses of the first steps from fresh weights). */
   check?(): Promise<Float32Array[]>;
@@ -139,6 +141,7 @@ async function once(r: Runner, timer: GpuTimer | null): Promise<{ wall: number; 
     const wall = performance.now() - t0;
     const gpu = timer ? await timer.end() : null;
     r.free(h);
+    await r.after?.();
     return { wall, gpu };
   }
   const t0 = performance.now();
@@ -146,6 +149,7 @@ async function once(r: Runner, timer: GpuTimer | null): Promise<{ wall: number; 
   if (r.queued) await r.wait();
   const wall = performance.now() - t0;
   r.free(h);
+  await r.after?.();
   return { wall, gpu: null };
 }
 
@@ -164,6 +168,7 @@ async function checkRunner(r: Runner): Promise<{ outs: Float32Array[]; ms: numbe
     return { outs: await r.read(h), ms };
   } finally {
     r.free(h);
+    await r.after?.();
   }
 }
 

@@ -144,8 +144,37 @@ export function coresTogetherLine(c: BenchReport["coresTogether"]): string | nul
   );
 }
 
+/**
+ * The most "every core" could gain over one thread in the rounds it ran: threads × one thread's trial alone over
+ * the same one-thread trial while every other core ran a copy of it ("matmul/simd-loaded"), paired by round (the
+ * median over rounds), or null without at least 3 rounds in common. It takes the copies to go as fast as the
+ * timed thread.
+ */
+export function loadedCeiling(
+  alone: BenchResult,
+  loaded: BenchResult,
+  threads: number,
+): { ceiling: number; rounds: number } | null {
+  const p = pairs(alone, loaded);
+  if (!p || threads < 2) return null;
+  return { ceiling: stats(p.map(([a, l]) => (threads * a) / l)).medianMs, rounds: p.length };
+}
+
+function ceilingLine(rs: readonly BenchResult[], shape: string, threads: number): string | null {
+  const alone = find(rs, "matmul/simd", shape, "ours-wasm-1");
+  const loaded = find(rs, "matmul/simd-loaded", shape, "ours-wasm-1");
+  const c = alone && loaded ? loadedCeiling(alone, loaded, threads) : null;
+  if (!c) return null;
+  const copies = threads - 1 === 1 ? "a copy" : `${threads - 1} copies`;
+  return (
+    `    ceiling in the same rounds: ${x(c.ceiling)} (one thread ${num(alone!.medianMs)} ms alone, ` +
+    `${num(loaded!.medianMs)} ms with ${copies} on the other cores; ${c.rounds} paired rounds)`
+  );
+}
+
 export function verdicts(
-  report: Pick<BenchReport, "results" | "defaults" | "skipped"> & Partial<Pick<BenchReport, "coresTogether">>,
+  report: Pick<BenchReport, "results" | "defaults" | "skipped"> &
+    Partial<Pick<BenchReport, "coresTogether" | "wasm">>,
 ): Verdict[] {
   const rs = report.results;
   const mm = report.defaults?.matmul ?? "register";
@@ -257,9 +286,16 @@ export function verdicts(
       (s) => ((squareSize(s) ?? 256) >= 256 ? 1.7 : null),
     ),
   );
-  // The machine's own ceiling for that target, measured in the same run (not a bar: a line to read it by).
+  // The machine's own ceiling for that target (not a bar: lines to read it by): per shape in the same rounds,
+  // and from the cores-together probe before the groups.
+  const everyCore = out.at(-1)!;
+  const threads = report.wasm?.threads ?? 0;
+  everyCore.details = everyCore.details.flatMap((line) => {
+    const c = ceilingLine(rs, line.slice(0, line.indexOf(":")), threads);
+    return c ? [line, c] : [line];
+  });
   const ceiling = coresTogetherLine(report.coresTogether);
-  if (ceiling && out.at(-1)!.details.length) out.at(-1)!.details.push(ceiling);
+  if (ceiling && everyCore.details.length) everyCore.details.push(ceiling);
   push(
     "our wasm softmax (every core) >= 1.0x tfjs-wasm",
     speedups(

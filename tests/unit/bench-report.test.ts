@@ -1,9 +1,9 @@
 // The benchmark report's reading of a run (bench/lib/report.ts), on made-up reports (no browser, nothing timed):
 // ratios paired round by round, the cores-together probe's header line and the line it adds under the every-core
-// matmul target.
+// matmul target, and the ceiling in the same rounds from the one-thread trials with the other cores busy.
 
 import { describe, expect, test } from "vitest";
-import { coresTogetherLine, ratio, verdicts } from "../../bench/lib/report";
+import { coresTogetherLine, loadedCeiling, ratio, verdicts } from "../../bench/lib/report";
 import type { BenchResult, CoresTogether } from "../../bench/lib/types";
 
 const probe: CoresTogether = {
@@ -23,10 +23,11 @@ function result(
   samples?: number[],
   shape = "256x256x256",
   rounds = samples?.map((_, i) => i),
+  caseName = "matmul/simd",
 ): BenchResult {
   return {
     ...(samples ? { samples, rounds } : {}),
-    case: "matmul/simd",
+    case: caseName,
     shape,
     impl,
     medianMs,
@@ -114,5 +115,48 @@ describe("cores together in the report", () => {
     )!;
     expect(none.details).toEqual([]);
     expect(none.met).toBeNull();
+  });
+});
+
+describe("the ceiling in the same rounds", () => {
+  // One thread alone 1 ms in every round; with a copy on the other core 1 ms (rounds 0, 1), 1.25 ms (rounds 2-4)
+  // and, in round 5, which one thread alone did not run in, 0.5 ms: ceilings 2, 2, 1.6, 1.6, 1.6 (median 1.6).
+  const one = result("ours-wasm-1", 1, [1, 1, 1, 1, 1]);
+  const loaded = result(
+    "ours-wasm-1",
+    1.25,
+    [1, 1, 1.25, 1.25, 1.25, 0.5],
+    "256x256x256",
+    [0, 1, 2, 3, 4, 5],
+    "matmul/simd-loaded",
+  );
+
+  test("threads × alone / loaded, the median over the rounds both ran in", () => {
+    expect(loadedCeiling(one, loaded, 2)).toEqual({ ceiling: 1.6, rounds: 5 });
+    expect(loadedCeiling(one, loaded, 4)).toEqual({ ceiling: 3.2, rounds: 5 });
+    expect(loadedCeiling(one, loaded, 1)).toBeNull();
+    // Fewer than 3 rounds in common: no ceiling (unlike a ratio, there is no fallback to the medians).
+    const few = { ...loaded, samples: [1, 1], rounds: [0, 9] };
+    expect(loadedCeiling(one, few, 2)).toBeNull();
+  });
+
+  test("the every-core verdict gives each shape's ceiling under its line, and is still judged on the bar", () => {
+    const every = result("ours-wasm", 0.625, [0.625, 0.625, 0.625, 0.625, 0.625]);
+    const v = verdicts({
+      results: [every, one, loaded],
+      defaults: null,
+      skipped: [],
+      wasm: { threads: 2, reason: "test" },
+    }).find((x) => x.target === EVERY_CORE)!;
+    expect(v.met).toBe(false);
+    expect(v.details).toEqual([
+      "256x256x256: matmul/simd 0.625 ms vs matmul/simd 1.00 ms = 1.60x (5 paired rounds; ratio of medians 1.60x) [< 1.7x: MISSED]",
+      "    ceiling in the same rounds: 1.60x (one thread 1.00 ms alone, 1.25 ms with a copy on the other cores; 5 paired rounds)",
+    ]);
+    // Without the thread count (a report from before it was recorded): no ceiling line.
+    const old = verdicts({ results: [every, one, loaded], defaults: null, skipped: [] }).find(
+      (x) => x.target === EVERY_CORE,
+    )!;
+    expect(old.details).toHaveLength(1);
   });
 });
