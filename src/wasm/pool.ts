@@ -13,8 +13,9 @@
 //   i32 [0] generation (bumped to start an op)  [1] workers done  [2] failing worker + 1, or 0  [3] stop flag
 //       [4-5] the claim block: i64 tag << 32 | next chunk  [6] chunks finished  [7] threads that failed
 //   from byte 64: two slots of 32 f64 per worker, op g using slot g & 1: [export index, argument count, shared,
-//   arguments...]. A worker copies its slot, then reads the generation again: if it moved, the copy may be torn
-//   and the op it belongs to has ended, so it goes on to the newer one.
+//   arguments...]; export index −1 is no call, and its one argument, if any, how long to spin for the next op.
+//   A worker copies its slot, then reads the generation again: if it moved, the copy may be torn and the op it
+//   belongs to has ended, so it goes on to the newer one.
 
 const GEN = 0;
 const DONE = 1;
@@ -30,6 +31,12 @@ const SLOT_BYTES = 256;
  * 0.85-1.19x one thread, with it 1.73-1.77x.
  */
 const SPIN_MS = 1;
+/**
+ * How long a worker spins for the next op after a warm (`warm`) before it sleeps; after any other op it spins 0.1
+ * ms (worker.mjs). In `npm run bench` the op a warm announces comes 15-45 µs later, but at times a few hundred:
+ * a worker asleep by then is woken again, and on a 2-vCPU VM now and then onto the page's own vCPU.
+ */
+const WARM_SPIN_MS = 1;
 const MAX_ARGS = 29;
 
 export const controlBytes = (workers: number): number => 64 + workers * 2 * SLOT_BYTES;
@@ -187,10 +194,10 @@ export class WorkerPool {
 
   /**
    * Wake every worker and resolve once each has looked (an op with no calls): the workers then spin for the next
-   * op a moment before sleeping, so an op started at once does not pay their wake.
+   * op for up to WARM_SPIN_MS before sleeping, so an op started soon after does not pay their wake.
    */
   warm(): Promise<void> {
-    return this.run("warm", {}, []);
+    return this.queue(() => this.runNow("warm", {}, [], 0, WARM_SPIN_MS));
   }
 
   /** The address of the claim block that share() hands its kernels (see assembly/share.ts). */
@@ -218,12 +225,16 @@ export class WorkerPool {
     return next;
   }
 
-  /** chunks 0: fixed shares (wait for every worker); chunks > 0: shared chunks (wait for every chunk). */
+  /**
+   * chunks 0: fixed shares (wait for every worker); chunks > 0: shared chunks (wait for every chunk). A worker
+   * with no call spins `spinMs` for the next op afterwards (0: its usual spin).
+   */
   private async runNow(
     op: string,
     main: Record<string, unknown>,
     calls: readonly PoolCall[],
     chunks: number,
+    spinMs = 0,
   ): Promise<void> {
     if (this.dead) throw new WorkerPoolError(op, `the worker pool is down (${this.dead})`);
     if (calls.length > this.threads)
@@ -245,7 +256,8 @@ export class WorkerPool {
         slot[2] = shared ? 1 : 0;
         if (!call) {
           slot[0] = -1;
-          slot[1] = 0;
+          slot[1] = spinMs > 0 ? 1 : 0;
+          slot[3] = spinMs;
           return;
         }
         slot[0] = this.index.get(call.fn)!;

@@ -17,16 +17,19 @@ function start({ module, memory, ctl, index, names }) {
   const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
   const fns = names.map((n) => exports[n]);
   // Control block (see pool.ts): i32 words [generation, done, error, stop, claim (2 words), finished, failed],
-  // then two slots of 32 f64 per worker, op g using slot g & 1: [function index, argument count, shared,
-  // arguments...].
+  // then two slots of 32 f64 per worker, op g using slot g & 1: [function index (−1: none), argument count,
+  // shared, arguments...].
   const i32 = new Int32Array(memory.buffer, ctl, 8);
   const slots = [0, 1].map((p) => new Float64Array(memory.buffer, ctl + 64 + (2 * index + p) * 256, 32));
   // Read the generation before saying ready: the first op may bump it as soon as "ready" arrives.
   let seen = Atomics.load(i32, 0);
   post({ type: "ready" });
+  // Ops come in bursts: spin a moment (0.1 ms) for the next before sleeping, since a wake costs tens of µs; after
+  // a warm (no call, one argument), as long as it asks.
+  let spin = 0.1;
   for (;;) {
-    // Ops come in bursts: spin a moment (0.1 ms) for the next before sleeping, since a wake costs tens of µs.
-    const until = performance.now() + 0.1;
+    const until = performance.now() + spin;
+    spin = 0.1;
     while (Atomics.load(i32, 0) === seen && performance.now() < until) {}
     Atomics.wait(i32, 0, seen);
     const gen = Atomics.load(i32, 0);
@@ -42,6 +45,7 @@ function start({ module, memory, ctl, index, names }) {
     // A newer op started while the slot was read: this one has ended without us (only a shared op can), and
     // the copy may be torn. The next turn of the loop takes the newer op.
     if (Atomics.load(i32, 0) !== gen) continue;
+    if (f < 0 && n === 1) spin = Math.min(args[0], 10);
     if (f >= 0) {
       try {
         fns[f](...args);

@@ -1,7 +1,8 @@
 // The pool's protocol under stress: thousands of small ops, queued four at a time, alternating shared-chunk ops
 // (matmul by rows and by columns, softmax) with fixed-share ones (attention), on 2, 4 and 8 threads with the pool
-// forced on for every size. On a 2-core machine most workers wake after their op has ended, so this runs the
-// late-worker path (stale tags, the other slot) over and over. Every output must equal one thread's bit for bit
+// forced on for every size, with the pool's warm (an op with no calls) queued among them now and then. On a
+// 2-core machine most workers wake after their op has ended, so this runs the late-worker path (stale tags, the
+// other slot) over and over. Every output must equal one thread's bit for bit
 // (a chunk is computed by the same code whichever thread takes it), except a batched matmul whose M is not a
 // multiple of 4: there the chunks' edges move which rows go through the 4-row kernel, so it is held to
 // 1e-5 + 1e-5·|x| of one thread's (every float written: the outputs start as NaN).
@@ -109,7 +110,15 @@ describe("the worker pool under stress", () => {
           ctx.arena.view(b.y).fill(Number.NaN);
         }
         await Promise.all(ops.map((op, i) => op.run(one, bufOne[i]!.x, bufOne[i]!.y)));
-        await Promise.all(ops.map((op, i) => op.run(many, bufMany[i]!.x, bufMany[i]!.y)));
+        // A warm (no calls; the workers then spin longer for the next op) queued among the ops now and then.
+        const warmAt = r.uniform(0, 1) < 0.5 ? Math.floor(r.uniform(0, 5)) : -1;
+        await Promise.all(
+          ops.flatMap((op, i) => [
+            ...(i === warmAt ? [many.pool!.warm()] : []),
+            op.run(many, bufMany[i]!.x, bufMany[i]!.y),
+          ]),
+        );
+        if (warmAt === 4) await many.pool!.warm();
         ops.forEach((op, i) => {
           const want = Float32Array.from(one.arena.view(bufOne[i]!.y));
           const got = Float32Array.from(many.arena.view(bufMany[i]!.y));
