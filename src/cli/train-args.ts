@@ -104,6 +104,9 @@ Trains one model of the workbench and prints its progress and a summary.
   --seed S      base seed of the data and of the first run's weights (default 1)
   --seeds K     train seeds S..S+K-1 at once (batched where the model allows) and report the best (default 1)
   --lr X        learning rate (default: the model's); the model's schedule, if any, is stretched to N steps
+                (with --load of a file saved at step k, to k + N steps, entered at step k, and the batches go on
+                from step k too: a run resumed from a checkpoint with the rest of its steps takes the rates and
+                batches it would have taken; not char-gpt, whose run starts its schedule again)
   --arch SIZES  the architecture, numbers separated by commas, within the limits its page has (a refusal names
                 the rule): \`--arch 16,2,1\` for the transformer (width 16, 2 heads, 1 layer; the heads must divide
                 the width), \`--arch 5,3\` for relu2 (ReLU 2→5→3→1), \`--arch 8\` for an attention mixture (8 experts).

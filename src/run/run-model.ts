@@ -25,7 +25,7 @@ import { regressionRunner } from "./run-regression";
 import { transformerRunner } from "./run-transformer";
 import type { RunnerConfig, RunOptions, RunProgress, RunReport, RunResult } from "./run-types";
 import { applyWeights, type LoadedWeights, readWeights, weightsFile, weightsFromParams } from "./run-weights";
-import { LossRecorder } from "./seeds";
+import { type LossCapture, LossRecorder } from "./seeds";
 
 /** Resolve defaults and check values (the CLI checks its flags first; this guards other callers). */
 export function resolveOptions(o: RunOptions) {
@@ -108,6 +108,20 @@ export async function runAnyModel(
   });
 }
 
+/**
+ * The schedule of a run of `steps` steps from weights saved at step `from` (0: from scratch): the registry's,
+ * stretched to `from + steps`, entered at step `from`, so that a run stopped at a checkpoint and resumed with the
+ * rest of its steps takes the rates (and batches) it would have taken without the stop.
+ */
+export function resumedSchedule(
+  model: string,
+  from: number,
+  steps: number,
+): Pick<TrainConfig, "schedule" | "firstStep"> {
+  const schedule = registrySchedule(model, from + steps);
+  return { ...(schedule ? { schedule } : {}), ...(from > 0 ? { firstStep: from } : {}) };
+}
+
 export async function runModel(
   backend: Backend,
   options: RunOptions,
@@ -117,24 +131,27 @@ export async function runModel(
   if (entry.data === "text") throw new Error(`${entry.name} trains through runAnyModel (run-char-gpt.ts)`);
   const loaded: LoadedWeights | null = options.weights ? readWeights(options.weights, entry.name) : null;
   const arch = runArch(entry.name, options.arch, loaded);
+  /** The loaded file's step: this run's steps are the schedule's from there. */
+  const loadedStep = loaded?.step ?? 0;
   const seeds = Array.from({ length: K }, (_, i) => seed + i);
-  const schedule = registrySchedule(entry.name, steps);
   const train: TrainConfig = {
     steps,
     optimizer: { ...entry.train.optimizer, lr },
-    ...(schedule ? { schedule } : {}),
+    ...resumedSchedule(entry.name, loadedStep, steps),
     readEvery: 1,
     checkpointEvery: checkpointInterval(options),
   };
 
   // Per-seed losses of every step (only needed when several seeds share the trainer's summed loss).
   const recorder = new LossRecorder(backend, () => K > 1);
+  // The tasks see the steps of the schedule (from the loaded file's step); the recorder keeps this run's, from 0.
+  const capture: LossCapture = (step, vars) => recorder.capture(step - loadedStep, vars);
 
   const cfg: RunnerConfig = { model: entry.name, seeds, dataSeed: seed, train, arch };
   const runner =
     entry.data === "recipe"
-      ? await transformerRunner(backend, cfg, recorder.capture)
-      : await regressionRunner(backend, cfg, recorder.capture);
+      ? await transformerRunner(backend, cfg, capture)
+      : await regressionRunner(backend, cfg, capture);
   const { trainer } = runner;
   if (loaded) applyWeights(loaded, trainer.model, trainer.opt, K);
 
@@ -142,7 +159,6 @@ export async function runModel(
   const t0 = performance.now();
   let lastReport = t0;
   let tFirst = t0;
-  const loadedStep = loaded?.step ?? 0;
   const settings = {
     backend: options.backendChoice ?? backend.name,
     lr,

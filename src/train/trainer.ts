@@ -31,6 +31,11 @@ export interface TrainConfig {
   readEvery?: number;
   /** Keep a checkpoint every this many steps (default 50): at most this many steps are lost with a device. */
   checkpointEvery?: number;
+  /**
+   * The step, on the schedule and in the task's batches, of this run's first step (default 0): a run that goes on
+   * from weights saved at step k passes k, and its steps take the rates and batches of steps k, k + 1, ...
+   */
+  firstStep?: number;
 }
 
 export interface StepRecord {
@@ -59,6 +64,7 @@ export function checkTrainConfig(c: TrainConfig): void {
   int("steps", c.steps, 0);
   int("readEvery", c.readEvery, 1);
   int("checkpointEvery", c.checkpointEvery, 1);
+  int("firstStep", c.firstStep, 0);
   checkOptimizerConfig(c.optimizer);
 }
 
@@ -170,8 +176,9 @@ export class Trainer<M extends Module> {
     };
     while (this.step < steps && !this.stopRequested) {
       const s = this.step;
-      const lr = scheduledLr(this.config.optimizer.lr, this.config.schedule ?? { kind: "constant" }, s);
-      const loss = this.task.loss(this.model, this.ctx, s);
+      const at = s + (this.config.firstStep ?? 0);
+      const lr = scheduledLr(this.config.optimizer.lr, this.config.schedule ?? { kind: "constant" }, at);
+      const loss = this.task.loss(this.model, this.ctx, at);
       loss.backward();
       const sumSq = this.opt.step(lr);
       const read = s % readEvery === 0 || s === steps - 1;

@@ -84,6 +84,50 @@ describe("training loop", () => {
     expect(resumed.history.map((r) => r.loss)).toEqual(straight.history.slice(10).map((r) => r.loss));
   });
 
+  test("a run from saved weights at step k (firstStep k) takes the rates and batches of steps k, k + 1, ...", async () => {
+    const schedule = { kind: "cosine", warmup: 4, total: 20, minFactor: 0.1 } as const;
+    const optimizer = { kind: "sgd", lr: 0.05 } as const;
+    const trained = new Trainer<Module>(new CpuBackend(), familyTask("mixture"), { steps: 6, optimizer });
+    await trained.run();
+    const saved = await takeCheckpoint(trained.step, trained.model, trained.opt);
+    // The reference: the trainer's own resume, its step counter at 6 of 20.
+    const absolute = new Trainer<Module>(new CpuBackend(), familyTask("mixture"), {
+      steps: 20,
+      optimizer,
+      schedule,
+    });
+    restoreCheckpoint(saved, absolute.model, absolute.opt);
+    absolute.step = 6;
+    await absolute.run();
+    const fresh = async (firstStep?: number) => {
+      const t = new Trainer<Module>(new CpuBackend(), familyTask("mixture"), {
+        steps: 14,
+        optimizer,
+        schedule,
+        ...(firstStep !== undefined ? { firstStep } : {}),
+      });
+      restoreCheckpoint({ ...saved, step: 0 }, t.model, t.opt);
+      await t.run();
+      return t.history.map((r) => r.loss);
+    };
+    const want = absolute.history.map((r) => r.loss);
+    expect(want).toHaveLength(14);
+    expect(await fresh(6)).toEqual(want);
+    // Without it the run starts the schedule again (warmup from lr / 4): not the same losses.
+    expect(await fresh()).not.toEqual(want);
+  });
+
+  test("firstStep must be an integer >= 0", () => {
+    const make = (firstStep: number) =>
+      new Trainer<Module>(new CpuBackend(), familyTask("mlp"), {
+        steps: 1,
+        firstStep,
+        optimizer: { kind: "sgd", lr: 0.1 },
+      });
+    expect(() => make(-1)).toThrow(/firstStep/);
+    expect(() => make(Number.NaN)).toThrow(/firstStep/);
+  });
+
   // relu(NaN) is 0, so a NaN input may leave the loss finite and poison only the gradient: either is caught.
   test("a NaN batch stops training with the step named; parameters stay finite", async () => {
     const t = new Trainer<Module>(new CpuBackend(), familyTask("mlp", 1, { nanAtStep: 4 }), {
