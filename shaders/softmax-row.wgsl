@@ -1,7 +1,8 @@
 //! use: float-bits, grid, softmax-rows
-// softmax over the last axis, one invocation per row, no workgroup memory and no barriers: a max pass, a sum
-// pass and a write pass over the row. On SwiftShader, where barriers are very expensive, this is 11-32x faster
-// than softmax-workgroup.wgsl; on real GPUs the workgroup variant wins once rows are long.
+// softmax over the last axis, one invocation per row, no workgroup memory and no barriers: a max pass, a pass
+// that writes the exps and sums them, and a pass that scales them by 1 / sum. On SwiftShader, where barriers are
+// very expensive, this is 11-32x faster than softmax-workgroup.wgsl; on real GPUs the workgroup variant wins once
+// rows are long.
 //
 // Row r (of p.rows, each p.cols wide) keeps its first `kept` columns (all of them unless CAUSAL) minus the
 // -Infinity entries; y_j = exp(scale·x_j − m) / Σ exp(scale·x_k − m) over the kept entries, 0 elsewhere.
@@ -59,25 +60,28 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
     write_poisoned(o, kept, r);
     return;
   }
+  // The sum pass writes each kept entry's exp to y (0 for -Infinity), and the last pass scales y in place: one exp
+  // per entry, not two (on a software adapter the exps are most of the kernel's time).
   var s: f32 = 0.0;
   for (var j: u32 = 0u; j < kept; j++) {
     let v = x[o + j];
+    var e: f32 = 0.0;
     if (!is_neg_inf(v)) {
-      s += exp(p.scale * v - m);
+      e = exp(p.scale * v - m);
     }
+    y[o + j] = e;
+    s += e;
   }
   // s >= 1 when any entry is kept (the maximum contributes exp(0)), and 0 when none is.
   var inv: f32 = 0.0;
   if (s > 0.0) {
     inv = 1.0 / s;
   }
-  for (var j: u32 = 0u; j < p.cols; j++) {
-    let v = x[o + j];
-    var e: f32 = 0.0;
-    if (j < kept && !is_neg_inf(v)) {
-      e = exp(p.scale * v - m) * inv;
-    }
-    y[o + j] = e;
+  for (var j: u32 = 0u; j < kept; j++) {
+    y[o + j] = y[o + j] * inv;
+  }
+  for (var j: u32 = kept; j < p.cols; j++) {
+    y[o + j] = 0.0;
   }
   if (HAS_LSE) {
     var bits: u32 = NEG_INF_BITS;
