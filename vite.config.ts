@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { defineConfig } from "vitest/config";
-import { relaxedSimdSupported } from "./src/wasm/relaxed";
+import { relaxedSimdSupported } from "./src/wasm/relaxed.ts";
 
 // Every demos/<name>/index.html is a page of the workbench, next to the home page and the benchmarks page.
 const pages: Record<string, string> = {
