@@ -106,7 +106,7 @@ Trains one model of the workbench and prints its progress and a summary.
   --lr X        learning rate (default: the model's); the model's schedule, if any, is stretched to N steps
                 (with --load of a file saved at step k, to k + N steps, entered at step k, and the batches go on
                 from step k too: a run resumed from a checkpoint with the rest of its steps takes the rates and
-                batches it would have taken; not char-gpt, whose run starts its schedule again)
+                batches it would have taken; char-gpt too)
   --arch SIZES  the architecture, numbers separated by commas, within the limits its page has (a refusal names
                 the rule): \`--arch 16,2,1\` for the transformer (width 16, 2 heads, 1 layer; the heads must divide
                 the width), \`--arch 5,3\` for relu2 (ReLU 2→5→3→1), \`--arch 8\` for an attention mixture (8 experts).
@@ -130,7 +130,8 @@ ${editable.join("\n")}
                 last checkpoint there (the model's weights file, char-gpt's its own, rewritten whole at every
                 checkpoint; default: NAME.checkpoint.json beside --save NAME.json, else none); a lost device resumes
                 in the page from the last checkpoint; if the page dies the run says where it is: resume with
-                --load FILE and the remaining --steps (the optimizer starts fresh; a schedule spans the new --steps)
+                --load FILE and the remaining --steps (the optimizer starts fresh; the schedule goes on from the
+                file's step)
   --checkpoint-every N  steps between checkpoints on webgpu (default ${DEFAULT_CHECKPOINT_EVERY})
   --help        this text
 

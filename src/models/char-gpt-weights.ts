@@ -4,7 +4,8 @@
 //     "config": { "vocab": 28, "context": 16, ... }, "vocab": ["\n", "-", "a", ...],
 //     "params": { "tokens.table": { "shape": [28, 32], "data": [...] }, ... } }
 // ("lr", the last run's peak learning rate, "finalLr", the rate of its last step, "batch", windows per step, and
-// "steps", the length of the run from scratch these weights are from (a checkpoint's run is longer than its "step"),
+// "steps", the length of the schedule the run these weights are from went along (a checkpoint's is longer than its
+// "step"; a run from a file at step k of N more steps went along one of k + N),
 // may be absent.)
 // Loading refuses a file from another vocabulary or model shape, naming the difference.
 
@@ -21,7 +22,7 @@ export interface CharGptMeta {
   lr?: number;
   finalLr?: number;
   batch?: number;
-  /** The run's length, which its schedule spans (a run from scratch; absent after a loaded file). */
+  /** The length of the schedule the run went along (from step 0, also for a run from a loaded file). */
   steps?: number;
 }
 

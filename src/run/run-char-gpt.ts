@@ -186,6 +186,19 @@ export function charGptSetup(o: RunOptions) {
 }
 
 /**
+ * The recipe of a run of `total` steps with the rates and batch of `training` (a run of the preset `presetName`):
+ * the schedule a run from a file saved at step k goes on along, from its step k, when it trains total − k steps.
+ */
+export function charGptStretched(
+  presetName: CharGptPresetName,
+  training: CharGptTraining,
+  total: number,
+): CharGptTraining {
+  const warmup = charGptPreset(presetName).training.warmup;
+  return { ...training, steps: Math.max(1, total), warmup: Math.min(warmup, Math.max(0, total - 1)) };
+}
+
+/**
  * What a run (runCharGpt) and the page's job (ui/jobs/lm-job.ts) start from: the setup of `options`, the encoded
  * corpus, the model's config (checked to fit `backend`), its training task and the fixed validation batches.
  */
@@ -221,6 +234,8 @@ export async function runCharGpt(
   // A file from another vocabulary or shape is refused here, naming the difference, before a step runs.
   const loaded = file ? checkCharGptWeights(file, expect).weights : null;
   const loadedStep = loaded?.step ?? 0;
+  // From a file at step k, N steps take the rates and batches of steps k.. of a run of k + N steps.
+  const schedule = steps > 0 ? charGptStretched(presetName, training, loadedStep + steps) : training;
   // The validation and training batches are token ids on the CPU: each evaluation uploads them to the model's
   // backend, so after a recovery they go to the new one with the rebuilt model (always `trainer.model`).
   const trainBatches = charGptValidationBatches(
@@ -229,16 +244,16 @@ export async function runCharGpt(
     EVAL_BATCH,
     EVAL_BATCHES,
   );
-  // The rates of this run after `done` of its steps (a run of 0 steps keeps the loaded file's), and its length when
-  // it started from scratch (the schedule a checkpoint's export records).
+  // The rates of this run after `done` of its steps (a run of 0 steps keeps the loaded file's), and the length of
+  // the schedule it goes along, from the loaded file's step (the schedule a checkpoint's export records).
   const meta = (done: number) => ({
     dataset,
     step: loadedStep + done,
     ...(steps > 0
       ? {
-          lr: training.lr,
-          finalLr: charGptFinalLr(training, done),
-          ...(loaded ? {} : { steps: training.steps }),
+          lr: schedule.lr,
+          finalLr: charGptFinalLr(schedule, loadedStep + done),
+          steps: schedule.steps,
         }
       : {
           ...(loaded?.lr !== undefined ? { lr: loaded.lr } : {}),
@@ -251,8 +266,9 @@ export async function runCharGpt(
     backend,
     { ...task, build: (ctx) => (file ? loadCharGpt(ctx, file, expect).model : task.build(ctx)) },
     {
-      ...charGptTrainConfig(training, backend.name === "webgpu" ? 10 : 1),
+      ...charGptTrainConfig(schedule, backend.name === "webgpu" ? 10 : 1),
       steps: 0,
+      firstStep: loadedStep,
       checkpointEvery: checkpointInterval(options),
     },
   );
