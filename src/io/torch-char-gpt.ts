@@ -10,7 +10,12 @@ import type { Backend } from "../backend/contract";
 import type { TextCorpus } from "../data/text/corpus";
 import { Vocab, VocabError } from "../data/text/vocab";
 import { CharGPT, type CharGptConfig, CharGptConfigError, checkCharGptConfig } from "../models/char-gpt";
-import { CHAR_GPT_PRESETS, type CharGptTraining, charGptPresetOf } from "../models/char-gpt-presets";
+import {
+  CHAR_GPT_PRESETS,
+  type CharGptTraining,
+  charGptPresetOf,
+  charGptStretched,
+} from "../models/char-gpt-presets";
 import { charGptTrainConfig } from "../models/char-gpt-train";
 import { CHAR_GPT_FORMAT, type CharGptWeights, loadCharGpt } from "../models/char-gpt-weights";
 import { quoted } from "../util/printable";
@@ -203,19 +208,17 @@ export async function exportCharGptWeights(
 ): Promise<CharGptExport & { weights: CharGptWeights }> {
   const { model, weights: w } = loadCharGpt(new Context(backend), weights, { vocab: corpus.vocab });
   try {
-    const preset = CHAR_GPT_PRESETS[charGptPresetOf(w.config) ?? "small"].training;
+    const name = charGptPresetOf(w.config) ?? "small";
+    const preset = CHAR_GPT_PRESETS[name].training;
     const peakLr = w.lr ?? preset.lr;
     const batch = w.batch ?? preset.batch;
     // The run's length (a checkpoint's is longer than its step), else the steps trained.
     const total = Number.isInteger(w.steps) && w.steps! >= w.step ? w.steps! : w.step;
-    const training = {
-      ...preset,
-      steps: Math.max(1, total),
-      lr: peakLr,
-      minLr: peakLr * (preset.minLr / preset.lr),
-      warmup: Math.min(preset.warmup, Math.max(0, total - 1)),
-      batch,
-    };
+    const training = charGptStretched(
+      name,
+      { ...preset, lr: peakLr, minLr: peakLr * (preset.minLr / preset.lr), batch },
+      total,
+    );
     const e = await exportCharGpt(model, corpus, {
       step: w.step,
       lr: w.finalLr ?? preset.minLr,

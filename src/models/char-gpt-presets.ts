@@ -58,6 +58,19 @@ export function charGptPreset(name: CharGptPresetName): CharGptPreset {
   return { model: { ...p.model }, training: { ...p.training } };
 }
 
+/**
+ * `training` (a recipe of the preset `name`, at any rates and batch) over a run of `total` steps: its schedule spans
+ * them, the preset's warmup cut to fit. A run of N steps from a file at step k goes along the one of k + N steps.
+ */
+export function charGptStretched(
+  name: CharGptPresetName,
+  training: CharGptTraining,
+  total: number,
+): CharGptTraining {
+  const warmup = charGptPreset(name).training.warmup;
+  return { ...training, steps: Math.max(1, total), warmup: Math.min(warmup, Math.max(0, total - 1)) };
+}
+
 /** The preset whose model shape `c` has (layers, heads, width, context), or null. */
 export function charGptPresetOf(c: CharGptModelShape): CharGptPresetName | null {
   for (const [name, p] of Object.entries(CHAR_GPT_PRESETS) as [CharGptPresetName, CharGptPreset][])

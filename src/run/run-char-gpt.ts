@@ -20,6 +20,7 @@ import {
   type CharGptPresetName,
   type CharGptTraining,
   charGptPreset,
+  charGptStretched,
 } from "../models/char-gpt-presets";
 import { sampleCharGpt } from "../models/char-gpt-sample";
 import {
@@ -171,31 +172,20 @@ export function charGptSetup(o: RunOptions) {
     throw new CharGptRunError(`char-gpt: steps must be an integer >= 0, got ${steps}`);
   if (!(Number.isFinite(lr) && lr > 0))
     throw new CharGptRunError(`char-gpt: lr must be a number > 0, got ${lr}`);
-  const training = {
-    ...preset.training,
-    steps: Math.max(1, steps),
-    lr,
-    // The decay keeps the preset's ratio of final to peak rate; the warmup stays within the run.
-    minLr: lr * (preset.training.minLr / preset.training.lr),
-    warmup: Math.min(preset.training.warmup, Math.max(0, steps - 1)),
-    batch: o.batch ?? preset.training.batch,
-    dataSeed: o.seed ?? preset.training.dataSeed,
-  };
+  // The decay keeps the preset's ratio of final to peak rate; the warmup stays within the run.
+  const training = charGptStretched(
+    presetName,
+    {
+      ...preset.training,
+      lr,
+      minLr: lr * (preset.training.minLr / preset.training.lr),
+      batch: o.batch ?? preset.training.batch,
+      dataSeed: o.seed ?? preset.training.dataSeed,
+    },
+    steps,
+  );
   const shape = { ...preset.model, ...(o.context !== undefined ? { context: o.context } : {}) };
   return { dataset, presetName, steps, training, shape, seed: o.seed ?? 1 };
-}
-
-/**
- * The recipe of a run of `total` steps with the rates and batch of `training` (a run of the preset `presetName`):
- * the schedule a run from a file saved at step k goes on along, from its step k, when it trains total − k steps.
- */
-export function charGptStretched(
-  presetName: CharGptPresetName,
-  training: CharGptTraining,
-  total: number,
-): CharGptTraining {
-  const warmup = charGptPreset(presetName).training.warmup;
-  return { ...training, steps: Math.max(1, total), warmup: Math.min(warmup, Math.max(0, total - 1)) };
 }
 
 /**
