@@ -13,6 +13,7 @@ import { CharGPT, type CharGptConfig, CharGptConfigError, checkCharGptConfig } f
 import {
   CHAR_GPT_PRESETS,
   type CharGptTraining,
+  charGptAtRate,
   charGptPresetOf,
   charGptStretched,
 } from "../models/char-gpt-presets";
@@ -214,11 +215,7 @@ export async function exportCharGptWeights(
     const batch = w.batch ?? preset.batch;
     // The run's length (a checkpoint's is longer than its step), else the steps trained.
     const total = Number.isInteger(w.steps) && w.steps! >= w.step ? w.steps! : w.step;
-    const training = charGptStretched(
-      name,
-      { ...preset, lr: peakLr, minLr: peakLr * (preset.minLr / preset.lr), batch },
-      total,
-    );
+    const training = charGptStretched(name, { ...charGptAtRate(preset, peakLr), batch }, total);
     const e = await exportCharGpt(model, corpus, {
       step: w.step,
       lr: w.finalLr ?? preset.minLr,

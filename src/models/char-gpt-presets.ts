@@ -58,6 +58,11 @@ export function charGptPreset(name: CharGptPresetName): CharGptPreset {
   return { model: { ...p.model }, training: { ...p.training } };
 }
 
+/** `training` at the peak rate `lr`, its decay ending at the same fraction of the peak as before. */
+export function charGptAtRate(training: CharGptTraining, lr: number): CharGptTraining {
+  return { ...training, lr, minLr: lr * (training.minLr / training.lr) };
+}
+
 /**
  * `training` (a recipe of the preset `name`, at any rates and batch) over a run of `total` steps: its schedule spans
  * them, the preset's warmup cut to fit. A run of N steps from a file at step k goes along the one of k + N steps.

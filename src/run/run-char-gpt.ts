@@ -19,6 +19,7 @@ import {
   CHAR_GPT_PRESETS,
   type CharGptPresetName,
   type CharGptTraining,
+  charGptAtRate,
   charGptPreset,
   charGptStretched,
 } from "../models/char-gpt-presets";
@@ -176,9 +177,7 @@ export function charGptSetup(o: RunOptions) {
   const training = charGptStretched(
     presetName,
     {
-      ...preset.training,
-      lr,
-      minLr: lr * (preset.training.minLr / preset.training.lr),
+      ...charGptAtRate(preset.training, lr),
       batch: o.batch ?? preset.training.batch,
       dataSeed: o.seed ?? preset.training.dataSeed,
     },
