@@ -17,7 +17,7 @@ import {
   charGptPresetOf,
   charGptStretched,
 } from "../models/char-gpt-presets";
-import { charGptTrainConfig } from "../models/char-gpt-train";
+import { charGptFinalLr, charGptTrainConfig } from "../models/char-gpt-train";
 import { CHAR_GPT_FORMAT, type CharGptWeights, loadCharGpt } from "../models/char-gpt-weights";
 import { quoted } from "../util/printable";
 import { readSafetensors, SafetensorsError } from "./safetensors";
@@ -198,9 +198,9 @@ export async function exportCharGpt(
 
 /**
  * The command line's weights file as a safetensors file. Refused when the file's vocabulary is not the corpus's.
- * A file without its learning rates or batch takes its preset's (the small preset's, for another shape): the peak,
- * the final rate of its schedule, the batch. Its recipe is the preset's at that peak, over the file's run (its
- * `steps`, else the steps trained), as run-char-gpt.ts's charGptSetup sets a run of that length up.
+ * A file without its peak rate or batch takes its preset's (the small preset's, for another shape). Its recipe is the
+ * preset's at that peak, over the file's run (its `steps`, else the steps trained), as run-char-gpt.ts's charGptSetup
+ * sets a run of that length up; a file without its last rate takes the rate of its last step along that recipe.
  */
 export async function exportCharGptWeights(
   backend: Backend,
@@ -218,7 +218,7 @@ export async function exportCharGptWeights(
     const training = charGptStretched(name, { ...charGptAtRate(preset, peakLr), batch }, total);
     const e = await exportCharGpt(model, corpus, {
       step: w.step,
-      lr: w.finalLr ?? preset.minLr,
+      lr: w.finalLr ?? charGptFinalLr(training, w.step),
       peakLr,
       batch,
       recipe: charGptRecipe(training, w.step),

@@ -8,7 +8,7 @@ import { type TokenBatch, trainingBatch, validationBatches } from "../data/text/
 import type { TextCorpus } from "../data/text/corpus";
 import type { Vocab } from "../data/text/vocab";
 import type { OptimizerConfig } from "../nn/optim";
-import type { Schedule } from "../nn/schedule";
+import { type Schedule, scheduledLr } from "../nn/schedule";
 import { CharGPT, type CharGptConfig } from "./char-gpt";
 import type { CharGptModelShape, CharGptTraining } from "./char-gpt-presets";
 
@@ -103,6 +103,11 @@ export function charGptTrainConfig(training: CharGptTraining, readEvery = 10): C
     },
     readEvery,
   };
+}
+
+/** The learning rate of step `step` (1-based: the last of `step` steps) of a run with this recipe. */
+export function charGptFinalLr(training: CharGptTraining, step: number): number {
+  return scheduledLr(training.lr, charGptTrainConfig(training).schedule, Math.max(0, step - 1));
 }
 
 /** `count` fixed held-out batches of the model's context (the same set at every evaluation). */

@@ -18,7 +18,6 @@ import { type CharGptConfig, charGptParamCount, checkCharGptConfig } from "../mo
 import {
   CHAR_GPT_PRESETS,
   type CharGptPresetName,
-  type CharGptTraining,
   charGptAtRate,
   charGptPreset,
   charGptStretched,
@@ -26,6 +25,7 @@ import {
 import { sampleCharGpt } from "../models/char-gpt-sample";
 import {
   charGptConfigFor,
+  charGptFinalLr,
   charGptTask,
   charGptTrainConfig,
   charGptValidationBatches,
@@ -39,7 +39,6 @@ import {
   loadCharGpt,
   saveCharGpt,
 } from "../models/char-gpt-weights";
-import { scheduledLr } from "../nn/schedule";
 import { Trainer } from "../train/trainer";
 import { type CheckpointHooks, checkpointInterval, checkpointing } from "./checkpoints";
 import type { RunOptions } from "./run-types";
@@ -147,11 +146,6 @@ export function checkCharGptFits(c: CharGptConfig, batch: number, backend: Backe
       );
     }
   }
-}
-
-/** The learning rate of step `step` (1-based: the last of `step` steps) of a run with this recipe. */
-export function charGptFinalLr(training: CharGptTraining, step: number): number {
-  return scheduledLr(training.lr, charGptTrainConfig(training).schedule, Math.max(0, step - 1));
 }
 
 /** The run's preset, shape and training recipe from the options (defaults: the small preset on Moby-Dick). */

@@ -16,11 +16,11 @@ import { SAVED_JOB_VERSION } from "../io/types";
 import { toWeightsFile, type WeightsFile } from "../io/weights";
 import { CharGPT } from "../models/char-gpt";
 import { CHAR_GPT_PRESETS, charGptPresetOf } from "../models/char-gpt-presets";
-import { charGptConfigFor } from "../models/char-gpt-train";
+import { charGptConfigFor, charGptFinalLr } from "../models/char-gpt-train";
 import { modelEntry, RECIPE_BATCH } from "../models/registry";
 import type { RegressionModel } from "../models/regression";
 import { quoted } from "../util/printable";
-import { charGptFinalLr, charGptSetup, lmModel, lmModelName } from "./run-char-gpt";
+import { charGptSetup, lmModel, lmModelName } from "./run-char-gpt";
 import { pageOf } from "./run-weights";
 
 export interface ConvertedWeights {

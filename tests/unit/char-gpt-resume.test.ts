@@ -9,9 +9,9 @@ import { CpuBackend } from "../../src/backend/cpu";
 import { trainingBatch } from "../../src/data/text/batches";
 import { loadCorpus } from "../../src/data/text/corpus";
 import { nodeCorpusSource } from "../../src/data/text/sources-node";
-import { batchVariables, encodeCorpus } from "../../src/models/char-gpt-train";
+import { batchVariables, charGptFinalLr, encodeCorpus } from "../../src/models/char-gpt-train";
 import { type CharGptWeights, loadCharGpt } from "../../src/models/char-gpt-weights";
-import { charGptFinalLr, charGptSetup, runCharGpt } from "../../src/run/run-char-gpt";
+import { charGptSetup, runCharGpt } from "../../src/run/run-char-gpt";
 
 const K = 12;
 const options = { model: "char-gpt", dataset: "names", batch: 4, seed: 2 } as const;
